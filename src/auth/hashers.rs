@@ -1,0 +1,485 @@
+//! Django-compatible password hashing: writes `pbkdf2_sha256`, verifies `pbkdf2_sha256`/`pbkdf2_sha1`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use rand::Rng as _;
+use subtle::ConstantTimeEq as _;
+
+/// Django 6.1's `PBKDF2PasswordHasher.iterations`.
+pub const DEFAULT_ITERATIONS: u32 = 1_500_000;
+
+/// Django's `RANDOM_STRING_CHARS` alphabet used for salts and unusable passwords.
+pub const RANDOM_STRING_CHARS: &str =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// Salt length Django derives from 128 bits of entropy over a 62-char alphabet.
+const SALT_LEN: usize = 22;
+/// Bits of salt entropy Django requires before it stops re-hashing (`salt_entropy`).
+const SALT_ENTROPY_BITS: f64 = 128.0;
+/// Prefix marking an unusable password.
+const UNUSABLE_PREFIX: char = '!';
+/// Number of random characters after the unusable prefix.
+const UNUSABLE_SUFFIX_LEN: usize = 40;
+/// Iteration counts above this are refused so hostile hashes cannot stall us.
+const MAX_ITERATIONS: u32 = 100_000_000;
+
+/// Django algorithm names we recognise but deliberately do not verify.
+const UNSUPPORTED_ALGORITHMS: &[&str] = &[
+    "argon2",
+    "bcrypt_sha256",
+    "bcrypt",
+    "scrypt",
+    "md5",
+    "sha1",
+    "unsalted_md5",
+    "unsalted_sha1",
+    "crypt",
+];
+
+/// Outcome of checking a password against a stored Django hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordCheck {
+    /// The password matches; `must_update` means Django would re-hash it on login.
+    Correct {
+        /// True when the hash is not pbkdf2_sha256 at the target iterations with a full salt.
+        must_update: bool,
+    },
+    /// The hash is valid but the password does not match.
+    Wrong,
+    /// The stored value is unusable (`!…`) or empty.
+    Unusable,
+    /// A Django algorithm that Roster recognises but does not verify.
+    Unsupported {
+        /// The Django algorithm name, e.g. `argon2`.
+        algorithm: String,
+    },
+    /// Unknown algorithm or a pbkdf2 hash that cannot be parsed.
+    Malformed,
+}
+
+/// PBKDF2 digest variants Django ships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Digest {
+    Sha256,
+    Sha1,
+}
+
+impl Digest {
+    fn algorithm(self) -> &'static str {
+        match self {
+            Digest::Sha256 => "pbkdf2_sha256",
+            Digest::Sha1 => "pbkdf2_sha1",
+        }
+    }
+
+    fn output_len(self) -> usize {
+        match self {
+            Digest::Sha256 => 32,
+            Digest::Sha1 => 20,
+        }
+    }
+}
+
+/// A parsed `pbkdf2_*$iterations$salt$hash` string.
+struct Decoded<'a> {
+    digest: Digest,
+    iterations: u32,
+    salt: &'a str,
+}
+
+/// Returns `len` characters drawn uniformly from [`RANDOM_STRING_CHARS`] with a CSPRNG.
+pub fn random_string(len: usize) -> String {
+    let alphabet = RANDOM_STRING_CHARS.as_bytes();
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+        .collect()
+}
+
+/// Hashes `password` as `pbkdf2_sha256` with a fresh 22-character salt (0 iterations = default).
+pub fn make_password(password: &str, iterations: u32) -> String {
+    encode_pbkdf2_sha256(password, &random_string(SALT_LEN), iterations)
+}
+
+/// Encodes like Django's `PBKDF2PasswordHasher.encode`; an empty or `$`-containing salt is replaced by a random one.
+pub fn encode_pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
+    let iterations = effective_iterations(iterations);
+    if is_valid_salt(salt) {
+        encode(Digest::Sha256, password, salt, iterations)
+    } else {
+        encode(
+            Digest::Sha256,
+            password,
+            &random_string(SALT_LEN),
+            iterations,
+        )
+    }
+}
+
+/// Returns a Django unusable password: `!` followed by 40 random alphanumerics.
+pub fn make_unusable_password() -> String {
+    let mut out = String::with_capacity(1 + UNUSABLE_SUFFIX_LEN);
+    out.push(UNUSABLE_PREFIX);
+    out.push_str(&random_string(UNUSABLE_SUFFIX_LEN));
+    out
+}
+
+/// Django's `is_password_usable`: false only when the value starts with `!`.
+pub fn is_password_usable(encoded: &str) -> bool {
+    !encoded.starts_with(UNUSABLE_PREFIX)
+}
+
+/// Verifies `password` against `encoded` like Django's `verify_password`, including its timing equalisation.
+pub fn check_password(password: &str, encoded: &str, target_iterations: u32) -> PasswordCheck {
+    let target = effective_iterations(target_iterations);
+    let decoded = match identify(encoded) {
+        Ok(decoded) => decoded,
+        Err(verdict) => {
+            run_dummy_hash(target);
+            return verdict;
+        }
+    };
+    let candidate = encode(decoded.digest, password, decoded.salt, decoded.iterations);
+    let correct = bool::from(candidate.as_bytes().ct_eq(encoded.as_bytes()));
+    let hasher_changed = decoded.digest != Digest::Sha256;
+    let must_update =
+        hasher_changed || decoded.iterations != target || salt_too_short(decoded.salt);
+    if correct {
+        return PasswordCheck::Correct { must_update };
+    }
+    // Django's harden_runtime: pad a cheap wrong guess up to the target cost.
+    if !hasher_changed && must_update && decoded.iterations < target {
+        let extra = target - decoded.iterations;
+        std::hint::black_box(encode(Digest::Sha256, password, decoded.salt, extra));
+    }
+    PasswordCheck::Wrong
+}
+
+/// Hashes a random string once (Django's fake runtime) so failures cost as much as a real check.
+pub fn run_dummy_hash(iterations: u32) {
+    std::hint::black_box(make_password(
+        &random_string(UNUSABLE_SUFFIX_LEN),
+        iterations,
+    ));
+}
+
+/// Django treats an iteration count of 0 as "use the default".
+fn effective_iterations(iterations: u32) -> u32 {
+    if iterations == 0 {
+        DEFAULT_ITERATIONS
+    } else {
+        iterations
+    }
+}
+
+fn is_valid_salt(salt: &str) -> bool {
+    !salt.is_empty() && !salt.contains('$')
+}
+
+/// Django's `must_update_salt`: fewer than 128 bits at log2(62) bits per character.
+fn salt_too_short(salt: &str) -> bool {
+    let alphabet_bits = (RANDOM_STRING_CHARS.len() as f64).log2();
+    (salt.chars().count() as f64) * alphabet_bits < SALT_ENTROPY_BITS
+}
+
+fn encode(digest: Digest, password: &str, salt: &str, iterations: u32) -> String {
+    let mut buf = [0u8; 32];
+    let out = &mut buf[..digest.output_len()];
+    match digest {
+        Digest::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+            password.as_bytes(),
+            salt.as_bytes(),
+            iterations,
+            out,
+        ),
+        Digest::Sha1 => {
+            pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.as_bytes(), salt.as_bytes(), iterations, out)
+        }
+    }
+    format!(
+        "{}${}${}${}",
+        digest.algorithm(),
+        iterations,
+        salt,
+        STANDARD.encode(out)
+    )
+}
+
+/// Django's `identify_hasher` plus a strict parse of the pbkdf2 fields.
+fn identify(encoded: &str) -> Result<Decoded<'_>, PasswordCheck> {
+    if encoded.is_empty() || !is_password_usable(encoded) {
+        return Err(PasswordCheck::Unusable);
+    }
+    let length = encoded.chars().count();
+    let algorithm = if (length == 32 && !encoded.contains('$'))
+        || (length == 37 && encoded.starts_with("md5$$"))
+    {
+        "unsalted_md5"
+    } else if length == 46 && encoded.starts_with("sha1$$") {
+        "unsalted_sha1"
+    } else {
+        encoded.split_once('$').map_or(encoded, |(head, _)| head)
+    };
+    let digest = match algorithm {
+        "pbkdf2_sha256" => Digest::Sha256,
+        "pbkdf2_sha1" => Digest::Sha1,
+        other if UNSUPPORTED_ALGORITHMS.contains(&other) => {
+            return Err(PasswordCheck::Unsupported {
+                algorithm: other.to_owned(),
+            });
+        }
+        _ => return Err(PasswordCheck::Malformed),
+    };
+    let mut parts = encoded.splitn(4, '$').skip(1);
+    let (Some(iterations), Some(salt), Some(hash)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(PasswordCheck::Malformed);
+    };
+    let iterations = parse_iterations(iterations).ok_or(PasswordCheck::Malformed)?;
+    let hash_ok = STANDARD
+        .decode(hash)
+        .is_ok_and(|bytes| bytes.len() == digest.output_len());
+    if salt.is_empty() || !hash_ok {
+        return Err(PasswordCheck::Malformed);
+    }
+    Ok(Decoded {
+        digest,
+        iterations,
+        salt,
+    })
+}
+
+/// Accepts only the canonical `%d` rendering Django writes, in 1..=MAX_ITERATIONS.
+fn parse_iterations(text: &str) -> Option<u32> {
+    let canonical = !text.is_empty()
+        && text.len() <= 9
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && !text.starts_with('0');
+    if !canonical {
+        return None;
+    }
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_ITERATIONS).contains(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn vectors() -> Value {
+        serde_json::from_str(include_str!("../../tests/fixtures/django/vectors.json"))
+            .expect("vectors.json parses")
+    }
+
+    fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+        v[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} missing in {v}"))
+    }
+
+    /// The vector's password, preferring the exact UTF-8 bytes when given.
+    fn password_of(v: &Value) -> String {
+        match v.get("password_utf8_b64").and_then(Value::as_str) {
+            Some(b64) => {
+                String::from_utf8(STANDARD.decode(b64).expect("b64")).expect("utf8 password")
+            }
+            None => text(v, "password").to_owned(),
+        }
+    }
+
+    #[test]
+    fn pbkdf2_sha256_vectors_encode_and_check() {
+        let all = vectors();
+        let list = all["pbkdf2_sha256"].as_array().expect("array");
+        assert_eq!(list.len(), 20);
+        for v in list {
+            let password = password_of(v);
+            let encoded = text(v, "encoded");
+            let iterations = u32::try_from(v["iterations"].as_u64().expect("iter")).expect("u32");
+            assert_eq!(
+                encode_pbkdf2_sha256(&password, text(v, "salt"), iterations),
+                encoded,
+                "{}",
+                text(v, "note")
+            );
+            let must_update = v["must_update_newest"].as_bool().expect("bool");
+            assert_eq!(
+                check_password(&password, encoded, DEFAULT_ITERATIONS),
+                PasswordCheck::Correct { must_update },
+                "{}",
+                text(v, "note")
+            );
+            let wrong = format!("{password}x");
+            assert_eq!(
+                check_password(&wrong, encoded, iterations),
+                PasswordCheck::Wrong
+            );
+        }
+    }
+
+    #[test]
+    fn other_hashers() {
+        let all = vectors();
+        let list = all["other_hashers"].as_array().expect("array");
+        assert_eq!(list.len(), 7);
+        for v in list {
+            let encoded = text(v, "encoded");
+            match text(v, "algorithm") {
+                "pbkdf2_sha1" => {
+                    let pw = text(v, "password");
+                    let right = check_password(pw, encoded, DEFAULT_ITERATIONS);
+                    assert_eq!(right, PasswordCheck::Correct { must_update: true });
+                    assert_eq!(check_password("hunter3", encoded, 1), PasswordCheck::Wrong);
+                }
+                "unusable" => {
+                    assert!(!is_password_usable(encoded));
+                    assert_eq!(check_password("x", encoded, 1), PasswordCheck::Unusable);
+                }
+                algorithm => {
+                    let expected = PasswordCheck::Unsupported {
+                        algorithm: algorithm.to_owned(),
+                    };
+                    assert_eq!(check_password(text(v, "password"), encoded, 1), expected);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn legacy_identification() {
+        let md5 = "5f4dcc3b5aa765d61d8327deb882cf99";
+        let unsupported = |a: &str| PasswordCheck::Unsupported {
+            algorithm: a.to_owned(),
+        };
+        assert_eq!(check_password("p", md5, 1), unsupported("unsalted_md5"));
+        let md5_empty_salt = format!("md5$${md5}");
+        assert_eq!(
+            check_password("p", &md5_empty_salt, 1),
+            unsupported("unsalted_md5")
+        );
+        let sha1 = "sha1$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8";
+        assert_eq!(check_password("p", sha1, 1), unsupported("unsalted_sha1"));
+        let bcrypt = "bcrypt$$2b$12$abc";
+        assert_eq!(check_password("p", bcrypt, 1), unsupported("bcrypt"));
+    }
+
+    #[test]
+    fn make_password_shape_and_roundtrip() {
+        let encoded = make_password("s3cret", 1000);
+        let parts: Vec<&str> = encoded.split('$').collect();
+        assert_eq!(parts.len(), 4);
+        assert_eq!(parts[0], "pbkdf2_sha256");
+        assert_eq!(parts[1], "1000");
+        assert_eq!(parts[2].len(), 22);
+        assert!(parts[2].chars().all(|c| RANDOM_STRING_CHARS.contains(c)));
+        assert_eq!(parts[3].len(), 44);
+        assert!(parts[3].ends_with('='));
+        let ok = check_password("s3cret", &encoded, 1000);
+        assert_eq!(ok, PasswordCheck::Correct { must_update: false });
+        let upgrade = check_password("s3cret", &encoded, 2000);
+        assert_eq!(upgrade, PasswordCheck::Correct { must_update: true });
+        assert_eq!(
+            check_password("S3cret", &encoded, 1000),
+            PasswordCheck::Wrong
+        );
+        assert_ne!(make_password("s3cret", 1000), encoded);
+    }
+
+    #[test]
+    fn make_password_default_iterations_is_89_chars() {
+        let encoded = make_password("pw", DEFAULT_ITERATIONS);
+        assert_eq!(encoded.len(), 89);
+        assert!(encoded.starts_with("pbkdf2_sha256$1500000$"));
+        assert_eq!(make_password("pw", 0).len(), 89);
+    }
+
+    #[test]
+    fn must_update_follows_target_and_salt() {
+        let encoded = encode_pbkdf2_sha256("pw", "abcdefghijklmnopqrstuv", 1000);
+        assert_eq!(
+            check_password("pw", &encoded, DEFAULT_ITERATIONS),
+            PasswordCheck::Correct { must_update: true }
+        );
+        assert_eq!(
+            check_password("pw", &encoded, 1000),
+            PasswordCheck::Correct { must_update: false }
+        );
+        let short = encode_pbkdf2_sha256("pw", "abcdefghijklmnopqrstu", 1000);
+        assert_eq!(
+            check_password("pw", &short, 1000),
+            PasswordCheck::Correct { must_update: true }
+        );
+    }
+
+    #[test]
+    fn invalid_salt_is_replaced() {
+        for salt in ["", "a$b"] {
+            let encoded = encode_pbkdf2_sha256("pw", salt, 10);
+            assert_eq!(encoded.split('$').count(), 4);
+            assert_eq!(
+                check_password("pw", &encoded, 10),
+                PasswordCheck::Correct { must_update: false }
+            );
+        }
+    }
+
+    #[test]
+    fn unusable_passwords() {
+        let unusable = make_unusable_password();
+        assert_eq!(unusable.len(), 41);
+        assert!(unusable.starts_with('!'));
+        assert!(unusable[1..].chars().all(|c| c.is_ascii_alphanumeric()));
+        assert!(!is_password_usable(&unusable));
+        assert!(!is_password_usable("!"));
+        assert!(is_password_usable(""));
+        assert_ne!(make_unusable_password(), unusable);
+        assert_eq!(check_password("", &unusable, 1), PasswordCheck::Unusable);
+        assert_eq!(check_password("", "", 1), PasswordCheck::Unusable);
+    }
+
+    #[test]
+    fn random_string_uses_alphabet() {
+        let s = random_string(1000);
+        assert_eq!(s.len(), 1000);
+        assert!(s.chars().all(|c| RANDOM_STRING_CHARS.contains(c)));
+        assert!(random_string(0).is_empty());
+    }
+
+    #[test]
+    fn malformed_inputs_do_not_panic() {
+        let good_hash = "CzFI+UslA/kG6Ee3mx9EuXdtUGTgSIJvT+8nrZvi+4s=";
+        let cases = [
+            "pbkdf2_sha256$".to_owned(),
+            "pbkdf2_sha256$abc$salt$x".to_owned(),
+            "pbkdf2_sha256$99999999999$s$h".to_owned(),
+            "nonsense".to_owned(),
+            "$$$".to_owned(),
+            "pbkdf2_sha256$1000$seasalt".to_owned(),
+            "pbkdf2_sha256$1000$seasalt$x".to_owned(),
+            "pbkdf2_sha1$1000$seasalt$".to_owned(),
+            format!("pbkdf2_sha256$0$seasalt${good_hash}"),
+            format!("pbkdf2_sha256$01000$seasalt${good_hash}"),
+            format!("pbkdf2_sha256$+1000$seasalt${good_hash}"),
+            format!("pbkdf2_sha256$ 1000$seasalt${good_hash}"),
+            format!("pbkdf2_sha256$100000001$seasalt${good_hash}"),
+            format!("pbkdf2_sha256$1000$${good_hash}"),
+            format!("pbkdf2_sha256$1000$seasalt${good_hash}$"),
+            format!("PBKDF2_SHA256$1000$seasalt${good_hash}"),
+            "pbkdf2_sha256$1000$s\u{e9}l$\u{1F600}".to_owned(),
+        ];
+        for case in &cases {
+            assert_eq!(
+                check_password("pässwörd", case, 1),
+                PasswordCheck::Malformed,
+                "{case}"
+            );
+        }
+        let valid = format!("pbkdf2_sha256$1000$seasalt${good_hash}");
+        assert_eq!(
+            check_password("pässwörd", &valid, 1000),
+            PasswordCheck::Correct { must_update: true }
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! The database: opening SQLite with Roster's pragmas, embedded migrations, and all SQL.
+
+pub mod directory;
+pub mod imports;
+pub mod ous;
+pub mod sessions;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::Connection;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Where the database lives; every caller opens its own short-lived connection.
+#[derive(Debug, Clone)]
+pub struct Db {
+    path: PathBuf,
+}
+
+impl Db {
+    /// A handle on the SQLite file at `path` (not opened yet).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The file this handle points at.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens a connection with foreign keys on and a busy timeout.
+    pub fn connect(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(conn)
+    }
+
+    /// Creates or upgrades the schema: Django's tables when absent, then Roster's own.
+    pub fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self
+            .connect()
+            .with_context(|| format!("cannot open database {}", self.path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        embedded::migrations::runner()
+            .set_migration_table_name("roster_schema_history")
+            .run(&mut conn)
+            .context("applying migrations")?;
+        check_auth_user(&conn)
+    }
+}
+
+/// Refuses databases whose `auth_user` is not Django's default user table.
+fn check_auth_user(conn: &Connection) -> anyhow::Result<()> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('auth_user')")?;
+    let columns: Vec<String> = stmt
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let expected = [
+        "id",
+        "password",
+        "last_login",
+        "is_superuser",
+        "username",
+        "last_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "date_joined",
+        "first_name",
+    ];
+    let missing: Vec<&str> = expected
+        .iter()
+        .filter(|c| !columns.iter().any(|have| have == *c))
+        .copied()
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "auth_user lacks columns {missing:?}: Roster works with Django's default user model only"
+    );
+    Ok(())
+}
+
+/// Now in UTC, formatted as Django stores datetimes on SQLite (`YYYY-MM-DD HH:MM:SS[.ffffff]`).
+pub fn now_text() -> String {
+    format_datetime(chrono::Utc::now())
+}
+
+/// Formats a UTC instant the way Django writes it: microseconds omitted when zero.
+pub fn format_datetime(at: chrono::DateTime<chrono::Utc>) -> String {
+    if at.timestamp_subsec_micros() == 0 {
+        at.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn datetimes_match_django() {
+        let whole = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(format_datetime(whole), "2026-01-01 00:00:00");
+        let fraction = whole + chrono::Duration::microseconds(97_724);
+        assert_eq!(format_datetime(fraction), "2026-01-01 00:00:00.097724");
+    }
+}

@@ -1,0 +1,220 @@
+//! Django's `auth_user` and `auth_group` rows plus Roster's profile row, read and written with Django's formats.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::import::plan::NewUser;
+
+/// A user as stored in `auth_user`. `password` is the Django hash: never display or log it.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub last_login: Option<String>,
+    pub date_joined: String,
+}
+
+impl UserRecord {
+    /// Active staff superuser: may use Roster's admin pages.
+    pub fn is_admin(&self) -> bool {
+        self.is_active && self.is_staff && self.is_superuser
+    }
+}
+
+const USER_COLUMNS: &str = "id, username, email, first_name, last_name, password, is_active, \
+                            is_staff, is_superuser, last_login, date_joined";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        email: row.get(2)?,
+        first_name: row.get(3)?,
+        last_name: row.get(4)?,
+        password: row.get(5)?,
+        is_active: row.get(6)?,
+        is_staff: row.get(7)?,
+        is_superuser: row.get(8)?,
+        last_login: row.get(9)?,
+        date_joined: row.get(10)?,
+    })
+}
+
+/// Finds a user by exact username, as Django's `get_by_natural_key` does.
+pub fn find_by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<UserRecord>> {
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM auth_user WHERE username = ?1"),
+        [username],
+        user_from_row,
+    )
+    .optional()
+}
+
+/// Finds a user by primary key.
+pub fn find_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserRecord>> {
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM auth_user WHERE id = ?1"),
+        [id],
+        user_from_row,
+    )
+    .optional()
+}
+
+/// Whether any active staff superuser exists (otherwise the server offers a setup link).
+pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM auth_user WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1)",
+        [],
+        |row| row.get(0),
+    )
+}
+
+/// Whether a username or e-mail is taken, compared ASCII-case-insensitively like Django's `iexact` on SQLite.
+pub fn identity_taken(conn: &Connection, username: &str, email: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM auth_user WHERE username = ?1 COLLATE NOCASE \
+         OR (?2 <> '' AND email = ?2 COLLATE NOCASE))",
+        [username, email],
+        |row| row.get(0),
+    )
+}
+
+/// Returns the id of the named Django group, creating it when missing.
+pub fn ensure_group(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT OR IGNORE INTO auth_group (name) VALUES (?1)",
+        [name],
+    )?;
+    conn.query_row("SELECT id FROM auth_group WHERE name = ?1", [name], |row| {
+        row.get(0)
+    })
+}
+
+/// Inserts an imported user: active, not staff, not superuser, in the default group, with profile.
+pub fn insert_imported(
+    conn: &Connection,
+    user: &NewUser,
+    password_hash: &str,
+    group_id: i64,
+    import_id: i64,
+    now: &str,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+         is_staff, is_active, date_joined, first_name) VALUES (?1, NULL, 0, ?2, ?3, ?4, 0, 1, ?5, ?6)",
+        params![
+            password_hash,
+            user.username,
+            user.last_name,
+            user.email,
+            now,
+            user.first_name
+        ],
+    )?;
+    let user_id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO auth_user_groups (user_id, group_id) VALUES (?1, ?2)",
+        [user_id, group_id],
+    )?;
+    conn.execute(
+        "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            user_id,
+            user.organizational_unit_id,
+            user.job_title,
+            import_id
+        ],
+    )?;
+    Ok(user_id)
+}
+
+/// Inserts an active staff superuser, as Django's `createsuperuser` does.
+pub fn insert_superuser(
+    conn: &Connection,
+    username: &str,
+    email: &str,
+    password_hash: &str,
+    now: &str,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+         is_staff, is_active, date_joined, first_name) VALUES (?1, NULL, 1, ?2, '', ?3, 1, 1, ?4, '')",
+        params![password_hash, username, email, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Replaces a user's password hash.
+pub fn set_password(conn: &Connection, user_id: i64, password_hash: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE auth_user SET password = ?1 WHERE id = ?2",
+        params![password_hash, user_id],
+    )?;
+    Ok(())
+}
+
+/// Records a successful login, as Django's `update_last_login` does.
+pub fn touch_last_login(conn: &Connection, user_id: i64, now: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE auth_user SET last_login = ?1 WHERE id = ?2",
+        params![now, user_id],
+    )?;
+    Ok(())
+}
+
+/// One line of the user list.
+#[derive(Debug, Clone)]
+pub struct UserListItem {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub email: String,
+    pub is_active: bool,
+    pub is_admin: bool,
+    pub organizational_unit: Option<String>,
+    pub job_title: String,
+    pub has_usable_password: bool,
+    pub last_login: Option<String>,
+}
+
+/// A page of users ordered by username, and the total count.
+pub fn list(
+    conn: &Connection,
+    offset: i64,
+    limit: i64,
+) -> rusqlite::Result<(Vec<UserListItem>, i64)> {
+    let total = conn.query_row("SELECT COUNT(*) FROM auth_user", [], |row| row.get(0))?;
+    let mut stmt = conn.prepare(
+        "SELECT u.id, u.username, trim(u.first_name || ' ' || u.last_name), u.email, u.is_active, \
+                (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
+                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
+         FROM auth_user u \
+         LEFT JOIN roster_user_profile p ON p.user_id = u.id \
+         LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
+         ORDER BY u.username LIMIT ?1 OFFSET ?2",
+    )?;
+    let items = stmt
+        .query_map([limit, offset], |row| {
+            Ok(UserListItem {
+                id: row.get(0)?,
+                username: row.get(1)?,
+                name: row.get(2)?,
+                email: row.get(3)?,
+                is_active: row.get(4)?,
+                is_admin: row.get(5)?,
+                organizational_unit: row.get(6)?,
+                job_title: row.get(7)?,
+                has_usable_password: row.get(8)?,
+                last_login: row.get(9)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok((items, total))
+}

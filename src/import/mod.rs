@@ -1,0 +1,169 @@
+//! The import engine: bytes in, a preview plan, a committed import and a report out; no HTTP, no terminal.
+
+pub mod apply;
+pub mod decode;
+pub mod parse;
+pub mod plan;
+pub mod report;
+pub mod rules;
+pub mod validate;
+
+pub use apply::{ImportContext, ImportSource, commit};
+pub use parse::{ParsedFile, parse};
+pub use plan::{Plan, PlannedRow, RowOutcome};
+pub use report::{ImportReport, ReportRow};
+
+use std::fmt;
+
+/// Limits and costs that shape an import, taken from the validated configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportSettings {
+    /// Most data rows a file may hold before it is rejected as a whole.
+    pub max_rows: usize,
+    /// PBKDF2 iterations for supplied passwords.
+    pub pbkdf2_iterations: u32,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        Self {
+            max_rows: 10_000,
+            pbkdf2_iterations: crate::auth::hashers::DEFAULT_ITERATIONS,
+        }
+    }
+}
+
+/// A problem with the whole file: nothing is imported and the admin is told what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// Stable snake_case code, e.g. `encoding_error`.
+    pub code: &'static str,
+    /// What is wrong and how to fix it, safe to show.
+    pub message: String,
+}
+
+impl FileError {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// Stable codes for row-level problems; each skips only its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowErrorCode {
+    MissingRequiredField,
+    InvalidEmail,
+    InvalidUsername,
+    FieldTooLong,
+    DuplicateUsername,
+    DuplicateEmail,
+    DuplicateInFile,
+    UnknownOrganizationalUnit,
+    MalformedRow,
+}
+
+impl RowErrorCode {
+    /// The snake_case code used in JSON, error reports and the UI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MissingRequiredField => "missing_required_field",
+            Self::InvalidEmail => "invalid_email",
+            Self::InvalidUsername => "invalid_username",
+            Self::FieldTooLong => "field_too_long",
+            Self::DuplicateUsername => "duplicate_username",
+            Self::DuplicateEmail => "duplicate_email",
+            Self::DuplicateInFile => "duplicate_in_file",
+            Self::UnknownOrganizationalUnit => "unknown_organizational_unit",
+            Self::MalformedRow => "malformed_row",
+        }
+    }
+}
+
+/// Why one row is skipped: where (line, column), a stable code and a message that says the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The stable code.
+    pub code: RowErrorCode,
+    /// The CSV column at fault, when one is.
+    pub column: Option<&'static str>,
+    /// Human explanation including the fix; never contains a password.
+    pub message: String,
+}
+
+/// A password kept only in memory until it is hashed; it never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a plaintext password.
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+    /// The plaintext, for hashing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The columns Roster understands, in the order of the sample file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    FirstName,
+    LastName,
+    Email,
+    Username,
+    OrganizationalUnit,
+    JobTitle,
+    Password,
+}
+
+impl Column {
+    /// Every known column, in the canonical order.
+    pub const ALL: [Column; 7] = [
+        Column::FirstName,
+        Column::LastName,
+        Column::Email,
+        Column::Username,
+        Column::OrganizationalUnit,
+        Column::JobTitle,
+        Column::Password,
+    ];
+
+    /// The header name as it appears in the CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::FirstName => "first_name",
+            Column::LastName => "last_name",
+            Column::Email => "email",
+            Column::Username => "username",
+            Column::OrganizationalUnit => "organizational_unit",
+            Column::JobTitle => "job_title",
+            Column::Password => "password",
+        }
+    }
+
+    /// Whether a file without this column is rejected.
+    pub fn required(self) -> bool {
+        matches!(
+            self,
+            Column::FirstName | Column::LastName | Column::Email | Column::Username
+        )
+    }
+}

@@ -1,0 +1,310 @@
+//! Reads decoded text as a semicolon CSV: checks the header, then yields each row with its physical line.
+
+use super::{Column, FileError, RowError, RowErrorCode, Secret, decode::decode};
+
+/// The values of one data row; all but the password are trimmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowValues {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub username: String,
+    pub organizational_unit: String,
+    pub job_title: String,
+    /// `None` when the column is absent or the cell is empty.
+    pub password: Option<Secret>,
+}
+
+impl RowValues {
+    /// The trimmed value of a non-password column.
+    pub fn get(&self, column: Column) -> &str {
+        match column {
+            Column::FirstName => &self.first_name,
+            Column::LastName => &self.last_name,
+            Column::Email => &self.email,
+            Column::Username => &self.username,
+            Column::OrganizationalUnit => &self.organizational_unit,
+            Column::JobTitle => &self.job_title,
+            Column::Password => "",
+        }
+    }
+
+    fn set(&mut self, column: Column, raw: &str) {
+        let value = raw.trim().to_string();
+        match column {
+            Column::FirstName => self.first_name = value,
+            Column::LastName => self.last_name = value,
+            Column::Email => self.email = value,
+            Column::Username => self.username = value,
+            Column::OrganizationalUnit => self.organizational_unit = value,
+            Column::JobTitle => self.job_title = value,
+            Column::Password => {
+                self.password = (!raw.is_empty()).then(|| Secret::new(raw.to_string()))
+            }
+        }
+    }
+}
+
+/// One data row as read: its physical line, its values, and a problem found while reading.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// 1-based physical line where the row starts.
+    pub line: u64,
+    pub values: RowValues,
+    /// Set when the row cannot be read reliably (wrong number of fields).
+    pub malformed: Option<RowError>,
+}
+
+/// A file that passed the file-level checks.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    /// The known columns present in the header.
+    pub columns: Vec<Column>,
+    pub rows: Vec<RawRow>,
+}
+
+/// Decodes and parses a whole upload, or rejects it with a file-level error.
+pub fn parse(bytes: &[u8], max_rows: usize) -> Result<ParsedFile, FileError> {
+    let text = decode(bytes)?;
+    let (body, skipped_lines) = strip_sep_line(&text)?;
+    check_delimiter(body)?;
+
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(record)) => record,
+        Some(Err(err)) => return Err(csv_error(&err, skipped_lines)),
+        None => return Err(FileError::new("empty_file", "The file is empty.")),
+    };
+    let layout = header_layout(&header)?;
+
+    let mut rows = Vec::new();
+    for record in records {
+        let record = record.map_err(|err| csv_error(&err, skipped_lines))?;
+        let line = record.position().map_or(0, |p| p.line()) + skipped_lines;
+        if record.iter().all(|field| field.trim().is_empty()) {
+            continue;
+        }
+        if rows.len() == max_rows {
+            return Err(FileError::new(
+                "too_many_rows",
+                format!(
+                    "The file has more than {max_rows} rows, the most one import accepts. \
+                     Split it into files of at most {max_rows} rows and import them one by one."
+                ),
+            ));
+        }
+        rows.push(read_row(&layout, &record, line)?);
+    }
+    if rows.is_empty() {
+        return Err(FileError::new(
+            "no_rows",
+            "The file has a header line but no user rows. Add one line per user below the header.",
+        ));
+    }
+    Ok(ParsedFile {
+        columns: layout
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Known(column) => Some(*column),
+                _ => None,
+            })
+            .collect(),
+        rows,
+    })
+}
+
+/// Excel writes `sep=;` as a first line when asked; accept it, reject other separators.
+fn strip_sep_line(text: &str) -> Result<(&str, u64), FileError> {
+    let first = text.lines().next().unwrap_or_default();
+    match first.trim().strip_prefix("sep=") {
+        Some(";") => Ok((text.split_once('\n').map_or("", |(_, rest)| rest), 1)),
+        Some(other) => Err(FileError::new(
+            "wrong_delimiter",
+            format!(
+                "The first line says sep={other}, but Roster needs semicolons. Save the file again \
+                 with \";\" as the field delimiter."
+            ),
+        )),
+        None => Ok((text, 0)),
+    }
+}
+
+fn check_delimiter(body: &str) -> Result<(), FileError> {
+    let header = body.lines().next().unwrap_or_default();
+    if header.contains(';') {
+        return Ok(());
+    }
+    let how = "Save it again with \";\" as the field delimiter (LibreOffice: Save As > Text CSV > \
+               Edit filter settings > Field delimiter \";\"; Excel in a comma-decimal locale \
+               writes \";\" with \"CSV (semicolon)\"), or start from the sample CSV.";
+    if header.contains('\t') {
+        return Err(FileError::new(
+            "wrong_delimiter",
+            format!("The file is tab-delimited, but Roster needs semicolons. {how}"),
+        ));
+    }
+    if header.contains(',') {
+        return Err(FileError::new(
+            "wrong_delimiter",
+            format!("The file is comma-delimited, but Roster needs semicolons. {how}"),
+        ));
+    }
+    Ok(())
+}
+
+/// What one header position holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Known(Column),
+    /// The `error` column of Roster's own error report.
+    Ignored,
+    /// A header cell left empty (spreadsheets add these); values under it are refused.
+    Unnamed,
+}
+
+/// Maps each header position to what it holds.
+fn header_layout(header: &csv::StringRecord) -> Result<Vec<Slot>, FileError> {
+    let mut layout = Vec::with_capacity(header.len());
+    let mut unknown = Vec::new();
+    let mut duplicates = Vec::new();
+    for raw in header.iter() {
+        let name = raw.trim().to_ascii_lowercase();
+        if name.is_empty() {
+            layout.push(Slot::Unnamed);
+            continue;
+        }
+        if name == "error" {
+            layout.push(Slot::Ignored);
+            continue;
+        }
+        match Column::ALL.iter().find(|c| c.name() == name) {
+            Some(&column) if layout.contains(&Slot::Known(column)) => {
+                if !duplicates.contains(&column.name()) {
+                    duplicates.push(column.name());
+                }
+                layout.push(Slot::Ignored);
+            }
+            Some(&column) => layout.push(Slot::Known(column)),
+            None => {
+                unknown.push(describe_unknown(raw.trim()));
+                layout.push(Slot::Ignored);
+            }
+        }
+    }
+    if !duplicates.is_empty() {
+        return Err(FileError::new(
+            "duplicate_columns",
+            format!(
+                "The header names these columns more than once: {}. Keep one of each.",
+                duplicates.join(", ")
+            ),
+        ));
+    }
+    if !unknown.is_empty() {
+        return Err(FileError::new(
+            "unknown_columns",
+            format!(
+                "The header has columns Roster does not know: {}. Allowed columns are {}.",
+                unknown.join(", "),
+                allowed_list()
+            ),
+        ));
+    }
+    let missing: Vec<&str> = Column::ALL
+        .iter()
+        .filter(|c| c.required() && !layout.contains(&Slot::Known(**c)))
+        .map(|c| c.name())
+        .collect();
+    if !missing.is_empty() {
+        return Err(FileError::new(
+            "missing_columns",
+            format!(
+                "The header is missing required columns: {}. The first line must name the \
+                 columns, e.g. first_name;last_name;email;username;organizational_unit;job_title;password",
+                missing.join(", ")
+            ),
+        ));
+    }
+    Ok(layout)
+}
+
+fn describe_unknown(name: &str) -> String {
+    let squashed: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let suggestion = Column::ALL
+        .iter()
+        .find(|c| c.name().replace('_', "") == squashed)
+        .map(|c| format!(" (did you mean \"{}\"?)", c.name()))
+        .unwrap_or_default();
+    format!("\"{}\"{suggestion}", name.escape_debug())
+}
+
+fn allowed_list() -> String {
+    Column::ALL
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_row(layout: &[Slot], record: &csv::StringRecord, line: u64) -> Result<RawRow, FileError> {
+    let mut values = RowValues::default();
+    for (index, field) in record.iter().enumerate().take(layout.len()) {
+        match layout[index] {
+            Slot::Known(column) => values.set(column, field),
+            Slot::Unnamed if !field.trim().is_empty() => {
+                return Err(FileError::new(
+                    "unnamed_column",
+                    format!(
+                        "Line {line} has a value in column {} but the header gives that column \
+                         no name. Name it or delete the column.",
+                        index + 1
+                    ),
+                ));
+            }
+            Slot::Unnamed | Slot::Ignored => {}
+        }
+    }
+    let extra_has_values = record
+        .iter()
+        .skip(layout.len())
+        .any(|f| !f.trim().is_empty());
+    let malformed = if record.len() < layout.len() || extra_has_values {
+        Some(RowError {
+            code: RowErrorCode::MalformedRow,
+            column: None,
+            message: format!(
+                "Line {line} has {} fields but the header has {}. A value probably contains \";\" \
+                 or a line break without double quotes around it, or a quote is not closed: put \
+                 such values in double quotes (\"Smith; Jr.\") and write a quote inside one as \"\".",
+                record.len(),
+                layout.len()
+            ),
+        })
+    } else {
+        None
+    };
+    Ok(RawRow {
+        line,
+        values,
+        malformed,
+    })
+}
+
+fn csv_error(err: &csv::Error, skipped_lines: u64) -> FileError {
+    let line = err.position().map_or(0, |p| p.line()) + skipped_lines;
+    FileError::new(
+        "malformed_csv",
+        format!(
+            "The file cannot be read as CSV near line {line}. Save it again as CSV UTF-8 with \";\" as the delimiter."
+        ),
+    )
+}

@@ -1,0 +1,217 @@
+//! Decides, row by row, what an import would do against the current directory: the preview.
+
+use std::collections::{HashMap, HashSet};
+
+use super::parse::{ParsedFile, RawRow};
+use super::rules::ascii_casefold;
+use super::validate::{ValidRow, validate};
+use super::{RowError, RowErrorCode, Secret};
+
+/// What the database already holds that an import must not collide with.
+#[derive(Debug, Clone, Default)]
+pub struct DirectorySnapshot {
+    /// Existing usernames, ASCII-case-folded (Django's `username__iexact` on SQLite).
+    pub usernames: HashSet<String>,
+    /// Existing e-mail addresses, ASCII-case-folded.
+    pub emails: HashSet<String>,
+    /// Organizational units by ASCII-case-folded name.
+    pub organizational_units: HashMap<String, i64>,
+}
+
+/// The displayable values of a row: never the password, only whether there was one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowSummary {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub username: String,
+    pub organizational_unit: String,
+    pub job_title: String,
+    pub has_password: bool,
+}
+
+impl RowSummary {
+    fn of(row: &RawRow) -> Self {
+        let v = &row.values;
+        Self {
+            first_name: v.first_name.clone(),
+            last_name: v.last_name.clone(),
+            email: v.email.clone(),
+            username: v.username.clone(),
+            organizational_unit: v.organizational_unit.clone(),
+            job_title: v.job_title.clone(),
+            has_password: v.password.is_some(),
+        }
+    }
+}
+
+/// A user the import will create, with values exactly as they will be stored.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub organizational_unit_id: Option<i64>,
+    pub job_title: String,
+    pub password: Option<Secret>,
+}
+
+/// What happens to one row.
+#[derive(Debug, Clone)]
+pub enum RowOutcome {
+    Create(NewUser),
+    Fail(RowError),
+}
+
+/// One row of the plan.
+#[derive(Debug, Clone)]
+pub struct PlannedRow {
+    pub line: u64,
+    pub summary: RowSummary,
+    pub outcome: RowOutcome,
+}
+
+/// The preview: every row with its outcome, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub rows: Vec<PlannedRow>,
+}
+
+impl Plan {
+    /// Rows read from the file.
+    pub fn rows_total(&self) -> usize {
+        self.rows.len()
+    }
+    /// Rows that will be created.
+    pub fn creatable(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.outcome, RowOutcome::Create(_)))
+            .count()
+    }
+    /// Rows that will be skipped.
+    pub fn failed(&self) -> usize {
+        self.rows_total() - self.creatable()
+    }
+    /// Rows that will be created without a password (unusable password).
+    pub fn passwordless(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(&r.outcome, RowOutcome::Create(u) if u.password.is_none()))
+            .count()
+    }
+}
+
+/// Plans every row of a parsed file against the directory.
+pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot) -> Plan {
+    let mut usernames_in_file: HashMap<String, u64> = HashMap::new();
+    let mut emails_in_file: HashMap<String, u64> = HashMap::new();
+    let rows = file
+        .rows
+        .iter()
+        .map(|row| {
+            let outcome = match validate(row).and_then(|valid| {
+                check_directory(
+                    valid,
+                    row.line,
+                    directory,
+                    &usernames_in_file,
+                    &emails_in_file,
+                )
+            }) {
+                Ok(user) => {
+                    usernames_in_file.insert(ascii_casefold(&user.username), row.line);
+                    emails_in_file.insert(ascii_casefold(&user.email), row.line);
+                    RowOutcome::Create(user)
+                }
+                Err(problem) => RowOutcome::Fail(problem),
+            };
+            PlannedRow {
+                line: row.line,
+                summary: RowSummary::of(row),
+                outcome,
+            }
+        })
+        .collect();
+    Plan { rows }
+}
+
+fn check_directory(
+    row: ValidRow,
+    line: u64,
+    directory: &DirectorySnapshot,
+    usernames_in_file: &HashMap<String, u64>,
+    emails_in_file: &HashMap<String, u64>,
+) -> Result<NewUser, RowError> {
+    let username_key = ascii_casefold(&row.username);
+    let email_key = ascii_casefold(&row.email);
+    if directory.usernames.contains(&username_key) {
+        return Err(RowError {
+            code: RowErrorCode::DuplicateUsername,
+            column: Some("username"),
+            message: format!(
+                "A user named \"{}\" already exists (usernames are compared without regard to \
+                 case). Remove the row, or pick another username.",
+                row.username
+            ),
+        });
+    }
+    if directory.emails.contains(&email_key) {
+        return Err(RowError {
+            code: RowErrorCode::DuplicateEmail,
+            column: Some("email"),
+            message: format!(
+                "A user with e-mail \"{}\" already exists. Remove the row, or use another address.",
+                row.email
+            ),
+        });
+    }
+    if let Some(first) = usernames_in_file.get(&username_key) {
+        return Err(in_file("username", &row.username, *first, line));
+    }
+    if let Some(first) = emails_in_file.get(&email_key) {
+        return Err(in_file("email", &row.email, *first, line));
+    }
+    let organizational_unit_id = if row.organizational_unit.is_empty() {
+        None
+    } else {
+        match directory
+            .organizational_units
+            .get(&ascii_casefold(&row.organizational_unit))
+        {
+            Some(id) => Some(*id),
+            None => {
+                return Err(RowError {
+                    code: RowErrorCode::UnknownOrganizationalUnit,
+                    column: Some("organizational_unit"),
+                    message: format!(
+                        "Organizational unit \"{}\" does not exist. Create it first (Organizational \
+                         units page, or `roster ou add`), or correct the name.",
+                        row.organizational_unit
+                    ),
+                });
+            }
+        }
+    };
+    Ok(NewUser {
+        username: row.username,
+        email: row.email,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        organizational_unit_id,
+        job_title: row.job_title,
+        password: row.password,
+    })
+}
+
+fn in_file(column: &'static str, value: &str, first_line: u64, line: u64) -> RowError {
+    RowError {
+        code: RowErrorCode::DuplicateInFile,
+        column: Some(column),
+        message: format!(
+            "The {column} \"{value}\" already appears on line {first_line} of this file \
+             (compared without regard to case); line {line} is skipped. Remove one of the two rows."
+        ),
+    }
+}

@@ -1,0 +1,146 @@
+//! The outcome of an import as the admin sees it: counts, failed rows, JSON and the error-report CSV.
+
+use serde::Serialize;
+
+use super::plan::{Plan, RowOutcome, RowSummary};
+use super::{Column, FileError};
+
+/// One failed row: where, what it held (never a password) and why it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    pub line: u64,
+    pub summary: RowSummary,
+    pub code: String,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// Counts plus every failed row; built from a plan (dry run) or from a stored import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    /// The recorded import, when one was committed.
+    pub import_id: Option<i64>,
+    pub rows_total: usize,
+    /// Users created (or, for a dry run, that would be created).
+    pub created: usize,
+    pub failed: usize,
+    /// Created users without a password.
+    pub passwordless: usize,
+    pub failures: Vec<ReportRow>,
+}
+
+impl ImportReport {
+    /// The report a plan predicts, for previews and `--dry-run`.
+    pub fn from_plan(plan: &Plan) -> Self {
+        let failures = plan
+            .rows
+            .iter()
+            .filter_map(|row| match &row.outcome {
+                RowOutcome::Fail(problem) => Some(ReportRow {
+                    line: row.line,
+                    summary: row.summary.clone(),
+                    code: problem.code.as_str().to_string(),
+                    column: problem.column.map(str::to_string),
+                    message: problem.message.clone(),
+                }),
+                RowOutcome::Create(_) => None,
+            })
+            .collect();
+        Self {
+            import_id: None,
+            rows_total: plan.rows_total(),
+            created: plan.creatable(),
+            failed: plan.failed(),
+            passwordless: plan.passwordless(),
+            failures,
+        }
+    }
+
+    /// The JSON shape shared by `roster import --json` and the API.
+    pub fn to_json(&self) -> JsonReport {
+        JsonReport {
+            created: self.created,
+            failed: self.failed,
+            errors: self
+                .failures
+                .iter()
+                .map(|row| JsonError {
+                    line: Some(row.line),
+                    username: Some(row.summary.username.clone()),
+                    email: Some(row.summary.email.clone()),
+                    code: row.code.clone(),
+                    column: row.column.clone(),
+                    message: row.message.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `{"created": N, "failed": N, "errors": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct JsonReport {
+    pub created: usize,
+    pub failed: usize,
+    pub errors: Vec<JsonError>,
+}
+
+/// One entry of `errors`; `line` is null for a file-level rejection.
+#[derive(Debug, Serialize)]
+pub struct JsonError {
+    pub line: Option<u64>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub code: String,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// The JSON for a rejected file: nothing created, one error without a line.
+pub fn rejected_json(error: &FileError) -> JsonReport {
+    JsonReport {
+        created: 0,
+        failed: 0,
+        errors: vec![JsonError {
+            line: None,
+            username: None,
+            email: None,
+            code: error.code.to_string(),
+            column: None,
+            message: error.message.clone(),
+        }],
+    }
+}
+
+/// The failed rows as a semicolon CSV in the import format plus `error`, password cells left empty.
+/// Starts with a UTF-8 BOM so Excel opens it as UTF-8; Roster's import accepts the BOM.
+pub fn error_report_csv(rows: &[ReportRow]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    let mut header: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+    header.push("error");
+    // Writing into a Vec cannot fail; a failure here would be a bug in csv, so fall back to empty.
+    if writer.write_record(&header).is_err() {
+        return Vec::new();
+    }
+    for row in rows {
+        let s = &row.summary;
+        let error = format!("line {}: {}: {}", row.line, row.code, row.message);
+        let record = [
+            s.first_name.as_str(),
+            &s.last_name,
+            &s.email,
+            &s.username,
+            &s.organizational_unit,
+            &s.job_title,
+            "",
+            &error,
+        ];
+        if writer.write_record(record).is_err() {
+            return Vec::new();
+        }
+    }
+    writer.into_inner().unwrap_or_default()
+}

@@ -1,0 +1,157 @@
+//! Checks one row on its own (required fields, Django's length limits, e-mail and username rules).
+
+use super::parse::{RawRow, RowValues};
+use super::rules::{
+    EMAIL_MAX, FIRST_NAME_MAX, LAST_NAME_MAX, USERNAME_MAX, is_valid_email, is_valid_username,
+    normalize_email, normalize_username,
+};
+use super::{Column, RowError, RowErrorCode, Secret};
+
+/// Longest job title or organizational unit name Roster stores.
+pub const LABEL_MAX: usize = 150;
+/// Longest password accepted; Django sets no limit, this keeps hostile input cheap.
+pub const PASSWORD_MAX: usize = 4096;
+
+/// A row that passed every check that needs no database: values are normalised as Django would.
+#[derive(Debug, Clone)]
+pub struct ValidRow {
+    pub first_name: String,
+    pub last_name: String,
+    /// Django's `normalize_email`: domain lower-cased.
+    pub email: String,
+    /// NFKC-normalised, as Django's `normalize_username`.
+    pub username: String,
+    pub organizational_unit: String,
+    pub job_title: String,
+    pub password: Option<Secret>,
+}
+
+/// Validates a row; the first problem found is returned, naming its column and the fix.
+pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
+    if let Some(problem) = &row.malformed {
+        return Err(problem.clone());
+    }
+    let values = &row.values;
+    check_required(values)?;
+    for (column, max) in [
+        (Column::FirstName, FIRST_NAME_MAX),
+        (Column::LastName, LAST_NAME_MAX),
+        (Column::Email, EMAIL_MAX),
+        (Column::OrganizationalUnit, LABEL_MAX),
+        (Column::JobTitle, LABEL_MAX),
+    ] {
+        check_length(column, values.get(column), max)?;
+    }
+    if let Some(password) = &values.password {
+        let length = password.expose().chars().count();
+        if length > PASSWORD_MAX {
+            return Err(too_long(Column::Password, length, PASSWORD_MAX));
+        }
+    }
+
+    let email = normalize_email(&values.email);
+    if !is_valid_email(&email) {
+        return Err(RowError {
+            code: RowErrorCode::InvalidEmail,
+            column: Some("email"),
+            message: format!(
+                "\"{}\" is not a valid e-mail address. Check for typos, a missing @ or domain, \
+                 spaces, or two dots in a row.",
+                values.email.escape_debug()
+            ),
+        });
+    }
+
+    let username = normalize_username(&values.username);
+    let length = username.chars().count();
+    if length > USERNAME_MAX {
+        return Err(too_long(Column::Username, length, USERNAME_MAX));
+    }
+    if !is_valid_username(&username) {
+        return Err(RowError {
+            code: RowErrorCode::InvalidUsername,
+            column: Some("username"),
+            message: format!(
+                "\"{}\" is not a valid username{}. Use only letters, digits and the characters \
+                 @ . + - _ (no spaces).",
+                values.username.escape_debug(),
+                describe_offender(&username)
+            ),
+        });
+    }
+
+    Ok(ValidRow {
+        first_name: values.first_name.clone(),
+        last_name: values.last_name.clone(),
+        email,
+        username,
+        organizational_unit: values.organizational_unit.clone(),
+        job_title: values.job_title.clone(),
+        password: values.password.clone(),
+    })
+}
+
+fn check_required(values: &RowValues) -> Result<(), RowError> {
+    let missing: Vec<&'static str> = Column::ALL
+        .iter()
+        .filter(|c| c.required() && values.get(**c).is_empty())
+        .map(|c| c.name())
+        .collect();
+    match missing.first() {
+        None => Ok(()),
+        Some(&first) => Err(RowError {
+            code: RowErrorCode::MissingRequiredField,
+            column: Some(first),
+            message: format!(
+                "Required {} empty: {}. Fill in the value{}.",
+                if missing.len() == 1 {
+                    "field is"
+                } else {
+                    "fields are"
+                },
+                missing.join(", "),
+                if missing.len() == 1 { "" } else { "s" }
+            ),
+        }),
+    }
+}
+
+fn check_length(column: Column, value: &str, max: usize) -> Result<(), RowError> {
+    let length = value.chars().count();
+    if length > max {
+        return Err(too_long(column, length, max));
+    }
+    Ok(())
+}
+
+fn too_long(column: Column, length: usize, max: usize) -> RowError {
+    RowError {
+        code: RowErrorCode::FieldTooLong,
+        column: Some(column.name()),
+        message: format!(
+            "{} has {length} characters; at most {max} are allowed. Shorten it.",
+            column.name()
+        ),
+    }
+}
+
+/// Names the first character Django's username rule refuses.
+fn describe_offender(username: &str) -> String {
+    let offender = username
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !is_valid_username(&c.to_string()));
+    match offender {
+        Some((index, c)) if c.is_whitespace() => {
+            format!(" (a space at position {})", index + 1)
+        }
+        Some((index, c)) => format!(
+            " (\"{}\", U+{:04X}, at position {})",
+            c.escape_debug(),
+            c as u32,
+            index + 1
+        ),
+        None if username.is_empty() => " (it is empty after Unicode normalisation)".to_string(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,111 @@
+//! Errors of web handlers: the user's fault (a page with a safe message) or unexpected (500, logged once).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+
+use super::views;
+
+/// What can go wrong in a handler.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Not logged in: go to the login page.
+    #[error("login required")]
+    LoginRequired { next: String },
+    /// Logged in but not an admin.
+    #[error("forbidden")]
+    Forbidden,
+    /// Missing or wrong CSRF token.
+    #[error("CSRF check failed")]
+    Csrf,
+    /// No such page or object.
+    #[error("not found")]
+    NotFound,
+    /// The request is wrong in a way the user can fix; the message is safe to show.
+    #[error("{message}")]
+    BadRequest { status: StatusCode, message: String },
+    /// Anything else: logged with its cause chain, shown as a generic page.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl WebError {
+    /// A 400-class error with a message for the user.
+    pub fn bad_request(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for WebError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Unexpected(err.into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for WebError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        Self::Unexpected(anyhow::anyhow!("blocking task failed: {err}"))
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest { status, .. } => *status,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message) = match self {
+            Self::LoginRequired { next } => {
+                let location = format!("/login?next={}", urlencode(next));
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, location))
+                    .finish();
+            }
+            Self::Forbidden => (
+                "Not allowed",
+                "This page is for administrators only.".to_string(),
+            ),
+            Self::Csrf => (
+                "Form expired",
+                "The form was missing its security token or it did not match. Go back, reload \
+                 the page and submit again."
+                    .to_string(),
+            ),
+            Self::NotFound => ("Not found", "There is nothing at this address.".to_string()),
+            Self::BadRequest { message, .. } => ("Cannot do that", message.clone()),
+            Self::Unexpected(err) => {
+                tracing::error!(error = ?err, "unexpected error");
+                (
+                    "Something went wrong",
+                    "Roster hit an unexpected error; nothing was half-done. The details are in \
+                     the server log."
+                        .to_string(),
+                )
+            }
+        };
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .body(views::layout::error_page(title, &message).into_string())
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

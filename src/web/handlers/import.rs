@@ -1,0 +1,267 @@
+//! The import flow over HTTP: upload (multipart), preview, commit, result, error report, sample.
+
+use actix_multipart::Multipart;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+
+use super::{UploadLimit, html, see_other};
+use crate::import::report::error_report_csv;
+use crate::import::{ImportContext, ImportSource};
+use crate::web::AppState;
+use crate::web::csrf::CsrfToken;
+use crate::web::error::WebError;
+use crate::web::session::Admin;
+use crate::web::staging::Staged;
+use crate::web::views::{self, layout::Chrome};
+
+pub async fn upload_form(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    html(views::import::upload(
+        chrome,
+        state.config.import.max_rows,
+        None,
+    ))
+}
+
+pub async fn sample_csv(_admin: Admin) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"roster-sample.csv\"",
+        ))
+        .body(crate::SAMPLE_CSV)
+}
+
+/// The fields of the upload form, read from the multipart stream with a size cap.
+struct Upload {
+    csrf_token: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, WebError> {
+    let mut upload = Upload {
+        csrf_token: String::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+    };
+    let mut saw_file = false;
+    while let Some(mut field) = payload.try_next().await.map_err(bad_multipart)? {
+        let name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_name())
+            .unwrap_or_default()
+            .to_string();
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_string);
+        let cap = if name == "file" { limit } else { 1024 };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(bad_multipart)? {
+            if bytes.len() + chunk.len() > cap {
+                return Err(WebError::bad_request(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "The file is larger than {} bytes, the most Roster accepts. Split it into smaller files.",
+                        limit
+                    ),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf_token" => upload.csrf_token = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" => {
+                saw_file = true;
+                upload.file_name = file_name.unwrap_or_default();
+                upload.bytes = bytes;
+            }
+            _ => {}
+        }
+    }
+    if !saw_file || (upload.file_name.is_empty() && upload.bytes.is_empty()) {
+        return Err(WebError::bad_request(
+            StatusCode::BAD_REQUEST,
+            "No file was chosen. Pick a CSV file and press Upload file.",
+        ));
+    }
+    Ok(upload)
+}
+
+fn bad_multipart(err: actix_multipart::MultipartError) -> WebError {
+    WebError::bad_request(
+        StatusCode::BAD_REQUEST,
+        format!("The upload could not be read ({err}). Try again."),
+    )
+}
+
+/// Parses and previews the upload, keeps it in memory, and redirects to the preview page.
+pub async fn upload(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    limit: web::Data<UploadLimit>,
+    payload: Multipart,
+) -> Result<HttpResponse, WebError> {
+    let upload = read_upload(payload, limit.0).await?;
+    csrf.verify(&upload.csrf_token)?;
+    let max_rows = state.config.import.max_rows;
+    let state2 = state.clone();
+    let content = web::block(move || -> rusqlite::Result<_> {
+        match crate::import::parse(&upload.bytes, max_rows) {
+            Err(rejection) => Ok(Err(rejection)),
+            Ok(parsed) => {
+                let conn = state2.db.connect()?;
+                let plan = crate::import::apply::preview(&conn, &parsed)?;
+                Ok(Ok((parsed, plan)))
+            }
+        }
+    })
+    .await??;
+    let file_name = display_name(&upload.file_name);
+    let id = state.staging.put(Staged {
+        owner_id: admin.0.id,
+        file_name,
+        created: std::time::Instant::now(),
+        content,
+    });
+    Ok(see_other(&format!("/users/import/preview/{id}")))
+}
+
+fn display_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    let name: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if name.is_empty() {
+        "upload.csv".to_string()
+    } else {
+        name
+    }
+}
+
+pub async fn preview(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let Some(staged) = state.staging.get(&path, admin.0.id) else {
+        return Err(expired());
+    };
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    let content = staged.content.as_ref().map(|(_, plan)| plan);
+    let mut response = html(views::import::preview(
+        chrome,
+        &path,
+        &staged.file_name,
+        content,
+    ));
+    if staged.content.is_err() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+fn expired() -> WebError {
+    WebError::bad_request(
+        StatusCode::NOT_FOUND,
+        "This preview is no longer available (it was imported already, expired after an hour, or the server restarted). Upload the file again.",
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CommitForm {
+    csrf_token: String,
+}
+
+pub async fn commit(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CommitForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let Some(staged) = state.staging.take(&path, admin.0.id) else {
+        return Err(expired());
+    };
+    if staged.content.is_err() {
+        return Err(WebError::bad_request(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This file was rejected; upload a corrected file.",
+        ));
+    }
+    let context = ImportContext {
+        actor_user_id: Some(admin.0.id),
+        actor: admin.0.username.clone(),
+        source: ImportSource::Web,
+        file_name: staged.file_name.clone(),
+    };
+    let settings = state.config.import;
+    let state2 = state.clone();
+    let report = web::block(move || -> rusqlite::Result<_> {
+        let Ok((parsed, _)) = &staged.content else {
+            unreachable!("checked above")
+        };
+        let mut conn = state2.db.connect()?;
+        crate::import::commit(&mut conn, parsed, &context, &settings)
+    })
+    .await??;
+    tracing::info!(
+        created = report.created,
+        failed = report.failed,
+        "import committed from the web"
+    );
+    let id = report.import_id.unwrap_or_default();
+    Ok(see_other(&format!("/imports/{id}")))
+}
+
+pub async fn result(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let found = web::block(move || crate::db::imports::report(&state.db.connect()?, id)).await??;
+    let Some((record, report)) = found else {
+        return Err(WebError::NotFound);
+    };
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    Ok(html(views::import::result(chrome, &record, &report)))
+}
+
+pub async fn error_report(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let found = web::block(move || crate::db::imports::report(&state.db.connect()?, id)).await??;
+    let Some((_, report)) = found else {
+        return Err(WebError::NotFound);
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"roster-import-{id}-errors.csv\""),
+        ))
+        .body(error_report_csv(&report.failures)))
+}

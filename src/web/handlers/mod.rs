@@ -1,0 +1,67 @@
+//! Request handlers and the one route table.
+
+mod account;
+mod directory;
+mod import;
+
+use actix_web::{HttpResponse, http::header, web};
+
+use super::assets;
+
+/// Largest accepted upload in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimit(pub usize);
+
+/// Every route of the application.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/static/app.css", web::get().to(assets::app_css))
+        .route("/static/import.js", web::get().to(assets::import_js))
+        .route("/login", web::get().to(account::login_form))
+        .route("/login", web::post().to(account::login))
+        .route("/logout", web::post().to(account::logout))
+        .route("/setup/{token}", web::get().to(account::setup_form))
+        .route("/setup/{token}", web::post().to(account::setup))
+        .route("/users", web::get().to(directory::users))
+        .route("/ous", web::get().to(directory::ous))
+        .route("/ous", web::post().to(directory::add_ou))
+        .route("/users/import", web::get().to(import::upload_form))
+        .route("/users/import", web::post().to(import::upload))
+        .route(
+            "/users/import/sample.csv",
+            web::get().to(import::sample_csv),
+        )
+        .route("/users/import/preview/{id}", web::get().to(import::preview))
+        .route(
+            "/users/import/preview/{id}/commit",
+            web::post().to(import::commit),
+        )
+        .route("/imports/{id}", web::get().to(import::result))
+        .route(
+            "/imports/{id}/errors.csv",
+            web::get().to(import::error_report),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn home() -> HttpResponse {
+    see_other("/users")
+}
+
+async fn not_found() -> Result<HttpResponse, super::error::WebError> {
+    Err(super::error::WebError::NotFound)
+}
+
+/// A 303 redirect, the answer to every successful POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// An HTML response.
+pub fn html(markup: maud::Markup) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}

@@ -1,0 +1,114 @@
+//! The admin web interface: one route table, the shared state, and the server that tests and `serve` start.
+
+mod assets;
+mod csrf;
+mod error;
+mod handlers;
+mod middleware;
+mod session;
+mod staging;
+mod views;
+
+use std::net::TcpListener;
+use std::sync::Mutex;
+
+use actix_web::{App, HttpServer, dev::Server, web};
+use anyhow::Context;
+
+use crate::auth::hashers::random_string;
+use crate::config::{Config, ServeConfig};
+use crate::db::Db;
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+    pub staging: staging::Staging,
+    /// The one-time first-admin setup token, while no admin exists.
+    pub setup_token: Mutex<Option<String>>,
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    setup_path: Option<String>,
+    server: Server,
+}
+
+impl Application {
+    /// Migrates the database and binds the listener (port 0 picks a free port).
+    pub fn build(config: Config, serve: ServeConfig) -> anyhow::Result<Self> {
+        let db = Db::new(&config.database);
+        db.migrate()?;
+        let needs_setup = !crate::db::users::has_active_admin(&db.connect()?)?;
+        let setup_token = needs_setup.then(|| random_string(43));
+        let setup_path = setup_token.as_ref().map(|t| format!("/setup/{t}"));
+        let state = web::Data::new(AppState {
+            db,
+            config,
+            staging: staging::Staging::default(),
+            setup_token: Mutex::new(setup_token),
+        });
+        let listener = TcpListener::bind(serve.bind)
+            .with_context(|| format!("cannot listen on {}", serve.bind))?;
+        let port = listener.local_addr()?.port();
+        let upload_limit = serve.max_upload_bytes;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::Data::new(handlers::UploadLimit(upload_limit)))
+                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .configure(handlers::routes)
+                .wrap(actix_web::middleware::from_fn(csrf::ensure_cookie))
+                .wrap(middleware::security_headers())
+                .wrap(actix_web::middleware::from_fn(middleware::log_request))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            setup_path,
+            server,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `/setup/<token>` while no admin exists; shown once on the terminal.
+    pub fn setup_path(&self) -> Option<&str> {
+        self.setup_path.as_deref()
+    }
+
+    /// Runs until the server stops.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// `roster serve`: builds the application, prints the setup link if needed, serves forever.
+pub fn serve(config: Config, serve: ServeConfig) -> anyhow::Result<()> {
+    let bind = serve.bind;
+    let app = Application::build(config, serve)?;
+    let base = format!("http://{}:{}", display_host(&bind), app.port());
+    tracing::info!(address = %base, "Roster is serving");
+    if let Some(path) = app.setup_path() {
+        // Deliberately printed to the terminal (not the log): the admin must open it once.
+        eprintln!(
+            "\nNo admin exists yet. Open this one-time link to create the first admin:\n\n    {base}{path}\n\n\
+             (or run `roster createsuperuser`). The link stops working once an admin exists.\n"
+        );
+    }
+    actix_web::rt::System::new().block_on(app.run_until_stopped())?;
+    Ok(())
+}
+
+fn display_host(bind: &std::net::SocketAddr) -> String {
+    match bind.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    }
+}

@@ -1,0 +1,68 @@
+//! Who is asking: the session cookie, and the extractor that admits only active staff superusers.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use super::AppState;
+use super::error::WebError;
+use crate::db::users::UserRecord;
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "roster_session";
+
+/// The session cookie for a new login.
+pub fn cookie(key: &str) -> Cookie<'static> {
+    Cookie::build(COOKIE, key.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(Duration::weeks(2))
+        .finish()
+}
+
+/// A cookie that removes the session cookie.
+pub fn removal() -> Cookie<'static> {
+    let mut cookie = Cookie::build(COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// A logged-in administrator (active, staff, superuser), checked on every request.
+#[derive(Debug, Clone)]
+pub struct Admin(pub UserRecord);
+
+impl FromRequest for Admin {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = req.cookie(COOKIE).map(|c| c.value().to_string());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let next = match req.uri().path_and_query() {
+            Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_string(),
+            _ => "/users".to_string(),
+        };
+        Box::pin(async move {
+            let state = state.ok_or_else(|| anyhow::anyhow!("application state missing"))?;
+            let Some(key) = key else {
+                return Err(WebError::LoginRequired { next });
+            };
+            let user = web::block(move || {
+                let conn = state.db.connect()?;
+                crate::db::sessions::load(&conn, &key)
+            })
+            .await??;
+            match user {
+                None => Err(WebError::LoginRequired { next }),
+                Some(user) if !user.is_admin() => Err(WebError::Forbidden),
+                Some(user) => Ok(Admin(user)),
+            }
+        })
+    }
+}

@@ -1,0 +1,201 @@
+//! The import flow's pages: upload, preview, result.
+
+use maud::{Markup, html};
+
+use super::layout::{Chrome, csrf_field, page};
+use crate::db::imports::ImportRecord;
+use crate::import::plan::{RowOutcome, RowSummary};
+use crate::import::{Column, FileError, ImportReport, Plan};
+
+/// The upload form with the CSV contract, the sample and drag and drop.
+pub fn upload(chrome: Chrome<'_>, max_rows: usize, error: Option<&str>) -> Markup {
+    page(
+        "Import users",
+        chrome,
+        html! {
+            h1 { "Import users from a CSV file" }
+            @if let Some(error) = error {
+                p.notice.bad role="alert" { (error) }
+            }
+            div.card {
+                form #upload-form method="post" action="/users/import" enctype="multipart/form-data" {
+                    (csrf_field(chrome.csrf))
+                    div #dropzone .dropzone {
+                        label for="file" { "Choose a CSV file, or drop it here" }
+                        input #file type="file" name="file" accept=".csv,text/csv" required;
+                        p #chosen .muted aria-live="polite" { "No file selected." }
+                    }
+                    div.actions {
+                        button type="submit" { "Upload file" }
+                        button.secondary type="reset" { "Upload different file" }
+                        a href="/users/import/sample.csv" download="roster-sample.csv" { "Download the sample CSV" }
+                    }
+                }
+                p.muted { "Nothing is written until you confirm the preview." }
+            }
+            div.card {
+                h2 { "File format" }
+                p { "UTF-8 text, " strong { "semicolon (;)" } " between fields, one header line, then one user per line (at most " (max_rows) " users). Values containing ; or line breaks go in double quotes." }
+                table {
+                    thead { tr { th { "Column" } th { "Required" } th { "Notes" } } }
+                    tbody {
+                        @for column in Column::ALL {
+                            tr {
+                                td.code { (column.name()) }
+                                td { @if column.required() { "yes" } @else { "no" } }
+                                td { (column_note(column)) }
+                            }
+                        }
+                    }
+                }
+                p.muted { "Every imported user becomes an active Default User; a CSV can never create an admin." }
+            }
+            script src="/static/import.js" defer {}
+        },
+    )
+}
+
+fn column_note(column: Column) -> &'static str {
+    match column {
+        Column::FirstName | Column::LastName => "At most 150 characters.",
+        Column::Email => "A valid address, unique among users (case is ignored).",
+        Column::Username => {
+            "Letters, digits and @ . + - _ only; at most 150; unique (case is ignored)."
+        }
+        Column::OrganizationalUnit => {
+            "Must already exist (see Organizational units); empty for none."
+        }
+        Column::JobTitle => "Optional, at most 150 characters.",
+        Column::Password => {
+            "Optional. Empty: the user sets a password via Forgot Password (needs mail) or you set one."
+        }
+    }
+}
+
+/// The preview of a staged upload, or why the file was rejected.
+pub fn preview(
+    chrome: Chrome<'_>,
+    stage_id: &str,
+    file_name: &str,
+    content: Result<&Plan, &FileError>,
+) -> Markup {
+    page(
+        "Preview import",
+        chrome,
+        html! {
+            h1 { "Preview: " (file_name) }
+            @match content {
+                Err(rejection) => {
+                    div.notice.bad role="alert" {
+                        strong { "The file was rejected; nothing was imported." }
+                        p { (rejection.message) }
+                        p.muted.code { (rejection.code) }
+                    }
+                    div.actions { a.button href="/users/import" { "Upload different file" } }
+                }
+                Ok(plan) => { (plan_preview(chrome, stage_id, plan)) }
+            }
+        },
+    )
+}
+
+fn plan_preview(chrome: Chrome<'_>, stage_id: &str, plan: &Plan) -> Markup {
+    let creatable = plan.creatable();
+    html! {
+        dl.stats {
+            div { dt { "Rows detected" } dd #rows-total { (plan.rows_total()) } }
+            div.good { dt { "Will be created" } dd #rows-create { (creatable) } }
+            div.bad { dt { "Rows with errors" } dd #rows-failed { (plan.failed()) } }
+            div { dt { "Without password" } dd #rows-passwordless { (plan.passwordless()) } }
+        }
+        @if plan.passwordless() > 0 {
+            p.notice.warn {
+                (plan.passwordless()) " user(s) will get an unusable password: they cannot log in until they use Forgot Password (which needs a working mail server) or an administrator sets a password."
+            }
+        }
+        div.actions {
+            @if creatable > 0 {
+                form.inline method="post" action={ "/users/import/preview/" (stage_id) "/commit" } {
+                    (csrf_field(chrome.csrf))
+                    button type="submit" { "Import " (creatable) " user" @if creatable != 1 { "s" } }
+                }
+            } @else {
+                p.notice.bad { "No row can be imported. Fix the errors below and upload the file again." }
+            }
+            a.button.secondary href="/users/import" { "Upload different file" }
+        }
+        h2 { "Rows" }
+        table {
+            thead { tr { th { "Line" } th { "Username" } th { "Name" } th { "E-mail" } th { "Unit" } th { "Job title" } th { "Password" } th { "Result" } } }
+            tbody {
+                @for row in &plan.rows {
+                    @match &row.outcome {
+                        RowOutcome::Create(_) => {
+                            tr { (summary_cells(row.line, &row.summary)) td { "will be created" } }
+                        }
+                        RowOutcome::Fail(problem) => {
+                            tr.error { (summary_cells(row.line, &row.summary)) td.reason { span.code { (problem.code.as_str()) } ": " (problem.message) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn summary_cells(line: u64, s: &RowSummary) -> Markup {
+    html! {
+        td { (line) }
+        td { (s.username) }
+        td { (s.first_name) " " (s.last_name) }
+        td { (s.email) }
+        td { (s.organizational_unit) }
+        td { (s.job_title) }
+        td { @if s.has_password { "supplied" } @else { "none" } }
+    }
+}
+
+/// The outcome of a committed import with its failed rows.
+pub fn result(chrome: Chrome<'_>, record: &ImportRecord, report: &ImportReport) -> Markup {
+    page(
+        "Import result",
+        chrome,
+        html! {
+            h1 { "Import of " (record.file_name) }
+            p.muted { "Started " (record.started_at) " UTC by " (record.actor) " (" (record.source) ")." }
+            @if report.failed == 0 {
+                p.notice.good role="status" { (report.created) " user(s) created. All rows were imported." }
+            } @else {
+                p.notice.warn role="status" { (report.created) " user(s) created, " (report.failed) " row(s) failed." }
+            }
+            dl.stats {
+                div { dt { "Rows" } dd { (report.rows_total) } }
+                div.good { dt { "Created" } dd #created { (report.created) } }
+                div.bad { dt { "Failed" } dd #failed { (report.failed) } }
+                div { dt { "Created without password" } dd { (report.passwordless) } }
+            }
+            @if report.failed > 0 {
+                div.actions {
+                    a.button href={ "/imports/" (record.id) "/errors.csv" } { "Download error report" }
+                    a.button.secondary href="/users/import" { "Import the corrected file" }
+                }
+                h2 { "Failed rows" }
+                table {
+                    thead { tr { th { "Line" } th { "Username" } th { "E-mail" } th { "Error" } } }
+                    tbody {
+                        @for row in &report.failures {
+                            tr.error {
+                                td { (row.line) }
+                                td { (row.summary.username) }
+                                td { (row.summary.email) }
+                                td.reason { span.code { (row.code) } ": " (row.message) }
+                            }
+                        }
+                    }
+                }
+            } @else {
+                div.actions { a.button href="/users" { "See users" } a.button.secondary href="/users/import" { "Import another file" } }
+            }
+        },
+    )
+}

@@ -1,0 +1,68 @@
+//! The page frame shared by every view: head, navigation, logout form.
+
+use maud::{DOCTYPE, Markup, html};
+
+/// Who is looking at the page, for the navigation bar.
+#[derive(Debug, Clone, Copy)]
+pub struct Chrome<'a> {
+    /// The logged-in admin's username; `None` on public pages.
+    pub admin: Option<&'a str>,
+    /// The CSRF token for the logout form.
+    pub csrf: &'a str,
+}
+
+/// A full HTML page.
+pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Roster" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                header.top {
+                    a.brand href="/" { "Roster" }
+                    @if let Some(admin) = chrome.admin {
+                        nav aria-label="Main" {
+                            a href="/users" { "Users" }
+                            a href="/users/import" { "Import" }
+                            a href="/ous" { "Organizational units" }
+                        }
+                        span.who { "Signed in as " strong { (admin) } }
+                        form.inline method="post" action="/logout" {
+                            (csrf_field(chrome.csrf))
+                            button.secondary type="submit" { "Log out" }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF input every form carries.
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf_token" value=(token); }
+}
+
+/// A page for errors, without navigation.
+pub fn error_page(title: &str, message: &str) -> Markup {
+    page(
+        title,
+        Chrome {
+            admin: None,
+            csrf: "",
+        },
+        html! {
+            div.card.narrow {
+                h1 { (title) }
+                p { (message) }
+                p { a href="/" { "Back to Roster" } }
+            }
+        },
+    )
+}

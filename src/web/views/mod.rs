@@ -1,0 +1,7 @@
+//! HTML views (maud): small functions composed by the layout; they take view data, never DB handles.
+
+pub mod auth;
+pub mod import;
+pub mod layout;
+pub mod ous;
+pub mod users;
