@@ -23,25 +23,12 @@ const UNUSABLE_SUFFIX_LEN: usize = 40;
 /// Iteration counts above this are refused so hostile hashes cannot stall us.
 const MAX_ITERATIONS: u32 = 100_000_000;
 
-/// Django algorithm names we recognise but deliberately do not verify.
-const UNSUPPORTED_ALGORITHMS: &[&str] = &[
-    "argon2",
-    "bcrypt_sha256",
-    "bcrypt",
-    "scrypt",
-    "md5",
-    "sha1",
-    "unsalted_md5",
-    "unsalted_sha1",
-    "crypt",
-];
-
 /// Outcome of checking a password against a stored Django hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PasswordCheck {
     /// The password matches; `must_update` means Django would re-hash it on login.
     Correct {
-        /// True when the hash is not pbkdf2_sha256 at the target iterations with a full salt.
+        /// True when the hash is not `pbkdf2_sha256` at the target iterations with a full salt.
         must_update: bool,
     },
     /// The hash is valid but the password does not match.
@@ -103,17 +90,19 @@ pub fn make_password(password: &str, iterations: u32) -> String {
 
 /// Encodes like Django's `PBKDF2PasswordHasher.encode`; an empty or `$`-containing salt is replaced by a random one.
 pub fn encode_pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
-    let iterations = effective_iterations(iterations);
-    if is_valid_salt(salt) {
-        encode(Digest::Sha256, password, salt, iterations)
+    let fresh;
+    let salt = if is_valid_salt(salt) {
+        salt
     } else {
-        encode(
-            Digest::Sha256,
-            password,
-            &random_string(SALT_LEN),
-            iterations,
-        )
-    }
+        fresh = random_string(SALT_LEN);
+        &fresh
+    };
+    encode(
+        Digest::Sha256,
+        password,
+        salt,
+        effective_iterations(iterations),
+    )
 }
 
 /// Returns a Django unusable password: `!` followed by 40 random alphanumerics.
@@ -172,6 +161,7 @@ fn effective_iterations(iterations: u32) -> u32 {
     }
 }
 
+/// Django's `_check_encode_args`: the salt must be non-empty and free of `$`.
 fn is_valid_salt(salt: &str) -> bool {
     !salt.is_empty() && !salt.contains('$')
 }
@@ -182,19 +172,16 @@ fn salt_too_short(salt: &str) -> bool {
     (salt.chars().count() as f64) * alphabet_bits < SALT_ENTROPY_BITS
 }
 
+/// `<algorithm>$<iterations>$<salt>$<base64 digest>` exactly as Django formats it.
 fn encode(digest: Digest, password: &str, salt: &str, iterations: u32) -> String {
     let mut buf = [0u8; 32];
     let out = &mut buf[..digest.output_len()];
+    let (password, salt_bytes) = (password.as_bytes(), salt.as_bytes());
     match digest {
-        Digest::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
-            password.as_bytes(),
-            salt.as_bytes(),
-            iterations,
-            out,
-        ),
-        Digest::Sha1 => {
-            pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password.as_bytes(), salt.as_bytes(), iterations, out)
+        Digest::Sha256 => {
+            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt_bytes, iterations, out)
         }
+        Digest::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt_bytes, iterations, out),
     }
     format!(
         "{}${}${}${}",
@@ -223,9 +210,11 @@ fn identify(encoded: &str) -> Result<Decoded<'_>, PasswordCheck> {
     let digest = match algorithm {
         "pbkdf2_sha256" => Digest::Sha256,
         "pbkdf2_sha1" => Digest::Sha1,
-        other if UNSUPPORTED_ALGORITHMS.contains(&other) => {
+        // Django algorithms we recognise but deliberately do not verify.
+        "argon2" | "bcrypt_sha256" | "bcrypt" | "scrypt" | "md5" | "sha1" | "unsalted_md5"
+        | "unsalted_sha1" | "crypt" => {
             return Err(PasswordCheck::Unsupported {
-                algorithm: other.to_owned(),
+                algorithm: algorithm.to_owned(),
             });
         }
         _ => return Err(PasswordCheck::Malformed),
@@ -249,7 +238,7 @@ fn identify(encoded: &str) -> Result<Decoded<'_>, PasswordCheck> {
     })
 }
 
-/// Accepts only the canonical `%d` rendering Django writes, in 1..=MAX_ITERATIONS.
+/// Accepts only the canonical `%d` rendering Django writes, in `1..=MAX_ITERATIONS`.
 fn parse_iterations(text: &str) -> Option<u32> {
     let canonical = !text.is_empty()
         && text.len() <= 9
@@ -268,218 +257,167 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    fn vectors() -> Value {
-        serde_json::from_str(include_str!("../../tests/fixtures/django/vectors.json"))
-            .expect("vectors.json parses")
+    fn vectors(key: &str) -> Vec<Value> {
+        let all: Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/django/vectors.json"))
+                .expect("vectors.json parses");
+        all[key].as_array().expect("array").clone()
     }
 
     fn text<'a>(v: &'a Value, key: &str) -> &'a str {
-        v[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("{key} missing in {v}"))
+        v[key].as_str().unwrap_or_else(|| panic!("{key} missing"))
     }
 
-    /// The vector's password, preferring the exact UTF-8 bytes when given.
-    fn password_of(v: &Value) -> String {
-        match v.get("password_utf8_b64").and_then(Value::as_str) {
-            Some(b64) => {
-                String::from_utf8(STANDARD.decode(b64).expect("b64")).expect("utf8 password")
-            }
-            None => text(v, "password").to_owned(),
-        }
-    }
-
-    #[test]
-    fn pbkdf2_sha256_vectors_encode_and_check() {
-        let all = vectors();
-        let list = all["pbkdf2_sha256"].as_array().expect("array");
+    /// Encodes, checks and mis-checks every pbkdf2_sha256 vector whose iterations pass `pick`.
+    fn check_vectors(pick: impl Fn(u32) -> bool) {
+        let list = vectors("pbkdf2_sha256");
         assert_eq!(list.len(), 20);
         for v in list {
-            let password = password_of(v);
-            let encoded = text(v, "encoded");
-            let iterations = u32::try_from(v["iterations"].as_u64().expect("iter")).expect("u32");
+            let iterations = u32::try_from(v["iterations"].as_u64().expect("n")).expect("u32");
+            if !pick(iterations) {
+                continue;
+            }
+            // Passwords include NUL/CR, so prefer the exact UTF-8 bytes.
+            let bytes = STANDARD.decode(text(&v, "password_utf8_b64")).expect("b64");
+            let password = String::from_utf8(bytes).expect("utf8");
+            let (encoded, note) = (text(&v, "encoded"), text(&v, "note"));
+            let salt = text(&v, "salt");
             assert_eq!(
-                encode_pbkdf2_sha256(&password, text(v, "salt"), iterations),
+                encode_pbkdf2_sha256(&password, salt, iterations),
                 encoded,
-                "{}",
-                text(v, "note")
+                "{note}"
             );
             let must_update = v["must_update_newest"].as_bool().expect("bool");
-            assert_eq!(
-                check_password(&password, encoded, DEFAULT_ITERATIONS),
-                PasswordCheck::Correct { must_update },
-                "{}",
-                text(v, "note")
-            );
-            let wrong = format!("{password}x");
-            assert_eq!(
-                check_password(&wrong, encoded, iterations),
-                PasswordCheck::Wrong
-            );
+            let right = check_password(&password, encoded, DEFAULT_ITERATIONS);
+            assert_eq!(right, PasswordCheck::Correct { must_update }, "{note}");
+            let wrong = check_password(&format!("{password}x"), encoded, iterations);
+            assert_eq!(wrong, PasswordCheck::Wrong, "{note}");
         }
     }
 
     #[test]
-    fn other_hashers() {
-        let all = vectors();
-        let list = all["other_hashers"].as_array().expect("array");
+    fn pbkdf2_sha256_vectors_below_one_million() {
+        check_vectors(|n| n < 1_000_000);
+    }
+
+    #[test]
+    fn pbkdf2_sha256_vectors_from_one_million() {
+        check_vectors(|n| n >= 1_000_000);
+    }
+
+    #[test]
+    fn other_hashers_and_legacy_names() {
+        let list = vectors("other_hashers");
         assert_eq!(list.len(), 7);
-        for v in list {
-            let encoded = text(v, "encoded");
-            match text(v, "algorithm") {
-                "pbkdf2_sha1" => {
-                    let pw = text(v, "password");
-                    let right = check_password(pw, encoded, DEFAULT_ITERATIONS);
-                    assert_eq!(right, PasswordCheck::Correct { must_update: true });
-                    assert_eq!(check_password("hunter3", encoded, 1), PasswordCheck::Wrong);
-                }
-                "unusable" => {
-                    assert!(!is_password_usable(encoded));
-                    assert_eq!(check_password("x", encoded, 1), PasswordCheck::Unusable);
-                }
-                algorithm => {
-                    let expected = PasswordCheck::Unsupported {
-                        algorithm: algorithm.to_owned(),
-                    };
-                    assert_eq!(check_password(text(v, "password"), encoded, 1), expected);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn legacy_identification() {
-        let md5 = "5f4dcc3b5aa765d61d8327deb882cf99";
         let unsupported = |a: &str| PasswordCheck::Unsupported {
             algorithm: a.to_owned(),
         };
+        for v in &list {
+            let encoded = text(v, "encoded");
+            let verdict = check_password(v["password"].as_str().unwrap_or(""), encoded, 1);
+            match text(v, "algorithm") {
+                "pbkdf2_sha1" => {
+                    assert_eq!(verdict, PasswordCheck::Correct { must_update: true });
+                    assert_eq!(check_password("hunter3", encoded, 1), PasswordCheck::Wrong);
+                }
+                "unusable" => assert_eq!(verdict, PasswordCheck::Unusable),
+                algorithm => assert_eq!(verdict, unsupported(algorithm)),
+            }
+        }
+        let md5 = "5f4dcc3b5aa765d61d8327deb882cf99";
         assert_eq!(check_password("p", md5, 1), unsupported("unsalted_md5"));
-        let md5_empty_salt = format!("md5$${md5}");
-        assert_eq!(
-            check_password("p", &md5_empty_salt, 1),
-            unsupported("unsalted_md5")
-        );
+        let salted = format!("md5$${md5}");
+        assert_eq!(check_password("p", &salted, 1), unsupported("unsalted_md5"));
         let sha1 = "sha1$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8";
         assert_eq!(check_password("p", sha1, 1), unsupported("unsalted_sha1"));
-        let bcrypt = "bcrypt$$2b$12$abc";
-        assert_eq!(check_password("p", bcrypt, 1), unsupported("bcrypt"));
+        assert_eq!(
+            check_password("p", "bcrypt$$2b$12$x", 1),
+            unsupported("bcrypt")
+        );
     }
 
     #[test]
-    fn make_password_shape_and_roundtrip() {
+    fn make_password_shape_and_must_update() {
         let encoded = make_password("s3cret", 1000);
         let parts: Vec<&str> = encoded.split('$').collect();
+        assert_eq!(parts[..2], ["pbkdf2_sha256", "1000"]);
         assert_eq!(parts.len(), 4);
-        assert_eq!(parts[0], "pbkdf2_sha256");
-        assert_eq!(parts[1], "1000");
         assert_eq!(parts[2].len(), 22);
         assert!(parts[2].chars().all(|c| RANDOM_STRING_CHARS.contains(c)));
-        assert_eq!(parts[3].len(), 44);
-        assert!(parts[3].ends_with('='));
-        let ok = check_password("s3cret", &encoded, 1000);
-        assert_eq!(ok, PasswordCheck::Correct { must_update: false });
-        let upgrade = check_password("s3cret", &encoded, 2000);
-        assert_eq!(upgrade, PasswordCheck::Correct { must_update: true });
-        assert_eq!(
-            check_password("S3cret", &encoded, 1000),
-            PasswordCheck::Wrong
-        );
+        assert!(parts[3].len() == 44 && parts[3].ends_with('='));
         assert_ne!(make_password("s3cret", 1000), encoded);
+        let check = |pw: &str, target: u32| check_password(pw, &encoded, target);
+        assert_eq!(
+            check("s3cret", 1000),
+            PasswordCheck::Correct { must_update: false }
+        );
+        assert_eq!(
+            check("s3cret", 1_500_000),
+            PasswordCheck::Correct { must_update: true }
+        );
+        assert_eq!(check("S3cret", 1000), PasswordCheck::Wrong);
+        let short = encode_pbkdf2_sha256("pw", "abcdefghijklmnopqrstu", 1000);
+        let verdict = check_password("pw", &short, 1000);
+        assert_eq!(verdict, PasswordCheck::Correct { must_update: true });
+        for bad_salt in ["", "a$b"] {
+            let encoded = encode_pbkdf2_sha256("pw", bad_salt, 10);
+            let verdict = check_password("pw", &encoded, 10);
+            assert_eq!(verdict, PasswordCheck::Correct { must_update: false });
+        }
+        assert_eq!(effective_iterations(0), DEFAULT_ITERATIONS);
     }
 
     #[test]
-    fn make_password_default_iterations_is_89_chars() {
+    fn make_password_at_default_iterations_is_89_chars() {
         let encoded = make_password("pw", DEFAULT_ITERATIONS);
         assert_eq!(encoded.len(), 89);
         assert!(encoded.starts_with("pbkdf2_sha256$1500000$"));
-        assert_eq!(make_password("pw", 0).len(), 89);
     }
 
     #[test]
-    fn must_update_follows_target_and_salt() {
-        let encoded = encode_pbkdf2_sha256("pw", "abcdefghijklmnopqrstuv", 1000);
-        assert_eq!(
-            check_password("pw", &encoded, DEFAULT_ITERATIONS),
-            PasswordCheck::Correct { must_update: true }
-        );
-        assert_eq!(
-            check_password("pw", &encoded, 1000),
-            PasswordCheck::Correct { must_update: false }
-        );
-        let short = encode_pbkdf2_sha256("pw", "abcdefghijklmnopqrstu", 1000);
-        assert_eq!(
-            check_password("pw", &short, 1000),
-            PasswordCheck::Correct { must_update: true }
-        );
-    }
-
-    #[test]
-    fn invalid_salt_is_replaced() {
-        for salt in ["", "a$b"] {
-            let encoded = encode_pbkdf2_sha256("pw", salt, 10);
-            assert_eq!(encoded.split('$').count(), 4);
-            assert_eq!(
-                check_password("pw", &encoded, 10),
-                PasswordCheck::Correct { must_update: false }
-            );
-        }
-    }
-
-    #[test]
-    fn unusable_passwords() {
+    fn unusable_and_random_strings() {
         let unusable = make_unusable_password();
         assert_eq!(unusable.len(), 41);
         assert!(unusable.starts_with('!'));
         assert!(unusable[1..].chars().all(|c| c.is_ascii_alphanumeric()));
-        assert!(!is_password_usable(&unusable));
-        assert!(!is_password_usable("!"));
-        assert!(is_password_usable(""));
         assert_ne!(make_unusable_password(), unusable);
+        assert!(!is_password_usable(&unusable) && !is_password_usable("!"));
+        assert!(is_password_usable(""));
         assert_eq!(check_password("", &unusable, 1), PasswordCheck::Unusable);
         assert_eq!(check_password("", "", 1), PasswordCheck::Unusable);
-    }
-
-    #[test]
-    fn random_string_uses_alphabet() {
         let s = random_string(1000);
-        assert_eq!(s.len(), 1000);
-        assert!(s.chars().all(|c| RANDOM_STRING_CHARS.contains(c)));
+        assert!(s.len() == 1000 && s.chars().all(|c| RANDOM_STRING_CHARS.contains(c)));
         assert!(random_string(0).is_empty());
     }
 
     #[test]
     fn malformed_inputs_do_not_panic() {
-        let good_hash = "CzFI+UslA/kG6Ee3mx9EuXdtUGTgSIJvT+8nrZvi+4s=";
-        let cases = [
-            "pbkdf2_sha256$".to_owned(),
-            "pbkdf2_sha256$abc$salt$x".to_owned(),
-            "pbkdf2_sha256$99999999999$s$h".to_owned(),
-            "nonsense".to_owned(),
-            "$$$".to_owned(),
-            "pbkdf2_sha256$1000$seasalt".to_owned(),
-            "pbkdf2_sha256$1000$seasalt$x".to_owned(),
-            "pbkdf2_sha1$1000$seasalt$".to_owned(),
-            format!("pbkdf2_sha256$0$seasalt${good_hash}"),
-            format!("pbkdf2_sha256$01000$seasalt${good_hash}"),
-            format!("pbkdf2_sha256$+1000$seasalt${good_hash}"),
-            format!("pbkdf2_sha256$ 1000$seasalt${good_hash}"),
-            format!("pbkdf2_sha256$100000001$seasalt${good_hash}"),
-            format!("pbkdf2_sha256$1000$${good_hash}"),
-            format!("pbkdf2_sha256$1000$seasalt${good_hash}$"),
-            format!("PBKDF2_SHA256$1000$seasalt${good_hash}"),
-            "pbkdf2_sha256$1000$s\u{e9}l$\u{1F600}".to_owned(),
-        ];
-        for case in &cases {
-            assert_eq!(
-                check_password("pässwörd", case, 1),
-                PasswordCheck::Malformed,
-                "{case}"
-            );
+        let hash = "CzFI+UslA/kG6Ee3mx9EuXdtUGTgSIJvT+8nrZvi+4s=";
+        let mut cases: Vec<String> = [
+            "pbkdf2_sha256$",
+            "pbkdf2_sha256$abc$salt$x",
+            "pbkdf2_sha256$99999999999$s$h",
+            "nonsense",
+            "$$$",
+            "pbkdf2_sha256$1000$seasalt",
+            "pbkdf2_sha256$1000$seasalt$x",
+            "pbkdf2_sha1$1000$seasalt$",
+            "pbkdf2_sha256$1000$s\u{e9}l$\u{1F600}",
+        ]
+        .map(str::to_owned)
+        .into();
+        for iterations in ["0", "01000", "+1000", " 1000", "1_000", "100000001", "-1"] {
+            cases.push(format!("pbkdf2_sha256${iterations}$seasalt${hash}"));
         }
-        let valid = format!("pbkdf2_sha256$1000$seasalt${good_hash}");
-        assert_eq!(
-            check_password("pässwörd", &valid, 1000),
-            PasswordCheck::Correct { must_update: true }
-        );
+        cases.push(format!("pbkdf2_sha256$1000$${hash}"));
+        cases.push(format!("pbkdf2_sha256$1000$seasalt${hash}$"));
+        cases.push(format!("PBKDF2_SHA256$1000$seasalt${hash}"));
+        for case in &cases {
+            let verdict = check_password("pässwörd", case, 1);
+            assert_eq!(verdict, PasswordCheck::Malformed, "{case}");
+        }
+        let valid = format!("pbkdf2_sha256$1000$seasalt${hash}");
+        let verdict = check_password("pässwörd", &valid, 1000);
+        assert_eq!(verdict, PasswordCheck::Correct { must_update: true });
     }
 }

@@ -83,9 +83,10 @@ pub fn parse(bytes: &[u8], max_rows: usize) -> Result<ParsedFile, FileError> {
     let layout = header_layout(&header)?;
 
     let mut rows = Vec::new();
+    let mut lines = LineCounter::new(body.as_bytes());
     for record in records {
         let record = record.map_err(|err| csv_error(&err, skipped_lines))?;
-        let line = record.position().map_or(0, |p| p.line()) + skipped_lines;
+        let line = lines.line_at(record.position().map_or(0, |p| p.byte())) + skipped_lines;
         if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
@@ -116,6 +117,44 @@ pub fn parse(bytes: &[u8], max_rows: usize) -> Result<ParsedFile, FileError> {
             .collect(),
         rows,
     })
+}
+
+/// Physical line numbers from byte offsets, counted incrementally (offsets only grow).
+///
+/// The csv crate's own line counter lags by one after a CRLF, so lines are counted here.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Self {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the first byte of a record starting at `offset`.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // A record never starts with a line break: step over the one the reader left behind.
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.offset {
+            self.line += self.text[self.offset..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.offset = start;
+        }
+        self.line
+    }
 }
 
 /// Excel writes `sep=;` as a first line when asked; accept it, reject other separators.

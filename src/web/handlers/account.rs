@@ -43,6 +43,7 @@ pub async fn login_form(csrf: CsrfToken, query: web::Query<NextQuery>) -> HttpRe
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     csrf_token: String,
     username: String,
     password: String,
@@ -133,6 +134,7 @@ fn authenticate(
 
 #[derive(Deserialize)]
 pub struct CsrfOnly {
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -193,6 +195,7 @@ pub async fn setup_form(
 
 #[derive(Deserialize)]
 pub struct SetupForm {
+    #[serde(default)]
     csrf_token: String,
     username: String,
     email: String,

@@ -69,6 +69,7 @@ pub async fn ous(
 
 #[derive(Deserialize)]
 pub struct AddOuForm {
+    #[serde(default)]
     csrf_token: String,
     name: String,
 }

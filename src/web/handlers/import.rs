@@ -184,6 +184,7 @@ fn expired() -> WebError {
 
 #[derive(Deserialize)]
 pub struct CommitForm {
+    #[serde(default)]
     csrf_token: String,
 }
 

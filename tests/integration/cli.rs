@@ -1,0 +1,257 @@
+//! The command line as a process: exit codes, JSON, error reports, OUs, admins, passwords.
+
+use crate::helpers::*;
+
+fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("roster.sqlite3");
+    (dir, db)
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn sample_csv_prints_the_embedded_sample() {
+    let (_dir, db) = temp_db();
+    let out = roster(&db, &["sample-csv"]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), include_str!("../../sample.csv"));
+}
+
+#[test]
+fn import_exit_codes_and_json() {
+    let (dir, db) = temp_db();
+    let good = write(
+        &dir,
+        "good.csv",
+        format!("{HEADER}\nA;B;a@example.com;a;;;pw-a\n").as_bytes(),
+    );
+    let out = roster(&db, &["import", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 created, 0 failed"));
+
+    let mixed = write(
+        &dir,
+        "mixed.csv",
+        format!("{HEADER}\nA;B;a2@example.com;a;;;\nC;D;c@example.com;c;;;\n").as_bytes(),
+    );
+    let out = roster(&db, &["import", mixed.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["created"], 1);
+    assert_eq!(json["failed"], 1);
+    assert_eq!(json["errors"][0]["line"], 2);
+    assert_eq!(json["errors"][0]["username"], "a");
+    assert_eq!(json["errors"][0]["email"], "a2@example.com");
+    assert_eq!(json["errors"][0]["code"], "duplicate_username");
+    assert!(
+        json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already exists")
+    );
+
+    let comma = write(
+        &dir,
+        "comma.csv",
+        b"first_name,last_name,email,username\nA,B,x@example.com,x\n",
+    );
+    let out = roster(&db, &["import", comma.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"][0]["line"], serde_json::Value::Null);
+    assert_eq!(json["errors"][0]["code"], "wrong_delimiter");
+    let out = roster(&db, &["import", comma.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("comma-delimited"));
+}
+
+#[test]
+fn dry_run_writes_no_user_and_error_report_has_no_password() {
+    let (dir, db) = temp_db();
+    let csv = write(
+        &dir,
+        "t.csv",
+        format!("{HEADER}\nA;B;bad-email;a;;;topsecret-1\nC;D;c@example.com;c;;;topsecret-2\n")
+            .as_bytes(),
+    );
+    let report = dir.path().join("errors.csv");
+    let out = roster(
+        &db,
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "--dry-run",
+            "--error-report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stdout).contains("would be created"));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let users: i64 = conn
+        .query_row("SELECT COUNT(*) FROM auth_user", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(users, 0);
+    let report = std::fs::read_to_string(&report).unwrap();
+    assert!(report.contains("invalid_email"));
+    assert!(!report.contains("topsecret"));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains("topsecret"), "no password in command output");
+}
+
+#[test]
+fn organizational_units_from_the_command_line() {
+    let (dir, db) = temp_db();
+    let out = roster(&db, &["ou", "add", "Sales"]);
+    assert!(out.status.success());
+    let out = roster(&db, &["ou", "add", "SALES"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already exists"));
+    let csv = write(
+        &dir,
+        "t.csv",
+        format!("{HEADER}\nA;B;a@example.com;a;sales;;\nC;D;c@example.com;c;Support;;\n")
+            .as_bytes(),
+    );
+    let out = roster(&db, &["import", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stdout).contains("unknown_organizational_unit"));
+    let out = roster(&db, &["ou", "list"]);
+    assert!(
+        text(&out.stdout).contains("Sales\t1 users"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn createsuperuser_and_changepassword() {
+    let (_dir, db) = temp_db();
+    let out = roster(
+        &db,
+        &[
+            "createsuperuser",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+            "--noinput",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "no password in the environment");
+    let out = roster_with(
+        &db,
+        &[
+            "createsuperuser",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+            "--noinput",
+        ],
+        &[("ROSTER_SUPERUSER_PASSWORD", "root-pass-1")],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hash = |db: &std::path::Path| -> String {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT password FROM auth_user WHERE username = 'root'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    use roster::auth::hashers::{PasswordCheck, check_password};
+    assert_eq!(
+        check_password("root-pass-1", &hash(&db), TEST_ITERATIONS),
+        PasswordCheck::Correct { must_update: false }
+    );
+    let out = roster_with(
+        &db,
+        &["changepassword", "root", "--password-stdin"],
+        &[],
+        Some("new-pass-2\n"),
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        check_password("new-pass-2", &hash(&db), TEST_ITERATIONS),
+        PasswordCheck::Correct { must_update: false }
+    );
+    let out = roster_with(
+        &db,
+        &["changepassword", "nobody", "--password-stdin"],
+        &[],
+        Some("x\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = roster_with(
+        &db,
+        &[
+            "createsuperuser",
+            "--username",
+            "ROOT",
+            "--email",
+            "x@example.com",
+            "--noinput",
+        ],
+        &[("ROSTER_SUPERUSER_PASSWORD", "p")],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "usernames are unique without regard to case"
+    );
+}
+
+#[test]
+fn migrate_twice_is_a_no_op() {
+    let (_dir, db) = temp_db();
+    assert!(roster(&db, &["migrate"]).status.success());
+    let schema = |db: &std::path::Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let first = schema(&db);
+    assert!(roster(&db, &["migrate"]).status.success());
+    assert_eq!(first, schema(&db));
+    let rows: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM django_migrations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 18);
+}
+
+#[test]
+fn every_flag_has_an_environment_variable() {
+    let (_dir, db) = temp_db();
+    let out = roster(&db, &["import", "--help"]);
+    let help = text(&out.stdout);
+    for var in [
+        "ROSTER_DATABASE",
+        "ROSTER_PBKDF2_ITERATIONS",
+        "ROSTER_MAX_ROWS",
+        "ROSTER_DRY_RUN",
+        "ROSTER_JSON",
+        "ROSTER_ERROR_REPORT",
+    ] {
+        assert!(help.contains(var), "{var} missing from --help");
+    }
+}

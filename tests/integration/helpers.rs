@@ -1,0 +1,249 @@
+//! Test harness: a fresh temp database, the real server on a free loopback port, a cookie-keeping client.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::mpsc;
+
+use reqwest::blocking::{Client, Response, multipart};
+use roster::config::{Config, ServeConfig};
+use roster::web::Application;
+use scraper::{Html, Selector};
+
+/// Iterations used in tests: fast, but still Django's real PBKDF2 format.
+pub const TEST_ITERATIONS: u32 = 1000;
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-pass-123";
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub db_path: PathBuf,
+    pub setup_path: Option<String>,
+    pub client: Client,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh database (optionally seeded by `prepare`) and a server on 127.0.0.1:0.
+pub fn spawn_app_with(prepare: impl FnOnce(&Path)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("roster.sqlite3");
+    prepare(&db_path);
+    let config = Config::new(db_path.clone(), TEST_ITERATIONS, 10_000).expect("config");
+    let serve = ServeConfig::new("127.0.0.1:0", 256 * 1024).expect("serve config");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(config, serve).expect("build app");
+            tx.send((app.port(), app.setup_path().map(str::to_string)))
+                .expect("send port");
+            app.run_until_stopped().await.expect("server ran");
+        })
+    });
+    let (port, setup_path) = rx.recv().expect("server started");
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        db_path,
+        setup_path,
+        client: new_client(),
+        _dir: dir,
+    }
+}
+
+/// A server whose database already has the admin `ADMIN`.
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(|db| {
+        migrate(db);
+        let conn = rusqlite::Connection::open(db).expect("open");
+        let hash = roster::auth::hashers::make_password(ADMIN_PASSWORD, TEST_ITERATIONS);
+        roster::db::users::insert_superuser(
+            &conn,
+            ADMIN,
+            "admin@example.com",
+            &hash,
+            &roster::db::now_text(),
+        )
+        .expect("insert admin");
+    })
+}
+
+/// Creates the schema in `db`.
+pub fn migrate(db: &Path) {
+    roster::db::Db::new(db).migrate().expect("migrate");
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// Another browser (own cookies) on the same server and database.
+    pub fn second_browser(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            db_path: self.db_path.clone(),
+            setup_path: None,
+            client: new_client(),
+            _dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().expect("GET")
+    }
+
+    /// GETs a page and returns (status, body).
+    pub fn page(&self, path: &str) -> (u16, String) {
+        let res = self.get(path);
+        let status = res.status().as_u16();
+        (status, res.text().expect("body"))
+    }
+
+    /// Posts a form with the CSRF token taken from `form_page`.
+    pub fn post_form(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let (_, html) = self.page(form_page);
+        let token = csrf_token(&html);
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(self.url(action))
+            .form(&all)
+            .send()
+            .expect("POST")
+    }
+
+    /// Logs in through the login form; panics unless it redirects.
+    pub fn login(&self, username: &str, password: &str) {
+        let res = self.post_form(
+            "/login",
+            "/login",
+            &[("username", username), ("password", password)],
+        );
+        assert_eq!(res.status().as_u16(), 303, "login as {username} failed");
+    }
+
+    pub fn login_admin(&self) {
+        self.login(ADMIN, ADMIN_PASSWORD);
+    }
+
+    /// Uploads CSV bytes through the import form; returns the raw response (a 303 on success).
+    pub fn upload(&self, file_name: &str, bytes: &[u8]) -> Response {
+        let (status, html) = self.page("/users/import");
+        assert_eq!(status, 200, "import page: {html}");
+        let token = csrf_token(&html);
+        let part = multipart::Part::bytes(bytes.to_vec())
+            .file_name(file_name.to_string())
+            .mime_str("text/csv")
+            .expect("mime");
+        let form = multipart::Form::new()
+            .text("csrf_token", token)
+            .part("file", part);
+        self.client
+            .post(self.url("/users/import"))
+            .multipart(form)
+            .send()
+            .expect("upload")
+    }
+
+    /// Uploads and follows the redirect to the preview; returns (preview path, status, html).
+    pub fn upload_and_preview(&self, file_name: &str, bytes: &[u8]) -> (String, u16, String) {
+        let res = self.upload(file_name, bytes);
+        assert_eq!(res.status().as_u16(), 303, "upload should redirect");
+        let location = location(&res);
+        let (status, html) = self.page(&location);
+        (location, status, html)
+    }
+
+    /// Presses Import on a preview page; returns the result page path.
+    pub fn commit(&self, preview_path: &str) -> String {
+        let res = self.post_form(preview_path, &format!("{preview_path}/commit"), &[]);
+        assert_eq!(res.status().as_u16(), 303, "commit should redirect");
+        location(&res)
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db_path).expect("open db")
+    }
+
+    pub fn user_count(&self) -> i64 {
+        self.db()
+            .query_row("SELECT COUNT(*) FROM auth_user", [], |r| r.get(0))
+            .expect("count")
+    }
+}
+
+/// The Location header of a redirect.
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("Location header")
+        .to_string()
+}
+
+/// The CSRF token embedded in a page's form.
+pub fn csrf_token(html: &str) -> String {
+    select_attr(html, "input[name=csrf_token]", "value").expect("csrf token in page")
+}
+
+/// The first matching element's attribute.
+pub fn select_attr(html: &str, selector: &str, attr: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(selector).expect("selector");
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr(attr))
+        .map(str::to_string)
+}
+
+/// The text of the first matching element.
+pub fn select_text(html: &str, selector: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(selector).expect("selector");
+    doc.select(&sel)
+        .next()
+        .map(|e| e.text().collect::<String>().trim().to_string())
+}
+
+/// Runs the roster binary against `db` with test iterations.
+pub fn roster(db: &Path, args: &[&str]) -> Output {
+    roster_with(db, args, &[], None)
+}
+
+/// Runs the roster binary with extra environment and optional stdin.
+pub fn roster_with(db: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_roster"));
+    cmd.args(args)
+        .env("ROSTER_DATABASE", db)
+        .env("ROSTER_PBKDF2_ITERATIONS", TEST_ITERATIONS.to_string())
+        .env_remove("ROSTER_SUPERUSER_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn roster");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("roster output")
+}
+
+pub const HEADER: &str =
+    "first_name;last_name;email;username;organizational_unit;job_title;password";

@@ -1,0 +1,299 @@
+//! Login, logout, the first-admin setup link, CSRF, sessions and response headers.
+
+use crate::helpers::*;
+
+#[test]
+fn setup_link_creates_the_first_admin_once() {
+    let app = spawn_app_with(|_| {});
+    let setup = app
+        .setup_path
+        .clone()
+        .expect("a setup link when no admin exists");
+    let (status, html) = app.page(&setup);
+    assert_eq!(status, 200);
+    assert!(html.contains("Create the first admin"));
+
+    let fields = [
+        ("username", "boss"),
+        ("email", "boss@example.com"),
+        ("password", "short"),
+        ("password2", "short"),
+    ];
+    let res = app.post_form(&setup, &setup, &fields);
+    assert_eq!(res.status().as_u16(), 422, "short password is refused");
+
+    let fields = [
+        ("username", "boss"),
+        ("email", "boss@example.com"),
+        ("password", "long-enough-pw"),
+        ("password2", "long-enough-pw"),
+    ];
+    let res = app.post_form(&setup, &setup, &fields);
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/users");
+    let (status, html) = app.page("/users");
+    assert_eq!(status, 200, "logged in right after setup");
+    assert!(html.contains("Signed in as"));
+
+    let (is_staff, is_superuser): (bool, bool) = app
+        .db()
+        .query_row(
+            "SELECT is_staff, is_superuser FROM auth_user WHERE username = 'boss'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(is_staff && is_superuser);
+
+    let (status, html) = app.page(&setup);
+    assert_eq!(status, 404, "the link is dead once used");
+    assert!(html.contains("no longer valid"));
+}
+
+#[test]
+fn no_setup_link_when_an_admin_exists() {
+    let app = spawn_app();
+    assert!(app.setup_path.is_none());
+    let (status, _) = app.page("/setup/anything");
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn admin_pages_require_login() {
+    let app = spawn_app();
+    for path in [
+        "/users",
+        "/users/import",
+        "/ous",
+        "/imports/1",
+        "/imports/1/errors.csv",
+        "/users/import/sample.csv",
+    ] {
+        let res = app.get(path);
+        assert_eq!(
+            res.status().as_u16(),
+            303,
+            "{path} must redirect anonymous users"
+        );
+        assert!(location(&res).starts_with("/login?next="), "{path}");
+    }
+}
+
+#[test]
+fn wrong_password_is_refused_and_right_one_logs_in() {
+    let app = spawn_app();
+    let res = app.post_form(
+        "/login",
+        "/login",
+        &[("username", ADMIN), ("password", "nope")],
+    );
+    assert_eq!(res.status().as_u16(), 401);
+    let body = res.text().unwrap();
+    assert!(body.contains("correct username and password"));
+    assert!(!body.contains("nope"), "the typed password is not echoed");
+    let res = app.post_form(
+        "/login",
+        "/login",
+        &[("username", "ghost"), ("password", "x")],
+    );
+    assert_eq!(
+        res.status().as_u16(),
+        401,
+        "unknown users get the same answer"
+    );
+
+    let res = app.post_form(
+        "/login",
+        "/login",
+        &[
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/ous"),
+        ],
+    );
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        location(&res),
+        "/ous",
+        "goes back where the admin wanted to go"
+    );
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("roster_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    let last_login: Option<String> = app
+        .db()
+        .query_row(
+            "SELECT last_login FROM auth_user WHERE username = ?1",
+            [ADMIN],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(last_login.is_some(), "login records last_login like Django");
+}
+
+#[test]
+fn open_redirects_are_not_followed_after_login() {
+    let app = spawn_app();
+    let res = app.post_form(
+        "/login",
+        "/login",
+        &[
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("next", "//evil.example/"),
+        ],
+    );
+    assert_eq!(location(&res), "/users");
+}
+
+#[test]
+fn non_admin_users_cannot_log_in_to_the_admin() {
+    let app = spawn_app();
+    let conn = app.db();
+    let hash = roster::auth::hashers::make_password("user-pass-1", TEST_ITERATIONS);
+    conn.execute(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, is_staff, is_active, date_joined, first_name) \
+         VALUES (?1, NULL, 0, 'plain', '', 'plain@example.com', 0, 1, '2026-01-01 00:00:00', '')",
+        [hash],
+    )
+    .unwrap();
+    let res = app.post_form(
+        "/login",
+        "/login",
+        &[("username", "plain"), ("password", "user-pass-1")],
+    );
+    assert_eq!(res.status().as_u16(), 401);
+}
+
+#[test]
+fn posts_without_a_valid_csrf_token_are_refused() {
+    let app = spawn_app();
+    app.login_admin();
+    let res = app
+        .client
+        .post(app.url("/ous"))
+        .form(&[("name", "Sales")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let res = app
+        .client
+        .post(app.url("/ous"))
+        .form(&[("csrf_token", "forged"), ("name", "Sales")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let form = reqwest::blocking::multipart::Form::new().part(
+        "file",
+        reqwest::blocking::multipart::Part::bytes(b"x".to_vec()).file_name("a.csv"),
+    );
+    let res = app
+        .client
+        .post(app.url("/users/import"))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403, "the upload needs the token too");
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD)])
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403, "even the login form");
+    let count: i64 = app
+        .db()
+        .query_row("SELECT COUNT(*) FROM roster_organizational_unit", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(count, 0);
+}
+
+#[test]
+fn logout_ends_the_session_on_the_server() {
+    let app = spawn_app();
+    app.login_admin();
+    let sessions = |app: &TestApp| -> i64 {
+        app.db()
+            .query_row("SELECT COUNT(*) FROM roster_session", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(sessions(&app), 1);
+    let res = app.post_form("/users", "/logout", &[]);
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(sessions(&app), 0);
+    assert_eq!(app.get("/users").status().as_u16(), 303);
+}
+
+#[test]
+fn a_password_change_ends_existing_sessions() {
+    let app = spawn_app();
+    app.login_admin();
+    assert_eq!(app.get("/users").status().as_u16(), 200);
+    let out = roster_with(
+        &app.db_path,
+        &["changepassword", ADMIN, "--password-stdin"],
+        &[],
+        Some("a-new-password\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app.get("/users").status().as_u16(),
+        303,
+        "old session no longer valid"
+    );
+    app.login(ADMIN, "a-new-password");
+}
+
+#[test]
+fn responses_carry_security_headers() {
+    let app = spawn_app();
+    let res = app.get("/login");
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(!header("content-security-policy").contains("unsafe-inline"));
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    let csrf = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("roster_csrf="))
+        .expect("csrf cookie");
+    assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Strict"));
+}
+
+#[test]
+fn assets_are_served_from_the_binary() {
+    let app = spawn_app();
+    let (status, css) = app.page("/static/app.css");
+    assert_eq!(status, 200);
+    assert!(css.contains(".dropzone"));
+    let (status, js) = app.page("/static/import.js");
+    assert_eq!(status, 200);
+    assert!(js.contains("dataTransfer"));
+    assert_eq!(app.get("/no/such/page").status().as_u16(), 404);
+}
