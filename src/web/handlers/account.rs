@@ -184,6 +184,14 @@ pub async fn setup_form(
     if !setup_token_matches(&state, &token) {
         return Err(setup_gone());
     }
+    let state2 = state.clone();
+    let admin_exists =
+        web::block(move || crate::db::users::has_active_admin(&state2.db.connect()?)).await??;
+    if admin_exists {
+        // Someone ran `roster createsuperuser` meanwhile: the link dies now.
+        *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        return Err(setup_gone());
+    }
     let action = format!("/setup/{token}");
     Ok(html(views::auth::setup(
         &csrf.0,

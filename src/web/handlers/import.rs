@@ -199,12 +199,6 @@ pub async fn commit(
     let Some(staged) = state.staging.take(&path, admin.0.id) else {
         return Err(expired());
     };
-    if staged.content.is_err() {
-        return Err(WebError::bad_request(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "This file was rejected; upload a corrected file.",
-        ));
-    }
     let context = ImportContext {
         actor_user_id: Some(admin.0.id),
         actor: admin.0.username.clone(),
@@ -214,13 +208,21 @@ pub async fn commit(
     let settings = state.config.import;
     let state2 = state.clone();
     let report = web::block(move || -> rusqlite::Result<_> {
-        let Ok((parsed, _)) = &staged.content else {
-            unreachable!("checked above")
-        };
-        let mut conn = state2.db.connect()?;
-        crate::import::commit(&mut conn, parsed, &context, &settings)
+        match &staged.content {
+            Ok((parsed, _)) => {
+                let mut conn = state2.db.connect()?;
+                crate::import::commit(&mut conn, parsed, &context, &settings).map(Some)
+            }
+            Err(_) => Ok(None),
+        }
     })
-    .await??;
+    .await??
+    .ok_or_else(|| {
+        WebError::bad_request(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This file was rejected; upload a corrected file.",
+        )
+    })?;
     tracing::info!(
         created = report.created,
         failed = report.failed,
