@@ -245,8 +245,8 @@ fn print_summary(
     for row in &report.failures {
         writeln!(
             out,
-            "  line {}: {} ({}): {}",
-            row.line,
+            "  {} ({}): {}: {}",
+            row.location(),
             display_or_dash(&row.summary.username),
             row.code,
             row.message

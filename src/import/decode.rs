@@ -50,22 +50,13 @@ pub fn decode(bytes: &[u8]) -> Result<String, FileError> {
 fn not_utf8(body: &[u8], offset: usize) -> FileError {
     let line = line_of(body, offset);
     let byte = body.get(offset).copied().unwrap_or_default();
-    let (decoded, _, had_errors) = encoding_rs::WINDOWS_1252.decode(body);
-    let sample = if had_errors {
-        String::new()
-    } else {
-        let start = decoded
-            .char_indices()
-            .map(|(i, _)| i)
-            .take_while(|&i| i <= offset)
-            .last()
-            .unwrap_or(0);
-        let snippet: String = decoded[start..].chars().take(1).collect();
-        if snippet.trim().is_empty() {
-            String::new()
-        } else {
-            format!(" (\"{snippet}\" in Windows-1252)")
+    let bad = [byte];
+    let (as_1252, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bad);
+    let sample = match as_1252.chars().next() {
+        Some(c) if !c.is_control() && !c.is_whitespace() => {
+            format!(" (\"{c}\" in Windows-1252)")
         }
+        _ => String::new(),
     };
     let guess = if (0x80..=0xFF).contains(&byte) {
         format!(

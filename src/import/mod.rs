@@ -101,6 +101,24 @@ pub struct RowError {
     pub message: String,
 }
 
+/// A value made safe to quote in a message: control and invisible formatting characters
+/// (bidi overrides, zero-width spaces) are shown as `\u{...}` so they cannot disguise the text.
+pub fn visible(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            let invisible = c.is_control()
+                || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+            if invisible {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// A password kept only in memory until it is hashed; it never prints.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);

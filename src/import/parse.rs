@@ -78,7 +78,13 @@ pub fn parse(bytes: &[u8], max_rows: usize) -> Result<ParsedFile, FileError> {
     let header = match records.next() {
         Some(Ok(record)) => record,
         Some(Err(err)) => return Err(csv_error(&err, skipped_lines)),
-        None => return Err(FileError::new("empty_file", "The file is empty.")),
+        None => {
+            return Err(FileError::new(
+                "empty_file",
+                "The file has no header line and no rows. Start from the sample CSV: it has the \
+                 header line and one example row.",
+            ));
+        }
     };
     let layout = header_layout(&header)?;
 
@@ -147,10 +153,16 @@ impl<'a> LineCounter<'a> {
             start += 1;
         }
         if start > self.offset {
-            self.line += self.text[self.offset..start]
+            let span = &self.text[self.offset..start];
+            // A line ends at LF, at CRLF (counted once, at its LF) and at a lone CR.
+            let breaks = span
                 .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
+                .enumerate()
+                .filter(|&(i, &b)| {
+                    b == b'\n' || (b == b'\r' && self.text.get(self.offset + i + 1) != Some(&b'\n'))
+                })
+                .count();
+            self.line += breaks as u64;
             self.offset = start;
         }
         self.line
@@ -174,7 +186,10 @@ fn strip_sep_line(text: &str) -> Result<(&str, u64), FileError> {
 }
 
 fn check_delimiter(body: &str) -> Result<(), FileError> {
-    let header = body.lines().next().unwrap_or_default();
+    let header = body
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or_default();
     if header.contains(';') {
         return Ok(());
     }
@@ -283,7 +298,7 @@ fn describe_unknown(name: &str) -> String {
         .find(|c| c.name().replace('_', "") == squashed)
         .map(|c| format!(" (did you mean \"{}\"?)", c.name()))
         .unwrap_or_default();
-    format!("\"{}\"{suggestion}", name.escape_debug())
+    format!("\"{}\"{suggestion}", super::visible(name))
 }
 
 fn allowed_list() -> String {
@@ -316,16 +331,31 @@ fn read_row(layout: &[Slot], record: &csv::StringRecord, line: u64) -> Result<Ra
         .iter()
         .skip(layout.len())
         .any(|f| !f.trim().is_empty());
-    let malformed = if record.len() < layout.len() || extra_has_values {
+    // Cells under trailing unnamed or ignored header cells may be left out entirely.
+    let needed = layout
+        .iter()
+        .rposition(|slot| matches!(slot, Slot::Known(_)))
+        .map_or(0, |last| last + 1);
+    let malformed = if record.len() < needed || extra_has_values {
+        let has_password = layout.contains(&Slot::Known(Column::Password));
+        if has_password {
+            // Shifted cells may have moved a password into a shown column: show nothing.
+            values = RowValues::default();
+        }
         Some(RowError {
             code: RowErrorCode::MalformedRow,
             column: None,
             message: format!(
                 "Line {line} has {} fields but the header has {}. A value probably contains \";\" \
                  or a line break without double quotes around it, or a quote is not closed: put \
-                 such values in double quotes (\"Smith; Jr.\") and write a quote inside one as \"\".",
+                 such values in double quotes (\"Smith; Jr.\") and write a quote inside one as \"\".{}",
                 record.len(),
-                layout.len()
+                needed,
+                if has_password {
+                    " The row's values are not shown, since a password may have moved into another column."
+                } else {
+                    ""
+                }
             ),
         })
     } else {

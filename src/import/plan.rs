@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use super::parse::{ParsedFile, RawRow};
 use super::rules::ascii_casefold;
 use super::validate::{ValidRow, validate};
-use super::{RowError, RowErrorCode, Secret};
+use super::{RowError, RowErrorCode, Secret, visible};
 
 /// What the database already holds that an import must not collide with.
 #[derive(Debug, Clone, Default)]
@@ -153,7 +153,7 @@ fn check_directory(
             message: format!(
                 "A user named \"{}\" already exists (usernames are compared without regard to \
                  case). Remove the row, or pick another username.",
-                row.username
+                visible(&row.username)
             ),
         });
     }
@@ -163,7 +163,7 @@ fn check_directory(
             column: Some("email"),
             message: format!(
                 "A user with e-mail \"{}\" already exists. Remove the row, or use another address.",
-                row.email
+                visible(&row.email)
             ),
         });
     }
@@ -188,7 +188,7 @@ fn check_directory(
                     message: format!(
                         "Organizational unit \"{}\" does not exist. Create it first (Organizational \
                          units page, or `roster ou add`), or correct the name.",
-                        row.organizational_unit
+                        visible(&row.organizational_unit)
                     ),
                 });
             }
@@ -206,6 +206,7 @@ fn check_directory(
 }
 
 fn in_file(column: &'static str, value: &str, first_line: u64, line: u64) -> RowError {
+    let value = visible(value);
     RowError {
         code: RowErrorCode::DuplicateInFile,
         column: Some(column),

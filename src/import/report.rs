@@ -15,6 +15,16 @@ pub struct ReportRow {
     pub message: String,
 }
 
+impl ReportRow {
+    /// "line 4, column email" (or just "line 4" when no single column is at fault).
+    pub fn location(&self) -> String {
+        match &self.column {
+            Some(column) => format!("line {}, column {column}", self.line),
+            None => format!("line {}", self.line),
+        }
+    }
+}
+
 /// Counts plus every failed row; built from a plan (dry run) or from a stored import.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
@@ -127,7 +137,7 @@ pub fn error_report_csv(rows: &[ReportRow]) -> Vec<u8> {
     }
     for row in rows {
         let s = &row.summary;
-        let error = format!("line {}: {}: {}", row.line, row.code, row.message);
+        let error = format!("{}: {}: {}", row.location(), row.code, row.message);
         let record = [
             s.first_name.as_str(),
             &s.last_name,

@@ -5,7 +5,7 @@ use super::rules::{
     EMAIL_MAX, FIRST_NAME_MAX, LAST_NAME_MAX, USERNAME_MAX, is_valid_email, is_valid_username,
     normalize_email, normalize_username,
 };
-use super::{Column, RowError, RowErrorCode, Secret};
+use super::{Column, RowError, RowErrorCode, Secret, visible};
 
 /// Longest job title or organizational unit name Roster stores.
 pub const LABEL_MAX: usize = 150;
@@ -57,7 +57,7 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
             message: format!(
                 "\"{}\" is not a valid e-mail address. Check for typos, a missing @ or domain, \
                  spaces, or two dots in a row.",
-                values.email.escape_debug()
+                visible(&values.email)
             ),
         });
     }
@@ -74,7 +74,7 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
             message: format!(
                 "\"{}\" is not a valid username{}. Use only letters, digits and the characters \
                  @ . + - _ (no spaces).",
-                values.username.escape_debug(),
+                visible(&values.username),
                 describe_offender(&username)
             ),
         });
@@ -142,6 +142,11 @@ fn describe_offender(username: &str) -> String {
         .enumerate()
         .find(|(_, c)| !is_valid_username(&c.to_string()));
     match offender {
+        Some((index, '\n' | '\r')) => format!(
+            " (a line break at position {}: probably a double quote that is not closed, so the \
+             next line was read into this value)",
+            index + 1
+        ),
         Some((index, c)) if c.is_whitespace() => {
             format!(" (a space at position {})", index + 1)
         }

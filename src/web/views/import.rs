@@ -134,7 +134,7 @@ fn plan_preview(chrome: Chrome<'_>, stage_id: &str, plan: &Plan) -> Markup {
                             tr { (summary_cells(row.line, &row.summary)) td { "will be created" } }
                         }
                         RowOutcome::Fail(problem) => {
-                            tr.error { (summary_cells(row.line, &row.summary)) td.reason { span.code { (problem.code.as_str()) } ": " (problem.message) } }
+                            tr.error { (summary_cells(row.line, &row.summary)) td.reason { span.code { (problem.code.as_str()) } @if let Some(column) = problem.column { " in " (column) } ": " (problem.message) } }
                         }
                     }
                 }
@@ -188,7 +188,7 @@ pub fn result(chrome: Chrome<'_>, record: &ImportRecord, report: &ImportReport) 
                                 td { (row.line) }
                                 td { (row.summary.username) }
                                 td { (row.summary.email) }
-                                td.reason { span.code { (row.code) } ": " (row.message) }
+                                td.reason { span.code { (row.code) } @if let Some(column) = &row.column { " in " (column) } ": " (row.message) }
                             }
                         }
                     }
