@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Onboard people into a Django-compatible user store from a semicolon CSV.
 #[derive(Debug, Parser)]
@@ -34,8 +34,93 @@ pub struct Cli {
     )]
     pub log: String,
 
+    #[command(flatten)]
+    pub mail: MailArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// SMTP settings, named after Django's with a `ROSTER_` prefix.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Mail")]
+pub struct MailArgs {
+    /// SMTP server host; without it mail is "not configured".
+    #[arg(long, global = true, env = "ROSTER_EMAIL_HOST")]
+    pub email_host: Option<String>,
+    /// SMTP port [default: 465 with --email-use-ssl, 587 with --email-use-tls, else 25].
+    #[arg(long, global = true, env = "ROSTER_EMAIL_PORT")]
+    pub email_port: Option<u16>,
+    /// Login for SMTP AUTH.
+    #[arg(long, global = true, env = "ROSTER_EMAIL_HOST_USER")]
+    pub email_host_user: Option<String>,
+    /// Password for SMTP AUTH (never printed).
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_EMAIL_HOST_PASSWORD",
+        hide_env_values = true
+    )]
+    pub email_host_password: Option<String>,
+    /// Upgrade the connection with STARTTLS (usually port 587).
+    #[arg(long, global = true, env = "ROSTER_EMAIL_USE_TLS")]
+    pub email_use_tls: bool,
+    /// Use TLS from the first byte, "implicit TLS" (usually port 465).
+    #[arg(long, global = true, env = "ROSTER_EMAIL_USE_SSL")]
+    pub email_use_ssl: bool,
+    /// Seconds to wait for the mail server at each step.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_EMAIL_TIMEOUT",
+        default_value_t = 10
+    )]
+    pub email_timeout: u64,
+    /// The From address of Roster's mails.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_DEFAULT_FROM_EMAIL",
+        default_value = "webmaster@localhost"
+    )]
+    pub default_from_email: String,
+    /// A PEM file with an extra CA certificate to trust (an internal mail server's CA).
+    #[arg(long, global = true, env = "ROSTER_EMAIL_CA_FILE")]
+    pub email_ca_file: Option<PathBuf>,
+}
+
+/// Password reset and links.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Accounts")]
+pub struct AccountArgs {
+    /// Public address of Roster; links in mails are built from it, never from the request.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_BASE_URL",
+        default_value = "http://127.0.0.1:8000"
+    )]
+    pub base_url: String,
+    /// Django's SECRET_KEY (reset tokens); without it one is generated and kept in --secret-key-file.
+    #[arg(long, global = true, env = "ROSTER_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Where a generated secret key is kept (owner-only) [default: DATABASE.secret-key].
+    #[arg(long, global = true, env = "ROSTER_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+    /// Seconds a reset or set-password link stays valid (Django's PASSWORD_RESET_TIMEOUT).
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_PASSWORD_RESET_TIMEOUT",
+        default_value_t = 259_200
+    )]
+    pub password_reset_timeout: i64,
+    /// Django's TIME_ZONE; reset-token timestamps use its local time.
+    #[arg(long, global = true, env = "ROSTER_TIME_ZONE", default_value = "UTC")]
+    pub time_zone: String,
 }
 
 /// What to do.
@@ -85,6 +170,19 @@ pub enum Command {
         /// Also write the failed rows as a semicolon CSV (no passwords) to this path.
         #[arg(long, env = "ROSTER_ERROR_REPORT")]
         error_report: Option<PathBuf>,
+        /// Import rows without a password even when the mail server check fails.
+        #[arg(long, env = "ROSTER_ALLOW_WITHOUT_MAIL")]
+        allow_without_mail: bool,
+        /// E-mail a set-password link to each imported user without a password.
+        #[arg(long, env = "ROSTER_INVITE")]
+        invite: bool,
+    },
+    /// Check the mail server (connect, EHLO, TLS, AUTH, QUIT) and explain the result.
+    CheckMail,
+    /// Send a test e-mail to ADDRESS, like Django's command of the same name.
+    Sendtestemail {
+        /// Where to send it.
+        address: String,
     },
     /// Print the sample CSV.
     SampleCsv,

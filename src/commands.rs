@@ -10,11 +10,14 @@ use crate::auth::hashers::make_password;
 use crate::cli::{Cli, Command, OuCommand};
 use crate::config::{Config, ServeConfig};
 use crate::db::{self, Db};
+use crate::import::apply::{
+    MailCheckRecord, passwordless_policy, preview, preview_with_mail_check,
+};
 use crate::import::report::{error_report_csv, rejected_json};
 use crate::import::rules::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
-use crate::import::{ImportContext, ImportReport, ImportSource};
+use crate::import::{ImportContext, ImportReport, ImportSource, PasswordlessPolicy};
 
 /// Exit code when a file is rejected or a command fails.
 pub const EXIT_FAILURE: u8 = 1;
@@ -23,7 +26,7 @@ pub const EXIT_PARTIAL: u8 = 3;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::new(cli.database, cli.pbkdf2_iterations, cli.max_rows)?;
+    let config = Config::from_cli(&cli)?;
     let db = Db::new(&config.database);
     match cli.command {
         Command::SampleCsv => {
@@ -63,9 +66,44 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dry_run,
             json,
             error_report,
+            allow_without_mail,
+            invite,
         } => {
             db.migrate()?;
-            import(&db, &config, &file, dry_run, json, error_report.as_deref())
+            let options = ImportOptions {
+                dry_run,
+                json,
+                error_report,
+                allow_without_mail,
+                invite,
+            };
+            import(&db, &config, &file, &options)
+        }
+        Command::CheckMail => {
+            let outcome = crate::mail::check(&config.mail);
+            println!("{}: {}", outcome.server, outcome.message);
+            Ok(if outcome.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_FAILURE)
+            })
+        }
+        Command::Sendtestemail { address } => {
+            if !is_valid_email(address.trim()) {
+                bail!("\"{address}\" is not a valid e-mail address");
+            }
+            let server = format!(
+                "{}:{}",
+                config.mail.host.as_deref().unwrap_or("?"),
+                config.mail.port
+            );
+            crate::mail::send(
+                &config.mail,
+                &crate::mail::messages::test_message(address.trim(), &server),
+            )
+            .map_err(|e| anyhow::anyhow!("The test e-mail was not sent: {e}"))?;
+            println!("Test e-mail sent to {}.", address.trim());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Ou { command } => {
             db.migrate()?;
@@ -160,19 +198,26 @@ fn prompt_new_password() -> anyhow::Result<String> {
     bail!("Too many attempts; nothing was changed")
 }
 
+/// The flags of `roster import`.
+struct ImportOptions {
+    dry_run: bool,
+    json: bool,
+    error_report: Option<std::path::PathBuf>,
+    allow_without_mail: bool,
+    invite: bool,
+}
+
 fn import(
     db: &Db,
     config: &Config,
     file: &Path,
-    dry_run: bool,
-    json: bool,
-    error_report: Option<&Path>,
+    options: &ImportOptions,
 ) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let parsed = match crate::import::parse(&bytes, config.import.max_rows) {
         Ok(parsed) => parsed,
         Err(rejection) => {
-            if json {
+            if options.json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&rejected_json(&rejection))?
@@ -188,30 +233,71 @@ fn import(
         }
     };
     let mut conn = db.connect()?;
-    let report = if dry_run {
-        ImportReport::from_plan(&crate::import::apply::preview(&conn, &parsed)?)
+    let (plan, check) =
+        preview_with_mail_check(&conn, &parsed, || crate::mail::check(&config.mail))?;
+    if let Some(check) = &check {
+        if !options.json {
+            eprintln!("Mail server check ({}): {}", check.server, check.message);
+            if !check.ok() && !options.allow_without_mail {
+                eprintln!(
+                    "Rows without a password are skipped (mail_server_unavailable); use --allow-without-mail to import them anyway."
+                );
+            }
+        }
+    }
+    let mail_failed = check.as_ref().is_some_and(|c| !c.ok());
+    let report = if options.dry_run {
+        if options.allow_without_mail && mail_failed {
+            ImportReport::from_plan(&preview(&conn, &parsed, &PasswordlessPolicy::Allowed)?)
+        } else {
+            ImportReport::from_plan(&plan)
+        }
     } else {
-        let context = ImportContext {
-            actor_user_id: None,
-            actor: format!(
+        let mut context = ImportContext::new(
+            None,
+            format!(
                 "cli:{}",
                 std::env::var("USER").unwrap_or_else(|_| "unknown".into())
             ),
-            source: ImportSource::Cli,
-            file_name: file
-                .file_name()
+            ImportSource::Cli,
+            file.file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        };
+        );
+        context.passwordless = passwordless_policy(check.as_ref(), options.allow_without_mail);
+        context.mail_check = check.as_ref().map(MailCheckRecord::of);
+        context.allowed_without_mail = options.allow_without_mail && mail_failed;
+        context.invite = options.invite && !mail_failed;
         crate::import::commit(&mut conn, &parsed, &context, &config.import)?
     };
-    if let Some(path) = error_report {
+    if let Some(path) = &options.error_report {
         std::fs::write(path, error_report_csv(&report.failures))
             .with_context(|| format!("cannot write the error report to {}", path.display()))?;
     }
-    if json {
+    if options.json {
         println!("{}", serde_json::to_string_pretty(&report.to_json())?);
     } else {
-        print_summary(file, &report, dry_run, error_report)?;
+        print_summary(
+            file,
+            &report,
+            options.dry_run,
+            options.error_report.as_deref(),
+        )?;
+    }
+    if options.invite && !options.dry_run {
+        if let (Some(import_id), false) = (report.import_id, mail_failed) {
+            let (sent, failed) = crate::auth::reset::send_invitations(
+                db,
+                &config.mail,
+                &config.accounts,
+                import_id,
+                false,
+            )?;
+            if !options.json {
+                println!("Set-password invitations: {sent} sent, {failed} failed.");
+            }
+        } else if !options.json {
+            eprintln!("No invitations sent: the mail server check failed.");
+        }
     }
     Ok(if report.failed == 0 {
         ExitCode::SUCCESS

@@ -1,17 +1,89 @@
 //! The validated, typed configuration built once from the command line and passed in.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use crate::cli::{Cli, MailArgs};
 use crate::import::ImportSettings;
+use crate::mail::{MailSettings, TlsMode};
 
 /// Settings shared by every command.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: PathBuf,
     pub import: ImportSettings,
+    pub mail: MailSettings,
+    pub accounts: AccountSettings,
+}
+
+/// Where the secret key comes from.
+#[derive(Clone)]
+pub enum SecretKeySource {
+    /// Given in ROSTER_SECRET_KEY.
+    Given(String),
+    /// Read from this file, generated there on first use.
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for SecretKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Given(_) => f.write_str("Given(***)"),
+            Self::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
+}
+
+/// Password reset links and tokens.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// Public base URL without a trailing slash, e.g. `https://roster.example.com`.
+    pub base_url: String,
+    pub secret_key: SecretKeySource,
+    /// Django's PASSWORD_RESET_TIMEOUT in seconds.
+    pub reset_timeout_secs: i64,
+    /// Django's TIME_ZONE: token timestamps count local seconds in it.
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl AccountSettings {
+    /// Defaults for a database at `database`: local base URL, generated key file, 72 h, UTC.
+    pub fn defaults_for(database: &Path) -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8000".to_string(),
+            secret_key: SecretKeySource::File(default_secret_file(database)),
+            reset_timeout_secs: crate::auth::tokens::DEFAULT_RESET_TIMEOUT_SECS,
+            time_zone: chrono_tz::UTC,
+        }
+    }
+
+    /// The secret key; generates and stores one (owner-only) when none exists yet.
+    pub fn load_secret_key(&self) -> anyhow::Result<String> {
+        match &self.secret_key {
+            SecretKeySource::Given(key) => Ok(key.clone()),
+            SecretKeySource::File(path) => crate::auth::secret::load_or_create(path),
+        }
+    }
+
+    /// Seconds since Django's epoch in TIME_ZONE's local time, as its token generator counts them.
+    pub fn token_timestamp(&self, now: chrono::DateTime<chrono::Utc>) -> i64 {
+        use chrono::{Offset, TimeZone};
+        let offset = self
+            .time_zone
+            .offset_from_utc_datetime(&now.naive_utc())
+            .fix()
+            .local_minus_utc();
+        crate::auth::tokens::django_timestamp(now.timestamp(), i64::from(offset))
+    }
+}
+
+fn default_secret_file(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".secret-key");
+    PathBuf::from(name)
 }
 
 impl Config {
@@ -24,13 +96,103 @@ impl Config {
             bail!("ROSTER_MAX_ROWS must be at least 1");
         }
         Ok(Self {
+            accounts: AccountSettings::defaults_for(&database),
             database,
             import: ImportSettings {
                 max_rows,
                 pbkdf2_iterations,
             },
+            mail: MailSettings {
+                host: None,
+                port: 25,
+                username: None,
+                password: None,
+                tls: TlsMode::None,
+                timeout: Duration::from_secs(10),
+                from: "webmaster@localhost".to_string(),
+                extra_root_pem: None,
+            },
         })
     }
+
+    /// Builds and validates the whole configuration from the command line.
+    pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
+        let mut config = Self::new(cli.database.clone(), cli.pbkdf2_iterations, cli.max_rows)?;
+        config.mail = mail_settings(&cli.mail)?;
+        let a = &cli.accounts;
+        let base_url = a.base_url.trim().trim_end_matches('/').to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
+            || base_url.len() < 10
+        {
+            bail!(
+                "ROSTER_BASE_URL \"{}\" must be an http:// or https:// address, e.g. https://roster.example.com",
+                a.base_url
+            );
+        }
+        if a.password_reset_timeout < 60 {
+            bail!(
+                "ROSTER_PASSWORD_RESET_TIMEOUT must be at least 60 seconds (Django's default is 259200)"
+            );
+        }
+        let time_zone: chrono_tz::Tz = a.time_zone.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "ROSTER_TIME_ZONE \"{}\" is not a time zone name like UTC or Europe/Berlin",
+                a.time_zone
+            )
+        })?;
+        config.accounts = AccountSettings {
+            base_url,
+            secret_key: match (&a.secret_key, &a.secret_key_file) {
+                (Some(key), _) if !key.is_empty() => SecretKeySource::Given(key.clone()),
+                (_, Some(path)) => SecretKeySource::File(path.clone()),
+                _ => SecretKeySource::File(default_secret_file(&cli.database)),
+            },
+            reset_timeout_secs: a.password_reset_timeout,
+            time_zone,
+        };
+        Ok(config)
+    }
+}
+
+fn mail_settings(m: &MailArgs) -> anyhow::Result<MailSettings> {
+    if m.email_use_tls && m.email_use_ssl {
+        bail!(
+            "ROSTER_EMAIL_USE_TLS and ROSTER_EMAIL_USE_SSL are mutually exclusive: use SSL for \
+             implicit TLS (port 465), TLS for STARTTLS (port 587)"
+        );
+    }
+    if m.email_timeout == 0 {
+        bail!("ROSTER_EMAIL_TIMEOUT must be at least 1 second");
+    }
+    let tls = match (m.email_use_tls, m.email_use_ssl) {
+        (true, _) => TlsMode::StartTls,
+        (_, true) => TlsMode::Implicit,
+        _ => TlsMode::None,
+    };
+    let port = m.email_port.unwrap_or(match tls {
+        TlsMode::Implicit => 465,
+        TlsMode::StartTls => 587,
+        TlsMode::None => 25,
+    });
+    let from = m.default_from_email.trim().to_string();
+    if !from.contains('@') {
+        bail!("ROSTER_DEFAULT_FROM_EMAIL \"{from}\" is not an e-mail address");
+    }
+    if let Some(path) = &m.email_ca_file {
+        if !path.is_file() {
+            bail!("ROSTER_EMAIL_CA_FILE {} does not exist", path.display());
+        }
+    }
+    Ok(MailSettings {
+        host: m.email_host.clone().filter(|h| !h.trim().is_empty()),
+        port,
+        username: m.email_host_user.clone().filter(|u| !u.is_empty()),
+        password: m.email_host_password.clone().filter(|p| !p.is_empty()),
+        tls,
+        timeout: Duration::from_secs(m.email_timeout),
+        from,
+        extra_root_pem: m.email_ca_file.clone(),
+    })
 }
 
 /// Settings of `roster serve`.

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod import;
+pub mod mail;
 pub mod web;
 
 /// The sample CSV offered on the import page and by `roster sample-csv`.

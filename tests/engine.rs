@@ -6,7 +6,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use roster::import::plan::{DirectorySnapshot, NewUser, plan};
 use roster::import::report::{error_report_csv, rejected_json};
-use roster::import::{self, Column, ImportReport, ParsedFile, Plan, RowOutcome};
+use roster::import::{
+    self, Column, ImportReport, ParsedFile, PasswordlessPolicy, Plan, RowOutcome,
+};
 use serde_json::json;
 
 const LIMIT: usize = 10_000;
@@ -43,7 +45,7 @@ fn parsed(bytes: &[u8]) -> ParsedFile {
 }
 
 fn planned(bytes: &[u8]) -> Plan {
-    plan(&parsed(bytes), &directory())
+    plan(&parsed(bytes), &directory(), &PasswordlessPolicy::Allowed)
 }
 
 /// A created user's stored values, as `= ` lines in expected.txt spell them.
@@ -61,7 +63,7 @@ type Outcome = (Option<u64>, String, Option<String>);
 /// creatable count (None when the file is rejected).
 fn run(bytes: &[u8], max_rows: usize) -> (Vec<(Outcome, String)>, Option<usize>) {
     let plan = match import::parse(bytes, max_rows) {
-        Ok(file) => plan(&file, &directory()),
+        Ok(file) => plan(&file, &directory(), &PasswordlessPolicy::Allowed),
         Err(e) => return (vec![((None, e.code.into(), None), e.message)], None),
     };
     let rows = plan.rows.iter().map(|row| {

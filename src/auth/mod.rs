@@ -1,4 +1,7 @@
 //! Django-compatible authentication pieces: password hashers and reset tokens.
 
 pub mod hashers;
+pub mod password_validation;
+pub mod reset;
+pub mod secret;
 pub mod tokens;

@@ -17,6 +17,13 @@ pub struct ImportRecord {
     pub created: i64,
     pub failed: i64,
     pub passwordless: i64,
+    /// Diagnosis code of the mail check run for this import, if any.
+    pub mail_check: Option<String>,
+    pub mail_check_message: Option<String>,
+    /// The admin imported passwordless rows although the mail check failed.
+    pub allowed_without_mail: bool,
+    /// Invitations were requested.
+    pub invite: bool,
 }
 
 /// Records a new import with the counts its plan predicts (exact: the plan is what gets written).
@@ -26,9 +33,14 @@ pub fn create(
     plan: &Plan,
     now: &str,
 ) -> rusqlite::Result<i64> {
+    let (check_code, check_message) = match &context.mail_check {
+        Some(check) => (Some(check.code.as_str()), Some(check.message.as_str())),
+        None => (None, None),
+    };
     conn.execute(
         "INSERT INTO roster_import (started_at, actor_user_id, actor, source, file_name, rows_total, \
-         created, failed, passwordless) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         created, failed, passwordless, mail_check, mail_check_message, allowed_without_mail, invite) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             now,
             context.actor_user_id,
@@ -39,6 +51,10 @@ pub fn create(
             plan.creatable() as i64,
             plan.failed() as i64,
             plan.passwordless() as i64,
+            check_code,
+            check_message,
+            context.allowed_without_mail,
+            context.invite,
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -86,8 +102,8 @@ pub fn insert_row(
 /// Loads an import record.
 pub fn find(conn: &Connection, id: i64) -> rusqlite::Result<Option<ImportRecord>> {
     conn.query_row(
-        "SELECT id, started_at, actor, source, file_name, rows_total, created, failed, passwordless \
-         FROM roster_import WHERE id = ?1",
+        "SELECT id, started_at, actor, source, file_name, rows_total, created, failed, passwordless, \
+         mail_check, mail_check_message, allowed_without_mail, invite FROM roster_import WHERE id = ?1",
         [id],
         |row| {
             Ok(ImportRecord {
@@ -100,6 +116,10 @@ pub fn find(conn: &Connection, id: i64) -> rusqlite::Result<Option<ImportRecord>
                 created: row.get(6)?,
                 failed: row.get(7)?,
                 passwordless: row.get(8)?,
+                mail_check: row.get(9)?,
+                mail_check_message: row.get(10)?,
+                allowed_without_mail: row.get(11)?,
+                invite: row.get(12)?,
             })
         },
     )

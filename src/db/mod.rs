@@ -2,6 +2,7 @@
 
 pub mod directory;
 pub mod imports;
+pub mod invitations;
 pub mod ous;
 pub mod sessions;
 pub mod users;

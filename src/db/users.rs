@@ -66,6 +66,17 @@ pub fn find_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserRec
     .optional()
 }
 
+/// Active users whose e-mail equals `email` ignoring ASCII case (Django's `email__iexact` on SQLite).
+pub fn active_by_email_ascii_ci(
+    conn: &Connection,
+    email: &str,
+) -> rusqlite::Result<Vec<UserRecord>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {USER_COLUMNS} FROM auth_user WHERE is_active = 1 AND email <> '' AND email = ?1 COLLATE NOCASE"
+    ))?;
+    stmt.query_map([email], user_from_row)?.collect()
+}
+
 /// Whether any active staff superuser exists (otherwise the server offers a setup link).
 pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row(
@@ -217,4 +228,37 @@ pub fn list(
         })?
         .collect::<Result<_, _>>()?;
     Ok((items, total))
+}
+
+/// A user with Roster's profile facts, for the user page.
+#[derive(Debug, Clone)]
+pub struct UserDetail {
+    pub user: UserRecord,
+    pub organizational_unit: Option<String>,
+    pub job_title: String,
+    /// The import that created the user, if one did.
+    pub import_id: Option<i64>,
+}
+
+/// A user and their profile.
+pub fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserDetail>> {
+    let Some(user) = find_by_id(conn, id)? else {
+        return Ok(None);
+    };
+    let profile = conn
+        .query_row(
+            "SELECT ou.name, p.job_title, p.import_id FROM roster_user_profile p \
+             LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id WHERE p.user_id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let (organizational_unit, job_title, import_id) =
+        profile.unwrap_or((None, String::new(), None));
+    Ok(Some(UserDetail {
+        user,
+        organizational_unit,
+        job_title,
+        import_id,
+    }))
 }

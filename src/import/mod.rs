@@ -10,7 +10,7 @@ pub mod validate;
 
 pub use apply::{ImportContext, ImportSource, commit};
 pub use parse::{ParsedFile, parse};
-pub use plan::{Plan, PlannedRow, RowOutcome};
+pub use plan::{PasswordlessPolicy, Plan, PlannedRow, RowOutcome};
 pub use report::{ImportReport, ReportRow};
 
 use std::fmt;
@@ -71,6 +71,7 @@ pub enum RowErrorCode {
     DuplicateInFile,
     UnknownOrganizationalUnit,
     MalformedRow,
+    MailServerUnavailable,
 }
 
 impl RowErrorCode {
@@ -86,6 +87,7 @@ impl RowErrorCode {
             Self::DuplicateInFile => "duplicate_in_file",
             Self::UnknownOrganizationalUnit => "unknown_organizational_unit",
             Self::MalformedRow => "malformed_row",
+            Self::MailServerUnavailable => "mail_server_unavailable",
         }
     }
 }

@@ -94,6 +94,17 @@ impl Plan {
     pub fn failed(&self) -> usize {
         self.rows_total() - self.creatable()
     }
+    /// Rows of the file with an empty password cell, whatever their outcome.
+    pub fn rows_without_password(&self) -> usize {
+        self.rows.iter().filter(|r| !r.summary.has_password).count()
+    }
+    /// Rows refused only because mail does not work.
+    pub fn refused_for_mail(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(&r.outcome, RowOutcome::Fail(p) if p.code == RowErrorCode::MailServerUnavailable))
+            .count()
+    }
     /// Rows that will be created without a password (unusable password).
     pub fn passwordless(&self) -> usize {
         self.rows
@@ -103,8 +114,18 @@ impl Plan {
     }
 }
 
+/// Whether rows without a password may be created.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PasswordlessPolicy {
+    /// Yes: mail works, or the admin chose to set passwords themselves.
+    #[default]
+    Allowed,
+    /// No: the mail server check failed for this reason, so nobody could use Forgot Password.
+    Refused { reason: String },
+}
+
 /// Plans every row of a parsed file against the directory.
-pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot) -> Plan {
+pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot, policy: &PasswordlessPolicy) -> Plan {
     let mut usernames_in_file: HashMap<String, u64> = HashMap::new();
     let mut emails_in_file: HashMap<String, u64> = HashMap::new();
     let rows = file
@@ -119,6 +140,7 @@ pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot) -> Plan {
                     &usernames_in_file,
                     &emails_in_file,
                 )
+                .and_then(|user| check_passwordless(user, policy))
             }) {
                 Ok(user) => {
                     usernames_in_file.insert(ascii_casefold(&user.username), row.line);
@@ -203,6 +225,21 @@ fn check_directory(
         job_title: row.job_title,
         password: row.password,
     })
+}
+
+fn check_passwordless(user: NewUser, policy: &PasswordlessPolicy) -> Result<NewUser, RowError> {
+    match policy {
+        PasswordlessPolicy::Refused { reason } if user.password.is_none() => Err(RowError {
+            code: RowErrorCode::MailServerUnavailable,
+            column: Some("password"),
+            message: format!(
+                "This row has no password and the mail server check failed ({reason}), so the \
+                 user could not set one through Forgot Password. Fix the mail settings, put a \
+                 password in the row, or choose to import anyway and set passwords yourself."
+            ),
+        }),
+        _ => Ok(user),
+    }
 }
 
 fn in_file(column: &'static str, value: &str, first_line: u64, line: u64) -> RowError {

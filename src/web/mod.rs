@@ -5,12 +5,14 @@ mod csrf;
 mod error;
 mod handlers;
 mod middleware;
+mod ratelimit;
 mod session;
 mod staging;
 mod views;
 
 use std::net::TcpListener;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
@@ -26,6 +28,14 @@ pub struct AppState {
     pub staging: staging::Staging,
     /// The one-time first-admin setup token, while no admin exists.
     pub setup_token: Mutex<Option<String>>,
+    /// Django's SECRET_KEY for reset tokens.
+    pub secret_key: String,
+    /// Forgot-password requests per client address and per e-mail address.
+    pub forgot_by_ip: ratelimit::RateLimit,
+    pub forgot_by_email: ratelimit::RateLimit,
+    /// Login attempts per client address and per username.
+    pub login_by_ip: ratelimit::RateLimit,
+    pub login_by_username: ratelimit::RateLimit,
 }
 
 /// A bound, not yet running server.
@@ -43,11 +53,18 @@ impl Application {
         let needs_setup = !crate::db::users::has_active_admin(&db.connect()?)?;
         let setup_token = needs_setup.then(|| random_string(43));
         let setup_path = setup_token.as_ref().map(|t| format!("/setup/{t}"));
+        let secret_key = config.accounts.load_secret_key()?;
+        let quarter_hour = Duration::from_secs(15 * 60);
         let state = web::Data::new(AppState {
             db,
             config,
             staging: staging::Staging::default(),
             setup_token: Mutex::new(setup_token),
+            secret_key,
+            forgot_by_ip: ratelimit::RateLimit::new(10, quarter_hour),
+            forgot_by_email: ratelimit::RateLimit::new(3, quarter_hour),
+            login_by_ip: ratelimit::RateLimit::new(30, quarter_hour),
+            login_by_username: ratelimit::RateLimit::new(10, quarter_hour),
         });
         let listener = TcpListener::bind(serve.bind)
             .with_context(|| format!("cannot listen on {}", serve.bind))?;

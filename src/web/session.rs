@@ -33,35 +33,55 @@ pub fn removal() -> Cookie<'static> {
     cookie
 }
 
+/// Any logged-in, active user.
+#[derive(Debug, Clone)]
+pub struct LoggedIn(pub UserRecord);
+
 /// A logged-in administrator (active, staff, superuser), checked on every request.
 #[derive(Debug, Clone)]
 pub struct Admin(pub UserRecord);
+
+fn current_user(req: &HttpRequest) -> LocalBoxFuture<'static, Result<UserRecord, WebError>> {
+    let key = req.cookie(COOKIE).map(|c| c.value().to_string());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let next = match req.uri().path_and_query() {
+        Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_string(),
+        _ => "/users".to_string(),
+    };
+    Box::pin(async move {
+        let state = state.ok_or_else(|| anyhow::anyhow!("application state missing"))?;
+        let Some(key) = key else {
+            return Err(WebError::LoginRequired { next });
+        };
+        let user = web::block(move || {
+            let conn = state.db.connect()?;
+            crate::db::sessions::load(&conn, &key)
+        })
+        .await??;
+        user.ok_or(WebError::LoginRequired { next })
+    })
+}
+
+impl FromRequest for LoggedIn {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let user = current_user(req);
+        Box::pin(async move { user.await.map(LoggedIn) })
+    }
+}
 
 impl FromRequest for Admin {
     type Error = WebError;
     type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let key = req.cookie(COOKIE).map(|c| c.value().to_string());
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let next = match req.uri().path_and_query() {
-            Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_string(),
-            _ => "/users".to_string(),
-        };
+        let user = current_user(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| anyhow::anyhow!("application state missing"))?;
-            let Some(key) = key else {
-                return Err(WebError::LoginRequired { next });
-            };
-            let user = web::block(move || {
-                let conn = state.db.connect()?;
-                crate::db::sessions::load(&conn, &key)
-            })
-            .await??;
-            match user {
-                None => Err(WebError::LoginRequired { next }),
-                Some(user) if !user.is_admin() => Err(WebError::Forbidden),
-                Some(user) => Ok(Admin(user)),
+            match user.await? {
+                user if user.is_admin() => Ok(Admin(user)),
+                _ => Err(WebError::Forbidden),
             }
         })
     }

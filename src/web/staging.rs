@@ -6,11 +6,21 @@ use std::time::{Duration, Instant};
 
 use crate::auth::hashers::random_string;
 use crate::import::{FileError, ParsedFile, Plan};
+use crate::mail::CheckOutcome;
 
 /// How long a preview can wait for its Import click.
 pub const STAGE_TTL: Duration = Duration::from_secs(60 * 60);
 /// Most previews one admin can have open at once.
 const PER_ADMIN: usize = 5;
+
+/// A file that passed the file-level checks, its preview and the mail check it needed.
+#[derive(Debug)]
+pub struct StagedImport {
+    pub parsed: ParsedFile,
+    pub plan: Plan,
+    /// Run when the file has rows without a password.
+    pub mail_check: Option<CheckOutcome>,
+}
 
 /// An uploaded file and what the engine made of it.
 #[derive(Debug)]
@@ -18,7 +28,7 @@ pub struct Staged {
     pub owner_id: i64,
     pub file_name: String,
     pub created: Instant,
-    pub content: Result<(ParsedFile, Plan), FileError>,
+    pub content: Result<StagedImport, FileError>,
 }
 
 /// The in-memory store of staged uploads, keyed by a random id.

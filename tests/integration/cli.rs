@@ -41,7 +41,7 @@ fn import_exit_codes_and_json() {
     let mixed = write(
         &dir,
         "mixed.csv",
-        format!("{HEADER}\nA;B;a2@example.com;a;;;\nC;D;c@example.com;c;;;\n").as_bytes(),
+        format!("{HEADER}\nA;B;a2@example.com;a;;;pw-1\nC;D;c@example.com;c;;;pw-2\n").as_bytes(),
     );
     let out = roster(&db, &["import", mixed.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(3));
@@ -122,7 +122,10 @@ fn organizational_units_from_the_command_line() {
         format!("{HEADER}\nA;B;a@example.com;a;sales;;\nC;D;c@example.com;c;Support;;\n")
             .as_bytes(),
     );
-    let out = roster(&db, &["import", csv.to_str().unwrap()]);
+    let out = roster(
+        &db,
+        &["import", csv.to_str().unwrap(), "--allow-without-mail"],
+    );
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stdout).contains("unknown_organizational_unit"));
     let out = roster(&db, &["ou", "list"]);

@@ -164,7 +164,12 @@ impl TestApp {
 
     /// Presses Import on a preview page; returns the result page path.
     pub fn commit(&self, preview_path: &str) -> String {
-        let res = self.post_form(preview_path, &format!("{preview_path}/commit"), &[]);
+        self.commit_with(preview_path, &[])
+    }
+
+    /// Presses Import with boxes ticked, e.g. `("allow_without_mail", "1")`.
+    pub fn commit_with(&self, preview_path: &str, fields: &[(&str, &str)]) -> String {
+        let res = self.post_form(preview_path, &format!("{preview_path}/commit"), fields);
         assert_eq!(res.status().as_u16(), 303, "commit should redirect");
         location(&res)
     }

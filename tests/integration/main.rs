@@ -3,5 +3,7 @@
 mod cli;
 mod django;
 mod helpers;
+mod mail_check;
+mod smtp_server;
 mod web_auth;
 mod web_import;

@@ -158,7 +158,7 @@ fn open_redirects_are_not_followed_after_login() {
 }
 
 #[test]
-fn non_admin_users_cannot_log_in_to_the_admin() {
+fn non_admin_users_log_in_to_their_account_page_only() {
     let app = spawn_app();
     let conn = app.db();
     let hash = roster::auth::hashers::make_password("user-pass-1", TEST_ITERATIONS);
@@ -171,9 +171,27 @@ fn non_admin_users_cannot_log_in_to_the_admin() {
     let res = app.post_form(
         "/login",
         "/login",
-        &[("username", "plain"), ("password", "user-pass-1")],
+        &[
+            ("username", "plain"),
+            ("password", "user-pass-1"),
+            ("next", "/users"),
+        ],
     );
-    assert_eq!(res.status().as_u16(), 401);
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/account");
+    let (status, html) = app.page("/account");
+    assert_eq!(status, 200);
+    assert_eq!(
+        select_text(&html, "#account-username").as_deref(),
+        Some("plain")
+    );
+    for path in ["/users", "/users/import", "/ous", "/mail"] {
+        assert_eq!(
+            app.get(path).status().as_u16(),
+            403,
+            "{path} is for admins only"
+        );
+    }
 }
 
 #[test]

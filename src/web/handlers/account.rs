@@ -14,10 +14,12 @@ use crate::import::rules::{
 use crate::web::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::WebError;
-use crate::web::session;
+use crate::web::session::{self, LoggedIn};
 use crate::web::views;
 
-const LOGIN_FAILED: &str = "Please enter the correct username and password of an administrator account. Both fields may be case-sensitive.";
+const LOGIN_FAILED: &str =
+    "Please enter a correct username and password. Note that both fields may be case-sensitive.";
+const TOO_MANY_LOGINS: &str = "Too many login attempts. Wait a quarter of an hour and try again.";
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
@@ -51,6 +53,7 @@ pub struct LoginForm {
 }
 
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     csrf: CsrfToken,
     form: web::Form<LoginForm>,
@@ -59,22 +62,40 @@ pub async fn login(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let username = form.username.clone();
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if !state.login_by_ip.allow(&ip) || !state.login_by_username.allow(&username) {
+        tracing::warn!("login rate-limited");
+        let mut response = html(views::auth::login(
+            &csrf.0,
+            &next,
+            &username,
+            Some(TOO_MANY_LOGINS),
+        ));
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
     let iterations = state.config.import.pbkdf2_iterations;
     let state2 = state.clone();
-    let session_key = web::block(move || -> anyhow::Result<Option<String>> {
+    let session_key = web::block(move || -> anyhow::Result<Option<(String, bool)>> {
         let conn = state2.db.connect()?;
         let Some(user) = authenticate(&conn, &form.username, &form.password, iterations)? else {
             return Ok(None);
         };
         crate::db::users::touch_last_login(&conn, user.id, &crate::db::now_text())?;
-        Ok(Some(crate::db::sessions::create(&conn, &user)?))
+        Ok(Some((
+            crate::db::sessions::create(&conn, &user)?,
+            user.is_admin(),
+        )))
     })
     .await?
     .map_err(WebError::Unexpected)?;
     match session_key {
-        Some(key) => {
-            tracing::info!("admin logged in");
-            let mut response = see_other(&next);
+        Some((key, is_admin)) => {
+            tracing::info!(is_admin, "user logged in");
+            let mut response = see_other(if is_admin { &next } else { "/account" });
             response
                 .add_cookie(&session::cookie(&key))
                 .map_err(|e| WebError::Unexpected(e.into()))?;
@@ -122,7 +143,7 @@ fn authenticate(
             } else {
                 user
             };
-            Ok(user.is_admin().then_some(user))
+            Ok(user.is_active.then_some(user))
         }
         PasswordCheck::Unsupported { algorithm } => {
             tracing::warn!(%algorithm, "login refused: password hash algorithm not supported by Roster");
@@ -158,6 +179,32 @@ pub async fn logout(
         .add_cookie(&session::removal())
         .map_err(|e| WebError::Unexpected(e.into()))?;
     Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccountQuery {
+    password: Option<String>,
+}
+
+/// The page a user without admin rights lands on.
+pub async fn account(
+    user: LoggedIn,
+    csrf: CsrfToken,
+    query: web::Query<AccountQuery>,
+) -> HttpResponse {
+    let user = user.0;
+    let name = format!("{} {}", user.first_name, user.last_name)
+        .trim()
+        .to_string();
+    let notice = (query.password.as_deref() == Some("set"))
+        .then_some("Your password is set. You are logged in.");
+    html(views::password::account(
+        &csrf.0,
+        &user.username,
+        &name,
+        &user.email,
+        notice,
+    ))
 }
 
 /// The setup token is valid only while no admin exists and it has not been used.

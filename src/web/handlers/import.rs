@@ -7,13 +7,14 @@ use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 use super::{UploadLimit, html, see_other};
+use crate::import::apply::{MailCheckRecord, passwordless_policy};
 use crate::import::report::error_report_csv;
 use crate::import::{ImportContext, ImportSource};
 use crate::web::AppState;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::WebError;
 use crate::web::session::Admin;
-use crate::web::staging::Staged;
+use crate::web::staging::{Staged, StagedImport};
 use crate::web::views::{self, layout::Chrome};
 
 pub async fn upload_form(
@@ -123,8 +124,15 @@ pub async fn upload(
             Err(rejection) => Ok(Err(rejection)),
             Ok(parsed) => {
                 let conn = state2.db.connect()?;
-                let plan = crate::import::apply::preview(&conn, &parsed)?;
-                Ok(Ok((parsed, plan)))
+                let (plan, mail_check) =
+                    crate::import::apply::preview_with_mail_check(&conn, &parsed, || {
+                        crate::mail::check(&state2.config.mail)
+                    })?;
+                Ok(Ok(StagedImport {
+                    parsed,
+                    plan,
+                    mail_check,
+                }))
             }
         }
     })
@@ -162,7 +170,10 @@ pub async fn preview(
         admin: Some(&admin.0.username),
         csrf: &csrf.0,
     };
-    let content = staged.content.as_ref().map(|(_, plan)| plan);
+    let content = staged.content.as_ref().map(|s| views::import::PreviewData {
+        plan: &s.plan,
+        mail_check: s.mail_check.as_ref(),
+    });
     let mut response = html(views::import::preview(
         chrome,
         &path,
@@ -186,6 +197,10 @@ fn expired() -> WebError {
 pub struct CommitForm {
     #[serde(default)]
     csrf_token: String,
+    /// "import anyway, I will set their passwords myself"
+    allow_without_mail: Option<String>,
+    /// "email a set-password link to each imported user without a password"
+    invite: Option<String>,
 }
 
 pub async fn commit(
@@ -199,37 +214,98 @@ pub async fn commit(
     let Some(staged) = state.staging.take(&path, admin.0.id) else {
         return Err(expired());
     };
-    let context = ImportContext {
-        actor_user_id: Some(admin.0.id),
-        actor: admin.0.username.clone(),
-        source: ImportSource::Web,
-        file_name: staged.file_name.clone(),
+    let Ok(import) = &staged.content else {
+        return Err(WebError::bad_request(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This file was rejected; upload a corrected file.",
+        ));
     };
+    let check = import.mail_check.as_ref();
+    let mail_failed = check.is_some_and(|c| !c.ok());
+    let allow_anyway = mail_failed && form.allow_without_mail.is_some();
+    let mut context = ImportContext::new(
+        Some(admin.0.id),
+        admin.0.username.clone(),
+        ImportSource::Web,
+        staged.file_name.clone(),
+    );
+    context.passwordless = passwordless_policy(check, allow_anyway);
+    context.mail_check = check.map(MailCheckRecord::of);
+    context.allowed_without_mail = allow_anyway;
+    context.invite = form.invite.is_some() && !mail_failed;
+    let invite = context.invite;
     let settings = state.config.import;
     let state2 = state.clone();
     let report = web::block(move || -> rusqlite::Result<_> {
-        match &staged.content {
-            Ok((parsed, _)) => {
-                let mut conn = state2.db.connect()?;
-                crate::import::commit(&mut conn, parsed, &context, &settings).map(Some)
-            }
-            Err(_) => Ok(None),
-        }
+        let Ok(import) = &staged.content else {
+            return Ok(None);
+        };
+        let mut conn = state2.db.connect()?;
+        crate::import::commit(&mut conn, &import.parsed, &context, &settings).map(Some)
     })
     .await??
-    .ok_or_else(|| {
-        WebError::bad_request(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "This file was rejected; upload a corrected file.",
-        )
-    })?;
+    .ok_or_else(|| WebError::Unexpected(anyhow::anyhow!("staged import vanished")))?;
     tracing::info!(
         created = report.created,
         failed = report.failed,
         "import committed from the web"
     );
     let id = report.import_id.unwrap_or_default();
+    if invite && report.passwordless > 0 {
+        spawn_invitations(state.clone(), id, false);
+    }
     Ok(see_other(&format!("/imports/{id}")))
+}
+
+/// Sends invitations after the import has committed, never holding up or undoing it.
+fn spawn_invitations(state: web::Data<AppState>, import_id: i64, retry_failed: bool) {
+    actix_web::rt::spawn(async move {
+        let outcome = web::block(move || {
+            crate::auth::reset::send_invitations(
+                &state.db,
+                &state.config.mail,
+                &state.config.accounts,
+                import_id,
+                retry_failed,
+            )
+        })
+        .await;
+        match outcome {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::error!(import_id, error = ?err, "sending invitations failed"),
+            Err(err) => tracing::error!(import_id, error = %err, "invitation task failed"),
+        }
+    });
+}
+
+pub async fn resend_invitations(
+    _admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<ResendForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let id = path.into_inner();
+    let state2 = state.clone();
+    web::block(move || {
+        crate::auth::reset::send_invitations(
+            &state2.db,
+            &state2.config.mail,
+            &state2.config.accounts,
+            id,
+            true,
+        )
+    })
+    .await?
+    .map_err(WebError::Unexpected)?;
+    Ok(see_other(&format!("/imports/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct ResendForm {
+    #[serde(default)]
+    csrf_token: String,
 }
 
 pub async fn result(
@@ -239,15 +315,30 @@ pub async fn result(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let found = web::block(move || crate::db::imports::report(&state.db.connect()?, id)).await??;
-    let Some((record, report)) = found else {
+    let found = web::block(move || -> rusqlite::Result<_> {
+        let conn = state.db.connect()?;
+        let Some(found) = crate::db::imports::report(&conn, id)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            found,
+            crate::db::invitations::for_import(&conn, id)?,
+        )))
+    })
+    .await??;
+    let Some(((record, report), invitations)) = found else {
         return Err(WebError::NotFound);
     };
     let chrome = Chrome {
         admin: Some(&admin.0.username),
         csrf: &csrf.0,
     };
-    Ok(html(views::import::result(chrome, &record, &report)))
+    Ok(html(views::import::result(
+        chrome,
+        &record,
+        &report,
+        &invitations,
+    )))
 }
 
 pub async fn error_report(

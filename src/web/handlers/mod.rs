@@ -3,6 +3,8 @@
 mod account;
 mod directory;
 mod import;
+mod mail;
+mod password;
 
 use actix_web::{HttpResponse, http::header, web};
 
@@ -22,9 +24,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(account::logout))
         .route("/setup/{token}", web::get().to(account::setup_form))
         .route("/setup/{token}", web::post().to(account::setup))
+        .route("/account", web::get().to(account::account))
+        .route("/password-reset", web::get().to(password::forgot_form))
+        .route("/password-reset", web::post().to(password::forgot))
+        .route("/password-reset/done", web::get().to(password::forgot_done))
+        .route(
+            "/reset/{uidb64}/set-password/",
+            web::get().to(password::set_password_form),
+        )
+        .route(
+            "/reset/{uidb64}/set-password/",
+            web::post().to(password::set_password),
+        )
+        .route("/reset/{uidb64}/{token}/", web::get().to(password::link))
+        .route("/reset/{uidb64}/{token}", web::get().to(password::link))
+        .route("/mail", web::get().to(mail::status))
+        .route("/mail/test", web::post().to(mail::send_test))
         .route("/users", web::get().to(directory::users))
         .route("/ous", web::get().to(directory::ous))
         .route("/ous", web::post().to(directory::add_ou))
+        .route("/users/{id:\\d+}", web::get().to(directory::user))
+        .route(
+            "/users/{id:\\d+}/send-reset",
+            web::post().to(directory::send_reset),
+        )
+        .route(
+            "/users/{id:\\d+}/set-password",
+            web::post().to(directory::set_password),
+        )
         .route("/users/import", web::get().to(import::upload_form))
         .route("/users/import", web::post().to(import::upload))
         .route(
@@ -37,6 +64,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(import::commit),
         )
         .route("/imports/{id}", web::get().to(import::result))
+        .route(
+            "/imports/{id}/resend",
+            web::post().to(import::resend_invitations),
+        )
         .route(
             "/imports/{id}/errors.csv",
             web::get().to(import::error_report),

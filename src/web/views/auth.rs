@@ -22,7 +22,10 @@ pub fn login(csrf: &str, next: &str, username: &str, error: Option<&str>) -> Mar
                     input #username type="text" name="username" value=(username) autocomplete="username" required autofocus;
                     label for="password" { "Password" }
                     input #password type="password" name="password" autocomplete="current-password" required;
-                    div.actions { button type="submit" { "Log in" } }
+                    div.actions {
+                        button type="submit" { "Log in" }
+                        a href="/password-reset" { "Forgot password?" }
+                    }
                 }
             }
         },

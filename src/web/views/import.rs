@@ -4,8 +4,10 @@ use maud::{Markup, html};
 
 use super::layout::{Chrome, csrf_field, page};
 use crate::db::imports::ImportRecord;
+use crate::db::invitations::Invitation;
 use crate::import::plan::{RowOutcome, RowSummary};
 use crate::import::{Column, FileError, ImportReport, Plan};
+use crate::mail::CheckOutcome;
 
 /// The upload form with the CSV contract, the sample and drag and drop.
 pub fn upload(chrome: Chrome<'_>, max_rows: usize, error: Option<&str>) -> Markup {
@@ -73,11 +75,18 @@ fn column_note(column: Column) -> &'static str {
 }
 
 /// The preview of a staged upload, or why the file was rejected.
+/// A staged file's preview and the mail check it needed.
+pub struct PreviewData<'a> {
+    pub plan: &'a Plan,
+    pub mail_check: Option<&'a CheckOutcome>,
+}
+
+/// The preview of a staged upload, or why the file was rejected.
 pub fn preview(
     chrome: Chrome<'_>,
     stage_id: &str,
     file_name: &str,
-    content: Result<&Plan, &FileError>,
+    content: Result<PreviewData<'_>, &FileError>,
 ) -> Markup {
     page(
         "Preview import",
@@ -93,31 +102,47 @@ pub fn preview(
                     }
                     div.actions { a.button href="/users/import" { "Upload different file" } }
                 }
-                Ok(plan) => { (plan_preview(chrome, stage_id, plan)) }
+                Ok(data) => { (plan_preview(chrome, stage_id, &data)) }
             }
         },
     )
 }
 
-fn plan_preview(chrome: Chrome<'_>, stage_id: &str, plan: &Plan) -> Markup {
+fn plan_preview(chrome: Chrome<'_>, stage_id: &str, data: &PreviewData<'_>) -> Markup {
+    let plan = data.plan;
     let creatable = plan.creatable();
+    let refused = plan.refused_for_mail();
+    let mail_ok = data.mail_check.is_some_and(CheckOutcome::ok);
     html! {
         dl.stats {
             div { dt { "Rows detected" } dd #rows-total { (plan.rows_total()) } }
             div.good { dt { "Will be created" } dd #rows-create { (creatable) } }
             div.bad { dt { "Rows with errors" } dd #rows-failed { (plan.failed()) } }
-            div { dt { "Without password" } dd #rows-passwordless { (plan.passwordless()) } }
+            div { dt { "Without password" } dd #rows-passwordless { (plan.rows_without_password()) } }
         }
-        @if plan.passwordless() > 0 {
+        @if let Some(check) = data.mail_check {
+            (super::mail::check_notice(check))
+        }
+        @if refused > 0 {
             p.notice.warn {
-                (plan.passwordless()) " user(s) will get an unusable password: they cannot log in until they use Forgot Password (which needs a working mail server) or an administrator sets a password."
+                (refused) " row(s) without a password will not be imported: those people could not set a password through Forgot Password. Fix the mail settings and upload again, or tick \"import anyway\" below and set their passwords yourself."
+            }
+        } @else if plan.passwordless() > 0 {
+            p.notice.warn {
+                (plan.passwordless()) " user(s) will get an unusable password: they cannot log in until they use Forgot Password or an administrator sets a password."
             }
         }
         div.actions {
-            @if creatable > 0 {
-                form.inline method="post" action={ "/users/import/preview/" (stage_id) "/commit" } {
+            @if creatable + refused > 0 {
+                form method="post" action={ "/users/import/preview/" (stage_id) "/commit" } {
                     (csrf_field(chrome.csrf))
-                    button type="submit" { "Import " (creatable) " user" @if creatable != 1 { "s" } }
+                    @if refused > 0 {
+                        p { label.inline { input type="checkbox" name="allow_without_mail" value="1"; " Import anyway, I will set their passwords myself (" (refused) " more user(s))" } }
+                    }
+                    @if mail_ok && plan.passwordless() > 0 {
+                        p { label.inline { input type="checkbox" name="invite" value="1"; " E-mail a set-password link to each imported user without a password" } }
+                    }
+                    button type="submit" { "Import " (creatable) " user" @if creatable != 1 { "s" } @if refused > 0 { " (or " (creatable + refused) ")" } }
                 }
             } @else {
                 p.notice.bad { "No row can be imported. Fix the errors below and upload the file again." }
@@ -156,7 +181,12 @@ fn summary_cells(line: u64, s: &RowSummary) -> Markup {
 }
 
 /// The outcome of a committed import with its failed rows.
-pub fn result(chrome: Chrome<'_>, record: &ImportRecord, report: &ImportReport) -> Markup {
+pub fn result(
+    chrome: Chrome<'_>,
+    record: &ImportRecord,
+    report: &ImportReport,
+    invitations: &[Invitation],
+) -> Markup {
     page(
         "Import result",
         chrome,
@@ -168,11 +198,20 @@ pub fn result(chrome: Chrome<'_>, record: &ImportRecord, report: &ImportReport) 
             } @else {
                 p.notice.warn role="status" { (report.created) " user(s) created, " (report.failed) " row(s) failed." }
             }
+            @if let (Some(code), Some(message)) = (&record.mail_check, &record.mail_check_message) {
+                p #import-mail-check .notice.(if code == "ok" { "good" } else { "bad" }) {
+                    "Mail server check before this import: " (message)
+                    @if record.allowed_without_mail { " The admin chose to import users without a password anyway." }
+                }
+            }
             dl.stats {
                 div { dt { "Rows" } dd { (report.rows_total) } }
                 div.good { dt { "Created" } dd #created { (report.created) } }
                 div.bad { dt { "Failed" } dd #failed { (report.failed) } }
                 div { dt { "Created without password" } dd { (report.passwordless) } }
+            }
+            @if !invitations.is_empty() {
+                (invitation_table(chrome, record.id, invitations))
             }
             @if report.failed > 0 {
                 div.actions {
@@ -198,4 +237,31 @@ pub fn result(chrome: Chrome<'_>, record: &ImportRecord, report: &ImportReport) 
             }
         },
     )
+}
+
+fn invitation_table(chrome: Chrome<'_>, import_id: i64, invitations: &[Invitation]) -> Markup {
+    let sent = invitations.iter().filter(|i| i.status == "sent").count();
+    let failed = invitations.iter().filter(|i| i.status == "failed").count();
+    let pending = invitations.len() - sent - failed;
+    html! {
+        h2 { "Set-password invitations" }
+        p #invitations-summary { (sent) " sent, " (failed) " failed" @if pending > 0 { ", " (pending) " still sending (reload to see)" } "." }
+        table {
+            thead { tr { th { "Username" } th { "E-mail" } th { "Outcome" } } }
+            tbody {
+                @for i in invitations {
+                    tr.(if i.status == "failed" { "error" } else { "" }) {
+                        td { (i.username) } td { (i.email) }
+                        td { (i.status) @if let Some(reason) = &i.reason { ": " (reason) } }
+                    }
+                }
+            }
+        }
+        @if failed > 0 {
+            form method="post" action={ "/imports/" (import_id) "/resend" } {
+                (csrf_field(chrome.csrf))
+                button type="submit" { "Resend to failed" }
+            }
+        }
+    }
 }

@@ -30,6 +30,7 @@ pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                             a href="/users" { "Users" }
                             a href="/users/import" { "Import" }
                             a href="/ous" { "Organizational units" }
+                            a href="/mail" { "Mail" }
                         }
                         span.who { "Signed in as " strong { (admin) } }
                         form.inline method="post" action="/logout" {

@@ -3,5 +3,7 @@
 pub mod auth;
 pub mod import;
 pub mod layout;
+pub mod mail;
 pub mod ous;
+pub mod password;
 pub mod users;

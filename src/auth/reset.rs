@@ -1,0 +1,165 @@
+//! Password reset and set-password invitations: Django-compatible links, who gets mail, token checks.
+
+use rusqlite::Connection;
+use unicode_normalization::UnicodeNormalization;
+
+use super::tokens::{TokenUser, check_token, make_token, uidb64_decode, uidb64_encode};
+use crate::config::AccountSettings;
+use crate::db::users::UserRecord;
+use crate::mail::messages::{ResetMailData, invitation, password_reset};
+use crate::mail::{MailSettings, OutgoingMail};
+
+/// Which mail to build for a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// The user asked through Forgot Password, or an admin sent a reset.
+    Reset,
+    /// An import created the user without a password.
+    Invitation,
+}
+
+fn token_user(user: &UserRecord) -> TokenUser<'_> {
+    TokenUser {
+        pk: user.id,
+        password: &user.password,
+        last_login: user.last_login.as_deref(),
+        email: &user.email,
+    }
+}
+
+/// `BASE_URL/reset/<uidb64>/<token>/`, exactly Django's shape, built from the configured base URL only.
+pub fn reset_link(accounts: &AccountSettings, secret: &str, user: &UserRecord) -> String {
+    let timestamp = accounts.token_timestamp(chrono::Utc::now());
+    let token = make_token(&token_user(user), secret, timestamp);
+    format!(
+        "{}/reset/{}/{}/",
+        accounts.base_url,
+        uidb64_encode(user.id),
+        token
+    )
+}
+
+/// The mail carrying a fresh link for `user`.
+pub fn link_mail(
+    accounts: &AccountSettings,
+    secret: &str,
+    user: &UserRecord,
+    purpose: LinkPurpose,
+) -> OutgoingMail {
+    let link = reset_link(accounts, secret, user);
+    let display_name = format!("{} {}", user.first_name, user.last_name)
+        .trim()
+        .to_string();
+    let data = ResetMailData {
+        to: &user.email,
+        username: &user.username,
+        display_name: if display_name.is_empty() {
+            &user.username
+        } else {
+            &display_name
+        },
+        link: &link,
+        valid_hours: (accounts.reset_timeout_secs / 3600).max(1),
+    };
+    match purpose {
+        LinkPurpose::Reset => password_reset(&data),
+        LinkPurpose::Invitation => invitation(&data),
+    }
+}
+
+/// The user a reset link points at, if its token is valid now.
+pub fn user_for_token(
+    conn: &Connection,
+    accounts: &AccountSettings,
+    secret: &str,
+    uidb64: &str,
+    token: &str,
+) -> rusqlite::Result<Option<UserRecord>> {
+    let Some(pk) = uidb64_decode(uidb64) else {
+        return Ok(None);
+    };
+    let Some(user) = crate::db::users::find_by_id(conn, pk)? else {
+        return Ok(None);
+    };
+    let now = accounts.token_timestamp(chrono::Utc::now());
+    let valid = user.is_active
+        && check_token(
+            &token_user(&user),
+            token,
+            secret,
+            now,
+            accounts.reset_timeout_secs,
+        );
+    Ok(valid.then_some(user))
+}
+
+/// Active users whose address matches, the way Django's PasswordResetForm matches it
+/// (`email__iexact` and NFKC + case-folded equality). Unlike Django's stock form, users with an
+/// unusable password are included: setting a first password is what imported users need.
+pub fn reset_recipients(conn: &Connection, email: &str) -> rusqlite::Result<Vec<UserRecord>> {
+    let wanted = fold(email.trim());
+    Ok(
+        crate::db::users::active_by_email_ascii_ci(conn, email.trim())?
+            .into_iter()
+            .filter(|user| fold(&user.email) == wanted)
+            .collect(),
+    )
+}
+
+fn fold(value: &str) -> String {
+    value.nfkc().collect::<String>().to_lowercase()
+}
+
+/// Sends one link mail on the calling (blocking) thread.
+pub fn send_link(
+    mail: &MailSettings,
+    accounts: &AccountSettings,
+    secret: &str,
+    user: &UserRecord,
+    purpose: LinkPurpose,
+) -> Result<(), crate::mail::SendError> {
+    crate::mail::send(mail, &link_mail(accounts, secret, user, purpose))
+}
+
+/// Sends the pending (or, with `retry_failed`, the failed) invitations of an import and records
+/// each outcome. Returns (sent, failed).
+pub fn send_invitations(
+    db: &crate::db::Db,
+    mail: &MailSettings,
+    accounts: &AccountSettings,
+    import_id: i64,
+    retry_failed: bool,
+) -> anyhow::Result<(usize, usize)> {
+    let secret = accounts.load_secret_key()?;
+    let conn = db.connect()?;
+    let (mut sent, mut failed) = (0, 0);
+    for invite in crate::db::invitations::for_import(&conn, import_id)? {
+        let due = invite.status == "pending" || (retry_failed && invite.status == "failed");
+        if !due {
+            continue;
+        }
+        let outcome = match crate::db::users::find_by_id(&conn, invite.user_id)? {
+            Some(user)
+                if user.is_active && !crate::auth::hashers::is_password_usable(&user.password) =>
+            {
+                send_link(mail, accounts, &secret, &user, LinkPurpose::Invitation)
+                    .map_err(|e| e.to_string())
+            }
+            Some(_) => Err("the user already has a password or is inactive".to_string()),
+            None => Err("the user no longer exists".to_string()),
+        };
+        let now = crate::db::now_text();
+        match outcome {
+            Ok(()) => {
+                sent += 1;
+                crate::db::invitations::mark(&conn, invite.id, true, None, &now)?;
+            }
+            Err(reason) => {
+                failed += 1;
+                crate::db::invitations::mark(&conn, invite.id, false, Some(&reason), &now)?;
+            }
+        }
+    }
+    tracing::info!(import_id, sent, failed, "invitations sent");
+    Ok((sent, failed))
+}

@@ -1,0 +1,60 @@
+//! Set-password invitations queued by an import and the outcome of each send.
+
+use rusqlite::{Connection, params};
+
+/// An invitation with what is needed to send it and to show its outcome.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub email: String,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    /// Why the last send failed.
+    pub reason: Option<String>,
+}
+
+/// Queues an invitation for a user created by an import.
+pub fn queue(conn: &Connection, import_id: i64, user_id: i64, now: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO roster_invitation (import_id, user_id, status, updated_at) \
+         VALUES (?1, ?2, 'pending', ?3)",
+        params![import_id, user_id, now],
+    )?;
+    Ok(())
+}
+
+/// Every invitation of an import, by username.
+pub fn for_import(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<Invitation>> {
+    let mut stmt = conn.prepare(
+        "SELECT i.id, i.user_id, u.username, u.email, i.status, i.reason FROM roster_invitation i \
+         JOIN auth_user u ON u.id = i.user_id WHERE i.import_id = ?1 ORDER BY u.username",
+    )?;
+    stmt.query_map([import_id], |row| {
+        Ok(Invitation {
+            id: row.get(0)?,
+            user_id: row.get(1)?,
+            username: row.get(2)?,
+            email: row.get(3)?,
+            status: row.get(4)?,
+            reason: row.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+/// Records the outcome of one send.
+pub fn mark(
+    conn: &Connection,
+    id: i64,
+    sent: bool,
+    reason: Option<&str>,
+    now: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE roster_invitation SET status = ?1, reason = ?2, updated_at = ?3 WHERE id = ?4",
+        params![if sent { "sent" } else { "failed" }, reason, now, id],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! The mails Roster sends, each as plain text plus HTML (maud escapes every value).
+
+use maud::{DOCTYPE, Markup, html};
+
+use super::transport::OutgoingMail;
+
+/// What the password-reset and invitation mails say about one account.
+pub struct ResetMailData<'a> {
+    pub to: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub link: &'a str,
+    pub valid_hours: i64,
+}
+
+/// "Reset your Roster password": someone asked for a reset; ignore it if it was not you.
+pub fn password_reset(d: &ResetMailData) -> OutgoingMail {
+    let name = greeting_name(d);
+    let hours = hours(d.valid_hours);
+    let text = format!(
+        "Hello {name},\n\n\
+         Someone asked to reset the password of your Roster account. To choose a new \
+         password, open this link:\n\n\
+         {link}\n\n\
+         The link is valid for {hours}.\n\n\
+         If you did not ask for this, ignore this mail: your password stays as it is.\n\n\
+         Your username, in case you forgot it: {username}\n\n\
+         -- \nRoster\n",
+        link = d.link,
+        username = d.username,
+    );
+    let html = layout(
+        "Reset your Roster password",
+        html! {
+            p { "Hello " (name) "," }
+            p { "Someone asked to reset the password of your Roster account. To choose a new password, open this link:" }
+            (button(d.link, "Choose a new password"))
+            (link_fallback(d.link))
+            p { "The link is valid for " (hours) "." }
+            p { "If you did not ask for this, ignore this mail: your password stays as it is." }
+            p { "Your username, in case you forgot it: " strong { (d.username) } }
+        },
+    );
+    mail(d.to, "Reset your Roster password", text, html)
+}
+
+/// "Set your password": an account was created; the link sets its first password.
+pub fn invitation(d: &ResetMailData) -> OutgoingMail {
+    let name = greeting_name(d);
+    let hours = hours(d.valid_hours);
+    let text = format!(
+        "Hello {name},\n\n\
+         An account was created for you in Roster. Your username is: {username}\n\n\
+         Set your password at this link:\n\n\
+         {link}\n\n\
+         The link is valid for {hours}. If it has expired, use \"Forgot password?\" on the \
+         login page to get a new one.\n\n\
+         -- \nRoster\n",
+        link = d.link,
+        username = d.username,
+    );
+    let html = layout(
+        "Set your password",
+        html! {
+            p { "Hello " (name) "," }
+            p { "An account was created for you in Roster. Your username is: " strong { (d.username) } }
+            p { "Set your password at this link:" }
+            (button(d.link, "Set your password"))
+            (link_fallback(d.link))
+            p { "The link is valid for " (hours) ". If it has expired, use \u{201c}Forgot password?\u{201d} on the login page to get a new one." }
+        },
+    );
+    mail(d.to, "Set your password for Roster", text, html)
+}
+
+/// Like Django's `sendtestemail`: proves that mail leaves Roster and arrives.
+pub fn test_message(to: &str, server: &str) -> OutgoingMail {
+    let text = format!(
+        "This is a test email from Roster, sent through {server}.\n\n\
+         If you can read this, Roster can send mail: password resets and invitations will \
+         arrive too.\n\n\
+         -- \nRoster\n"
+    );
+    let html = layout(
+        "Test email from Roster",
+        html! {
+            p { "This is a test email from Roster, sent through " code { (server) } "." }
+            p { "If you can read this, Roster can send mail: password resets and invitations will arrive too." }
+        },
+    );
+    mail(to, "Test email from Roster", text, html)
+}
+
+fn mail(to: &str, subject: &str, text: String, html: Markup) -> OutgoingMail {
+    OutgoingMail {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text,
+        html: html.into_string(),
+    }
+}
+
+/// The display name, or the username when there is none.
+fn greeting_name<'a>(d: &ResetMailData<'a>) -> &'a str {
+    match d.display_name.trim() {
+        "" => d.username,
+        name => name,
+    }
+}
+
+fn hours(n: i64) -> String {
+    if n == 1 {
+        "1 hour".to_string()
+    } else {
+        format!("{n} hours")
+    }
+}
+
+fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+            }
+            body style="margin:0;padding:24px;background:#f4f5f7;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2328;line-height:1.5" {
+                div style="max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:24px 28px" {
+                    h1 style="font-size:20px;margin:0 0 16px" { (title) }
+                    (body)
+                    p style="margin-top:24px;color:#6a737d;font-size:13px" { "Roster" }
+                }
+            }
+        }
+    }
+}
+
+fn button(link: &str, label: &str) -> Markup {
+    html! {
+        p style="margin:24px 0" {
+            a href=(link) style="display:inline-block;background:#1f6feb;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600" { (label) }
+        }
+    }
+}
+
+/// The bare link for mail clients that hide buttons.
+fn link_fallback(link: &str) -> Markup {
+    html! {
+        p style="font-size:13px;color:#6a737d;word-break:break-all" {
+            "If the button does not work, copy this address into your browser: "
+            a href=(link) { (link) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data<'a>(display_name: &'a str, link: &'a str) -> ResetMailData<'a> {
+        ResetMailData {
+            to: "ann@example.com",
+            username: "ann<b>",
+            display_name,
+            link,
+            valid_hours: 72,
+        }
+    }
+
+    #[test]
+    fn reset_mail_has_link_hours_and_username_in_both_bodies() {
+        let m = password_reset(&data("Ann", "https://roster.example.com/reset/abc/def/"));
+        assert_eq!(m.subject, "Reset your Roster password");
+        assert_eq!(m.to, "ann@example.com");
+        for body in [&m.text, &m.html] {
+            assert!(
+                body.contains("https://roster.example.com/reset/abc/def/"),
+                "{body}"
+            );
+            assert!(body.contains("72 hours"), "{body}");
+            assert!(body.contains("ignore this mail"), "{body}");
+        }
+        assert!(m.text.contains("Hello Ann,"));
+        assert!(m.text.contains("username, in case you forgot it: ann<b>"));
+        assert!(m.html.contains("ann&lt;b&gt;"), "{}", m.html);
+    }
+
+    #[test]
+    fn html_escapes_hostile_values() {
+        let link = "https://x.example/r/?a=1&b=\"><script>alert(1)</script>";
+        let m = invitation(&data("<script>alert(2)</script>", link));
+        assert!(!m.html.contains("<script>"), "{}", m.html);
+        assert!(m.html.contains("&lt;script&gt;alert(2)&lt;/script&gt;"));
+        assert!(m.html.contains("a=1&amp;b=&quot;&gt;"), "{}", m.html);
+        assert!(m.text.contains(link));
+    }
+
+    #[test]
+    fn invitation_says_set_your_password_and_falls_back_to_username() {
+        let mut d = data("   ", "https://roster.example.com/set/x/");
+        d.valid_hours = 1;
+        let m = invitation(&d);
+        assert!(m.subject.starts_with("Set your password"));
+        assert!(m.text.contains("Hello ann<b>,"));
+        assert!(m.text.contains("valid for 1 hour."));
+        assert!(m.html.contains("An account was created for you"));
+    }
+
+    #[test]
+    fn test_message_names_the_server() {
+        let m = test_message("admin@example.com", "smtp.example.com:587 (STARTTLS)");
+        assert_eq!(m.subject, "Test email from Roster");
+        assert!(m.text.contains("smtp.example.com:587 (STARTTLS)"));
+        assert!(m.html.contains("smtp.example.com:587 (STARTTLS)"));
+    }
+}

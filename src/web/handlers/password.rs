@@ -1,0 +1,251 @@
+//! Forgot Password for users: the request form, the Django-compatible link, the new password.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{html, see_other};
+use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
+use crate::auth::reset::{LinkPurpose, reset_recipients, send_link, user_for_token};
+use crate::web::AppState;
+use crate::web::csrf::CsrfToken;
+use crate::web::error::WebError;
+use crate::web::session;
+use crate::web::views;
+
+/// Holds the token between the mailed link and the form, so it leaves the address bar (as Django does).
+const RESET_COOKIE: &str = "roster_reset";
+
+pub async fn forgot_form(csrf: CsrfToken) -> HttpResponse {
+    html(views::password::forgot(&csrf.0, None))
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    csrf_token: String,
+    email: String,
+}
+
+fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// Answers the same whether or not the address exists; mail goes out in the background.
+pub async fn forgot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let email = form.email.trim().to_string();
+    let by_ip = state.forgot_by_ip.allow(&client_ip(&req));
+    let by_address = state.forgot_by_email.allow(&email.to_ascii_lowercase());
+    if !by_ip || !by_address {
+        tracing::warn!("password reset request rate-limited");
+        return Err(WebError::bad_request(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many password reset requests. Wait a quarter of an hour and try again.",
+        ));
+    }
+    let state2 = state.clone();
+    actix_web::rt::spawn(async move {
+        let outcome = web::block(move || -> anyhow::Result<usize> {
+            let conn = state2.db.connect()?;
+            let users = reset_recipients(&conn, &email)?;
+            let accounts = &state2.config.accounts;
+            for user in &users {
+                if let Err(err) = send_link(
+                    &state2.config.mail,
+                    accounts,
+                    &state2.secret_key,
+                    user,
+                    LinkPurpose::Reset,
+                ) {
+                    tracing::warn!(user_id = user.id, error = %err, "password reset mail not sent");
+                }
+            }
+            Ok(users.len())
+        })
+        .await;
+        match outcome {
+            Ok(Ok(count)) => tracing::info!(matched = count, "password reset requested"),
+            Ok(Err(err)) => tracing::error!(error = ?err, "password reset request failed"),
+            Err(err) => tracing::error!(error = %err, "password reset task failed"),
+        }
+    });
+    Ok(see_other("/password-reset/done"))
+}
+
+pub async fn forgot_done(state: web::Data<AppState>) -> HttpResponse {
+    html(views::password::forgot_done(
+        (state.config.accounts.reset_timeout_secs / 3600).max(1),
+    ))
+}
+
+fn reset_cookie(token: &str) -> Cookie<'static> {
+    Cookie::build(RESET_COOKIE, token.to_string())
+        .path("/reset/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+fn invalid_link() -> HttpResponse {
+    let mut response = html(views::password::link_invalid());
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response
+}
+
+async fn find_user(
+    state: &web::Data<AppState>,
+    uidb64: String,
+    token: String,
+) -> Result<Option<crate::db::users::UserRecord>, WebError> {
+    let state = state.clone();
+    Ok(web::block(move || {
+        let conn = state.db.connect()?;
+        user_for_token(
+            &conn,
+            &state.config.accounts,
+            &state.secret_key,
+            &uidb64,
+            &token,
+        )
+    })
+    .await??)
+}
+
+/// The mailed link: checks the token, moves it into a cookie and redirects to the form.
+pub async fn link(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (uidb64, token) = path.into_inner();
+    if find_user(&state, uidb64.clone(), token.clone())
+        .await?
+        .is_none()
+    {
+        return Ok(invalid_link());
+    }
+    let mut response = see_other(&format!("/reset/{uidb64}/set-password/"));
+    response
+        .add_cookie(&reset_cookie(&token))
+        .map_err(|e| WebError::Unexpected(e.into()))?;
+    Ok(response)
+}
+
+pub async fn set_password_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let uidb64 = path.into_inner();
+    let token = req
+        .cookie(RESET_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let Some(user) = find_user(&state, uidb64.clone(), token).await? else {
+        return Ok(invalid_link());
+    };
+    let action = format!("/reset/{uidb64}/set-password/");
+    Ok(html(views::password::set_password(
+        &csrf.0,
+        &action,
+        &user.username,
+        &help_texts(),
+        &[],
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct SetPasswordForm {
+    #[serde(default)]
+    csrf_token: String,
+    new_password1: String,
+    new_password2: String,
+}
+
+/// Applies Django's validators, stores the hash, and logs the user in.
+pub async fn set_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+    form: web::Form<SetPasswordForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let uidb64 = path.into_inner();
+    let token = req
+        .cookie(RESET_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let Some(user) = find_user(&state, uidb64.clone(), token).await? else {
+        return Ok(invalid_link());
+    };
+    let form = form.into_inner();
+    let mut errors = Vec::new();
+    if form.new_password1 != form.new_password2 {
+        errors.push("The two password fields didn't match.".to_string());
+    } else {
+        let attributes = UserAttributes {
+            username: &user.username,
+            first_name: &user.first_name,
+            last_name: &user.last_name,
+            email: &user.email,
+        };
+        errors.extend(
+            validate_password(&form.new_password1, &attributes)
+                .into_iter()
+                .map(|p| p.message),
+        );
+    }
+    if !errors.is_empty() {
+        let action = format!("/reset/{uidb64}/set-password/");
+        let mut response = html(views::password::set_password(
+            &csrf.0,
+            &action,
+            &user.username,
+            &help_texts(),
+            &errors,
+        ));
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    let iterations = state.config.import.pbkdf2_iterations;
+    let state2 = state.clone();
+    let (key, is_admin) = web::block(move || -> anyhow::Result<(String, bool)> {
+        let hash = crate::auth::hashers::make_password(&form.new_password1, iterations);
+        let conn = state2.db.connect()?;
+        crate::db::users::set_password(&conn, user.id, &hash)?;
+        crate::db::users::touch_last_login(&conn, user.id, &crate::db::now_text())?;
+        let fresh = crate::db::users::find_by_id(&conn, user.id)?
+            .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+        Ok((
+            crate::db::sessions::create(&conn, &fresh)?,
+            fresh.is_admin(),
+        ))
+    })
+    .await?
+    .map_err(WebError::Unexpected)?;
+    tracing::info!("password set through a reset link");
+    let mut response = see_other(if is_admin {
+        "/users"
+    } else {
+        "/account?password=set"
+    });
+    let mut gone = reset_cookie("");
+    gone.make_removal();
+    response
+        .add_cookie(&gone)
+        .map_err(|e| WebError::Unexpected(e.into()))?;
+    response
+        .add_cookie(&session::cookie(&key))
+        .map_err(|e| WebError::Unexpected(e.into()))?;
+    Ok(response)
+}
