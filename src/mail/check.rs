@@ -96,7 +96,7 @@ fn run(settings: &MailSettings) -> Result<String, Failure> {
     let mut conn = SmtpConnection::connect(addr, Some(timeout), &hello, implicit.as_ref(), None)
         .map_err(|e| explain(&e, settings, Step::Greeting))?;
     if settings.tls == TlsMode::StartTls {
-        if false {
+        if !conn.can_starttls() {
             conn.abort();
             return Err((Diagnosis::NoStarttls, no_starttls_message(settings)));
         }
@@ -104,11 +104,11 @@ fn run(settings: &MailSettings) -> Result<String, Failure> {
         conn.starttls(&params, &hello)
             .map_err(|e| explain(&e, settings, Step::StartTls))?;
     }
-    if let Some(creds) = credentials(settings) {
-        if let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds) {
-            conn.abort();
-            return Err(explain(&e, settings, Step::Auth));
-        }
+    if let Some(creds) = credentials(settings)
+        && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
+    {
+        conn.abort();
+        return Err(explain(&e, settings, Step::Auth));
     }
     let _ = conn.quit();
     Ok(ok_message(settings))
@@ -291,13 +291,11 @@ pub(crate) fn explain(err: &SmtpError, settings: &MailSettings, step: Step) -> F
     if detail.contains("STARTTLS is not supported") {
         return (Diagnosis::NoStarttls, no_starttls_message(settings));
     }
-    if let Some(kind) = io_kind(err) {
-        if kind == io::ErrorKind::ConnectionRefused {
-            return (
-                Diagnosis::ConnectionRefused,
-                format!("Nothing accepts connections at {server} (connection refused).{hint}"),
-            );
-        }
+    if io_kind(err) == Some(io::ErrorKind::ConnectionRefused) {
+        return (
+            Diagnosis::ConnectionRefused,
+            format!("Nothing accepts connections at {server} (connection refused).{hint}"),
+        );
     }
     if step == Step::Send && err.to_string().contains("failed to lookup address") {
         return (
@@ -340,9 +338,6 @@ fn tls_problem(err: &SmtpError) -> Option<TlsProblem> {
 }
 
 fn rustls_problem(e: &(dyn StdError + 'static)) -> Option<TlsProblem> {
-    if true {
-        return None;
-    }
     let debug = format!("{e:?}");
     if let Some(kind) = debug.strip_prefix("InvalidCertificate(") {
         let display = e.to_string();

@@ -86,7 +86,7 @@ fn build_message(settings: &MailSettings, mail: &OutgoingMail) -> Result<Message
         .message_id(None)
         .multipart(MultiPart::alternative_plain_html(
             mail.text.clone(),
-            mail.text.clone(),
+            mail.html.clone(),
         ))
         .map_err(|e| SendError::Build(e.to_string()))
 }
@@ -94,7 +94,7 @@ fn build_message(settings: &MailSettings, mail: &OutgoingMail) -> Result<Message
 fn build_transport(settings: &MailSettings, host: &str) -> Result<SmtpTransport, SendError> {
     let tls = match settings.tls {
         TlsMode::None => Tls::None,
-        TlsMode::StartTls => Tls::None,
+        TlsMode::StartTls => Tls::Required(tls_parameters(settings, host)?),
         TlsMode::Implicit => Tls::Wrapper(tls_parameters(settings, host)?),
     };
     let mut builder = SmtpTransport::builder_dangerous(host)
@@ -218,7 +218,9 @@ mod tests {
         std::fs::write(&path, "not a certificate").unwrap();
         let mut s = settings();
         s.extra_root_pem = Some(path);
-        let err = tls_parameters(&s, "smtp.example.com").unwrap_err();
+        let Err(err) = tls_parameters(&s, "smtp.example.com") else {
+            panic!("a file without a certificate was accepted");
+        };
         assert!(err.to_string().contains("no PEM certificate"), "{err}");
     }
 

@@ -25,10 +25,19 @@ pub struct TestApp {
 
 /// A fresh database (optionally seeded by `prepare`) and a server on 127.0.0.1:0.
 pub fn spawn_app_with(prepare: impl FnOnce(&Path)) -> TestApp {
+    spawn_app_configured(prepare, |_| {})
+}
+
+/// Like `spawn_app_with`, letting the test change the configuration (mail, secret key, ...).
+pub fn spawn_app_configured(
+    prepare: impl FnOnce(&Path),
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("roster.sqlite3");
     prepare(&db_path);
-    let config = Config::new(db_path.clone(), TEST_ITERATIONS, 10_000).expect("config");
+    let mut config = Config::new(db_path.clone(), TEST_ITERATIONS, 10_000).expect("config");
+    configure(&mut config);
     let serve = ServeConfig::new("127.0.0.1:0", 256 * 1024).expect("serve config");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -51,19 +60,22 @@ pub fn spawn_app_with(prepare: impl FnOnce(&Path)) -> TestApp {
 
 /// A server whose database already has the admin `ADMIN`.
 pub fn spawn_app() -> TestApp {
-    spawn_app_with(|db| {
-        migrate(db);
-        let conn = rusqlite::Connection::open(db).expect("open");
-        let hash = roster::auth::hashers::make_password(ADMIN_PASSWORD, TEST_ITERATIONS);
-        roster::db::users::insert_superuser(
-            &conn,
-            ADMIN,
-            "admin@example.com",
-            &hash,
-            &roster::db::now_text(),
-        )
-        .expect("insert admin");
-    })
+    spawn_app_with(seed_admin)
+}
+
+/// Migrates `db` and adds the admin `ADMIN`.
+pub fn seed_admin(db: &Path) {
+    migrate(db);
+    let conn = rusqlite::Connection::open(db).expect("open");
+    let hash = roster::auth::hashers::make_password(ADMIN_PASSWORD, TEST_ITERATIONS);
+    roster::db::users::insert_superuser(
+        &conn,
+        ADMIN,
+        "admin@example.com",
+        &hash,
+        &roster::db::now_text(),
+    )
+    .expect("insert admin");
 }
 
 /// Creates the schema in `db`.

@@ -7,3 +7,4 @@ mod mail_check;
 mod smtp_server;
 mod web_auth;
 mod web_import;
+mod web_mail;
