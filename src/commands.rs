@@ -235,14 +235,14 @@ fn import(
     let mut conn = db.connect()?;
     let (plan, check) =
         preview_with_mail_check(&conn, &parsed, || crate::mail::check(&config.mail))?;
-    if let Some(check) = &check {
-        if !options.json {
-            eprintln!("Mail server check ({}): {}", check.server, check.message);
-            if !check.ok() && !options.allow_without_mail {
-                eprintln!(
-                    "Rows without a password are skipped (mail_server_unavailable); use --allow-without-mail to import them anyway."
-                );
-            }
+    if let Some(check) = &check
+        && !options.json
+    {
+        eprintln!("Mail server check ({}): {}", check.server, check.message);
+        if !check.ok() && !options.allow_without_mail {
+            eprintln!(
+                "Rows without a password are skipped (mail_server_unavailable); use --allow-without-mail to import them anyway."
+            );
         }
     }
     let mail_failed = check.as_ref().is_some_and(|c| !c.ok());

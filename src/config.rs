@@ -178,10 +178,10 @@ fn mail_settings(m: &MailArgs) -> anyhow::Result<MailSettings> {
     if !from.contains('@') {
         bail!("ROSTER_DEFAULT_FROM_EMAIL \"{from}\" is not an e-mail address");
     }
-    if let Some(path) = &m.email_ca_file {
-        if !path.is_file() {
-            bail!("ROSTER_EMAIL_CA_FILE {} does not exist", path.display());
-        }
+    if let Some(path) = &m.email_ca_file
+        && !path.is_file()
+    {
+        bail!("ROSTER_EMAIL_CA_FILE {} does not exist", path.display());
     }
     Ok(MailSettings {
         host: m.email_host.clone().filter(|h| !h.trim().is_empty()),

@@ -1,7 +1,7 @@
 //! The real server check: resolve, connect, greet, STARTTLS, AUTH, QUIT, one step at a time, so
 //! that each failure gets a precise name and a plain-language fix.
 
-use std::error::Error as StdError;
+use std::error::Error as _;
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
@@ -13,7 +13,10 @@ use lettre::transport::smtp::client::SmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
 
 use super::settings::{MailSettings, TlsMode};
-use super::transport::{configured_host, credentials, scrub, tls_parameters};
+use super::transport::{
+    TlsProblem, configured_host, credentials, io_kind, is_timeout, scrub, tls_parameters,
+    tls_problem,
+};
 
 /// What the check found; stable snake_case names for the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -309,95 +312,6 @@ pub(crate) fn explain(err: &SmtpError, settings: &MailSettings, step: Step) -> F
     )
 }
 
-enum TlsProblem {
-    /// The certificate was rejected; the text says why.
-    Certificate(String),
-    /// The peer did not answer with TLS at all.
-    NotTls,
-    Other,
-}
-
-/// Finds the rustls error inside lettre's error chain (`lettre::Error` -> `io::Error` ->
-/// `rustls::Error`). rustls is not a direct dependency of Roster, so its error is recognised by
-/// its `Debug` form (`InvalidCertificate(UnknownIssuer)`, `InvalidMessage(..)`).
-fn tls_problem(err: &SmtpError) -> Option<TlsProblem> {
-    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = current {
-        if let Some(io_err) = e.downcast_ref::<io::Error>()
-            && let Some(inner) = io_err.get_ref()
-            && let Some(problem) = rustls_problem(inner)
-        {
-            return Some(problem);
-        }
-        if let Some(problem) = rustls_problem(e) {
-            return Some(problem);
-        }
-        current = e.source();
-    }
-    None
-}
-
-fn rustls_problem(e: &(dyn StdError + 'static)) -> Option<TlsProblem> {
-    let debug = format!("{e:?}");
-    if let Some(kind) = debug.strip_prefix("InvalidCertificate(") {
-        let display = e.to_string();
-        let detail = display.trim_start_matches("invalid peer certificate: ");
-        let what = if kind.starts_with("UnknownIssuer") {
-            "it is not signed by a certificate authority this machine trusts (a self-signed \
-             certificate, or one from an internal CA)"
-                .to_string()
-        } else if kind.starts_with("Expired") {
-            format!("it has expired ({detail})")
-        } else if kind.starts_with("NotValidYet") {
-            format!("it is not valid yet; check this machine's clock ({detail})")
-        } else if kind.starts_with("NotValidForName") {
-            format!("it was issued for another name ({detail}); check ROSTER_EMAIL_HOST")
-        } else if kind.starts_with("Revoked") {
-            "it has been revoked".to_string()
-        } else {
-            format!("it is invalid ({detail})")
-        };
-        return Some(TlsProblem::Certificate(what));
-    }
-    let not_tls = [
-        "InvalidMessage(",
-        "InappropriateMessage",
-        "InappropriateHandshakeMessage",
-    ];
-    if not_tls.iter().any(|p| debug.starts_with(p)) {
-        return Some(TlsProblem::NotTls);
-    }
-    let other = [
-        "AlertReceived(",
-        "PeerIncompatible(",
-        "PeerMisbehaved(",
-        "DecryptError",
-    ];
-    other
-        .iter()
-        .any(|p| debug.starts_with(p))
-        .then_some(TlsProblem::Other)
-}
-
-fn io_kind(err: &SmtpError) -> Option<io::ErrorKind> {
-    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = current {
-        if let Some(io_err) = e.downcast_ref::<io::Error>() {
-            return Some(io_err.kind());
-        }
-        current = e.source();
-    }
-    None
-}
-
-/// A socket read timeout shows up as `WouldBlock` on Unix and `TimedOut` elsewhere.
-fn is_timeout(err: &SmtpError) -> bool {
-    matches!(
-        io_kind(err),
-        Some(io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock)
-    )
-}
-
 fn no_starttls_message(settings: &MailSettings) -> String {
     let host = configured_host(settings).unwrap_or_default();
     format!(
@@ -461,37 +375,28 @@ fn secs(d: Duration) -> String {
 mod tests {
     use super::*;
 
-    fn settings(port: u16, tls: TlsMode) -> MailSettings {
-        MailSettings {
+    #[test]
+    fn label_and_port_hint_follow_the_settings() {
+        let mut s = MailSettings {
             host: Some("smtp.example.com".into()),
-            port,
+            port: 587,
             username: None,
             password: None,
-            tls,
+            tls: TlsMode::StartTls,
             timeout: Duration::from_secs(3),
             from: "roster@example.com".into(),
             extra_root_pem: None,
-        }
-    }
-
-    #[test]
-    fn server_label_names_host_port_and_mode() {
-        let s = settings(587, TlsMode::StartTls);
+        };
         assert_eq!(server_label(&s), "smtp.example.com:587 (STARTTLS)");
-        let s = MailSettings { host: None, ..s };
+        assert_eq!(port_hint(&s), "");
+        s.tls = TlsMode::None;
+        assert!(port_hint(&s).contains("ROSTER_EMAIL_USE_TLS"));
+        s.port = 465;
+        assert!(port_hint(&s).contains("ROSTER_EMAIL_USE_SSL"));
+        s.tls = TlsMode::Implicit;
+        assert_eq!(port_hint(&s), "");
+        s.host = None;
         assert_eq!(server_label(&s), "not configured");
-    }
-
-    #[test]
-    fn port_hint_flags_unusual_pairs_only() {
-        assert_eq!(port_hint(&settings(465, TlsMode::Implicit)), "");
-        assert_eq!(port_hint(&settings(587, TlsMode::StartTls)), "");
-        assert!(port_hint(&settings(465, TlsMode::StartTls)).contains("ROSTER_EMAIL_USE_SSL"));
-        assert!(port_hint(&settings(587, TlsMode::None)).contains("ROSTER_EMAIL_USE_TLS"));
-    }
-
-    #[test]
-    fn diagnosis_serializes_as_snake_case() {
         let json = serde_json::to_string(&Diagnosis::TlsModeMismatch).unwrap();
         assert_eq!(json, "\"tls_mode_mismatch\"");
     }
