@@ -258,3 +258,97 @@ fn every_flag_has_an_environment_variable() {
         assert!(help.contains(var), "{var} missing from --help");
     }
 }
+
+#[test]
+fn passwordless_rows_need_working_mail_or_an_explicit_choice() {
+    let (dir, db) = temp_db();
+    let csv = write(
+        &dir,
+        "t.csv",
+        format!("{HEADER}\nA;B;a@example.com;a;;;\nC;D;c@example.com;c;;;pw-c\n").as_bytes(),
+    );
+    let out = roster(&db, &["import", csv.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["created"], 1);
+    assert_eq!(json["errors"][0]["code"], "mail_server_unavailable");
+    let out = roster(
+        &db,
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "--allow-without-mail",
+            "--json",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["created"], 1, "{json}");
+    assert_eq!(
+        json["errors"][0]["code"], "duplicate_username",
+        "c was created the first time"
+    );
+    let recorded: (Option<String>, bool) = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT mail_check, allowed_without_mail FROM roster_import ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(recorded, (Some("not_configured".to_string()), true));
+}
+
+#[test]
+fn check_mail_sendtestemail_and_invite_from_the_command_line() {
+    use crate::smtp_server::{SmtpMode, TestSmtp, closed_port};
+    let (dir, db) = temp_db();
+    let out = roster_with(
+        &db,
+        &["check-mail"],
+        &[
+            ("ROSTER_EMAIL_HOST", "127.0.0.1"),
+            ("ROSTER_EMAIL_PORT", &closed_port().to_string()),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("refused"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let smtp = TestSmtp::start(SmtpMode::Plain, None);
+    let port = smtp.port.to_string();
+    let env = [
+        ("ROSTER_EMAIL_HOST", "localhost"),
+        ("ROSTER_EMAIL_PORT", port.as_str()),
+        (
+            "ROSTER_SECRET_KEY",
+            "cli-test-secret-key-0123456789abcdefghij",
+        ),
+        ("ROSTER_BASE_URL", "https://roster.example.com"),
+    ];
+    let out = roster_with(&db, &["check-mail"], &env, None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = roster_with(&db, &["sendtestemail", "ops@example.com"], &env, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = write(
+        &dir,
+        "t.csv",
+        format!("{HEADER}\nA;B;a@example.com;a;;;\n").as_bytes(),
+    );
+    let out = roster_with(
+        &db,
+        &["import", csv.to_str().unwrap(), "--invite"],
+        &env,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 sent, 0 failed"));
+    let mails = smtp.wait_for_messages(2, std::time::Duration::from_secs(5));
+    assert_eq!(mails.len(), 2);
+    let link = crate::smtp_server::extract_link(&mails[1], "https://roster.example.com/reset/")
+        .expect("invitation link");
+    assert!(link.ends_with('/'));
+}

@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,7 @@ pub struct TestSmtp {
     /// The test CA, for `MailSettings.extra_root_pem`.
     pub ca_pem_path: PathBuf,
     received: Arc<Mutex<Vec<ReceivedMail>>>,
+    bounce: Arc<AtomicBool>,
     _dir: tempfile::TempDir,
 }
 
@@ -50,8 +52,10 @@ impl TestSmtp {
         let dir = tempfile::tempdir().expect("temp dir");
         let pki = write_certificates(&dir, mode);
         let received = Arc::new(Mutex::new(Vec::new()));
+        let bounce = Arc::new(AtomicBool::new(true));
         let handler = Capture {
             received: Arc::clone(&received),
+            bounce: Arc::clone(&bounce),
             auth: auth.map(|(u, p)| (u.to_string(), p.to_string())),
             from: String::new(),
             to: Vec::new(),
@@ -90,8 +94,14 @@ impl TestSmtp {
             port,
             ca_pem_path: PathBuf::from(pki.ca_cert),
             received,
+            bounce,
             _dir: dir,
         }
+    }
+
+    /// Whether recipients containing "bounce" are refused (on by default).
+    pub fn set_bounce(&self, on: bool) {
+        self.bounce.store(on, Ordering::SeqCst);
     }
 
     /// Mails received so far.
@@ -267,6 +277,8 @@ fn write_certificates(dir: &tempfile::TempDir, mode: SmtpMode) -> Pki {
 #[derive(Clone)]
 struct Capture {
     received: Arc<Mutex<Vec<ReceivedMail>>>,
+    /// While set, recipients whose address contains "bounce" are refused with 550.
+    bounce: Arc<AtomicBool>,
     auth: Option<(String, String)>,
     from: String,
     to: Vec<String>,
@@ -283,6 +295,14 @@ impl Capture {
 }
 
 impl Handler for Capture {
+    fn rcpt(&mut self, to: &str) -> Response {
+        if self.bounce.load(Ordering::SeqCst) && to.contains("bounce") {
+            response::NO_MAILBOX
+        } else {
+            response::OK
+        }
+    }
+
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
         self.from = from.to_string();
         self.to = to.to_vec();

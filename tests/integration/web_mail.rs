@@ -357,3 +357,46 @@ fn mail_panel_checks_the_server_and_sends_a_test_mail() {
     let mails = smtp.wait_for_messages(1, Duration::from_secs(10));
     assert_eq!(mails[0].to, vec!["ops@example.com".to_string()]);
 }
+
+#[test]
+fn failed_invitations_can_be_resent() {
+    let smtp = mail_server();
+    let app = app_with_mail(&smtp);
+    app.login_admin();
+    let csv = format!(
+        "{HEADER}\nOk;Person;ok@example.com;okperson;;;\nBo;Unce;bounce@example.com;bounce;;;\n"
+    );
+    let (preview, _, _) = app.upload_and_preview("two.csv", csv.as_bytes());
+    let result = app.commit_with(&preview, &[("invite", "1")]);
+    let summary = |app: &TestApp| {
+        select_text(&app.page(&result).1, "#invitations-summary").unwrap_or_default()
+    };
+    for _ in 0..50 {
+        if summary(&app).starts_with("1 sent, 1 failed") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, html) = app.page(&result);
+    assert!(summary(&app).starts_with("1 sent, 1 failed"), "{html}");
+    assert!(
+        html.contains("Mailbox unavailable") || html.contains("550"),
+        "the reason is shown: {html}"
+    );
+    let users: i64 = app
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM auth_user WHERE username IN ('okperson', 'bounce')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(users, 2, "a failed mail never undoes the import");
+
+    smtp.set_bounce(false);
+    let res = app.post_form(&result, &format!("{result}/resend"), &[]);
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(summary(&app).starts_with("2 sent, 0 failed"));
+    let mails = smtp.wait_for_messages(2, Duration::from_secs(5));
+    assert_eq!(mails.len(), 2, "only the failed one was sent again");
+}
