@@ -191,6 +191,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OuCommand,
     },
+    /// Manage bearer tokens for the import API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
 }
 
 /// Organizational unit actions.
@@ -203,4 +208,21 @@ pub enum OuCommand {
         /// Its name (unique, compared without regard to case).
         name: String,
     },
+}
+
+/// API token actions.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once on stdout and only its hash is stored.
+    Create {
+        /// Its name (unique, compared without regard to case), e.g. the script that uses it.
+        name: String,
+    },
+    /// Revoke a token: requests with it get 403 from then on.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
 }

@@ -109,6 +109,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.migrate()?;
             organizational_units(&db, command)
         }
+        Command::Token { command } => {
+            db.migrate()?;
+            api_tokens(&db, command)
+        }
     }
 }
 
@@ -370,6 +374,70 @@ fn organizational_units(db: &Db, command: OuCommand) -> anyhow::Result<ExitCode>
             crate::db::ous::add(&conn, &name, &db::now_text())
                 .map_err(|e| anyhow::anyhow!("Cannot create organizational unit: {e}"))?;
             println!("Organizational unit \"{}\" created.", name.trim());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn api_tokens(db: &Db, command: crate::cli::TokenCommand) -> anyhow::Result<ExitCode> {
+    use crate::cli::TokenCommand;
+    use crate::db::api_tokens;
+    use crate::db::audit::{AuditEntry, record};
+    let mut conn = db.connect()?;
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    );
+    let entry = |action, target| AuditEntry {
+        actor: &actor,
+        action,
+        target,
+        ..AuditEntry::default()
+    };
+    match command {
+        TokenCommand::Create { name } => {
+            let tx = conn.transaction()?;
+            let token = api_tokens::create(&tx, &name, &actor)
+                .map_err(|e| anyhow::anyhow!("Cannot create the API token: {e}"))?;
+            record(
+                &tx,
+                &entry("token_created", &format!("token:{}", name.trim())),
+            )?;
+            tx.commit()?;
+            // Only the token on stdout, so scripts can capture it.
+            println!("{token}");
+            eprintln!(
+                "API token \"{}\" created. Copy it now: Roster stores only its hash and cannot show it again.",
+                name.trim()
+            );
+        }
+        TokenCommand::Revoke { name } => {
+            let tx = conn.transaction()?;
+            if !api_tokens::revoke(&tx, &name)? {
+                bail!("There is no active API token named \"{}\"", name.trim());
+            }
+            record(
+                &tx,
+                &entry("token_revoked", &format!("token:{}", name.trim())),
+            )?;
+            tx.commit()?;
+            println!("API token \"{}\" revoked.", name.trim());
+        }
+        TokenCommand::List => {
+            let tokens = api_tokens::list(&conn)?;
+            if tokens.is_empty() {
+                println!("No API tokens yet. Create one with `roster token create NAME`.");
+            }
+            for t in tokens {
+                let status = t
+                    .revoked_at
+                    .map_or_else(|| "active".to_string(), |at| format!("revoked {at}"));
+                let used = t.last_used_at.as_deref().unwrap_or("never");
+                println!(
+                    "{}\t{status}\tcreated {} by {}\tlast used {used}",
+                    t.name, t.created_at, t.created_by
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

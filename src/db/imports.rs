@@ -24,6 +24,147 @@ pub struct ImportRecord {
     pub allowed_without_mail: bool,
     /// Invitations were requested.
     pub invite: bool,
+    /// When the import was undone, if it was.
+    pub undone_at: Option<String>,
+    pub undone_by: Option<String>,
+}
+
+const RECORD_COLUMNS: &str = "id, started_at, actor, source, file_name, rows_total, created, failed, \
+     passwordless, mail_check, mail_check_message, allowed_without_mail, invite, undone_at, undone_by";
+
+fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImportRecord> {
+    Ok(ImportRecord {
+        id: row.get(0)?,
+        started_at: row.get(1)?,
+        actor: row.get(2)?,
+        source: row.get(3)?,
+        file_name: row.get(4)?,
+        rows_total: row.get(5)?,
+        created: row.get(6)?,
+        failed: row.get(7)?,
+        passwordless: row.get(8)?,
+        mail_check: row.get(9)?,
+        mail_check_message: row.get(10)?,
+        allowed_without_mail: row.get(11)?,
+        invite: row.get(12)?,
+        undone_at: row.get(13)?,
+        undone_by: row.get(14)?,
+    })
+}
+
+/// A page of imports, newest first, and how many there are.
+pub fn list(
+    conn: &Connection,
+    offset: i64,
+    limit: i64,
+) -> rusqlite::Result<(Vec<ImportRecord>, i64)> {
+    let total = conn.query_row("SELECT COUNT(*) FROM roster_import", [], |r| r.get(0))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {RECORD_COLUMNS} FROM roster_import ORDER BY id DESC LIMIT ?1 OFFSET ?2"
+    ))?;
+    let records = stmt
+        .query_map([limit, offset], record_from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok((records, total))
+}
+
+/// Every row's outcome of an import, in file order: (line, summary, created user id, code, message).
+pub fn all_rows(
+    conn: &Connection,
+    import_id: i64,
+) -> rusqlite::Result<Vec<(u64, RowSummary, Option<i64>, Option<String>, Option<String>)>> {
+    let mut stmt = conn.prepare(
+        "SELECT line, first_name, last_name, email, username, organizational_unit, job_title, \
+         had_password, user_id, code, message FROM roster_import_row WHERE import_id = ?1 ORDER BY line",
+    )?;
+    stmt.query_map([import_id], |row| {
+        Ok((
+            row.get::<_, i64>(0)? as u64,
+            RowSummary {
+                first_name: row.get(1)?,
+                last_name: row.get(2)?,
+                email: row.get(3)?,
+                username: row.get(4)?,
+                organizational_unit: row.get(5)?,
+                job_title: row.get(6)?,
+                has_password: row.get(7)?,
+            },
+            row.get(8)?,
+            row.get(9)?,
+            row.get(10)?,
+        ))
+    })?
+    .collect()
+}
+
+/// What undoing an import would do: users to remove (never logged in) and users kept (logged in).
+#[derive(Debug, Clone, Default)]
+pub struct UndoPlan {
+    pub remove: Vec<(i64, String)>,
+    /// (id, username, last login)
+    pub keep: Vec<(i64, String, String)>,
+}
+
+/// The users an import created that still exist, split by whether they ever logged in.
+pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan> {
+    let mut stmt = conn.prepare(
+        "SELECT u.id, u.username, u.last_login FROM roster_user_profile p JOIN auth_user u ON u.id = p.user_id \
+         WHERE p.import_id = ?1 ORDER BY u.username",
+    )?;
+    let mut plan = UndoPlan::default();
+    let rows = stmt.query_map([import_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    for row in rows {
+        match row? {
+            (id, username, None) => plan.remove.push((id, username)),
+            (id, username, Some(last_login)) => plan.keep.push((id, username, last_login)),
+        }
+    }
+    Ok(plan)
+}
+
+/// Removes the import's users who never logged in (all their rows, in one transaction) and marks
+/// the import undone. Users who logged in meanwhile are kept. Returns (removed, kept).
+pub fn undo(
+    conn: &mut Connection,
+    import_id: i64,
+    actor: &str,
+) -> rusqlite::Result<(Vec<String>, Vec<String>)> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let plan = undo_plan(&tx, import_id)?;
+    for (id, _) in &plan.remove {
+        tx.execute(
+            "UPDATE roster_import_row SET user_id = NULL WHERE user_id = ?1",
+            [id],
+        )?;
+        for table in [
+            "auth_user_groups",
+            "auth_user_user_permissions",
+            "roster_user_profile",
+            "roster_invitation",
+            "roster_session",
+        ] {
+            tx.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [id])?;
+        }
+        tx.execute(
+            "DELETE FROM auth_user WHERE id = ?1 AND last_login IS NULL",
+            [id],
+        )?;
+    }
+    tx.execute(
+        "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3",
+        params![super::now_text(), actor, import_id],
+    )?;
+    tx.commit()?;
+    Ok((
+        plan.remove.into_iter().map(|(_, u)| u).collect(),
+        plan.keep.into_iter().map(|(_, u, _)| u).collect(),
+    ))
 }
 
 /// Records a new import with the counts its plan predicts (exact: the plan is what gets written).
@@ -102,26 +243,9 @@ pub fn insert_row(
 /// Loads an import record.
 pub fn find(conn: &Connection, id: i64) -> rusqlite::Result<Option<ImportRecord>> {
     conn.query_row(
-        "SELECT id, started_at, actor, source, file_name, rows_total, created, failed, passwordless, \
-         mail_check, mail_check_message, allowed_without_mail, invite FROM roster_import WHERE id = ?1",
+        &format!("SELECT {RECORD_COLUMNS} FROM roster_import WHERE id = ?1"),
         [id],
-        |row| {
-            Ok(ImportRecord {
-                id: row.get(0)?,
-                started_at: row.get(1)?,
-                actor: row.get(2)?,
-                source: row.get(3)?,
-                file_name: row.get(4)?,
-                rows_total: row.get(5)?,
-                created: row.get(6)?,
-                failed: row.get(7)?,
-                passwordless: row.get(8)?,
-                mail_check: row.get(9)?,
-                mail_check_message: row.get(10)?,
-                allowed_without_mail: row.get(11)?,
-                invite: row.get(12)?,
-            })
-        },
+        record_from_row,
     )
     .optional()
 }

@@ -1,10 +1,14 @@
 //! The database: opening SQLite with Roster's pragmas, embedded migrations, and all SQL.
 
+pub mod api_tokens;
+pub mod audit;
 pub mod directory;
 pub mod imports;
 pub mod invitations;
 pub mod ous;
 pub mod sessions;
+pub mod user_admin;
+pub mod user_list;
 pub mod users;
 
 use std::path::{Path, PathBuf};

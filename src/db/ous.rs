@@ -61,3 +61,67 @@ pub fn add(conn: &Connection, name: &str, now: &str) -> Result<i64, AddOuError> 
         Err(e) => Err(e.into()),
     }
 }
+
+/// Why an OU could not be renamed or deleted.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeOuError {
+    #[error("no such organizational unit")]
+    NotFound,
+    #[error("it still has {0} user(s); move them to another unit first")]
+    NotEmpty(i64),
+    #[error(transparent)]
+    Name(#[from] AddOuError),
+}
+
+/// Renames an OU; the new name must be free (case-insensitively) and valid. Returns the old name.
+pub fn rename(conn: &Connection, id: i64, name: &str) -> Result<String, ChangeOuError> {
+    let old = name_of(conn, id)?;
+    let name = name.trim();
+    let max = crate::import::validate::LABEL_MAX;
+    if name.is_empty() {
+        return Err(AddOuError::Empty.into());
+    }
+    if name.chars().count() > max {
+        return Err(AddOuError::TooLong { max }.into());
+    }
+    match conn.execute(
+        "UPDATE roster_organizational_unit SET name = ?1 WHERE id = ?2",
+        rusqlite::params![name, id],
+    ) {
+        Ok(_) => Ok(old),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
+            Err(AddOuError::Exists(name.to_string()).into())
+        }
+        Err(e) => Err(AddOuError::Database(e).into()),
+    }
+}
+
+/// Deletes an OU that no user belongs to. Returns its name.
+pub fn delete_if_empty(conn: &Connection, id: i64) -> Result<String, ChangeOuError> {
+    let name = name_of(conn, id)?;
+    let members: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM roster_user_profile WHERE organizational_unit_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(AddOuError::Database)?;
+    if members > 0 {
+        return Err(ChangeOuError::NotEmpty(members));
+    }
+    conn.execute("DELETE FROM roster_organizational_unit WHERE id = ?1", [id])
+        .map_err(AddOuError::Database)?;
+    Ok(name)
+}
+
+fn name_of(conn: &Connection, id: i64) -> Result<String, ChangeOuError> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        "SELECT name FROM roster_organizational_unit WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(AddOuError::Database)?
+    .ok_or(ChangeOuError::NotFound)
+}

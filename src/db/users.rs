@@ -180,56 +180,6 @@ pub fn touch_last_login(conn: &Connection, user_id: i64, now: &str) -> rusqlite:
     Ok(())
 }
 
-/// One line of the user list.
-#[derive(Debug, Clone)]
-pub struct UserListItem {
-    pub id: i64,
-    pub username: String,
-    pub name: String,
-    pub email: String,
-    pub is_active: bool,
-    pub is_admin: bool,
-    pub organizational_unit: Option<String>,
-    pub job_title: String,
-    pub has_usable_password: bool,
-    pub last_login: Option<String>,
-}
-
-/// A page of users ordered by username, and the total count.
-pub fn list(
-    conn: &Connection,
-    offset: i64,
-    limit: i64,
-) -> rusqlite::Result<(Vec<UserListItem>, i64)> {
-    let total = conn.query_row("SELECT COUNT(*) FROM auth_user", [], |row| row.get(0))?;
-    let mut stmt = conn.prepare(
-        "SELECT u.id, u.username, trim(u.first_name || ' ' || u.last_name), u.email, u.is_active, \
-                (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
-                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
-         FROM auth_user u \
-         LEFT JOIN roster_user_profile p ON p.user_id = u.id \
-         LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
-         ORDER BY u.username LIMIT ?1 OFFSET ?2",
-    )?;
-    let items = stmt
-        .query_map([limit, offset], |row| {
-            Ok(UserListItem {
-                id: row.get(0)?,
-                username: row.get(1)?,
-                name: row.get(2)?,
-                email: row.get(3)?,
-                is_active: row.get(4)?,
-                is_admin: row.get(5)?,
-                organizational_unit: row.get(6)?,
-                job_title: row.get(7)?,
-                has_usable_password: row.get(8)?,
-                last_login: row.get(9)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok((items, total))
-}
-
 /// A user with Roster's profile facts, for the user page.
 #[derive(Debug, Clone)]
 pub struct UserDetail {

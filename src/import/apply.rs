@@ -170,6 +170,30 @@ pub fn commit(
             RowOutcome::Fail(_) => db::imports::insert_row(&tx, import_id, row, None)?,
         }
     }
+    let detail = format!(
+        "{} ({}): {} created, {} failed, {} without password{}",
+        context.file_name,
+        context.source.as_str(),
+        plan.creatable(),
+        plan.failed(),
+        plan.passwordless(),
+        if context.allowed_without_mail {
+            "; imported without working mail by choice"
+        } else {
+            ""
+        }
+    );
+    db::audit::record(
+        &tx,
+        &db::audit::AuditEntry {
+            actor_user_id: context.actor_user_id,
+            actor: &context.actor,
+            action: "import",
+            target: &format!("import:{import_id}"),
+            detail: &detail,
+            client: "",
+        },
+    )?;
     tx.commit()?;
 
     let mut report = ImportReport::from_plan(&plan);

@@ -1,6 +1,7 @@
 //! The admin web interface: one route table, the shared state, and the server that tests and `serve` start.
 
 mod assets;
+mod audit;
 mod csrf;
 mod error;
 mod handlers;

@@ -7,11 +7,13 @@ use subtle::ConstantTimeEq;
 
 use super::{html, see_other};
 use crate::auth::hashers::{PasswordCheck, check_password, make_password, run_dummy_hash};
+use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
 use crate::db::users::UserRecord;
 use crate::import::rules::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
 use crate::web::AppState;
+use crate::web::audit::{Actor, client, user_target};
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::WebError;
 use crate::web::session::{self, LoggedIn};
@@ -68,6 +70,9 @@ pub async fn login(
         .unwrap_or_default();
     if !state.login_by_ip.allow(&ip) || !state.login_by_username.allow(&username) {
         tracing::warn!("login rate-limited");
+        let (state2, visitor) = (state.clone(), Actor::visitor(&username, &req));
+        web::block(move || visitor.record(&state2.db.connect()?, "login_rate_limited", "", ""))
+            .await??;
         let mut response = html(views::auth::login(
             &csrf.0,
             &next,
@@ -79,12 +84,29 @@ pub async fn login(
     }
     let iterations = state.config.import.pbkdf2_iterations;
     let state2 = state.clone();
+    let visitor = Actor::visitor(&username, &req);
     let session_key = web::block(move || -> anyhow::Result<Option<(String, bool)>> {
         let conn = state2.db.connect()?;
         let Some(user) = authenticate(&conn, &form.username, &form.password, iterations)? else {
+            visitor.record(
+                &conn,
+                "login_failed",
+                "",
+                "wrong username or password, or not allowed",
+            )?;
             return Ok(None);
         };
         crate::db::users::touch_last_login(&conn, user.id, &crate::db::now_text())?;
+        let actor = Actor {
+            user_id: Some(user.id),
+            ..visitor
+        };
+        actor.record(
+            &conn,
+            "login",
+            &user_target(user.id, &user.username),
+            if user.is_admin() { "admin" } else { "user" },
+        )?;
         Ok(Some((
             crate::db::sessions::create(&conn, &user)?,
             user.is_admin(),
@@ -192,19 +214,113 @@ pub async fn account(
     csrf: CsrfToken,
     query: web::Query<AccountQuery>,
 ) -> HttpResponse {
-    let user = user.0;
-    let name = format!("{} {}", user.first_name, user.last_name)
+    let notice = match query.password.as_deref() {
+        Some("set") => Some("Your password is set. You are logged in."),
+        Some("changed") => Some("Your password was changed."),
+        _ => None,
+    };
+    account_page(&user, &csrf, notice, &[])
+}
+
+fn account_page(
+    user: &LoggedIn,
+    csrf: &CsrfToken,
+    notice: Option<&str>,
+    errors: &[String],
+) -> HttpResponse {
+    let u = &user.0;
+    let name = format!("{} {}", u.first_name, u.last_name)
         .trim()
         .to_string();
-    let notice = (query.password.as_deref() == Some("set"))
-        .then_some("Your password is set. You are logged in.");
     html(views::password::account(
         &csrf.0,
-        &user.username,
+        &u.username,
         &name,
-        &user.email,
+        &u.email,
         notice,
+        &help_texts(),
+        errors,
     ))
+}
+
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    csrf_token: String,
+    old_password: String,
+    new_password1: String,
+    new_password2: String,
+}
+
+/// Django's PasswordChangeForm: the old password, then the validators; this session stays valid.
+pub async fn change_password(
+    req: HttpRequest,
+    user: LoggedIn,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    form: web::Form<ChangePasswordForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let form = form.into_inner();
+    let iterations = state.config.import.pbkdf2_iterations;
+    let stored = user.0.password.clone();
+    let old = form.old_password.clone();
+    let old_ok = web::block(move || {
+        matches!(
+            check_password(&old, &stored, iterations),
+            PasswordCheck::Correct { .. }
+        )
+    })
+    .await?;
+    let u = &user.0;
+    let mut errors = Vec::new();
+    if !old_ok {
+        errors
+            .push("Your old password was entered incorrectly. Please enter it again.".to_string());
+    } else if form.new_password1 != form.new_password2 {
+        errors.push("The two password fields didn't match.".to_string());
+    } else {
+        let attributes = UserAttributes {
+            username: &u.username,
+            first_name: &u.first_name,
+            last_name: &u.last_name,
+            email: &u.email,
+        };
+        errors.extend(
+            validate_password(&form.new_password1, &attributes)
+                .into_iter()
+                .map(|p| p.message),
+        );
+    }
+    if !errors.is_empty() {
+        let mut response = account_page(&user, &csrf, None, &errors);
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    let id = u.id;
+    let target = user_target(id, &u.username);
+    let actor = Actor {
+        user_id: Some(id),
+        name: u.username.clone(),
+        client: client(&req),
+    };
+    let key = web::block(move || -> anyhow::Result<String> {
+        let conn = state.db.connect()?;
+        crate::db::users::set_password(&conn, id, &make_password(&form.new_password1, iterations))?;
+        // Like Django's update_session_auth_hash: other sessions end, this one continues.
+        crate::db::user_admin::terminate_sessions(&conn, id)?;
+        actor.record(&conn, "password_changed", &target, "by the user")?;
+        let fresh = crate::db::users::find_by_id(&conn, id)?
+            .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+        Ok(crate::db::sessions::create(&conn, &fresh)?)
+    })
+    .await?
+    .map_err(WebError::Unexpected)?;
+    let mut response = see_other("/account?password=changed");
+    response
+        .add_cookie(&session::cookie(&key))
+        .map_err(|e| WebError::Unexpected(e.into()))?;
+    Ok(response)
 }
 
 /// The setup token is valid only while no admin exists and it has not been used.
@@ -319,6 +435,17 @@ pub async fn setup(
         crate::db::users::touch_last_login(&tx, id, &now)?;
         let user = crate::db::users::find_by_id(&tx, id)?
             .ok_or_else(|| anyhow::anyhow!("new admin vanished"))?;
+        crate::db::audit::record(
+            &tx,
+            &crate::db::audit::AuditEntry {
+                actor_user_id: Some(id),
+                actor: &user.username,
+                action: "admin_created",
+                target: &user_target(id, &user.username),
+                detail: "first admin, through the setup link",
+                client: "",
+            },
+        )?;
         let key = crate::db::sessions::create(&tx, &user)?;
         tx.commit()?;
         Ok(Some(key))

@@ -147,7 +147,7 @@ pub async fn upload(
     Ok(see_other(&format!("/users/import/preview/{id}")))
 }
 
-fn display_name(raw: &str) -> String {
+pub(crate) fn display_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
     let name: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     if name.is_empty() {
@@ -258,7 +258,7 @@ pub async fn commit(
 }
 
 /// Sends invitations after the import has committed, never holding up or undoing it.
-fn spawn_invitations(state: web::Data<AppState>, import_id: i64, retry_failed: bool) {
+pub(crate) fn spawn_invitations(state: web::Data<AppState>, import_id: i64, retry_failed: bool) {
     actix_web::rt::spawn(async move {
         let outcome = web::block(move || {
             crate::auth::reset::send_invitations(
@@ -320,13 +320,15 @@ pub async fn result(
         let Some(found) = crate::db::imports::report(&conn, id)? else {
             return Ok(None);
         };
+        let invitations = crate::db::invitations::for_import(&conn, id)?;
         Ok(Some((
             found,
-            crate::db::invitations::for_import(&conn, id)?,
+            invitations,
+            crate::db::imports::all_rows(&conn, id)?,
         )))
     })
     .await??;
-    let Some(((record, report), invitations)) = found else {
+    let Some(((record, report), invitations, rows)) = found else {
         return Err(WebError::NotFound);
     };
     let chrome = Chrome {
@@ -338,6 +340,7 @@ pub async fn result(
         &record,
         &report,
         &invitations,
+        &rows,
     )))
 }
 

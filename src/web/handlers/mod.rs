@@ -1,10 +1,14 @@
 //! Request handlers and the one route table.
 
 mod account;
-mod directory;
+mod api;
+mod audit;
+mod history;
 mod import;
 mod mail;
+mod ous;
 mod password;
+mod users;
 
 use actix_web::{HttpResponse, http::header, web};
 
@@ -40,18 +44,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reset/{uidb64}/{token}", web::get().to(password::link))
         .route("/mail", web::get().to(mail::status))
         .route("/mail/test", web::post().to(mail::send_test))
-        .route("/users", web::get().to(directory::users))
-        .route("/ous", web::get().to(directory::ous))
-        .route("/ous", web::post().to(directory::add_ou))
-        .route("/users/{id:\\d+}", web::get().to(directory::user))
+        .route(
+            "/account/password",
+            web::post().to(account::change_password),
+        )
+        .route("/users", web::get().to(users::list))
+        .route("/users/{id:\\d+}", web::get().to(users::page))
+        .route("/users/{id:\\d+}", web::post().to(users::update))
+        .route(
+            "/users/{id:\\d+}/terminate-sessions",
+            web::post().to(users::terminate_sessions),
+        )
         .route(
             "/users/{id:\\d+}/send-reset",
-            web::post().to(directory::send_reset),
+            web::post().to(users::send_reset),
         )
         .route(
             "/users/{id:\\d+}/set-password",
-            web::post().to(directory::set_password),
+            web::post().to(users::set_password),
         )
+        .route("/ous", web::get().to(ous::list))
+        .route("/ous", web::post().to(ous::add))
+        .route("/ous/{id}/rename", web::post().to(ous::rename))
+        .route("/ous/{id}/delete", web::post().to(ous::delete))
+        .route("/imports", web::get().to(history::list))
+        .route("/imports/{id}/undo", web::get().to(history::undo_confirm))
+        .route("/imports/{id}/undo", web::post().to(history::undo))
+        .route("/audit", web::get().to(audit::page))
+        .route("/audit.csv", web::get().to(audit::export))
         .route("/users/import", web::get().to(import::upload_form))
         .route("/users/import", web::post().to(import::upload))
         .route(
@@ -72,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/imports/{id}/errors.csv",
             web::get().to(import::error_report),
         )
+        .configure(api::routes)
         .default_service(web::to(not_found));
 }
 

@@ -180,12 +180,16 @@ fn summary_cells(line: u64, s: &RowSummary) -> Markup {
     }
 }
 
-/// The outcome of a committed import with its failed rows.
+/// Every row's outcome as stored: (line, values, created user, code, message).
+pub type StoredRow = (u64, RowSummary, Option<i64>, Option<String>, Option<String>);
+
+/// The outcome of a committed import: counts, failed rows, invitations, every row, undo.
 pub fn result(
     chrome: Chrome<'_>,
     record: &ImportRecord,
     report: &ImportReport,
     invitations: &[Invitation],
+    rows: &[StoredRow],
 ) -> Markup {
     page(
         "Import result",
@@ -193,6 +197,9 @@ pub fn result(
         html! {
             h1 { "Import of " (record.file_name) }
             p.muted { "Started " (record.started_at) " UTC by " (record.actor) " (" (record.source) ")." }
+            @if let Some(at) = &record.undone_at {
+                p.notice.warn #undone { "Undone on " (at) " UTC by " (record.undone_by.as_deref().unwrap_or("?")) ": the users it created who had never logged in were removed." }
+            }
             @if report.failed == 0 {
                 p.notice.good role="status" { (report.created) " user(s) created. All rows were imported." }
             } @else {
@@ -234,6 +241,28 @@ pub fn result(
                 }
             } @else {
                 div.actions { a.button href="/users" { "See users" } a.button.secondary href="/users/import" { "Import another file" } }
+            }
+            h2 { "Every row" }
+            table #all-rows {
+                thead { tr { th { "Line" } th { "Username" } th { "E-mail" } th { "Outcome" } } }
+                tbody {
+                    @for (line, summary, user_id, code, message) in rows {
+                        tr.(if code.is_some() { "error" } else { "" }) {
+                            td { (line) }
+                            td { @if let Some(id) = user_id { a href={ "/users/" (id) } { (summary.username) } } @else { (summary.username) } }
+                            td { (summary.email) }
+                            td {
+                                @match (code, message) {
+                                    (Some(code), Some(message)) => { span.code { (code) } ": " (message) }
+                                    _ => { @if user_id.is_some() { "created" } @else { "created, later removed by undo" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if record.created > 0 {
+                p { a.button.secondary #undo-link href={ "/imports/" (record.id) "/undo" } { "Undo import\u{2026}" } }
             }
         },
     )

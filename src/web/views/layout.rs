@@ -29,8 +29,11 @@ pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                         nav aria-label="Main" {
                             a href="/users" { "Users" }
                             a href="/users/import" { "Import" }
+                            a href="/imports" { "Import history" }
                             a href="/ous" { "Organizational units" }
                             a href="/mail" { "Mail" }
+                            a href="/audit" { "Audit log" }
+                            a href="/tokens" { "API tokens" }
                         }
                         span.who { "Signed in as " strong { (admin) } }
                         form.inline method="post" action="/logout" {

@@ -1,9 +1,13 @@
 //! HTML views (maud): small functions composed by the layout; they take view data, never DB handles.
 
+pub mod audit;
 pub mod auth;
+pub mod history;
 pub mod import;
 pub mod layout;
 pub mod mail;
 pub mod ous;
 pub mod password;
+pub mod tokens;
+pub mod user_page;
 pub mod users;

@@ -33,8 +33,32 @@ pub fn list(
                 p { "No organizational units yet." }
             } @else {
                 table {
-                    thead { tr { th { "Name" } th { "Users" } } }
-                    tbody { @for unit in units { tr { td { (unit.name) } td { (unit.user_count) } } } }
+                    thead { tr { th { "Name" } th { "Users" } th { "Rename" } th { "Delete" } } }
+                    tbody {
+                        @for unit in units {
+                            tr {
+                                td.ou-name { (unit.name) }
+                                td { (unit.user_count) }
+                                td {
+                                    form.inline method="post" action={ "/ous/" (unit.id) "/rename" } {
+                                        (csrf_field(chrome.csrf))
+                                        input type="text" name="name" value=(unit.name) maxlength="150" required aria-label={ "New name for " (unit.name) };
+                                        " " button.secondary type="submit" { "Rename" }
+                                    }
+                                }
+                                td {
+                                    @if unit.user_count == 0 {
+                                        form.inline method="post" action={ "/ous/" (unit.id) "/delete" } {
+                                            (csrf_field(chrome.csrf))
+                                            button.secondary type="submit" { "Delete" }
+                                        }
+                                    } @else {
+                                        span.muted { "has users" }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         },

@@ -95,13 +95,15 @@ pub fn set_password(
     )
 }
 
-/// What a logged-in user without admin rights sees.
+/// What a logged-in user without admin rights sees: details, change password, log out.
 pub fn account(
     csrf: &str,
     username: &str,
     name: &str,
     email: &str,
     notice: Option<&str>,
+    help: &[String],
+    errors: &[String],
 ) -> Markup {
     page(
         "My account",
@@ -114,6 +116,22 @@ pub fn account(
                     dt { "Username" } dd #account-username { (username) }
                     dt { "Name" } dd { (name) }
                     dt { "E-mail" } dd { (email) }
+                }
+                h2 { "Change password" }
+                @if !errors.is_empty() {
+                    ul.notice.bad role="alert" { @for e in errors { li { (e) } } }
+                }
+                form method="post" action="/account/password" {
+                    (csrf_field(csrf))
+                    input type="text" name="username" value=(username) autocomplete="username" hidden;
+                    label for="old_password" { "Current password" }
+                    input #old_password type="password" name="old_password" autocomplete="current-password" required;
+                    label for="new_password1" { "New password" }
+                    input #new_password1 type="password" name="new_password1" autocomplete="new-password" required;
+                    ul.muted { @for h in help { li { (h) } } }
+                    label for="new_password2" { "New password again" }
+                    input #new_password2 type="password" name="new_password2" autocomplete="new-password" required;
+                    div.actions { button type="submit" { "Change password" } }
                 }
                 form method="post" action="/logout" {
                     (csrf_field(csrf))

@@ -1,32 +1,122 @@
-//! The user list.
+//! The user list: search, filters, sorting and pages.
 
 use maud::{Markup, html};
 
-use super::layout::{Chrome, csrf_field, page};
-use crate::db::users::{UserDetail, UserListItem};
+use super::layout::{Chrome, page};
+use crate::db::ous::OuItem;
+use crate::db::user_list::{SortKey, UserListItem, UserQuery};
 
-/// One page of users with links to the neighbouring pages.
-pub fn list(
-    chrome: Chrome<'_>,
-    users: &[UserListItem],
-    page_number: i64,
-    pages: i64,
-    total: i64,
-) -> Markup {
+/// Everything the list page shows.
+pub struct UserListView<'a> {
+    pub users: &'a [UserListItem],
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub query: &'a UserQuery,
+    pub units: &'a [OuItem],
+}
+
+impl UserListView<'_> {
+    /// The query string for this search with another page or sort.
+    fn link(&self, page: i64, sort: SortKey, descending: bool) -> String {
+        let q = self.query;
+        let mut parts = vec![format!("page={page}"), format!("sort={}", sort.as_str())];
+        if descending {
+            parts.push("desc=1".to_string());
+        }
+        if !q.text.is_empty() {
+            parts.push(format!("q={}", crate::web::error::urlencode(&q.text)));
+        }
+        if let Some(ou) = q.organizational_unit {
+            parts.push(format!("ou={ou}"));
+        }
+        match q.active {
+            Some(true) => parts.push("status=active".to_string()),
+            Some(false) => parts.push("status=inactive".to_string()),
+            None => {}
+        }
+        match q.admin {
+            Some(true) => parts.push("role=admin".to_string()),
+            Some(false) => parts.push("role=user".to_string()),
+            None => {}
+        }
+        if q.never_logged_in {
+            parts.push("never=1".to_string());
+        }
+        format!("/users?{}", parts.join("&"))
+    }
+
+    fn sort_header(&self, label: &str, key: SortKey) -> Markup {
+        let active = self.query.sort == key;
+        let descending = active && !self.query.descending;
+        html! {
+            th {
+                a href=(self.link(1, key, descending)) {
+                    (label)
+                    @if active { @if self.query.descending { " \u{25bc}" } @else { " \u{25b2}" } }
+                }
+            }
+        }
+    }
+}
+
+/// One page of users with the search form.
+pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
+    let q = view.query;
     page(
         "Users",
         chrome,
         html! {
             h1 { "Users" }
+            form.card #user-search method="get" action="/users" {
+                div.filters {
+                    label { "Search" input type="search" name="q" value=(q.text) placeholder="username, name or e-mail"; }
+                    label { "Unit"
+                        select name="ou" {
+                            option value="" { "any" }
+                            @for unit in view.units {
+                                option value=(unit.id) selected[q.organizational_unit == Some(unit.id)] { (unit.name) }
+                            }
+                        }
+                    }
+                    label { "Status"
+                        select name="status" {
+                            option value="" { "any" }
+                            option value="active" selected[q.active == Some(true)] { "active" }
+                            option value="inactive" selected[q.active == Some(false)] { "inactive" }
+                        }
+                    }
+                    label { "Role"
+                        select name="role" {
+                            option value="" { "any" }
+                            option value="admin" selected[q.admin == Some(true)] { "Admin" }
+                            option value="user" selected[q.admin == Some(false)] { "Default User" }
+                        }
+                    }
+                    label.inline { input type="checkbox" name="never" value="1" checked[q.never_logged_in]; " never logged in" }
+                    input type="hidden" name="sort" value=(q.sort.as_str());
+                    @if q.descending { input type="hidden" name="desc" value="1"; }
+                    button type="submit" { "Search" }
+                    a href="/users" { "Clear" }
+                }
+            }
             div.actions {
                 a.button href="/users/import" { "Import users" }
-                span.muted { (total) " user(s)" }
+                span.muted #user-total { (view.total) " user(s)" }
             }
             table {
-                thead { tr { th { "Username" } th { "Name" } th { "E-mail" } th { "Unit" } th { "Job title" } th { "Role" } th { "Status" } th { "Password" } th { "Last login" } } }
+                thead {
+                    tr {
+                        (view.sort_header("Username", SortKey::Username))
+                        (view.sort_header("Name", SortKey::Name))
+                        (view.sort_header("E-mail", SortKey::Email))
+                        th { "Unit" } th { "Job title" } th { "Role" } th { "Status" } th { "Password" }
+                        (view.sort_header("Last login", SortKey::LastLogin))
+                    }
+                }
                 tbody {
-                    @for user in users {
-                        tr {
+                    @for user in view.users {
+                        tr.user-row {
                             td { a href={ "/users/" (user.id) } { (user.username) } }
                             td { (user.name) }
                             td { (user.email) }
@@ -40,81 +130,11 @@ pub fn list(
                     }
                 }
             }
-            @if pages > 1 {
+            @if view.pages > 1 {
                 nav.pager aria-label="Pages" {
-                    @if page_number > 1 { a href={ "/users?page=" (page_number - 1) } { "Previous" } }
-                    span { "Page " (page_number) " of " (pages) }
-                    @if page_number < pages { a href={ "/users?page=" (page_number + 1) } { "Next" } }
-                }
-            }
-        },
-    )
-}
-
-/// Feedback shown at the top of the user page.
-pub enum Notice<'a> {
-    Good(&'a str),
-    Bad(&'a str),
-    Errors(&'a [String]),
-}
-
-/// One user's page with password help for the admin.
-pub fn detail(
-    chrome: Chrome<'_>,
-    d: &UserDetail,
-    usable_password: bool,
-    help: &[String],
-    notice: Option<Notice<'_>>,
-) -> Markup {
-    let u = &d.user;
-    page(
-        &u.username,
-        chrome,
-        html! {
-            h1 { "User " (u.username) }
-            @match notice {
-                Some(Notice::Good(text)) => p.notice.good role="status" { (text) },
-                Some(Notice::Bad(text)) => p.notice.bad role="alert" { (text) },
-                Some(Notice::Errors(errors)) => ul.notice.bad role="alert" { @for e in errors { li { (e) } } },
-                None => {}
-            }
-            div.card {
-                table {
-                    tbody {
-                        tr { th { "Name" } td { (u.first_name) " " (u.last_name) } }
-                        tr { th { "E-mail" } td { (u.email) } }
-                        tr { th { "Unit" } td { (d.organizational_unit.as_deref().unwrap_or("")) } }
-                        tr { th { "Job title" } td { (d.job_title) } }
-                        tr { th { "Role" } td { @if u.is_admin() { "Admin" } @else { "Default User" } } }
-                        tr { th { "Status" } td { @if u.is_active { "active" } @else { "inactive" } } }
-                        tr { th { "Password" } td #password-state { @if usable_password { "set" } @else { "not set: the user cannot log in yet" } } }
-                        tr { th { "Last login" } td { (u.last_login.as_deref().unwrap_or("never")) } }
-                        tr { th { "Joined" } td { (u.date_joined) } }
-                        @if let Some(import_id) = d.import_id {
-                            tr { th { "Created by" } td { a href={ "/imports/" (import_id) } { "import #" (import_id) } } }
-                        }
-                    }
-                }
-            }
-            div.card {
-                h2 { "Send password reset email" }
-                p { "Mails " (u.email) " a link to set a new password. The current password keeps working until then." }
-                form method="post" action={ "/users/" (u.id) "/send-reset" } {
-                    (csrf_field(chrome.csrf))
-                    button type="submit" { "Send password reset email" }
-                }
-            }
-            div.card {
-                h2 { "Set password" }
-                p { "Type a password to hand over outside Roster. It is stored only as a hash and never shown again." }
-                form method="post" action={ "/users/" (u.id) "/set-password" } {
-                    (csrf_field(chrome.csrf))
-                    label for="password1" { "New password" }
-                    input #password1 type="password" name="password1" autocomplete="new-password" required;
-                    ul.muted { @for h in help { li { (h) } } }
-                    label for="password2" { "New password again" }
-                    input #password2 type="password" name="password2" autocomplete="new-password" required;
-                    div.actions { button type="submit" { "Set password" } }
+                    @if view.page > 1 { a rel="prev" href=(view.link(view.page - 1, q.sort, q.descending)) { "Previous" } }
+                    span { "Page " (view.page) " of " (view.pages) }
+                    @if view.page < view.pages { a rel="next" href=(view.link(view.page + 1, q.sort, q.descending)) { "Next" } }
                 }
             }
         },

@@ -1,0 +1,190 @@
+//! Admin changes to a user: details, unit, groups, role and status, with lockout protection.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::users::find_by_id;
+use crate::import::rules::{
+    EMAIL_MAX, FIRST_NAME_MAX, LAST_NAME_MAX, is_valid_email, normalize_email,
+};
+use crate::import::validate::LABEL_MAX;
+
+/// The user page's form, validated here.
+#[derive(Debug, Clone)]
+pub struct UserChange {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub organizational_unit_id: Option<i64>,
+    pub job_title: String,
+    pub group_ids: Vec<i64>,
+    /// Admin role = Django staff + superuser.
+    pub admin: bool,
+    pub active: bool,
+}
+
+/// Why a change was refused; the message is safe to show.
+#[derive(Debug, thiserror::Error)]
+pub enum UserChangeError {
+    #[error("no such user")]
+    NotFound,
+    #[error(
+        "this is the last active admin: promote another user to Admin first, then change this one"
+    )]
+    LastAdmin,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Database(#[from] rusqlite::Error),
+}
+
+/// Active admins (active staff superusers).
+pub fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM auth_user WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Every Django group, by name.
+pub fn groups(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare("SELECT id, name FROM auth_group ORDER BY name")?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+/// The groups a user belongs to.
+pub fn group_ids(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt =
+        conn.prepare("SELECT group_id FROM auth_user_groups WHERE user_id = ?1 ORDER BY group_id")?;
+    stmt.query_map([user_id], |r| r.get(0))?.collect()
+}
+
+/// Applies the change in one transaction and returns what changed, in words, for the audit log.
+/// Deactivating a user ends their sessions at once.
+pub fn apply(
+    conn: &mut Connection,
+    user_id: i64,
+    change: &UserChange,
+) -> Result<Vec<String>, UserChangeError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let user = find_by_id(&tx, user_id)?.ok_or(UserChangeError::NotFound)?;
+    let email = normalize_email(&change.email);
+    let first_name = change.first_name.trim();
+    let last_name = change.last_name.trim();
+    let job_title = change.job_title.trim();
+    for (field, value, max) in [
+        ("First name", first_name, FIRST_NAME_MAX),
+        ("Last name", last_name, LAST_NAME_MAX),
+        ("E-mail", email.as_str(), EMAIL_MAX),
+        ("Job title", job_title, LABEL_MAX),
+    ] {
+        if value.chars().count() > max {
+            return Err(UserChangeError::Invalid(format!(
+                "{field} is longer than {max} characters."
+            )));
+        }
+    }
+    if !email.is_empty() && !is_valid_email(&email) {
+        return Err(UserChangeError::Invalid(format!(
+            "\"{email}\" is not a valid e-mail address."
+        )));
+    }
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM auth_user WHERE id <> ?1 AND ?2 <> '' AND email = ?2 COLLATE NOCASE)",
+        params![user_id, email],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(UserChangeError::Invalid(format!(
+            "Another user already has the e-mail \"{email}\"."
+        )));
+    }
+    let loses_admin = user.is_admin() && !(change.admin && change.active);
+    if loses_admin && active_admin_count(&tx)? <= 1 {
+        return Err(UserChangeError::LastAdmin);
+    }
+
+    let mut changes = Vec::new();
+    let mut note = |what: &str, before: &str, after: &str| {
+        if before != after {
+            changes.push(format!("{what}: {before} -> {after}"));
+        }
+    };
+    note("first name", &user.first_name, first_name);
+    note("last name", &user.last_name, last_name);
+    note("e-mail", &user.email, &email);
+    let role = |admin: bool| if admin { "Admin" } else { "Default User" };
+    note(
+        "role",
+        role(user.is_staff && user.is_superuser),
+        role(change.admin),
+    );
+    let status = |active: bool| if active { "active" } else { "inactive" };
+    note("status", status(user.is_active), status(change.active));
+
+    tx.execute(
+        "UPDATE auth_user SET first_name = ?1, last_name = ?2, email = ?3, is_staff = ?4, \
+         is_superuser = ?4, is_active = ?5 WHERE id = ?6",
+        params![
+            first_name,
+            last_name,
+            email,
+            change.admin,
+            change.active,
+            user_id
+        ],
+    )?;
+    let old_profile: Option<(Option<i64>, String)> = tx
+        .query_row(
+            "SELECT organizational_unit_id, job_title FROM roster_user_profile WHERE user_id = ?1",
+            [user_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (old_ou, old_title) = old_profile.unwrap_or((None, String::new()));
+    if old_ou != change.organizational_unit_id {
+        changes.push("organizational unit changed".to_string());
+    }
+    if old_title != job_title {
+        changes.push(format!("job title: {old_title} -> {job_title}"));
+    }
+    tx.execute(
+        "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (user_id) DO UPDATE SET organizational_unit_id = excluded.organizational_unit_id, \
+         job_title = excluded.job_title",
+        params![user_id, change.organizational_unit_id, job_title],
+    )?;
+    let mut wanted = change.group_ids.clone();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if group_ids(&tx, user_id)? != wanted {
+        changes.push("groups changed".to_string());
+        tx.execute("DELETE FROM auth_user_groups WHERE user_id = ?1", [user_id])?;
+        for group in &wanted {
+            tx.execute(
+                "INSERT INTO auth_user_groups (user_id, group_id) SELECT ?1, id FROM auth_group WHERE id = ?2",
+                params![user_id, group],
+            )?;
+        }
+    }
+    if user.is_active && !change.active {
+        tx.execute("DELETE FROM roster_session WHERE user_id = ?1", [user_id])?;
+    }
+    tx.commit()?;
+    Ok(changes)
+}
+
+/// Ends every session of a user; returns how many there were.
+pub fn terminate_sessions(conn: &Connection, user_id: i64) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM roster_session WHERE user_id = ?1", [user_id])
+}
+
+/// Live sessions of a user.
+pub fn session_count(conn: &Connection, user_id: i64) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM roster_session WHERE user_id = ?1 AND expires_at > ?2",
+        params![user_id, super::now_text()],
+        |r| r.get(0),
+    )
+}

@@ -1,0 +1,67 @@
+//! Who did it, for the audit log: the admin (or anonymous visitor) and their client address.
+
+use actix_web::HttpRequest;
+
+use super::session::Admin;
+use crate::db::audit::{AuditEntry, record};
+
+/// The person behind a request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub client: String,
+}
+
+impl Actor {
+    /// The logged-in admin making this request.
+    pub fn admin(admin: &Admin, req: &HttpRequest) -> Self {
+        Self {
+            user_id: Some(admin.0.id),
+            name: admin.0.username.clone(),
+            client: client(req),
+        }
+    }
+
+    /// Someone not logged in, named by what they typed (e.g. a username at login).
+    pub fn visitor(name: &str, req: &HttpRequest) -> Self {
+        Self {
+            user_id: None,
+            name: name.chars().take(150).collect(),
+            client: client(req),
+        }
+    }
+
+    /// Appends an entry by this actor.
+    pub fn record(
+        &self,
+        conn: &rusqlite::Connection,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> rusqlite::Result<()> {
+        record(
+            conn,
+            &AuditEntry {
+                actor_user_id: self.user_id,
+                actor: &self.name,
+                action,
+                target,
+                detail,
+                client: &self.client,
+            },
+        )
+    }
+}
+
+/// The client's address as seen by the server (no proxy headers are trusted).
+pub fn client(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// `user:42 (alice)`.
+pub fn user_target(id: i64, username: &str) -> String {
+    format!("user:{id} ({username})")
+}

@@ -1,0 +1,496 @@
+//! The import API (`POST /api/users/import`, bearer tokens, JSON) and the admin pages for its tokens.
+//!
+//! The API is a thin caller of the same engine and mail gating as `roster import`; it never looks at
+//! cookies, so it needs no CSRF token, and a session cookie does not authorize it.
+
+use std::fmt;
+
+use actix_multipart::Multipart;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+
+use super::import::{display_name, spawn_invitations};
+use super::{UploadLimit, html, see_other};
+use crate::db::api_tokens::{self, ApiTokenInfo, Authenticated, CreateTokenError};
+use crate::db::audit::{self, AuditEntry};
+use crate::import::apply::{
+    MailCheckRecord, passwordless_policy, preview, preview_with_mail_check,
+};
+use crate::import::report::rejected_json;
+use crate::import::{FileError, ImportContext, ImportReport, ImportSource, PasswordlessPolicy};
+use crate::web::AppState;
+use crate::web::csrf::CsrfToken;
+use crate::web::error::{WebError, urlencode};
+use crate::web::session::Admin;
+use crate::web::views::{self, layout::Chrome, tokens::Notice};
+
+/// The file name recorded for a `text/csv` body, which has none.
+const DEFAULT_FILE_NAME: &str = "api-upload.csv";
+
+/// The API route and the token pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/users/import", web::post().to(import))
+        .route("/tokens", web::get().to(tokens))
+        .route("/tokens", web::post().to(create_token))
+        .route("/tokens/revoke", web::post().to(revoke_token));
+}
+
+/// An API failure: a status and `{"error": "..."}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// Logged here, once, with its cause; the client gets a generic message.
+    fn unexpected(err: impl fmt::Debug) -> Self {
+        tracing::error!(error = ?err, "unexpected API error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Roster hit an unexpected error. The details are in the server log.",
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"roster\""));
+        }
+        response.json(serde_json::json!({ "error": self.message }))
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::unexpected(err)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        Self::unexpected(err)
+    }
+}
+
+fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
+/// The name of the token the request carries, or 401 (missing, unknown) / 403 (revoked).
+async fn authenticate(state: &web::Data<AppState>, req: &HttpRequest) -> Result<String, ApiError> {
+    let Some(token) = bearer(req) else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Send an API token in the header \"Authorization: Bearer <token>\". Admins create \
+             tokens on the API tokens page or with `roster token create NAME`.",
+        ));
+    };
+    let state = state.clone();
+    let found =
+        web::block(move || api_tokens::authenticate(&state.db.connect()?, &token)).await??;
+    match found {
+        Authenticated::Valid { name, .. } => Ok(name),
+        Authenticated::Revoked => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "This API token was revoked. Ask an admin for a new one.",
+        )),
+        Authenticated::Unknown => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "This API token is not valid. Check that it was copied completely.",
+        )),
+    }
+}
+
+/// `?dry_run=`, `?allow_without_mail=`, `?invite=`, each `true` or `false` (also 1/0).
+#[derive(Debug, Default, Deserialize)]
+struct ImportQuery {
+    dry_run: Option<String>,
+    allow_without_mail: Option<String>,
+    invite: Option<String>,
+}
+
+fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
+    match value {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(false),
+        Some(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("The query parameter {name} takes true or false."),
+        )),
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "The file is larger than {limit} bytes, the most Roster accepts. Split it into smaller files."
+        ),
+    )
+}
+
+fn unreadable(err: impl fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        format!("The request body could not be read ({err})."),
+    )
+}
+
+/// The uploaded file's name and bytes: a multipart field `file`, or a whole `text/csv` body.
+async fn read_csv(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<(String, Vec<u8>), ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match content_type.as_str() {
+        "text/csv" => {
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = payload.try_next().await.map_err(unreadable)? {
+                if bytes.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok((DEFAULT_FILE_NAME.to_string(), bytes))
+        }
+        "multipart/form-data" => read_multipart_file(req, payload, limit).await,
+        _ => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the CSV as multipart/form-data (field \"file\") or as the body with \
+             Content-Type: text/csv.",
+        )),
+    }
+}
+
+async fn read_multipart_file(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<(String, Vec<u8>), ApiError> {
+    let mut multipart = Multipart::new(req.headers(), payload);
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(mut field) = multipart.try_next().await.map_err(unreadable)? {
+        let disposition = field.content_disposition();
+        let is_file = disposition.and_then(|cd| cd.get_name()) == Some("file");
+        let raw_name = disposition
+            .and_then(|cd| cd.get_filename())
+            .unwrap_or_default()
+            .to_string();
+        if is_file && file.is_some() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "Send one file per request (more than one field named \"file\").",
+            ));
+        }
+        let cap = if is_file { limit } else { 1024 };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(unreadable)? {
+            if bytes.len() + chunk.len() > cap {
+                return Err(too_large(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if is_file {
+            let name = if raw_name.trim().is_empty() {
+                DEFAULT_FILE_NAME.to_string()
+            } else {
+                display_name(&raw_name)
+            };
+            file = Some((name, bytes));
+        }
+    }
+    file.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "The form has no field named \"file\". Send the CSV in a field named \"file\".",
+        )
+    })
+}
+
+/// What the engine made of the upload.
+enum Outcome {
+    Rejected(FileError),
+    Processed { report: ImportReport, invite: bool },
+}
+
+/// `POST /api/users/import`: the JSON of `roster import --json`; 200 when the file was processed
+/// (even with failed rows), 400 when it was rejected.
+pub async fn import(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    limit: web::Data<UploadLimit>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let token_name = authenticate(&state, &req).await?;
+    let query = web::Query::<ImportQuery>::from_query(req.query_string()).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("The query string could not be read ({e})."),
+        )
+    })?;
+    let dry_run = flag("dry_run", query.dry_run.as_deref())?;
+    let allow_without_mail = flag("allow_without_mail", query.allow_without_mail.as_deref())?;
+    let invite = flag("invite", query.invite.as_deref())?;
+    let (file_name, bytes) = read_csv(&req, payload, limit.0).await?;
+    let client = client_ip(&req);
+    let actor = format!("api:{token_name}");
+    let settings = state.config.import;
+    let state2 = state.clone();
+    let outcome = web::block(move || -> rusqlite::Result<Outcome> {
+        let parsed = match crate::import::parse(&bytes, settings.max_rows) {
+            Ok(parsed) => parsed,
+            Err(rejection) => return Ok(Outcome::Rejected(rejection)),
+        };
+        let mut conn = state2.db.connect()?;
+        let (plan, check) =
+            preview_with_mail_check(&conn, &parsed, || crate::mail::check(&state2.config.mail))?;
+        let mail_failed = check.as_ref().is_some_and(|c| !c.ok());
+        if dry_run && false {
+            let report = if allow_without_mail && mail_failed {
+                ImportReport::from_plan(&preview(&conn, &parsed, &PasswordlessPolicy::Allowed)?)
+            } else {
+                ImportReport::from_plan(&plan)
+            };
+            return Ok(Outcome::Processed {
+                report,
+                invite: false,
+            });
+        }
+        let mut context = ImportContext::new(None, actor.clone(), ImportSource::Api, file_name);
+        context.passwordless = passwordless_policy(check.as_ref(), allow_without_mail);
+        context.mail_check = check.as_ref().map(MailCheckRecord::of);
+        context.allowed_without_mail = allow_without_mail && mail_failed;
+        context.invite = invite && !mail_failed;
+        let report = crate::import::commit(&mut conn, &parsed, &context, &settings)?;
+        audit::record(
+            &conn,
+            &AuditEntry {
+                actor_user_id: None,
+                actor: &actor,
+                action: "import_api",
+                target: &format!("import:{}", report.import_id.unwrap_or_default()),
+                detail: &format!("created {}, failed {}", report.created, report.failed),
+                client: &client,
+            },
+        )?;
+        Ok(Outcome::Processed {
+            report,
+            invite: context.invite,
+        })
+    })
+    .await??;
+    match outcome {
+        Outcome::Rejected(rejection) => {
+            tracing::info!(token = %token_name, code = rejection.code, "API import rejected");
+            Ok(HttpResponse::BadRequest().json(rejected_json(&rejection)))
+        }
+        Outcome::Processed { report, invite } => {
+            tracing::info!(
+                token = %token_name,
+                dry_run,
+                created = report.created,
+                failed = report.failed,
+                "API import processed"
+            );
+            if let Some(id) = report.import_id
+                && invite
+                && report.passwordless > 0
+            {
+                spawn_invitations(state.clone(), id, false);
+            }
+            Ok(HttpResponse::Ok().json(report.to_json()))
+        }
+    }
+}
+
+fn render_tokens(
+    admin: &Admin,
+    csrf: &CsrfToken,
+    tokens: &[ApiTokenInfo],
+    notice: Option<Notice<'_>>,
+    name: &str,
+) -> HttpResponse {
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    html(views::tokens::list(chrome, tokens, notice, name))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokensQuery {
+    revoked: Option<String>,
+}
+
+pub async fn tokens(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    query: web::Query<TokensQuery>,
+) -> Result<HttpResponse, WebError> {
+    let list = web::block(move || api_tokens::list(&state.db.connect()?)).await??;
+    let notice = query.revoked.as_deref().map(Notice::Revoked);
+    Ok(render_tokens(&admin, &csrf, &list, notice, ""))
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Creates a token and shows it on this response only: it must never travel in a URL.
+pub async fn create_token(
+    req: HttpRequest,
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let name = form.name.trim().to_string();
+    let (actor_id, actor) = (admin.0.id, admin.0.username.clone());
+    let client = client_ip(&req);
+    let name2 = name.clone();
+    let (created, list) = web::block(move || -> rusqlite::Result<_> {
+        let conn = state.db.connect()?;
+        let tx = conn.unchecked_transaction()?;
+        let created = match api_tokens::create(&tx, &name2, &actor) {
+            Ok(token) => {
+                audit::record(
+                    &tx,
+                    &AuditEntry {
+                        actor_user_id: Some(actor_id),
+                        actor: &actor,
+                        action: "token_created",
+                        target: &format!("token:{name2}"),
+                        detail: "",
+                        client: &client,
+                    },
+                )?;
+                Ok(token)
+            }
+            Err(CreateTokenError::Database(err)) => return Err(err),
+            Err(problem) => Err(problem.to_string()),
+        };
+        tx.commit()?;
+        Ok((created, api_tokens::list(&conn)?))
+    })
+    .await??;
+    match created {
+        Ok(token) => {
+            tracing::info!(token = %name, "API token created");
+            let notice = Notice::Created {
+                name: &name,
+                token: &token,
+            };
+            Ok(render_tokens(&admin, &csrf, &list, Some(notice), ""))
+        }
+        Err(problem) => {
+            let message = format!("Cannot create the token: {problem}.");
+            let mut response = render_tokens(
+                &admin,
+                &csrf,
+                &list,
+                Some(Notice::Error(&message)),
+                &form.name,
+            );
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+    }
+}
+
+pub async fn revoke_token(
+    req: HttpRequest,
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let name = form.name.trim().to_string();
+    let (actor_id, actor) = (admin.0.id, admin.0.username.clone());
+    let client = client_ip(&req);
+    let name2 = name.clone();
+    let revoked = web::block(move || -> rusqlite::Result<bool> {
+        let conn = state.db.connect()?;
+        let tx = conn.unchecked_transaction()?;
+        let revoked = api_tokens::revoke(&tx, &name2)?;
+        if revoked {
+            audit::record(
+                &tx,
+                &AuditEntry {
+                    actor_user_id: Some(actor_id),
+                    actor: &actor,
+                    action: "token_revoked",
+                    target: &format!("token:{name2}"),
+                    detail: "",
+                    client: &client,
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(revoked)
+    })
+    .await??;
+    if !revoked {
+        return Err(WebError::bad_request(
+            StatusCode::NOT_FOUND,
+            format!("There is no active API token named \"{name}\"."),
+        ));
+    }
+    tracing::info!(token = %name, "API token revoked");
+    Ok(see_other(&format!("/tokens?revoked={}", urlencode(&name))))
+}

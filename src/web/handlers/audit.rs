@@ -1,0 +1,146 @@
+//! The audit log page and its CSV export (formulas neutralised so spreadsheets run nothing).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::html;
+use crate::db::audit::AuditFilter;
+use crate::web::AppState;
+use crate::web::csrf::CsrfToken;
+use crate::web::error::{WebError, urlencode};
+use crate::web::session::Admin;
+use crate::web::views::audit::AuditView;
+use crate::web::views::{self, layout::Chrome};
+
+const PAGE_SIZE: i64 = 100;
+/// Most rows one export holds.
+const EXPORT_LIMIT: i64 = 100_000;
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    page: Option<i64>,
+    action: Option<String>,
+    actor: Option<String>,
+    text: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl AuditQuery {
+    fn filter(&self) -> AuditFilter {
+        let date = |v: &Option<String>| {
+            v.clone()
+                .filter(|d| d.len() == 10 && d.chars().all(|c| c.is_ascii_digit() || c == '-'))
+                .unwrap_or_default()
+        };
+        let text = |v: &Option<String>| v.clone().unwrap_or_default().chars().take(200).collect();
+        AuditFilter {
+            action: text(&self.action),
+            actor: text(&self.actor),
+            text: text(&self.text),
+            from: date(&self.from),
+            to: date(&self.to),
+        }
+    }
+}
+
+fn query_string(f: &AuditFilter) -> String {
+    format!(
+        "action={}&actor={}&text={}&from={}&to={}",
+        urlencode(&f.action),
+        urlencode(&f.actor),
+        urlencode(&f.text),
+        urlencode(&f.from),
+        urlencode(&f.to)
+    )
+}
+
+pub async fn page(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, WebError> {
+    let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
+    let filter = query.filter();
+    let filter2 = filter.clone();
+    let ((rows, total), actions) = web::block(move || -> rusqlite::Result<_> {
+        let conn = state.db.connect()?;
+        Ok((
+            crate::db::audit::search(&conn, &filter2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?,
+            crate::db::audit::actions(&conn)?,
+        ))
+    })
+    .await??;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let query = query_string(&filter);
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    let view = AuditView {
+        rows: &rows,
+        total,
+        page,
+        pages,
+        filter: &filter,
+        actions: &actions,
+        query: &query,
+    };
+    Ok(html(views::audit::page_view(chrome, &view)))
+}
+
+/// A cell that Excel or LibreOffice would read as a formula gets a leading apostrophe.
+pub fn neutralise(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    }
+}
+
+pub async fn export(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, WebError> {
+    let filter = query.filter();
+    let (rows, _) = web::block(move || {
+        crate::db::audit::search(&state.db.connect()?, &filter, 0, EXPORT_LIMIT)
+    })
+    .await??;
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    let mut write = |record: [&str; 7]| {
+        let cells: Vec<String> = record.iter().map(|c| neutralise(c)).collect();
+        writer
+            .write_record(&cells)
+            .map_err(|e| WebError::Unexpected(e.into()))
+    };
+    write([
+        "id", "at_utc", "actor", "action", "target", "detail", "client",
+    ])?;
+    for row in &rows {
+        write([
+            &row.id.to_string(),
+            &row.at,
+            &row.actor,
+            &row.action,
+            &row.target,
+            &row.detail,
+            &row.client,
+        ])?;
+    }
+    let body = writer
+        .into_inner()
+        .map_err(|e| WebError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"roster-audit.csv\"",
+        ))
+        .body(body))
+}

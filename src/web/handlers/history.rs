@@ -1,0 +1,118 @@
+//! Import history: the list, and undoing an import after a confirmation that names the count.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{html, see_other};
+use crate::web::AppState;
+use crate::web::audit::Actor;
+use crate::web::csrf::CsrfToken;
+use crate::web::error::WebError;
+use crate::web::session::Admin;
+use crate::web::views::{self, layout::Chrome};
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+pub async fn list(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, WebError> {
+    let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
+    let (imports, total) = web::block(move || {
+        crate::db::imports::list(&state.db.connect()?, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    })
+    .await??;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    Ok(html(views::history::list(chrome, &imports, page, pages)))
+}
+
+pub async fn undo_confirm(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let found = web::block(move || -> rusqlite::Result<_> {
+        let conn = state.db.connect()?;
+        let Some(record) = crate::db::imports::find(&conn, id)? else {
+            return Ok(None);
+        };
+        Ok(Some((record, crate::db::imports::undo_plan(&conn, id)?)))
+    })
+    .await??;
+    let Some((record, plan)) = found else {
+        return Err(WebError::NotFound);
+    };
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    Ok(html(views::history::undo_confirm(chrome, &record, &plan)))
+}
+
+#[derive(Deserialize)]
+pub struct UndoForm {
+    #[serde(default)]
+    csrf_token: String,
+    /// The count the admin confirmed; if it changed meanwhile, ask again.
+    expected: Option<usize>,
+}
+
+pub async fn undo(
+    req: HttpRequest,
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<UndoForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let id = path.into_inner();
+    let expected = form.expected;
+    let actor = Actor::admin(&admin, &req);
+    let outcome = web::block(
+        move || -> rusqlite::Result<Option<Result<(usize, usize), usize>>> {
+            let mut conn = state.db.connect()?;
+            if crate::db::imports::find(&conn, id)?.is_none() {
+                return Ok(None);
+            }
+            let now = crate::db::imports::undo_plan(&conn, id)?.remove.len();
+            if expected != Some(now) {
+                return Ok(Some(Err(now)));
+            }
+            let (removed, kept) = crate::db::imports::undo(&mut conn, id, &actor.name)?;
+            let detail = format!(
+                "removed {} user(s): {}; kept {} who logged in",
+                removed.len(),
+                removed.join(", "),
+                kept.len()
+            );
+            actor.record(&conn, "import_undone", &format!("import:{id}"), &detail)?;
+            Ok(Some(Ok((removed.len(), kept.len()))))
+        },
+    )
+    .await??
+    .ok_or(WebError::NotFound)?;
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/imports/{id}"))),
+        Err(now) => Err(WebError::bad_request(
+            StatusCode::CONFLICT,
+            format!(
+                "The number of users to remove changed to {now} since you confirmed. Nothing was removed; open the undo page again."
+            ),
+        )),
+    }
+}

@@ -1,0 +1,648 @@
+//! The import API through a script's eyes: bearer tokens (CLI and UI), multipart and text/csv
+//! bodies, dry runs, failed rows, rejected files, auth failures, mail gating, limits and the audit log.
+
+use std::time::Duration;
+
+use reqwest::blocking::{Client, Response, multipart};
+use roster::config::SecretKeySource;
+use roster::mail::TlsMode;
+use serde_json::Value;
+use sha2::Digest;
+
+use crate::helpers::*;
+use crate::smtp_server::{SmtpMode, TestSmtp, extract_link};
+
+const IMPORT: &str = "/api/users/import";
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `roster token create NAME` against the app's database; returns the token from stdout.
+fn cli_token(app: &TestApp, name: &str) -> String {
+    let out = roster(&app.db_path, &["token", "create", name]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "only the token on stdout: {stdout}"
+    );
+    stdout.trim_end().to_string()
+}
+
+/// A client without a cookie jar, like a script.
+fn script() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// POSTs `csv` as a `text/csv` body with an optional bearer token.
+fn post_csv(app: &TestApp, token: Option<&str>, query: &str, csv: &str) -> Response {
+    let mut req = script()
+        .post(app.url(&format!("{IMPORT}{query}")))
+        .header("Content-Type", "text/csv; charset=utf-8")
+        .body(csv.to_string());
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().expect("POST text/csv")
+}
+
+/// POSTs `csv` as the multipart field `file`.
+fn post_multipart(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    file_name: &str,
+    csv: &[u8],
+) -> Response {
+    let part = multipart::Part::bytes(csv.to_vec())
+        .file_name(file_name.to_string())
+        .mime_str("text/csv")
+        .expect("mime");
+    script()
+        .post(app.url(&format!("{IMPORT}{query}")))
+        .bearer_auth(token)
+        .multipart(multipart::Form::new().part("file", part))
+        .send()
+        .expect("POST multipart")
+}
+
+fn json(res: Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let body = res.text().expect("body");
+    let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
+    (status, value)
+}
+
+fn one_user(username: &str, password: &str) -> String {
+    format!("{HEADER}\nFirst;Last;{username}@example.com;{username};;Tester;{password}\n")
+}
+
+fn password_of(app: &TestApp, username: &str) -> String {
+    app.db()
+        .query_row(
+            "SELECT password FROM auth_user WHERE username = ?1",
+            [username],
+            |r| r.get(0),
+        )
+        .expect("user exists")
+}
+
+/// Creates a token on the /tokens page; returns (token, the creation page).
+fn ui_token(app: &TestApp, name: &str) -> (String, String) {
+    let res = app.post_form("/tokens", "/tokens", &[("name", name)]);
+    assert_eq!(
+        res.status().as_u16(),
+        200,
+        "the new token is shown, not redirected to"
+    );
+    let html = res.text().unwrap();
+    let token = select_text(&html, "#new-token").expect("the new token on the page");
+    assert!(html.contains("Copy it now"), "warns that it is shown once");
+    (token, html)
+}
+
+fn stored_hash(app: &TestApp, name: &str) -> String {
+    app.db()
+        .query_row(
+            "SELECT token_hash FROM roster_api_token WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .expect("token row")
+}
+
+fn audit_rows(app: &TestApp) -> Vec<(String, String, String, String)> {
+    let conn = app.db();
+    let mut stmt = conn
+        .prepare(
+            "SELECT actor, action, target, detail || ' ' || client FROM roster_audit ORDER BY id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn cli_creates_lists_and_revokes_tokens() {
+    let app = spawn_app();
+    let out = roster(&app.db_path, &["token", "create", "ci-sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim_end().to_string();
+    assert_eq!(
+        text(&out.stdout),
+        format!("{token}\n"),
+        "stdout is the token alone"
+    );
+    assert!(token.starts_with("rst_") && token.len() == 44, "{token}");
+    assert!(text(&out.stderr).contains("Copy it now"));
+    let hash = stored_hash(&app, "ci-sync");
+    assert_ne!(hash, token);
+    let expected: String = sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(hash, expected, "only the SHA-256 is stored");
+
+    let out = roster(&app.db_path, &["token", "create", "CI-SYNC"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "names are unique without regard to case"
+    );
+    assert!(
+        text(&out.stderr).contains("already exists"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let (status, body) = json(post_csv(
+        &app,
+        Some(&token),
+        "",
+        &one_user("cliuser", "Pw-cli-123!"),
+    ));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["created"], 1);
+
+    let out = roster(&app.db_path, &["token", "list"]);
+    let listing = text(&out.stdout);
+    assert!(
+        listing.contains("ci-sync") && listing.contains("active"),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains("last used never"),
+        "use is recorded: {listing}"
+    );
+    assert!(
+        !listing.contains(&token) && !listing.contains(&hash),
+        "{listing}"
+    );
+
+    let out = roster(&app.db_path, &["token", "revoke", "ci-sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (status, body) = json(post_csv(
+        &app,
+        Some(&token),
+        "",
+        &one_user("later", "Pw-later-123!"),
+    ));
+    assert_eq!(status, 403, "a revoked token is refused: {body}");
+    assert!(body["error"].as_str().unwrap().contains("revoked"));
+    assert!(user_missing(&app, "later"));
+    let listing = text(&roster(&app.db_path, &["token", "list"]).stdout);
+    assert!(listing.contains("revoked"), "{listing}");
+    let out = roster(&app.db_path, &["token", "revoke", "ci-sync"]);
+    assert_eq!(out.status.code(), Some(1), "nothing left to revoke");
+
+    let actions: Vec<_> = audit_rows(&app).into_iter().map(|r| (r.1, r.2)).collect();
+    assert!(
+        actions.contains(&("token_created".into(), "token:ci-sync".into())),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("token_revoked".into(), "token:ci-sync".into())),
+        "{actions:?}"
+    );
+}
+
+fn user_missing(app: &TestApp, username: &str) -> bool {
+    app.db()
+        .query_row(
+            "SELECT COUNT(*) FROM auth_user WHERE username = ?1",
+            [username],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+        == 0
+}
+
+#[test]
+fn admins_create_and_revoke_tokens_in_the_ui() {
+    let app = spawn_app();
+    let res = app.get("/tokens");
+    assert_eq!(res.status().as_u16(), 303, "login required");
+    app.login_admin();
+    let (status, page) = app.page("/users");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("href=\"/tokens\""),
+        "nav links the token page"
+    );
+
+    // The create form is CSRF-checked.
+    let res = app
+        .client
+        .post(app.url("/tokens"))
+        .form(&[("name", "no-csrf")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let rows: i64 = app
+        .db()
+        .query_row("SELECT COUNT(*) FROM roster_api_token", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 0);
+
+    let (token, created_page) = ui_token(&app, "hr-sync");
+    assert!(token.starts_with("rst_") && token.len() == 44);
+    assert_ne!(stored_hash(&app, "hr-sync"), token);
+    assert!(!created_page.contains(&stored_hash(&app, "hr-sync")));
+    let (status, page) = app.page("/tokens");
+    assert_eq!(status, 200);
+    assert!(page.contains("hr-sync"));
+    assert!(!page.contains(&token), "shown once only");
+    assert!(select_text(&page, "#new-token").is_none());
+
+    let res = app.post_form("/tokens", "/tokens", &[("name", "HR-sync")]);
+    assert_eq!(res.status().as_u16(), 422, "duplicate names are refused");
+    assert!(res.text().unwrap().contains("already exists"));
+
+    let (status, body) = json(post_multipart(
+        &app,
+        &token,
+        "",
+        "ui.csv",
+        one_user("uiuser", "Pw-ui-1234!").as_bytes(),
+    ));
+    assert_eq!(status, 200, "{body}");
+
+    let res = app
+        .client
+        .post(app.url("/tokens/revoke"))
+        .form(&[("name", "hr-sync")])
+        .send()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403, "revoking is CSRF-checked too");
+    let res = app.post_form("/tokens", "/tokens/revoke", &[("name", "hr-sync")]);
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/tokens?revoked=hr-sync");
+    let (_, page) = app.page("/tokens");
+    assert!(page.contains("Revoked"), "{page}");
+    let (status, body) = json(post_csv(
+        &app,
+        Some(&token),
+        "",
+        &one_user("afterrevoke", "Pw-x-12345!"),
+    ));
+    assert_eq!(status, 403, "{body}");
+    assert!(user_missing(&app, "afterrevoke"));
+
+    let audit = audit_rows(&app);
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.0 == ADMIN && r.1 == "token_created" && r.2 == "token:hr-sync"),
+        "{audit:?}"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.0 == ADMIN && r.1 == "token_revoked" && r.2 == "token:hr-sync"),
+        "{audit:?}"
+    );
+}
+
+#[test]
+fn multipart_and_text_csv_bodies_both_import() {
+    let app = spawn_app();
+    let token = cli_token(&app, "both");
+    let (status, body) = json(post_multipart(
+        &app,
+        &token,
+        "",
+        "team.csv",
+        one_user("multi", "Pw-multi-123!").as_bytes(),
+    ));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"created": 1, "failed": 0, "errors": []})
+    );
+    let (status, body) = json(post_csv(
+        &app,
+        Some(&token),
+        "",
+        &one_user("plain", "Pw-plain-123!"),
+    ));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["created"], 1);
+    for user in ["multi", "plain"] {
+        assert!(
+            password_of(&app, user).starts_with("pbkdf2_sha256$1000$"),
+            "{user} has a Django hash"
+        );
+    }
+    let conn = app.db();
+    let mut stmt = conn
+        .prepare("SELECT source, actor, actor_user_id, file_name, created FROM roster_import ORDER BY id")
+        .unwrap();
+    let imports: Vec<(String, String, Option<i64>, String, i64)> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        imports,
+        vec![
+            ("api".into(), "api:both".into(), None, "team.csv".into(), 1),
+            (
+                "api".into(),
+                "api:both".into(),
+                None,
+                "api-upload.csv".into(),
+                1
+            ),
+        ]
+    );
+}
+
+#[test]
+fn dry_run_reports_and_creates_nothing() {
+    let app = spawn_app();
+    let token = cli_token(&app, "dry");
+    let before = app.user_count();
+    let csv = format!(
+        "{HEADER}\nA;B;a@example.com;dry.a;;;Pw-a-12345!\nC;D;not-an-email;dry.c;;;Pw-c-12345!\n"
+    );
+    let (status, body) = json(post_csv(&app, Some(&token), "?dry_run=true", &csv));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["created"], 1, "what would be created");
+    assert_eq!(body["failed"], 1);
+    assert_eq!(body["errors"][0]["code"], "invalid_email");
+    assert_eq!(app.user_count(), before, "a dry run writes no user");
+    let imports: i64 = app
+        .db()
+        .query_row("SELECT COUNT(*) FROM roster_import", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(imports, 0, "and records no import");
+
+    let (status, body) = json(post_csv(&app, Some(&token), "?dry_run=maybe", &csv));
+    assert_eq!(status, 400, "unclear flags are refused: {body}");
+    assert_eq!(app.user_count(), before);
+}
+
+#[test]
+fn failed_rows_are_reported_with_200() {
+    let app = spawn_app();
+    let token = cli_token(&app, "rows");
+    let csv = format!(
+        "{HEADER}\nGood;Row;good@example.com;good;;;Pw-good-123!\nBad;Row;not-an-email;bad;;;Pw-bad-1234!\n"
+    );
+    let (status, body) = json(post_csv(&app, Some(&token), "", &csv));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["created"], 1);
+    assert_eq!(body["failed"], 1);
+    let error = &body["errors"][0];
+    assert_eq!(error["line"], 3);
+    assert_eq!(error["username"], "bad");
+    assert_eq!(error["code"], "invalid_email");
+    assert_eq!(error["column"], "email");
+    assert!(
+        !body.to_string().contains("Pw-bad-1234!"),
+        "no password in the answer"
+    );
+    assert!(!user_missing(&app, "good"));
+    assert!(user_missing(&app, "bad"));
+}
+
+#[test]
+fn a_rejected_file_is_400_with_a_null_line() {
+    let app = spawn_app();
+    let token = cli_token(&app, "rejects");
+    let before = app.user_count();
+    let csv = "first_name,last_name,email,username\nA,B,a@example.com,a\n";
+    let (status, body) = json(post_csv(&app, Some(&token), "", csv));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["created"], 0);
+    assert_eq!(body["errors"][0]["line"], Value::Null);
+    assert_eq!(body["errors"][0]["code"], "wrong_delimiter");
+    let (status, body) = json(post_multipart(&app, &token, "", "c.csv", csv.as_bytes()));
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["code"], "wrong_delimiter");
+    assert_eq!(app.user_count(), before);
+}
+
+/// The token with its last character replaced.
+fn altered(token: &str) -> String {
+    let (head, last) = token.split_at(token.len() - 1);
+    format!("{head}{}", if last == "x" { "y" } else { "x" })
+}
+
+#[test]
+fn missing_and_unknown_tokens_get_401() {
+    let app = spawn_app();
+    let token = cli_token(&app, "real");
+    let before = app.user_count();
+    let csv = one_user("nobody", "Pw-nobody-12!");
+    for (label, auth) in [
+        ("no header", None),
+        (
+            "unknown token",
+            Some(format!("Bearer rst_{}", "x".repeat(40))),
+        ),
+        (
+            "token with one character changed",
+            Some(format!("Bearer {}", altered(&token))),
+        ),
+        ("garbage", Some("Bearer not-a-token".to_string())),
+        ("another scheme", Some(format!("Basic {token}"))),
+    ] {
+        let mut req = script()
+            .post(app.url(IMPORT))
+            .header("Content-Type", "text/csv")
+            .body(csv.clone());
+        if let Some(auth) = auth {
+            req = req.header("Authorization", auth);
+        }
+        let res = req.send().unwrap();
+        let challenge = res
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let (status, body) = json(res);
+        assert_eq!(status, 401, "{label}: {body}");
+        assert!(
+            challenge
+                .as_deref()
+                .is_some_and(|c| c.starts_with("Bearer")),
+            "{label}: {challenge:?}"
+        );
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{label}"
+        );
+    }
+    assert_eq!(app.user_count(), before);
+    let (status, _) = json(post_csv(&app, Some(&token), "", &csv));
+    assert_eq!(status, 200, "the real token still works");
+}
+
+#[test]
+fn passwordless_rows_need_mail_unless_allowed() {
+    let app = spawn_app();
+    let token = cli_token(&app, "nomail");
+    let csv = format!("{HEADER}\nNo;Pass;nopass@example.com;nopass;;;\n");
+    let (status, body) = json(post_csv(&app, Some(&token), "", &csv));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["created"], 0);
+    assert_eq!(body["errors"][0]["code"], "mail_server_unavailable");
+    assert!(user_missing(&app, "nopass"));
+
+    let (status, body) = json(post_csv(
+        &app,
+        Some(&token),
+        "?allow_without_mail=true&dry_run=true",
+        &csv,
+    ));
+    assert_eq!(status, 200);
+    assert_eq!(body["created"], 1, "a dry run honours the choice: {body}");
+    assert!(user_missing(&app, "nopass"));
+
+    let (status, body) = json(post_csv(
+        &app,
+        Some(&token),
+        "?allow_without_mail=true",
+        &csv,
+    ));
+    assert_eq!(status, 200);
+    assert_eq!(body["created"], 1, "{body}");
+    assert!(
+        password_of(&app, "nopass").starts_with('!'),
+        "unusable password"
+    );
+    let (check, allowed): (String, bool) = app
+        .db()
+        .query_row(
+            "SELECT mail_check, allowed_without_mail FROM roster_import ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_ne!(check, "ok");
+    assert!(allowed, "the choice is recorded with the import");
+}
+
+#[test]
+fn invite_mails_each_passwordless_user_after_the_import() {
+    let smtp = TestSmtp::start(SmtpMode::StartTls, Some(("mailer", "mail-pass")));
+    let settings = smtp.settings(TlsMode::StartTls, Some(("mailer", "mail-pass")));
+    let app = spawn_app_configured(seed_admin, move |config| {
+        config.mail = settings;
+        config.accounts.base_url = "http://roster.test".to_string();
+        config.accounts.secret_key =
+            SecretKeySource::Given("api-test-secret-key-0123456789abcdefghijklmnop".to_string());
+    });
+    let token = cli_token(&app, "inviter");
+    let csv = format!("{HEADER}\nIn;Vited;invited@example.com;invited;;;\n");
+    let (status, body) = json(post_csv(&app, Some(&token), "?invite=true", &csv));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["created"], 1);
+    let mails = smtp.wait_for_messages(1, Duration::from_secs(10));
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec!["invited@example.com".to_string()]);
+    assert!(extract_link(&mails[0], "http://roster.test/reset/").is_some());
+}
+
+#[test]
+fn the_api_ignores_cookies_and_csrf() {
+    let app = spawn_app();
+    let token = cli_token(&app, "cookieless");
+    app.login_admin();
+
+    // The admin's browser (session + CSRF cookies) without a bearer token is not authorized.
+    let res = app
+        .client
+        .post(app.url(IMPORT))
+        .header("Content-Type", "text/csv")
+        .body(one_user("viacookie", "Pw-cookie-12!"))
+        .send()
+        .unwrap();
+    let (status, body) = json(res);
+    assert_eq!(status, 401, "cookies do not authorize the API: {body}");
+    assert!(user_missing(&app, "viacookie"));
+
+    // A script with a token and no CSRF token or cookie at all is.
+    let res = post_csv(&app, Some(&token), "", &one_user("script", "Pw-script-12!"));
+    assert!(
+        res.headers().get_all("set-cookie").iter().next().is_none(),
+        "the API sets no cookie"
+    );
+    let (status, body) = json(res);
+    assert_eq!(status, 200, "{body}");
+    assert!(!user_missing(&app, "script"));
+}
+
+#[test]
+fn oversized_bodies_get_a_json_413() {
+    let app = spawn_app();
+    let token = cli_token(&app, "big");
+    let mut big = one_user("big", "Pw-big-12345!");
+    while big.len() <= 300 * 1024 {
+        big.push_str("Fill;Er;filler@example.com;filler;;;Pw-filler-1!\n");
+    }
+    let (status, body) = json(post_csv(&app, Some(&token), "", &big));
+    assert_eq!(status, 413, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("larger than"));
+    let (status, body) = json(post_multipart(&app, &token, "", "big.csv", big.as_bytes()));
+    assert_eq!(status, 413, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("larger than"));
+    assert!(user_missing(&app, "big"));
+
+    let res = script()
+        .post(app.url(IMPORT))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .unwrap();
+    let (status, body) = json(res);
+    assert_eq!(status, 415, "{body}");
+}
+
+#[test]
+fn the_token_never_reaches_the_audit_log_or_later_responses() {
+    let app = spawn_app();
+    app.login_admin();
+    let (token, _) = ui_token(&app, "audited");
+    let hash = stored_hash(&app, "audited");
+    let mut later = Vec::new();
+    let res = post_csv(&app, Some(&token), "", &one_user("audit1", "Pw-audit-123!"));
+    later.push(format!("{:?}", res.headers()));
+    let body = res.text().unwrap();
+    assert!(body.contains("\"created\":1"), "{body}");
+    later.push(body);
+    let res = post_csv(&app, Some(&token), "", "a,b\n1,2\n");
+    later.push(format!("{:?}", res.headers()));
+    later.push(res.text().unwrap());
+    for path in ["/tokens", "/users"] {
+        later.push(app.page(path).1);
+    }
+    for response in &later {
+        assert!(!response.contains(&token), "token leaked: {response}");
+        assert!(!response.contains(&hash), "hash leaked: {response}");
+    }
+    let audit = audit_rows(&app);
+    for row in &audit {
+        let all = format!("{row:?}");
+        assert!(!all.contains(&token) && !all.contains(&hash), "{all}");
+        assert!(!all.contains(&token[4..20]), "{all}");
+    }
+    assert!(
+        audit.iter().any(|r| r.0 == "api:audited"
+            && r.1 == "api_import"
+            && r.3.starts_with("created 1, failed 0")),
+        "{audit:?}"
+    );
+    assert!(audit.iter().any(|r| r.1 == "token_created"), "{audit:?}");
+}
