@@ -146,7 +146,8 @@ fn create_superuser(
         prompt_new_password()?
     };
     let hash = make_password(&password, config.import.pbkdf2_iterations);
-    crate::db::users::insert_superuser(&conn, &username, &email, &hash, &db::now_text())?;
+    let id = crate::db::users::insert_superuser(&conn, &username, &email, &hash, &db::now_text())?;
+    cli_audit(&conn, "admin_created", &format!("user:{id} ({username})"), "roster createsuperuser")?;
     println!("Superuser \"{username}\" created.");
     Ok(ExitCode::SUCCESS)
 }
@@ -175,11 +176,26 @@ fn change_password(
     };
     let hash = make_password(&password, config.import.pbkdf2_iterations);
     crate::db::users::set_password(&conn, user.id, &hash)?;
+    cli_audit(&conn, "password_set", &format!("user:{} ({})", user.id, user.username), "roster changepassword")?;
     println!(
         "Password changed successfully for user \"{}\".",
         user.username
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The actor name for the command line: `cli:<OS user>`.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
+/// Appends an audit entry for a command-line action.
+fn cli_audit(conn: &rusqlite::Connection, action: &str, target: &str, detail: &str) -> rusqlite::Result<()> {
+    let actor = cli_actor();
+    crate::db::audit::record(
+        conn,
+        &crate::db::audit::AuditEntry { actor_user_id: None, actor: &actor, action, target, detail, client: "" },
+    )
 }
 
 fn prompt_new_password() -> anyhow::Result<String> {
@@ -371,8 +387,9 @@ fn organizational_units(db: &Db, command: OuCommand) -> anyhow::Result<ExitCode>
             }
         }
         OuCommand::Add { name } => {
-            crate::db::ous::add(&conn, &name, &db::now_text())
+            let id = crate::db::ous::add(&conn, &name, &db::now_text())
                 .map_err(|e| anyhow::anyhow!("Cannot create organizational unit: {e}"))?;
+            cli_audit(&conn, "ou_created", &format!("ou:{id}"), name.trim())?;
             println!("Organizational unit \"{}\" created.", name.trim());
         }
     }

@@ -123,7 +123,7 @@ async fn authenticate(state: &web::Data<AppState>, req: &HttpRequest) -> Result<
     match found {
         Authenticated::Valid { name, .. } => Ok(name),
         Authenticated::Revoked => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
+            StatusCode::FORBIDDEN,
             "This API token was revoked. Ask an admin for a new one.",
         )),
         Authenticated::Unknown => Err(ApiError::new(
@@ -294,7 +294,7 @@ pub async fn import(
         let (plan, check) =
             preview_with_mail_check(&conn, &parsed, || crate::mail::check(&state2.config.mail))?;
         let mail_failed = check.as_ref().is_some_and(|c| !c.ok());
-        if dry_run && false {
+        if dry_run {
             let report = if allow_without_mail && mail_failed {
                 ImportReport::from_plan(&preview(&conn, &parsed, &PasswordlessPolicy::Allowed)?)
             } else {
@@ -316,7 +316,7 @@ pub async fn import(
             &AuditEntry {
                 actor_user_id: None,
                 actor: &actor,
-                action: "import_api",
+                action: "api_import",
                 target: &format!("import:{}", report.import_id.unwrap_or_default()),
                 detail: &format!("created {}, failed {}", report.created, report.failed),
                 client: &client,
