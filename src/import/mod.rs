@@ -6,6 +6,7 @@ pub mod parse;
 pub mod plan;
 pub mod report;
 pub mod rules;
+pub mod run;
 pub mod validate;
 
 pub use apply::{ImportContext, ImportSource, commit};

@@ -640,8 +640,8 @@ fn the_token_never_reaches_the_audit_log_or_later_responses() {
     }
     assert!(
         audit.iter().any(|r| r.0 == "api:audited"
-            && r.1 == "api_import"
-            && r.3.starts_with("created 1, failed 0")),
+            && r.1 == "import"
+            && r.3.contains("(api): 1 created, 0 failed")),
         "{audit:?}"
     );
     assert!(audit.iter().any(|r| r.1 == "token_created"), "{audit:?}");

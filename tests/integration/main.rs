@@ -1,6 +1,8 @@
 //! End-to-end tests: the real HTTP server on 127.0.0.1:0 driven like a browser, and the CLI as a process.
 
+mod admin_panel;
 mod api;
+mod authz;
 mod cli;
 mod django;
 mod helpers;

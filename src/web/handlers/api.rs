@@ -15,11 +15,9 @@ use super::import::{display_name, spawn_invitations};
 use super::{UploadLimit, html, see_other};
 use crate::db::api_tokens::{self, ApiTokenInfo, Authenticated, CreateTokenError};
 use crate::db::audit::{self, AuditEntry};
-use crate::import::apply::{
-    MailCheckRecord, passwordless_policy, preview, preview_with_mail_check,
-};
 use crate::import::report::rejected_json;
-use crate::import::{FileError, ImportContext, ImportReport, ImportSource, PasswordlessPolicy};
+use crate::import::run::{RunOptions, run};
+use crate::import::{FileError, ImportContext, ImportReport, ImportSource};
 use crate::web::AppState;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{WebError, urlencode};
@@ -281,7 +279,6 @@ pub async fn import(
     let allow_without_mail = flag("allow_without_mail", query.allow_without_mail.as_deref())?;
     let invite = flag("invite", query.invite.as_deref())?;
     let (file_name, bytes) = read_csv(&req, payload, limit.0).await?;
-    let client = client_ip(&req);
     let actor = format!("api:{token_name}");
     let settings = state.config.import;
     let state2 = state.clone();
@@ -291,40 +288,18 @@ pub async fn import(
             Err(rejection) => return Ok(Outcome::Rejected(rejection)),
         };
         let mut conn = state2.db.connect()?;
-        let (plan, check) =
-            preview_with_mail_check(&conn, &parsed, || crate::mail::check(&state2.config.mail))?;
-        let mail_failed = check.as_ref().is_some_and(|c| !c.ok());
-        if dry_run {
-            let report = if allow_without_mail && mail_failed {
-                ImportReport::from_plan(&preview(&conn, &parsed, &PasswordlessPolicy::Allowed)?)
-            } else {
-                ImportReport::from_plan(&plan)
-            };
-            return Ok(Outcome::Processed {
-                report,
-                invite: false,
-            });
-        }
-        let mut context = ImportContext::new(None, actor.clone(), ImportSource::Api, file_name);
-        context.passwordless = passwordless_policy(check.as_ref(), allow_without_mail);
-        context.mail_check = check.as_ref().map(MailCheckRecord::of);
-        context.allowed_without_mail = allow_without_mail && mail_failed;
-        context.invite = invite && !mail_failed;
-        let report = crate::import::commit(&mut conn, &parsed, &context, &settings)?;
-        audit::record(
-            &conn,
-            &AuditEntry {
-                actor_user_id: None,
-                actor: &actor,
-                action: "api_import",
-                target: &format!("import:{}", report.import_id.unwrap_or_default()),
-                detail: &format!("created {}, failed {}", report.created, report.failed),
-                client: &client,
-            },
-        )?;
+        let context = ImportContext::new(None, actor, ImportSource::Api, file_name);
+        let options = RunOptions {
+            dry_run,
+            allow_without_mail,
+            invite,
+        };
+        let outcome = run(&mut conn, &parsed, context, options, &settings, || {
+            crate::mail::check(&state2.config.mail)
+        })?;
         Ok(Outcome::Processed {
-            report,
-            invite: context.invite,
+            report: outcome.report,
+            invite: outcome.invitations_queued,
         })
     })
     .await??;
@@ -343,7 +318,6 @@ pub async fn import(
             );
             if let Some(id) = report.import_id
                 && invite
-                && report.passwordless > 0
             {
                 spawn_invitations(state.clone(), id, false);
             }

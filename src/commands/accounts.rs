@@ -1,0 +1,140 @@
+//! Admin accounts from the command line: createsuperuser, changepassword, and their audit entries.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use crate::auth::hashers::make_password;
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::import::rules::{
+    is_valid_email, is_valid_username, normalize_email, normalize_username,
+};
+
+pub(super) fn create_superuser(
+    db: &Db,
+    config: &Config,
+    username: &str,
+    email: &str,
+    noinput: bool,
+) -> anyhow::Result<ExitCode> {
+    let username = normalize_username(username.trim());
+    if !is_valid_username(&username) {
+        bail!(
+            "Username \"{username}\" is not valid: use at most 150 letters, digits and @ . + - _"
+        );
+    }
+    let email = normalize_email(email);
+    if !is_valid_email(&email) {
+        bail!("E-mail \"{email}\" is not a valid address");
+    }
+    let conn = db.connect()?;
+    if crate::db::users::identity_taken(&conn, &username, &email)? {
+        bail!("A user with username \"{username}\" or e-mail \"{email}\" already exists");
+    }
+    let password = if noinput {
+        match std::env::var("ROSTER_SUPERUSER_PASSWORD") {
+            Ok(p) if !p.is_empty() => p,
+            _ => bail!("--noinput needs the password in ROSTER_SUPERUSER_PASSWORD"),
+        }
+    } else {
+        prompt_new_password()?
+    };
+    let hash = make_password(&password, config.import.pbkdf2_iterations);
+    let id = crate::db::users::insert_superuser(&conn, &username, &email, &hash, &db::now_text())?;
+    cli_audit(
+        &conn,
+        "admin_created",
+        &format!("user:{id} ({username})"),
+        "roster createsuperuser",
+    )?;
+    println!("Superuser \"{username}\" created.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn change_password(
+    db: &Db,
+    config: &Config,
+    username: &str,
+    from_stdin: bool,
+) -> anyhow::Result<ExitCode> {
+    let conn = db.connect()?;
+    let Some(user) = crate::db::users::find_by_username(&conn, username)? else {
+        bail!("User \"{username}\" does not exist");
+    };
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.strip_suffix('\n').unwrap_or(&line);
+        let password = password.strip_suffix('\r').unwrap_or(password).to_string();
+        if password.is_empty() {
+            bail!("No password on standard input");
+        }
+        password
+    } else {
+        prompt_new_password()?
+    };
+    let hash = make_password(&password, config.import.pbkdf2_iterations);
+    crate::db::users::set_password(&conn, user.id, &hash)?;
+    cli_audit(
+        &conn,
+        "password_set",
+        &format!("user:{} ({})", user.id, user.username),
+        "roster changepassword",
+    )?;
+    println!(
+        "Password changed successfully for user \"{}\".",
+        user.username
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The actor name for the command line: `cli:<OS user>`.
+pub(super) fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+/// Appends an audit entry for a command-line action.
+pub(super) fn cli_audit(
+    conn: &rusqlite::Connection,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> rusqlite::Result<()> {
+    let actor = cli_actor();
+    crate::db::audit::record(
+        conn,
+        &crate::db::audit::AuditEntry {
+            actor_user_id: None,
+            actor: &actor,
+            action,
+            target,
+            detail,
+            client: "",
+        },
+    )
+}
+
+fn prompt_new_password() -> anyhow::Result<String> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "No terminal to prompt for a password: use --noinput with ROSTER_SUPERUSER_PASSWORD, or --password-stdin"
+        );
+    }
+    for _ in 0..3 {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Password (again): ")?;
+        if first.is_empty() {
+            eprintln!("The password cannot be empty.");
+        } else if first != second {
+            eprintln!("The passwords do not match.");
+        } else {
+            return Ok(first);
+        }
+    }
+    bail!("Too many attempts; nothing was changed")
+}

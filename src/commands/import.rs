@@ -1,0 +1,165 @@
+//! `roster import`: the same engine as the web page, with JSON output, error report and exit codes.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::accounts::cli_actor;
+use super::{EXIT_FAILURE, EXIT_PARTIAL};
+use crate::config::Config;
+use crate::db::Db;
+use crate::import::report::{error_report_csv, rejected_json};
+use crate::import::run::{RunOptions, run};
+use crate::import::{ImportContext, ImportReport, ImportSource};
+
+/// The flags of `roster import`.
+pub(super) struct ImportOptions {
+    pub(super) dry_run: bool,
+    pub(super) json: bool,
+    pub(super) error_report: Option<std::path::PathBuf>,
+    pub(super) allow_without_mail: bool,
+    pub(super) invite: bool,
+}
+
+pub(super) fn import(
+    db: &Db,
+    config: &Config,
+    file: &Path,
+    options: &ImportOptions,
+) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let parsed = match crate::import::parse(&bytes, config.import.max_rows) {
+        Ok(parsed) => parsed,
+        Err(rejection) => {
+            if options.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rejected_json(&rejection))?
+                );
+            } else {
+                eprintln!(
+                    "{}: rejected, nothing imported.\n{}",
+                    file.display(),
+                    rejection.message
+                );
+            }
+            return Ok(ExitCode::from(EXIT_FAILURE));
+        }
+    };
+    let mut conn = db.connect()?;
+    let context = ImportContext::new(
+        None,
+        cli_actor(),
+        ImportSource::Cli,
+        file.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+    );
+    let run_options = RunOptions {
+        dry_run: options.dry_run,
+        allow_without_mail: options.allow_without_mail,
+        invite: options.invite,
+    };
+    let outcome = run(
+        &mut conn,
+        &parsed,
+        context,
+        run_options,
+        &config.import,
+        || crate::mail::check(&config.mail),
+    )?;
+    let report = outcome.report;
+    let mail_failed = outcome.mail_check.as_ref().is_some_and(|c| !c.ok());
+    if let Some(check) = &outcome.mail_check
+        && !options.json
+    {
+        eprintln!("Mail server check ({}): {}", check.server, check.message);
+        if mail_failed && !options.allow_without_mail {
+            eprintln!(
+                "Rows without a password are skipped (mail_server_unavailable); use --allow-without-mail to import them anyway."
+            );
+        }
+    }
+    if let Some(path) = &options.error_report {
+        std::fs::write(path, error_report_csv(&report.failures))
+            .with_context(|| format!("cannot write the error report to {}", path.display()))?;
+    }
+    if options.json {
+        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+    } else {
+        print_summary(
+            file,
+            &report,
+            options.dry_run,
+            options.error_report.as_deref(),
+        )?;
+    }
+    if let (true, Some(import_id)) = (outcome.invitations_queued, report.import_id) {
+        let (sent, failed) = crate::auth::reset::send_invitations(
+            db,
+            &config.mail,
+            &config.accounts,
+            import_id,
+            false,
+        )?;
+        if !options.json {
+            println!("Set-password invitations: {sent} sent, {failed} failed.");
+        }
+    } else if options.invite && !options.dry_run && mail_failed && !options.json {
+        eprintln!("No invitations sent: the mail server check failed.");
+    }
+    Ok(if report.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
+}
+
+fn print_summary(
+    file: &Path,
+    report: &ImportReport,
+    dry_run: bool,
+    error_report: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let verb = if dry_run {
+        "would be created"
+    } else {
+        "created"
+    };
+    writeln!(
+        out,
+        "{}: {} rows, {} {verb}, {} failed; {} {} no password.",
+        file.display(),
+        report.rows_total,
+        report.created,
+        report.failed,
+        report.passwordless,
+        if dry_run { "would have" } else { "have" },
+    )?;
+    for row in &report.failures {
+        writeln!(
+            out,
+            "  {} ({}): {}: {}",
+            row.location(),
+            display_or_dash(&row.summary.username),
+            row.code,
+            row.message
+        )?;
+    }
+    if report.passwordless > 0 {
+        writeln!(
+            out,
+            "Users without a password cannot log in until they use Forgot Password or an admin sets one."
+        )?;
+    }
+    if let Some(path) = error_report {
+        writeln!(out, "Error report written to {}.", path.display())?;
+    }
+    Ok(())
+}
+
+fn display_or_dash(value: &str) -> &str {
+    if value.is_empty() { "-" } else { value }
+}

@@ -1,0 +1,114 @@
+//! The command-line subcommands: thin callers of the database, the import engine and the web server.
+
+mod accounts;
+mod directory;
+mod import;
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, ServeConfig};
+use crate::db::Db;
+use crate::import::rules::is_valid_email;
+use accounts::{change_password, create_superuser};
+use directory::{api_tokens, organizational_units};
+use import::{ImportOptions, import};
+
+/// Exit code when a file is rejected or a command fails.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code when some rows of an import failed.
+pub const EXIT_PARTIAL: u8 = 3;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::from_cli(&cli)?;
+    let db = Db::new(&config.database);
+    match cli.command {
+        Command::SampleCsv => {
+            print!("{}", crate::SAMPLE_CSV);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            db.migrate()?;
+            println!("Database {} is up to date.", config.database.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            bind,
+            max_upload_bytes,
+        } => {
+            let serve = ServeConfig::new(&bind, max_upload_bytes)?;
+            crate::web::serve(config, serve)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Createsuperuser {
+            username,
+            email,
+            noinput,
+        } => {
+            db.migrate()?;
+            create_superuser(&db, &config, &username, &email, noinput)
+        }
+        Command::Changepassword {
+            username,
+            password_stdin,
+        } => {
+            db.migrate()?;
+            change_password(&db, &config, &username, password_stdin)
+        }
+        Command::Import {
+            file,
+            dry_run,
+            json,
+            error_report,
+            allow_without_mail,
+            invite,
+        } => {
+            db.migrate()?;
+            let options = ImportOptions {
+                dry_run,
+                json,
+                error_report,
+                allow_without_mail,
+                invite,
+            };
+            import(&db, &config, &file, &options)
+        }
+        Command::CheckMail => {
+            let outcome = crate::mail::check(&config.mail);
+            println!("{}: {}", outcome.server, outcome.message);
+            Ok(if outcome.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_FAILURE)
+            })
+        }
+        Command::Sendtestemail { address } => {
+            if !is_valid_email(address.trim()) {
+                bail!("\"{address}\" is not a valid e-mail address");
+            }
+            let server = format!(
+                "{}:{}",
+                config.mail.host.as_deref().unwrap_or("?"),
+                config.mail.port
+            );
+            crate::mail::send(
+                &config.mail,
+                &crate::mail::messages::test_message(address.trim(), &server),
+            )
+            .map_err(|e| anyhow::anyhow!("The test e-mail was not sent: {e}"))?;
+            println!("Test e-mail sent to {}.", address.trim());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ou { command } => {
+            db.migrate()?;
+            organizational_units(&db, command)
+        }
+        Command::Token { command } => {
+            db.migrate()?;
+            api_tokens(&db, command)
+        }
+    }
+}
