@@ -8,16 +8,7 @@ use crate::import::rules::ascii_casefold;
 /// Reads every username, e-mail and OU name, case-folded the way Django compares them on SQLite.
 pub fn snapshot(conn: &Connection) -> rusqlite::Result<DirectorySnapshot> {
     let mut snapshot = DirectorySnapshot::default();
-    let mut stmt = conn.prepare("SELECT username, email FROM auth_user")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let username: String = row.get(0)?;
-        let email: String = row.get(1)?;
-        snapshot.usernames.insert(ascii_casefold(&username));
-        if !email.is_empty() {
-            snapshot.emails.insert(ascii_casefold(&email));
-        }
-    }
+    add_users_after(conn, &mut snapshot, 0)?;
     let mut stmt = conn.prepare("SELECT id, name FROM roster_organizational_unit")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
@@ -27,4 +18,26 @@ pub fn snapshot(conn: &Connection) -> rusqlite::Result<DirectorySnapshot> {
             .insert(ascii_casefold(&name), row.get(0)?);
     }
     Ok(snapshot)
+}
+
+/// Adds users with an id above `after` (created since the snapshot was taken); returns the
+/// highest id seen, to pass next time.
+pub fn add_users_after(
+    conn: &Connection,
+    snapshot: &mut DirectorySnapshot,
+    after: i64,
+) -> rusqlite::Result<i64> {
+    let mut stmt = conn.prepare("SELECT id, username, email FROM auth_user WHERE id > ?1")?;
+    let mut rows = stmt.query([after])?;
+    let mut highest = after;
+    while let Some(row) = rows.next()? {
+        highest = highest.max(row.get(0)?);
+        let username: String = row.get(1)?;
+        let email: String = row.get(2)?;
+        snapshot.usernames.insert(ascii_casefold(&username));
+        if !email.is_empty() {
+            snapshot.emails.insert(ascii_casefold(&email));
+        }
+    }
+    Ok(highest)
 }

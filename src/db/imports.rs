@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::import::plan::{PlannedRow, RowOutcome, RowSummary};
-use crate::import::{ImportContext, ImportReport, Plan, ReportRow};
+use crate::import::{ImportContext, ImportReport, ReportRow};
 
 /// An import as recorded.
 #[derive(Debug, Clone)]
@@ -27,10 +27,14 @@ pub struct ImportRecord {
     /// When the import was undone, if it was.
     pub undone_at: Option<String>,
     pub undone_by: Option<String>,
+    /// `running`, `done` or `interrupted` (the process died; re-import the file to finish).
+    pub status: String,
+    pub rows_done: i64,
 }
 
 const RECORD_COLUMNS: &str = "id, started_at, actor, source, file_name, rows_total, created, failed, \
-     passwordless, mail_check, mail_check_message, allowed_without_mail, invite, undone_at, undone_by";
+     passwordless, mail_check, mail_check_message, allowed_without_mail, invite, undone_at, undone_by, \
+     status, rows_done";
 
 fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImportRecord> {
     Ok(ImportRecord {
@@ -49,6 +53,8 @@ fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImportRecord> {
         invite: row.get(12)?,
         undone_at: row.get(13)?,
         undone_by: row.get(14)?,
+        status: row.get(15)?,
+        rows_done: row.get(16)?,
     })
 }
 
@@ -171,7 +177,7 @@ pub fn undo(
 pub fn create(
     conn: &Connection,
     context: &ImportContext,
-    plan: &Plan,
+    rows_total: usize,
     now: &str,
 ) -> rusqlite::Result<i64> {
     let (check_code, check_message) = match &context.mail_check {
@@ -180,18 +186,15 @@ pub fn create(
     };
     conn.execute(
         "INSERT INTO roster_import (started_at, actor_user_id, actor, source, file_name, rows_total, \
-         created, failed, passwordless, mail_check, mail_check_message, allowed_without_mail, invite) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         created, failed, passwordless, mail_check, mail_check_message, allowed_without_mail, invite, \
+         status, rows_done) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 0, ?7, ?8, ?9, ?10, 'running', 0)",
         params![
             now,
             context.actor_user_id,
             context.actor,
             context.source.as_str(),
             context.file_name,
-            plan.rows_total() as i64,
-            plan.creatable() as i64,
-            plan.failed() as i64,
-            plan.passwordless() as i64,
+            rows_total as i64,
             check_code,
             check_message,
             context.allowed_without_mail,
@@ -199,6 +202,37 @@ pub fn create(
         ],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Counts after a committed batch: (rows done, created, failed, created without password).
+pub fn record_progress(
+    conn: &Connection,
+    import_id: i64,
+    counts: (usize, usize, usize, usize),
+) -> rusqlite::Result<()> {
+    let (done, created, failed, passwordless) = counts;
+    conn.execute(
+        "UPDATE roster_import SET rows_done = ?1, created = ?2, failed = ?3, passwordless = ?4 WHERE id = ?5",
+        params![done as i64, created as i64, failed as i64, passwordless as i64, import_id],
+    )?;
+    Ok(())
+}
+
+/// Marks an import finished.
+pub fn finish(conn: &Connection, import_id: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE roster_import SET status = 'done', finished_at = ?1 WHERE id = ?2",
+        params![super::now_text(), import_id],
+    )?;
+    Ok(())
+}
+
+/// Marks imports left running by a process that died as interrupted; returns how many.
+pub fn interrupt_running(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE roster_import SET status = 'interrupted', finished_at = ?1 WHERE status = 'running'",
+        [super::now_text()],
+    )
 }
 
 /// Stores one row's outcome (values as given, minus the password).

@@ -1,13 +1,9 @@
 //! Commits a parsed file: hashes passwords on all cores, then writes every creatable row in one transaction.
 
-use std::collections::HashMap;
+use rusqlite::Connection;
 
-use rayon::prelude::*;
-use rusqlite::{Connection, TransactionBehavior};
-
-use super::plan::{PasswordlessPolicy, Plan, RowOutcome, plan};
+use super::plan::{PasswordlessPolicy, Plan, plan};
 use super::{ImportReport, ImportSettings, ParsedFile};
-use crate::auth::hashers::{make_password, make_unusable_password};
 use crate::db;
 use crate::mail::CheckOutcome;
 
@@ -134,83 +130,12 @@ impl MailCheckRecord {
 }
 
 /// Creates every valid row and records the import; invalid rows are reported, never half-written.
-///
-/// Passwords are hashed before the write transaction so the database is locked only briefly; the
-/// plan is then made again inside the transaction, so concurrent imports cannot create a user twice.
+/// The same as `ImportJob`, without progress reports.
 pub fn commit(
     conn: &mut Connection,
     file: &ParsedFile,
     context: &ImportContext,
     settings: &ImportSettings,
 ) -> rusqlite::Result<ImportReport> {
-    let first_look = preview(conn, file, &context.passwordless)?;
-    let mut hashes = hash_passwords(&first_look, settings.pbkdf2_iterations);
-
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let plan = plan(file, &db::directory::snapshot(&tx)?, &context.passwordless);
-    let now = db::now_text();
-    let group_id = db::users::ensure_group(&tx, DEFAULT_GROUP)?;
-    let import_id = db::imports::create(&tx, context, &plan, &now)?;
-    for row in &plan.rows {
-        match &row.outcome {
-            RowOutcome::Create(user) => {
-                let hash = match &user.password {
-                    None => make_unusable_password(),
-                    Some(secret) => hashes.remove(&row.line).unwrap_or_else(|| {
-                        make_password(secret.expose(), settings.pbkdf2_iterations)
-                    }),
-                };
-                let user_id =
-                    db::users::insert_imported(&tx, user, &hash, group_id, import_id, &now)?;
-                db::imports::insert_row(&tx, import_id, row, Some(user_id))?;
-                if context.invite && user.password.is_none() {
-                    db::invitations::queue(&tx, import_id, user_id, &now)?;
-                }
-            }
-            RowOutcome::Fail(_) => db::imports::insert_row(&tx, import_id, row, None)?,
-        }
-    }
-    let detail = format!(
-        "{} ({}): {} created, {} failed, {} without password{}",
-        context.file_name,
-        context.source.as_str(),
-        plan.creatable(),
-        plan.failed(),
-        plan.passwordless(),
-        if context.allowed_without_mail {
-            "; imported without working mail by choice"
-        } else {
-            ""
-        }
-    );
-    db::audit::record(
-        &tx,
-        &db::audit::AuditEntry {
-            actor_user_id: context.actor_user_id,
-            actor: &context.actor,
-            action: "import",
-            target: &format!("import:{import_id}"),
-            detail: &detail,
-            client: "",
-        },
-    )?;
-    tx.commit()?;
-
-    let mut report = ImportReport::from_plan(&plan);
-    report.import_id = Some(import_id);
-    Ok(report)
-}
-
-/// Hashes the supplied passwords of creatable rows in parallel, keyed by line.
-fn hash_passwords(plan: &Plan, iterations: u32) -> HashMap<u64, String> {
-    plan.rows
-        .par_iter()
-        .filter_map(|row| match &row.outcome {
-            RowOutcome::Create(user) => user
-                .password
-                .as_ref()
-                .map(|secret| (row.line, make_password(secret.expose(), iterations))),
-            RowOutcome::Fail(_) => None,
-        })
-        .collect()
+    super::job::ImportJob::begin(conn, file, context.clone(), *settings)?.run(conn, |_| {})
 }

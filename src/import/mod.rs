@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod decode;
+pub mod job;
 pub mod parse;
 pub mod plan;
 pub mod report;

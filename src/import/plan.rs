@@ -109,7 +109,7 @@ impl Plan {
     pub fn passwordless(&self) -> usize {
         self.rows
             .iter()
-            .filter(|r| matches!(&r.outcome, RowOutcome::Create(u) if u.password.is_none()))
+            .filter(|r| matches!(&r.outcome, RowOutcome::Create(_)) && !r.summary.has_password)
             .count()
     }
 }
@@ -168,27 +168,7 @@ fn check_directory(
 ) -> Result<NewUser, RowError> {
     let username_key = ascii_casefold(&row.username);
     let email_key = ascii_casefold(&row.email);
-    if directory.usernames.contains(&username_key) {
-        return Err(RowError {
-            code: RowErrorCode::DuplicateUsername,
-            column: Some("username"),
-            message: format!(
-                "A user named \"{}\" already exists (usernames are compared without regard to \
-                 case). Remove the row, or pick another username.",
-                visible(&row.username)
-            ),
-        });
-    }
-    if directory.emails.contains(&email_key) {
-        return Err(RowError {
-            code: RowErrorCode::DuplicateEmail,
-            column: Some("email"),
-            message: format!(
-                "A user with e-mail \"{}\" already exists. Remove the row, or use another address.",
-                visible(&row.email)
-            ),
-        });
-    }
+    taken_in_directory(&row.username, &row.email, directory)?;
     if let Some(first) = usernames_in_file.get(&username_key) {
         return Err(in_file("username", &row.username, *first, line));
     }
@@ -225,6 +205,36 @@ fn check_directory(
         job_title: row.job_title,
         password: row.password,
     })
+}
+
+/// Refuses a username or e-mail the directory already has (ASCII case ignored, as Django on SQLite).
+pub fn taken_in_directory(
+    username: &str,
+    email: &str,
+    directory: &DirectorySnapshot,
+) -> Result<(), RowError> {
+    if directory.usernames.contains(&ascii_casefold(username)) {
+        return Err(RowError {
+            code: RowErrorCode::DuplicateUsername,
+            column: Some("username"),
+            message: format!(
+                "A user named \"{}\" already exists (usernames are compared without regard to \
+                 case). Remove the row, or pick another username.",
+                visible(username)
+            ),
+        });
+    }
+    if directory.emails.contains(&ascii_casefold(email)) {
+        return Err(RowError {
+            code: RowErrorCode::DuplicateEmail,
+            column: Some("email"),
+            message: format!(
+                "A user with e-mail \"{}\" already exists. Remove the row, or use another address.",
+                visible(email)
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn check_passwordless(user: NewUser, policy: &PasswordlessPolicy) -> Result<NewUser, RowError> {

@@ -1,0 +1,220 @@
+//! A confirmed import, run in batches: each batch hashes its passwords on every core, then writes in
+//! one short transaction, so progress can be shown, other requests keep the database, and a crash
+//! leaves every user either complete or absent.
+
+use rayon::prelude::*;
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::plan::{DirectorySnapshot, Plan, PlannedRow, RowOutcome, plan, taken_in_directory};
+use super::rules::ascii_casefold;
+use super::{ImportContext, ImportReport, ImportSettings, ParsedFile};
+use crate::auth::hashers::{make_password, make_unusable_password};
+use crate::db;
+
+/// Rows per batch: small enough for frequent progress, large enough to keep every core busy.
+pub const BATCH_ROWS: usize = 64;
+
+/// How far an import has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub import_id: i64,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// A started import: recorded as `running`, planned, ready to write its batches.
+pub struct ImportJob {
+    context: ImportContext,
+    settings: ImportSettings,
+    plan: Plan,
+    directory: DirectorySnapshot,
+    seen_max_user_id: i64,
+    import_id: i64,
+    group_id: i64,
+}
+
+impl ImportJob {
+    /// Plans the file against the database and records the import as running.
+    pub fn begin(
+        conn: &mut Connection,
+        file: &ParsedFile,
+        context: ImportContext,
+        settings: ImportSettings,
+    ) -> rusqlite::Result<Self> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let directory = db::directory::snapshot(&tx)?;
+        let seen_max_user_id: i64 =
+            tx.query_row("SELECT COALESCE(MAX(id), 0) FROM auth_user", [], |r| {
+                r.get(0)
+            })?;
+        let plan = plan(file, &directory, &context.passwordless);
+        let group_id = db::users::ensure_group(&tx, super::apply::DEFAULT_GROUP)?;
+        let import_id = db::imports::create(&tx, &context, plan.rows_total(), &db::now_text())?;
+        tx.commit()?;
+        Ok(Self {
+            context,
+            settings,
+            plan,
+            directory,
+            seen_max_user_id,
+            import_id,
+            group_id,
+        })
+    }
+
+    /// The recorded import's id.
+    pub fn import_id(&self) -> i64 {
+        self.import_id
+    }
+
+    /// Rows to process.
+    pub fn total(&self) -> usize {
+        self.plan.rows.len()
+    }
+
+    /// Writes every batch, reporting progress after each commit; returns the final report.
+    pub fn run(
+        mut self,
+        conn: &mut Connection,
+        mut on_progress: impl FnMut(Progress),
+    ) -> rusqlite::Result<ImportReport> {
+        let total = self.total();
+        let rows = std::mem::take(&mut self.plan.rows);
+        let mut finished = Vec::with_capacity(total);
+        let mut counts = Counts::default();
+        on_progress(Progress {
+            import_id: self.import_id,
+            done: 0,
+            total,
+        });
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let batch: Vec<PlannedRow> = rows.by_ref().take(BATCH_ROWS).collect();
+            let hashes = self.hash_batch(&batch);
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Users another import created since the last batch count as existing now.
+            self.seen_max_user_id =
+                db::directory::add_users_after(&tx, &mut self.directory, self.seen_max_user_id)?;
+            for (row, hash) in batch.into_iter().zip(hashes) {
+                finished.push(self.write_row(&tx, row, hash, &mut counts)?);
+            }
+            counts.done = finished.len();
+            db::imports::record_progress(&tx, self.import_id, counts.tuple())?;
+            tx.commit()?;
+            on_progress(Progress {
+                import_id: self.import_id,
+                done: counts.done,
+                total,
+            });
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        db::imports::finish(&tx, self.import_id)?;
+        self.audit(&tx, &counts)?;
+        tx.commit()?;
+        let mut report = ImportReport::from_plan(&Plan { rows: finished });
+        report.import_id = Some(self.import_id);
+        Ok(report)
+    }
+
+    /// Hashes (or makes unusable passwords for) the batch's creatable rows on every core.
+    fn hash_batch(&self, batch: &[PlannedRow]) -> Vec<Option<String>> {
+        let iterations = self.settings.pbkdf2_iterations;
+        batch
+            .par_iter()
+            .map(|row| match &row.outcome {
+                RowOutcome::Create(user) => Some(match &user.password {
+                    Some(secret) => make_password(secret.expose(), iterations),
+                    None => make_unusable_password(),
+                }),
+                RowOutcome::Fail(_) => None,
+            })
+            .collect()
+    }
+
+    fn write_row(
+        &mut self,
+        tx: &Connection,
+        mut row: PlannedRow,
+        hash: Option<String>,
+        counts: &mut Counts,
+    ) -> rusqlite::Result<PlannedRow> {
+        let mut created = None;
+        if let (RowOutcome::Create(user), Some(hash)) = (&row.outcome, hash) {
+            match taken_in_directory(&user.username, &user.email, &self.directory) {
+                Err(problem) => row.outcome = RowOutcome::Fail(problem),
+                Ok(()) => {
+                    let now = db::now_text();
+                    let user_id = db::users::insert_imported(
+                        tx,
+                        user,
+                        &hash,
+                        self.group_id,
+                        self.import_id,
+                        &now,
+                    )?;
+                    if self.context.invite && user.password.is_none() {
+                        db::invitations::queue(tx, self.import_id, user_id, &now)?;
+                    }
+                    self.directory
+                        .usernames
+                        .insert(ascii_casefold(&user.username));
+                    self.directory.emails.insert(ascii_casefold(&user.email));
+                    counts.created += 1;
+                    counts.passwordless += usize::from(user.password.is_none());
+                    created = Some(user_id);
+                }
+            }
+        }
+        if created.is_none() {
+            counts.failed += 1;
+        }
+        db::imports::insert_row(tx, self.import_id, &row, created)?;
+        // The secret is hashed and stored; drop it now rather than at the end of the import.
+        if let RowOutcome::Create(user) = &mut row.outcome {
+            user.password = None;
+        }
+        Ok(row)
+    }
+
+    fn audit(&self, tx: &Connection, counts: &Counts) -> rusqlite::Result<()> {
+        let c = &self.context;
+        let detail = format!(
+            "{} ({}): {} created, {} failed, {} without password{}",
+            c.file_name,
+            c.source.as_str(),
+            counts.created,
+            counts.failed,
+            counts.passwordless,
+            if c.allowed_without_mail {
+                "; imported without working mail by choice"
+            } else {
+                ""
+            }
+        );
+        db::audit::record(
+            tx,
+            &db::audit::AuditEntry {
+                actor_user_id: c.actor_user_id,
+                actor: &c.actor,
+                action: "import",
+                target: &format!("import:{}", self.import_id),
+                detail: &detail,
+                client: "",
+            },
+        )
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    done: usize,
+    created: usize,
+    failed: usize,
+    passwordless: usize,
+}
+
+impl Counts {
+    fn tuple(&self) -> (usize, usize, usize, usize) {
+        (self.done, self.created, self.failed, self.passwordless)
+    }
+}
