@@ -100,6 +100,19 @@ pub fn apply(
             "Another user already has the e-mail \"{email}\"."
         )));
     }
+    if let Some(unit) = change.organizational_unit_id {
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM roster_organizational_unit WHERE id = ?1)",
+            [unit],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(UserChangeError::Invalid(
+                "That organizational unit no longer exists. Reload the page and pick another."
+                    .to_string(),
+            ));
+        }
+    }
     let loses_admin = user.is_admin() && !(change.admin && change.active);
     if loses_admin && active_admin_count(&tx)? <= 1 {
         return Err(UserChangeError::LastAdmin);

@@ -51,13 +51,13 @@ impl SortKey {
         }
     }
 
-    fn order_by(self) -> &'static str {
+    fn columns(self) -> &'static [&'static str] {
         match self {
-            Self::Username => "u.username",
-            Self::Name => "u.last_name, u.first_name",
-            Self::Email => "u.email",
-            Self::DateJoined => "u.date_joined",
-            Self::LastLogin => "u.last_login",
+            Self::Username => &["u.username"],
+            Self::Name => &["u.last_name", "u.first_name"],
+            Self::Email => &["u.email"],
+            Self::DateJoined => &["u.date_joined"],
+            Self::LastLogin => &["u.last_login"],
         }
     }
 }
@@ -116,12 +116,19 @@ pub fn search(
         |r| r.get(0),
     )?;
     let direction = if query.descending { "DESC" } else { "ASC" };
+    let order: Vec<String> = query
+        .sort
+        .columns()
+        .iter()
+        .chain(std::iter::once(&"u.id"))
+        .map(|column| format!("{column} {direction}"))
+        .collect();
     let sql = format!(
         "SELECT u.id, u.username, trim(u.first_name || ' ' || u.last_name), u.email, u.is_active, \
                 (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
                 substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
-         {from} WHERE {condition} ORDER BY {} {direction}, u.id {direction} LIMIT ?6 OFFSET ?7",
-        query.sort.order_by()
+         {from} WHERE {condition} ORDER BY {} LIMIT ?6 OFFSET ?7",
+        order.join(", ")
     );
     let mut stmt = conn.prepare(&sql)?;
     let items = stmt
