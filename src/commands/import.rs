@@ -1,6 +1,6 @@
 //! `roster import`: the same engine as the web page, with JSON output, error report and exit codes.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -61,6 +61,7 @@ pub(super) fn import(
         allow_without_mail: options.allow_without_mail,
         invite: options.invite,
     };
+    let bar = progress_bar(options.json);
     let outcome = run(
         &mut conn,
         &parsed,
@@ -68,7 +69,16 @@ pub(super) fn import(
         run_options,
         &config.import,
         || crate::mail::check(&config.mail),
+        |p| {
+            if let Some(bar) = &bar {
+                bar.set_length(p.total as u64);
+                bar.set_position(p.done as u64);
+            }
+        },
     )?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let report = outcome.report;
     let mail_failed = outcome.mail_check.as_ref().is_some_and(|c| !c.ok());
     if let Some(check) = &outcome.mail_check
@@ -162,4 +172,17 @@ fn print_summary(
 
 fn display_or_dash(value: &str) -> &str {
     if value.is_empty() { "-" } else { value }
+}
+
+/// A progress bar on stderr when it is a terminal and the output is not JSON; `None` otherwise.
+fn progress_bar(json: bool) -> Option<indicatif::ProgressBar> {
+    if json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    let style =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  {eta} left")
+            .ok()?;
+    bar.set_style(style);
+    Some(bar)
 }

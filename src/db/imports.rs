@@ -227,6 +227,15 @@ pub fn finish(conn: &Connection, import_id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Marks one import interrupted (its job failed); the batches it finished stay.
+pub fn mark_interrupted(conn: &Connection, import_id: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE roster_import SET status = 'interrupted', finished_at = ?1 WHERE id = ?2 AND status = 'running'",
+        params![super::now_text(), import_id],
+    )?;
+    Ok(())
+}
+
 /// Marks imports left running by a process that died as interrupted; returns how many.
 pub fn interrupt_running(conn: &Connection) -> rusqlite::Result<usize> {
     conn.execute(

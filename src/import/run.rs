@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 use super::apply::{MailCheckRecord, passwordless_policy, preview, preview_with_mail_check};
-use super::{ImportContext, ImportReport, ImportSettings, ParsedFile, PasswordlessPolicy, commit};
+use super::job::{ImportJob, Progress};
+use super::{ImportContext, ImportReport, ImportSettings, ParsedFile, PasswordlessPolicy};
 use crate::mail::CheckOutcome;
 
 /// The caller's choices.
@@ -36,6 +37,7 @@ pub fn run(
     options: RunOptions,
     settings: &ImportSettings,
     check_mail: impl FnOnce() -> CheckOutcome,
+    on_progress: impl FnMut(Progress),
 ) -> rusqlite::Result<RunOutcome> {
     let (plan, check) = preview_with_mail_check(conn, file, check_mail)?;
     let mail_failed = check.as_ref().is_some_and(|c| !c.ok());
@@ -55,8 +57,9 @@ pub fn run(
     context.mail_check = check.as_ref().map(MailCheckRecord::of);
     context.allowed_without_mail = options.allow_without_mail && mail_failed;
     context.invite = options.invite && !mail_failed;
-    let report = commit(conn, file, &context, settings)?;
-    let invitations_queued = context.invite && report.passwordless > 0;
+    let invite = context.invite;
+    let report = ImportJob::begin(conn, file, context, *settings)?.run(conn, on_progress)?;
+    let invitations_queued = invite && report.passwordless > 0;
     Ok(RunOutcome {
         report,
         mail_check: check,

@@ -5,6 +5,7 @@ mod audit;
 mod csrf;
 mod error;
 mod handlers;
+mod jobs;
 mod middleware;
 mod ratelimit;
 mod session;
@@ -34,6 +35,8 @@ pub struct AppState {
     /// Forgot-password requests per client address and per e-mail address.
     pub forgot_by_ip: ratelimit::RateLimit,
     pub forgot_by_email: ratelimit::RateLimit,
+    /// Imports running in the background.
+    pub jobs: jobs::Jobs,
     /// Login attempts per client address and per username.
     pub login_by_ip: ratelimit::RateLimit,
     pub login_by_username: ratelimit::RateLimit,
@@ -51,7 +54,16 @@ impl Application {
     pub fn build(config: Config, serve: ServeConfig) -> anyhow::Result<Self> {
         let db = Db::new(&config.database);
         db.migrate()?;
-        let needs_setup = !crate::db::users::has_active_admin(&db.connect()?)?;
+        let conn = db.connect()?;
+        let interrupted = crate::db::imports::interrupt_running(&conn)?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "imports interrupted by an earlier stop; import their files again to finish them"
+            );
+        }
+        let needs_setup = !crate::db::users::has_active_admin(&conn)?;
+        drop(conn);
         let setup_token = needs_setup.then(|| random_string(43));
         let setup_path = setup_token.as_ref().map(|t| format!("/setup/{t}"));
         let secret_key = config.accounts.load_secret_key()?;
@@ -60,6 +72,7 @@ impl Application {
             db,
             config,
             staging: staging::Staging::default(),
+            jobs: jobs::Jobs::default(),
             setup_token: Mutex::new(setup_token),
             secret_key,
             forgot_by_ip: ratelimit::RateLimit::new(10, quarter_hour),

@@ -179,11 +179,32 @@ impl TestApp {
         self.commit_with(preview_path, &[])
     }
 
-    /// Presses Import with boxes ticked, e.g. `("allow_without_mail", "1")`.
+    /// Presses Import with boxes ticked, e.g. `("allow_without_mail", "1")`, and waits until the
+    /// background import has finished; returns the result page path.
     pub fn commit_with(&self, preview_path: &str, fields: &[(&str, &str)]) -> String {
         let res = self.post_form(preview_path, &format!("{preview_path}/commit"), fields);
         assert_eq!(res.status().as_u16(), 303, "commit should redirect");
-        location(&res)
+        let result = location(&res);
+        self.wait_for_import(&result);
+        result
+    }
+
+    /// Polls an import's progress until it is no longer running.
+    pub fn wait_for_import(&self, result_path: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let res = self.get(&format!("{result_path}/progress.json"));
+            assert_eq!(res.status().as_u16(), 200, "progress of {result_path}");
+            let progress: serde_json::Value = res.json().expect("progress JSON");
+            if progress["status"] != "running" {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "import did not finish: {progress}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     pub fn db(&self) -> rusqlite::Connection {

@@ -294,9 +294,15 @@ pub async fn import(
             allow_without_mail,
             invite,
         };
-        let outcome = run(&mut conn, &parsed, context, options, &settings, || {
-            crate::mail::check(&state2.config.mail)
-        })?;
+        let outcome = run(
+            &mut conn,
+            &parsed,
+            context,
+            options,
+            &settings,
+            || crate::mail::check(&state2.config.mail),
+            |_| {},
+        )?;
         Ok(Outcome::Processed {
             report: outcome.report,
             invite: outcome.invitations_queued,

@@ -13,6 +13,7 @@ use crate::import::{ImportContext, ImportSource};
 use crate::web::AppState;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::WebError;
+use crate::web::jobs::ProgressView;
 use crate::web::session::Admin;
 use crate::web::staging::{Staged, StagedImport};
 use crate::web::views::{self, layout::Chrome};
@@ -233,28 +234,81 @@ pub async fn commit(
     context.mail_check = check.map(MailCheckRecord::of);
     context.allowed_without_mail = allow_anyway;
     context.invite = form.invite.is_some() && !mail_failed;
-    let invite = context.invite;
     let settings = state.config.import;
-    let state2 = state.clone();
-    let report = web::block(move || -> rusqlite::Result<_> {
-        let Ok(import) = &staged.content else {
-            return Ok(None);
-        };
-        let mut conn = state2.db.connect()?;
-        crate::import::commit(&mut conn, &import.parsed, &context, &settings).map(Some)
-    })
-    .await??
-    .ok_or_else(|| WebError::Unexpected(anyhow::anyhow!("staged import vanished")))?;
-    tracing::info!(
-        created = report.created,
-        failed = report.failed,
-        "import committed from the web"
-    );
-    let id = report.import_id.unwrap_or_default();
-    if invite && report.passwordless > 0 {
-        spawn_invitations(state.clone(), id, false);
-    }
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<rusqlite::Result<i64>>();
+    let job_state = state.clone();
+    std::thread::Builder::new()
+        .name("roster-import".to_string())
+        .spawn(move || run_import_job(job_state, staged, context, settings, started_tx))
+        .map_err(|e| WebError::Unexpected(e.into()))?;
+    let id = web::block(move || started_rx.recv()).await?.map_err(|_| {
+        WebError::Unexpected(anyhow::anyhow!("the import job ended before it started"))
+    })??;
     Ok(see_other(&format!("/imports/{id}")))
+}
+
+/// Runs a confirmed import on its own thread: records it, reports its id, then writes its batches,
+/// publishing progress, and finally sends invitations. Request threads are never held up.
+fn run_import_job(
+    state: web::Data<AppState>,
+    staged: std::sync::Arc<Staged>,
+    context: ImportContext,
+    settings: crate::import::ImportSettings,
+    started: std::sync::mpsc::Sender<rusqlite::Result<i64>>,
+) {
+    let Ok(import) = &staged.content else {
+        return;
+    };
+    let invite = context.invite;
+    let begun = state.db.connect().and_then(|mut conn| {
+        let job =
+            crate::import::job::ImportJob::begin(&mut conn, &import.parsed, context, settings)?;
+        Ok((conn, job))
+    });
+    let (mut conn, job) = match begun {
+        Ok(begun) => begun,
+        Err(err) => {
+            let _ = started.send(Err(err));
+            return;
+        }
+    };
+    let id = job.import_id();
+    state.jobs.update(crate::import::job::Progress {
+        import_id: id,
+        done: 0,
+        total: job.total(),
+    });
+    let _ = started.send(Ok(id));
+    let outcome = job.run(&mut conn, |progress| state.jobs.update(progress));
+    state.jobs.finish(id);
+    match outcome {
+        Ok(report) => {
+            tracing::info!(
+                import_id = id,
+                created = report.created,
+                failed = report.failed,
+                "import finished"
+            );
+            if invite
+                && report.passwordless > 0
+                && let Err(err) = crate::auth::reset::send_invitations(
+                    &state.db,
+                    &state.config.mail,
+                    &state.config.accounts,
+                    id,
+                    false,
+                )
+            {
+                tracing::error!(import_id = id, error = ?err, "sending invitations failed");
+            }
+        }
+        Err(err) => {
+            tracing::error!(import_id = id, error = %err, "import failed; finished batches are kept");
+            if let Err(err) = crate::db::imports::mark_interrupted(&conn, id) {
+                tracing::error!(import_id = id, error = %err, "could not mark the import interrupted");
+            }
+        }
+    }
 }
 
 /// Sends invitations after the import has committed, never holding up or undoing it.
@@ -315,6 +369,8 @@ pub async fn result(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
+    let jobs = state.clone();
+    let jobs = &jobs.jobs;
     let found = web::block(move || -> rusqlite::Result<_> {
         let conn = state.db.connect()?;
         let Some(found) = crate::db::imports::report(&conn, id)? else {
@@ -331,6 +387,19 @@ pub async fn result(
     let Some(((record, report), invitations, rows)) = found else {
         return Err(WebError::NotFound);
     };
+    if record.status == "running" {
+        let view = progress_of(&jobs, &record);
+        let chrome = Chrome {
+            admin: Some(&admin.0.username),
+            csrf: &csrf.0,
+        };
+        let mut response = html(views::import::running(chrome, &record, &view));
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("refresh"),
+            actix_web::http::header::HeaderValue::from_static("1"),
+        );
+        return Ok(response);
+    }
     let chrome = Chrome {
         admin: Some(&admin.0.username),
         csrf: &csrf.0,
@@ -342,6 +411,34 @@ pub async fn result(
         &invitations,
         &rows,
     )))
+}
+
+/// Live progress from this process, or the last state the database recorded.
+fn progress_of(
+    jobs: &crate::web::jobs::Jobs,
+    record: &crate::db::imports::ImportRecord,
+) -> ProgressView {
+    jobs.view(record.id).unwrap_or_else(|| ProgressView {
+        status: record.status.clone(),
+        done: record.rows_done as usize,
+        total: record.rows_total as usize,
+        rate: 0.0,
+        seconds_left: None,
+    })
+}
+
+/// `{"status", "done", "total", "rate", "seconds_left"}` for scripts and the progress page.
+pub async fn progress(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let state2 = state.clone();
+    let record = web::block(move || crate::db::imports::find(&state2.db.connect()?, id))
+        .await??
+        .ok_or(WebError::NotFound)?;
+    Ok(HttpResponse::Ok().json(progress_of(&state.jobs, &record)))
 }
 
 pub async fn error_report(

@@ -85,6 +85,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/imports/{id}", web::get().to(import::result))
         .route(
+            "/imports/{id}/progress.json",
+            web::get().to(import::progress),
+        )
+        .route(
             "/imports/{id}/resend",
             web::post().to(import::resend_invitations),
         )

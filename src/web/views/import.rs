@@ -8,6 +8,7 @@ use crate::db::invitations::Invitation;
 use crate::import::plan::{RowOutcome, RowSummary};
 use crate::import::{Column, FileError, ImportReport, Plan};
 use crate::mail::CheckOutcome;
+use crate::web::jobs::ProgressView;
 
 /// The upload form with the CSV contract, the sample and drag and drop.
 pub fn upload(chrome: Chrome<'_>, max_rows: usize, error: Option<&str>) -> Markup {
@@ -293,4 +294,28 @@ fn invitation_table(chrome: Chrome<'_>, import_id: i64, invitations: &[Invitatio
             }
         }
     }
+}
+
+/// A running import: a progress bar that refreshes itself (no script needed) until it is done.
+pub fn running(chrome: Chrome<'_>, record: &ImportRecord, progress: &ProgressView) -> Markup {
+    let percent = if progress.total > 0 {
+        progress.done * 100 / progress.total
+    } else {
+        0
+    };
+    page(
+        "Import running",
+        chrome,
+        html! {
+            meta http-equiv="refresh" content="1";
+            h1 { "Importing " (record.file_name) }
+            p.muted { "Started " (record.started_at) " UTC by " (record.actor) ". You can leave this page; the import goes on and this page shows the result when it is done." }
+            progress #import-progress max=(progress.total) value=(progress.done) { (percent) "%" }
+            p #progress-text role="status" {
+                (progress.done) " of " (progress.total) " rows"
+                @if progress.rate > 0.0 { ", " (format!("{:.0}", progress.rate)) " rows/s" }
+                @if let Some(left) = progress.seconds_left { ", about " (left) " s left" }
+            }
+        },
+    )
 }

@@ -351,7 +351,7 @@ fn user_list_sorts_by_name_descending() {
     add_user(&app, "bea", ("Bea", "Young"), "bea@example.com", false);
     let by_name = "role=user&sort=name";
     assert_eq!(listed(&app, by_name), ["amy", "zed", "bea"]);
-    // Today: ["zed", "amy", "bea"] (last name still ascending, first name descending).
+    // Both name columns descend (the bug was DESC on first_name only: ["zed", "amy", "bea"]).
     assert_eq!(
         listed(&app, &format!("{by_name}&desc=1")),
         ["bea", "zed", "amy"]
