@@ -74,19 +74,30 @@ pub fn list(
     Ok((records, total))
 }
 
-/// Every row's outcome of an import, in file order: (line, summary, created user id, code, message).
+/// One row's stored outcome.
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    pub line: u64,
+    pub summary: RowSummary,
+    /// The user it created (gone again if the import was undone).
+    pub user_id: Option<i64>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Every row's outcome of an import, in file order.
 pub fn all_rows(
     conn: &Connection,
     import_id: i64,
-) -> rusqlite::Result<Vec<(u64, RowSummary, Option<i64>, Option<String>, Option<String>)>> {
+) -> rusqlite::Result<Vec<StoredRow>> {
     let mut stmt = conn.prepare(
         "SELECT line, first_name, last_name, email, username, organizational_unit, job_title, \
          had_password, user_id, code, message FROM roster_import_row WHERE import_id = ?1 ORDER BY line",
     )?;
     stmt.query_map([import_id], |row| {
-        Ok((
-            row.get::<_, i64>(0)? as u64,
-            RowSummary {
+        Ok(StoredRow {
+            line: row.get::<_, i64>(0)? as u64,
+            summary: RowSummary {
                 first_name: row.get(1)?,
                 last_name: row.get(2)?,
                 email: row.get(3)?,
@@ -95,10 +106,10 @@ pub fn all_rows(
                 job_title: row.get(6)?,
                 has_password: row.get(7)?,
             },
-            row.get(8)?,
-            row.get(9)?,
-            row.get(10)?,
-        ))
+            user_id: row.get(8)?,
+            code: row.get(9)?,
+            message: row.get(10)?,
+        })
     })?
     .collect()
 }

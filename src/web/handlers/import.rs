@@ -388,7 +388,7 @@ pub async fn result(
         return Err(WebError::NotFound);
     };
     if record.status == "running" {
-        let view = progress_of(&jobs, &record);
+        let view = progress_of(jobs, &record);
         let chrome = Chrome {
             admin: Some(&admin.0.username),
             csrf: &csrf.0,

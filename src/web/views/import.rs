@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 
 use super::layout::{Chrome, csrf_field, page};
-use crate::db::imports::ImportRecord;
+use crate::db::imports::{ImportRecord, StoredRow};
 use crate::db::invitations::Invitation;
 use crate::import::plan::{RowOutcome, RowSummary};
 use crate::import::{Column, FileError, ImportReport, Plan};
@@ -181,9 +181,6 @@ fn summary_cells(line: u64, s: &RowSummary) -> Markup {
     }
 }
 
-/// Every row's outcome as stored: (line, values, created user, code, message).
-pub type StoredRow = (u64, RowSummary, Option<i64>, Option<String>, Option<String>);
-
 /// The outcome of a committed import: counts, failed rows, invitations, every row, undo.
 pub fn result(
     chrome: Chrome<'_>,
@@ -247,7 +244,7 @@ pub fn result(
             table #all-rows {
                 thead { tr { th { "Line" } th { "Username" } th { "E-mail" } th { "Outcome" } } }
                 tbody {
-                    @for (line, summary, user_id, code, message) in rows {
+                    @for StoredRow { line, summary, user_id, code, message } in rows {
                         tr.(if code.is_some() { "error" } else { "" }) {
                             td { (line) }
                             td { @if let Some(id) = user_id { a href={ "/users/" (id) } { (summary.username) } } @else { (summary.username) } }
@@ -298,11 +295,7 @@ fn invitation_table(chrome: Chrome<'_>, import_id: i64, invitations: &[Invitatio
 
 /// A running import: a progress bar that refreshes itself (no script needed) until it is done.
 pub fn running(chrome: Chrome<'_>, record: &ImportRecord, progress: &ProgressView) -> Markup {
-    let percent = if progress.total > 0 {
-        progress.done * 100 / progress.total
-    } else {
-        0
-    };
+    let percent = (progress.done * 100).checked_div(progress.total).unwrap_or(0);
     page(
         "Import running",
         chrome,
