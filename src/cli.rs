@@ -21,6 +21,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "ROSTER_PBKDF2_ITERATIONS", default_value_t = crate::auth::hashers::DEFAULT_ITERATIONS)]
     pub pbkdf2_iterations: u32,
 
+    /// Threads that hash passwords during an import [default: one per CPU core].
+    #[arg(long, global = true, env = "ROSTER_HASH_THREADS")]
+    pub hash_threads: Option<usize>,
+
     /// Most user rows one import file may hold.
     #[arg(long, global = true, env = "ROSTER_MAX_ROWS", default_value_t = 10_000)]
     pub max_rows: usize,

@@ -24,6 +24,7 @@ pub const EXIT_PARTIAL: u8 = 3;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_cli(&cli)?;
+    configure_hashing(cli.hash_threads)?;
     let db = Db::new(&config.database);
     match cli.command {
         Command::SampleCsv => {
@@ -111,4 +112,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             api_tokens(&db, command)
         }
     }
+}
+
+/// Sizes the pool that hashes passwords: one thread per core unless told otherwise.
+fn configure_hashing(threads: Option<usize>) -> anyhow::Result<()> {
+    let threads = match threads {
+        Some(0) => bail!("ROSTER_HASH_THREADS must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("roster-hash-{i}"))
+        .build_global()
+        .map_err(|e| anyhow::anyhow!("cannot start the hashing threads: {e}"))
 }

@@ -86,10 +86,7 @@ pub struct StoredRow {
 }
 
 /// Every row's outcome of an import, in file order.
-pub fn all_rows(
-    conn: &Connection,
-    import_id: i64,
-) -> rusqlite::Result<Vec<StoredRow>> {
+pub fn all_rows(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<StoredRow>> {
     let mut stmt = conn.prepare(
         "SELECT line, first_name, last_name, email, username, organizational_unit, job_title, \
          had_password, user_id, code, message FROM roster_import_row WHERE import_id = ?1 ORDER BY line",

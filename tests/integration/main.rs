@@ -6,6 +6,7 @@ mod authz;
 mod cli;
 mod django;
 mod helpers;
+mod jobs;
 mod mail_check;
 mod smtp_server;
 mod web_auth;

@@ -295,7 +295,9 @@ fn invitation_table(chrome: Chrome<'_>, import_id: i64, invitations: &[Invitatio
 
 /// A running import: a progress bar that refreshes itself (no script needed) until it is done.
 pub fn running(chrome: Chrome<'_>, record: &ImportRecord, progress: &ProgressView) -> Markup {
-    let percent = (progress.done * 100).checked_div(progress.total).unwrap_or(0);
+    let percent = (progress.done * 100)
+        .checked_div(progress.total)
+        .unwrap_or(0);
     page(
         "Import running",
         chrome,
