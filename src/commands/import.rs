@@ -64,7 +64,7 @@ pub(super) fn import(
     let bar = progress_bar(options.json);
     let outcome = run(
         &mut conn,
-        &parsed,
+        parsed,
         context,
         run_options,
         &config.import,

@@ -43,6 +43,8 @@ impl Db {
         let conn = Connection::open(&self.path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // With WAL, NORMAL never corrupts the database; a power cut may lose the last commits.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         Ok(conn)
     }
 

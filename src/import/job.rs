@@ -7,12 +7,26 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use super::plan::{DirectorySnapshot, Plan, PlannedRow, RowOutcome, plan, taken_in_directory};
 use super::rules::ascii_casefold;
-use super::{ImportContext, ImportReport, ImportSettings, ParsedFile};
+use super::{ImportContext, ImportReport, ImportSettings, ParsedFile, ReportRow};
 use crate::auth::hashers::{make_password, make_unusable_password};
 use crate::db;
 
-/// Rows per batch: small enough for frequent progress, large enough to keep every core busy.
-pub const BATCH_ROWS: usize = 64;
+/// Passwords hashed per batch: enough to keep every core busy, few enough for frequent progress.
+pub const BATCH_PASSWORDS: usize = 64;
+/// Most rows per batch when few of them need hashing.
+pub const BATCH_ROWS: usize = 2048;
+
+/// Takes rows until the batch holds `BATCH_PASSWORDS` passwords to hash or `BATCH_ROWS` rows.
+fn next_batch(rows: &mut std::iter::Peekable<std::vec::IntoIter<PlannedRow>>) -> Vec<PlannedRow> {
+    let mut batch = Vec::new();
+    let mut passwords = 0;
+    while passwords < BATCH_PASSWORDS && batch.len() < BATCH_ROWS {
+        let Some(row) = rows.next() else { break };
+        passwords += usize::from(row.summary.has_password);
+        batch.push(row);
+    }
+    batch
+}
 
 /// How far an import has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +94,7 @@ impl ImportJob {
     ) -> rusqlite::Result<ImportReport> {
         let total = self.total();
         let rows = std::mem::take(&mut self.plan.rows);
-        let mut finished = Vec::with_capacity(total);
+        let mut failures = Vec::new();
         let mut counts = Counts::default();
         on_progress(Progress {
             import_id: self.import_id,
@@ -89,16 +103,25 @@ impl ImportJob {
         });
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
-            let batch: Vec<PlannedRow> = rows.by_ref().take(BATCH_ROWS).collect();
+            let batch = next_batch(&mut rows);
             let hashes = self.hash_batch(&batch);
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // Users another import created since the last batch count as existing now.
             self.seen_max_user_id =
                 db::directory::add_users_after(&tx, &mut self.directory, self.seen_max_user_id)?;
             for (row, hash) in batch.into_iter().zip(hashes) {
-                finished.push(self.write_row(&tx, row, hash, &mut counts)?);
+                let row = self.write_row(&tx, row, hash, &mut counts)?;
+                counts.done += 1;
+                if let RowOutcome::Fail(problem) = row.outcome {
+                    failures.push(ReportRow {
+                        line: row.line,
+                        summary: row.summary,
+                        code: problem.code.as_str().to_string(),
+                        column: problem.column.map(str::to_string),
+                        message: problem.message,
+                    });
+                }
             }
-            counts.done = finished.len();
             db::imports::record_progress(&tx, self.import_id, counts.tuple())?;
             tx.commit()?;
             on_progress(Progress {
@@ -111,8 +134,14 @@ impl ImportJob {
         db::imports::finish(&tx, self.import_id)?;
         self.audit(&tx, &counts)?;
         tx.commit()?;
-        let mut report = ImportReport::from_plan(&Plan { rows: finished });
-        report.import_id = Some(self.import_id);
+        let report = ImportReport {
+            import_id: Some(self.import_id),
+            rows_total: total,
+            created: counts.created,
+            failed: counts.failed,
+            passwordless: counts.passwordless,
+            failures,
+        };
         Ok(report)
     }
 
@@ -169,10 +198,6 @@ impl ImportJob {
             counts.failed += 1;
         }
         db::imports::insert_row(tx, self.import_id, &row, created)?;
-        // The secret is hashed and stored; drop it now rather than at the end of the import.
-        if let RowOutcome::Create(user) = &mut row.outcome {
-            user.password = None;
-        }
         Ok(row)
     }
 

@@ -32,18 +32,18 @@ pub struct RunOutcome {
 /// are filled in here from the check and the options.
 pub fn run(
     conn: &mut Connection,
-    file: &ParsedFile,
+    file: ParsedFile,
     mut context: ImportContext,
     options: RunOptions,
     settings: &ImportSettings,
     check_mail: impl FnOnce() -> CheckOutcome,
     on_progress: impl FnMut(Progress),
 ) -> rusqlite::Result<RunOutcome> {
-    let (plan, check) = preview_with_mail_check(conn, file, check_mail)?;
+    let (plan, check) = preview_with_mail_check(conn, &file, check_mail)?;
     let mail_failed = check.as_ref().is_some_and(|c| !c.ok());
     if options.dry_run {
         let report = if options.allow_without_mail && mail_failed {
-            ImportReport::from_plan(&preview(conn, file, &PasswordlessPolicy::Allowed)?)
+            ImportReport::from_plan(&preview(conn, &file, &PasswordlessPolicy::Allowed)?)
         } else {
             ImportReport::from_plan(&plan)
         };
@@ -58,7 +58,11 @@ pub fn run(
     context.allowed_without_mail = options.allow_without_mail && mail_failed;
     context.invite = options.invite && !mail_failed;
     let invite = context.invite;
-    let report = ImportJob::begin(conn, file, context, *settings)?.run(conn, on_progress)?;
+    drop(plan);
+    let job = ImportJob::begin(conn, &file, context, *settings)?;
+    // The job holds its own plan; the parsed file (passwords included) can go now.
+    drop(file);
+    let report = job.run(conn, on_progress)?;
     let invitations_queued = invite && report.passwordless > 0;
     Ok(RunOutcome {
         report,

@@ -296,7 +296,7 @@ pub async fn import(
         };
         let outcome = run(
             &mut conn,
-            &parsed,
+            parsed,
             context,
             options,
             &settings,

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::html;
 use crate::db::audit::AuditFilter;
+use crate::import::report::neutralise_formula;
 use crate::web::AppState;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{WebError, urlencode};
@@ -91,14 +92,6 @@ pub async fn page(
     Ok(html(views::audit::page_view(chrome, &view)))
 }
 
-/// A cell that Excel or LibreOffice would read as a formula gets a leading apostrophe.
-pub fn neutralise(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    }
-}
-
 pub async fn export(
     _admin: Admin,
     state: web::Data<AppState>,
@@ -114,7 +107,7 @@ pub async fn export(
         .terminator(csv::Terminator::CRLF)
         .from_writer(b"\xEF\xBB\xBF".to_vec());
     let mut write = |record: [&str; 7]| {
-        let cells: Vec<String> = record.iter().map(|c| neutralise(c)).collect();
+        let cells: Vec<String> = record.iter().map(|c| neutralise_formula(c)).collect();
         writer
             .write_record(&cells)
             .map_err(|e| WebError::Unexpected(e.into()))
