@@ -30,24 +30,26 @@ pub(super) fn import(
     options: &ImportOptions,
 ) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let parsed = match crate::import::parse(&bytes, config.import.max_rows) {
-        Ok(parsed) => parsed,
-        Err(rejection) => {
-            if options.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&rejected_json(&rejection))?
-                );
-            } else {
-                eprintln!(
-                    "{}: rejected, nothing imported.\n{}",
-                    file.display(),
-                    rejection.message
-                );
-            }
-            return Ok(ExitCode::from(EXIT_FAILURE));
+    let reject = |rejection: &crate::import::FileError| -> anyhow::Result<ExitCode> {
+        if options.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&rejected_json(rejection))?
+            );
+        } else {
+            eprintln!(
+                "{}: rejected, nothing imported.\n{}",
+                file.display(),
+                rejection.message
+            );
         }
+        Ok(ExitCode::from(EXIT_FAILURE))
     };
+    let text = match crate::import::decode::decode(&bytes) {
+        Ok(text) => text,
+        Err(rejection) => return reject(&rejection),
+    };
+    drop(bytes);
     let mut conn = db.connect()?;
     let context = ImportContext::new(
         None,
@@ -64,7 +66,7 @@ pub(super) fn import(
     let bar = progress_bar(options.json);
     let outcome = run(
         &mut conn,
-        parsed,
+        &text,
         context,
         run_options,
         &config.import,
@@ -79,6 +81,10 @@ pub(super) fn import(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(rejection) => return reject(&rejection),
+    };
     let report = outcome.report;
     let mail_failed = outcome.mail_check.as_ref().is_some_and(|c| !c.ok());
     if let Some(check) = &outcome.mail_check

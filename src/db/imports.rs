@@ -268,26 +268,26 @@ pub fn insert_row(
         ),
         RowOutcome::Create(_) => (None, None, None),
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
          username, organizational_unit, job_title, had_password, code, column_name, message) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            import_id,
-            row.line as i64,
-            user_id,
-            s.first_name,
-            s.last_name,
-            s.email,
-            s.username,
-            s.organizational_unit,
-            s.job_title,
-            s.has_password,
-            code,
-            column,
-            message
-        ],
-    )?;
+    )?
+    .execute(params![
+        import_id,
+        row.line as i64,
+        user_id,
+        s.first_name,
+        s.last_name,
+        s.email,
+        s.username,
+        s.organizational_unit,
+        s.job_title,
+        s.has_password,
+        code,
+        column,
+        message
+    ])?;
     Ok(())
 }
 

@@ -17,11 +17,11 @@ pub struct Invitation {
 
 /// Queues an invitation for a user created by an import.
 pub fn queue(conn: &Connection, import_id: i64, user_id: i64, now: &str) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO roster_invitation (import_id, user_id, status, updated_at) \
          VALUES (?1, ?2, 'pending', ?3)",
-        params![import_id, user_id, now],
-    )?;
+    )?
+    .execute(params![import_id, user_id, now])?;
     Ok(())
 }
 

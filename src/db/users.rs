@@ -116,9 +116,11 @@ pub fn insert_imported(
     import_id: i64,
     now: &str,
 ) -> rusqlite::Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-         is_staff, is_active, date_joined, first_name) VALUES (?1, NULL, 0, ?2, ?3, ?4, 0, 1, ?5, ?6)",
+         is_staff, is_active, date_joined, first_name) VALUES (?1, NULL, 0, ?2, ?3, ?4, 0, 1, ?5, ?6)"
+    )?
+    .execute(
         params![
             password_hash,
             user.username,
@@ -129,20 +131,18 @@ pub fn insert_imported(
         ],
     )?;
     let user_id = conn.last_insert_rowid();
-    conn.execute(
-        "INSERT INTO auth_user_groups (user_id, group_id) VALUES (?1, ?2)",
-        [user_id, group_id],
-    )?;
-    conn.execute(
+    conn.prepare_cached("INSERT INTO auth_user_groups (user_id, group_id) VALUES (?1, ?2)")?
+        .execute([user_id, group_id])?;
+    conn.prepare_cached(
         "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
          VALUES (?1, ?2, ?3, ?4)",
-        params![
-            user_id,
-            user.organizational_unit_id,
-            user.job_title,
-            import_id
-        ],
-    )?;
+    )?
+    .execute(params![
+        user_id,
+        user.organizational_unit_id,
+        user.job_title,
+        import_id
+    ])?;
     Ok(user_id)
 }
 

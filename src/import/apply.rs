@@ -137,5 +137,6 @@ pub fn commit(
     context: &ImportContext,
     settings: &ImportSettings,
 ) -> rusqlite::Result<ImportReport> {
-    super::job::ImportJob::begin(conn, file, context.clone(), *settings)?.run(conn, |_| {})
+    let job = super::job::ImportJob::begin(conn, context.clone(), *settings, file.rows.len())?;
+    job.run(conn, file.rows.iter().cloned(), |_| {})
 }

@@ -5,9 +5,9 @@
 use rayon::prelude::*;
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::plan::{DirectorySnapshot, Plan, PlannedRow, RowOutcome, plan, taken_in_directory};
-use super::rules::ascii_casefold;
-use super::{ImportContext, ImportReport, ImportSettings, ParsedFile, ReportRow};
+use super::parse::RawRow;
+use super::plan::{PlannedRow, Planner, RowOutcome, taken_in_directory};
+use super::{ImportContext, ImportReport, ImportSettings, ReportRow};
 use crate::auth::hashers::{make_password, make_unusable_password};
 use crate::db;
 
@@ -15,18 +15,6 @@ use crate::db;
 pub const BATCH_PASSWORDS: usize = 64;
 /// Most rows per batch when few of them need hashing.
 pub const BATCH_ROWS: usize = 2048;
-
-/// Takes rows until the batch holds `BATCH_PASSWORDS` passwords to hash or `BATCH_ROWS` rows.
-fn next_batch(rows: &mut std::iter::Peekable<std::vec::IntoIter<PlannedRow>>) -> Vec<PlannedRow> {
-    let mut batch = Vec::new();
-    let mut passwords = 0;
-    while passwords < BATCH_PASSWORDS && batch.len() < BATCH_ROWS {
-        let Some(row) = rows.next() else { break };
-        passwords += usize::from(row.summary.has_password);
-        batch.push(row);
-    }
-    batch
-}
 
 /// How far an import has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,43 +24,40 @@ pub struct Progress {
     pub total: usize,
 }
 
-/// A started import: recorded as `running`, planned, ready to write its batches.
+/// A started import: recorded as `running`, ready to plan and write its rows batch by batch.
 pub struct ImportJob {
     context: ImportContext,
     settings: ImportSettings,
-    plan: Plan,
-    directory: DirectorySnapshot,
+    planner: Planner,
     seen_max_user_id: i64,
     import_id: i64,
     group_id: i64,
+    rows_total: usize,
 }
 
 impl ImportJob {
-    /// Plans the file against the database and records the import as running.
+    /// Records the import as running; `rows_total` is the number of data rows the file has.
     pub fn begin(
         conn: &mut Connection,
-        file: &ParsedFile,
         context: ImportContext,
         settings: ImportSettings,
+        rows_total: usize,
     ) -> rusqlite::Result<Self> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let directory = db::directory::snapshot(&tx)?;
-        let seen_max_user_id: i64 =
-            tx.query_row("SELECT COALESCE(MAX(id), 0) FROM auth_user", [], |r| {
-                r.get(0)
-            })?;
-        let plan = plan(file, &directory, &context.passwordless);
+        let seen_max_user_id = max_user_id(&tx)?;
+        let planner = Planner::new(directory, context.passwordless.clone());
         let group_id = db::users::ensure_group(&tx, super::apply::DEFAULT_GROUP)?;
-        let import_id = db::imports::create(&tx, &context, plan.rows_total(), &db::now_text())?;
+        let import_id = db::imports::create(&tx, &context, rows_total, &db::now_text())?;
         tx.commit()?;
         Ok(Self {
             context,
             settings,
-            plan,
-            directory,
+            planner,
             seen_max_user_id,
             import_id,
             group_id,
+            rows_total,
         })
     }
 
@@ -83,17 +68,18 @@ impl ImportJob {
 
     /// Rows to process.
     pub fn total(&self) -> usize {
-        self.plan.rows.len()
+        self.rows_total
     }
 
-    /// Writes every batch, reporting progress after each commit; returns the final report.
+    /// Plans and writes the rows batch by batch, reporting progress after each commit. Only one
+    /// batch of rows (and of passwords) is held at a time.
     pub fn run(
         mut self,
         conn: &mut Connection,
+        rows: impl Iterator<Item = RawRow>,
         mut on_progress: impl FnMut(Progress),
     ) -> rusqlite::Result<ImportReport> {
-        let total = self.total();
-        let rows = std::mem::take(&mut self.plan.rows);
+        let total = self.rows_total;
         let mut failures = Vec::new();
         let mut counts = Counts::default();
         on_progress(Progress {
@@ -101,14 +87,22 @@ impl ImportJob {
             done: 0,
             total,
         });
-        let mut rows = rows.into_iter().peekable();
+        let mut rows = rows.peekable();
         while rows.peek().is_some() {
-            let batch = next_batch(&mut rows);
+            // Users other imports created meanwhile count as existing (read without the lock).
+            self.seen_max_user_id = db::directory::add_users_after(
+                conn,
+                &mut self.planner.directory,
+                self.seen_max_user_id,
+            )?;
+            let batch = self.next_batch(&mut rows);
             let hashes = self.hash_batch(&batch);
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            // Users another import created since the last batch count as existing now.
-            self.seen_max_user_id =
-                db::directory::add_users_after(&tx, &mut self.directory, self.seen_max_user_id)?;
+            self.seen_max_user_id = db::directory::add_users_after(
+                &tx,
+                &mut self.planner.directory,
+                self.seen_max_user_id,
+            )?;
             for (row, hash) in batch.into_iter().zip(hashes) {
                 let row = self.write_row(&tx, row, hash, &mut counts)?;
                 counts.done += 1;
@@ -123,6 +117,8 @@ impl ImportJob {
                 }
             }
             db::imports::record_progress(&tx, self.import_id, counts.tuple())?;
+            // Our own new users are claimed by the planner already; skip them in the next refresh.
+            self.seen_max_user_id = max_user_id(&tx)?;
             tx.commit()?;
             on_progress(Progress {
                 import_id: self.import_id,
@@ -134,15 +130,28 @@ impl ImportJob {
         db::imports::finish(&tx, self.import_id)?;
         self.audit(&tx, &counts)?;
         tx.commit()?;
-        let report = ImportReport {
+        Ok(ImportReport {
             import_id: Some(self.import_id),
-            rows_total: total,
+            rows_total: counts.done,
             created: counts.created,
             failed: counts.failed,
             passwordless: counts.passwordless,
             failures,
-        };
-        Ok(report)
+        })
+    }
+
+    /// Plans rows until the batch holds `BATCH_PASSWORDS` passwords to hash or `BATCH_ROWS` rows.
+    fn next_batch(&mut self, rows: &mut impl Iterator<Item = RawRow>) -> Vec<PlannedRow> {
+        let mut batch = Vec::new();
+        let mut passwords = 0;
+        while passwords < BATCH_PASSWORDS && batch.len() < BATCH_ROWS {
+            let Some(raw) = rows.next() else { break };
+            let row = self.planner.plan_row(&raw);
+            passwords +=
+                usize::from(matches!(&row.outcome, RowOutcome::Create(u) if u.password.is_some()));
+            batch.push(row);
+        }
+        batch
     }
 
     /// Hashes (or makes unusable passwords for) the batch's creatable rows on every core.
@@ -169,7 +178,7 @@ impl ImportJob {
     ) -> rusqlite::Result<PlannedRow> {
         let mut created = None;
         if let (RowOutcome::Create(user), Some(hash)) = (&row.outcome, hash) {
-            match taken_in_directory(&user.username, &user.email, &self.directory) {
+            match taken_in_directory(&user.username, &user.email, &self.planner.directory) {
                 Err(problem) => row.outcome = RowOutcome::Fail(problem),
                 Ok(()) => {
                     let now = db::now_text();
@@ -184,10 +193,6 @@ impl ImportJob {
                     if self.context.invite && user.password.is_none() {
                         db::invitations::queue(tx, self.import_id, user_id, &now)?;
                     }
-                    self.directory
-                        .usernames
-                        .insert(ascii_casefold(&user.username));
-                    self.directory.emails.insert(ascii_casefold(&user.email));
                     counts.created += 1;
                     counts.passwordless += usize::from(user.password.is_none());
                     created = Some(user_id);
@@ -242,4 +247,10 @@ impl Counts {
     fn tuple(&self) -> (usize, usize, usize, usize) {
         (self.done, self.created, self.failed, self.passwordless)
     }
+}
+
+fn max_user_id(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM auth_user", [], |r| {
+        r.get(0)
+    })
 }

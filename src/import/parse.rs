@@ -66,63 +66,116 @@ pub struct ParsedFile {
 /// Decodes and parses a whole upload, or rejects it with a file-level error.
 pub fn parse(bytes: &[u8], max_rows: usize) -> Result<ParsedFile, FileError> {
     let text = decode(bytes)?;
-    let (body, skipped_lines) = strip_sep_line(&text)?;
-    check_delimiter(body)?;
-
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body.as_bytes());
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(record)) => record,
-        Some(Err(err)) => return Err(csv_error(&err, skipped_lines)),
-        None => {
-            return Err(FileError::new(
-                "empty_file",
-                "The file has no header line and no rows. Start from the sample CSV: it has the \
-                 header line and one example row.",
-            ));
-        }
-    };
-    let layout = header_layout(&header)?;
-
-    let mut rows = Vec::new();
-    let mut lines = LineCounter::new(body.as_bytes());
-    for record in records {
-        let record = record.map_err(|err| csv_error(&err, skipped_lines))?;
-        let line = lines.line_at(record.position().map_or(0, |p| p.byte())) + skipped_lines;
-        if record.iter().all(|field| field.trim().is_empty()) {
-            continue;
-        }
-        if rows.len() == max_rows {
-            return Err(FileError::new(
-                "too_many_rows",
-                format!(
-                    "The file has more than {max_rows} rows, the most one import accepts. \
-                     Split it into files of at most {max_rows} rows and import them one by one."
-                ),
-            ));
-        }
-        rows.push(read_row(&layout, &record, line)?);
-    }
+    let mut reader = RowReader::new(&text, max_rows)?;
+    let columns = reader.columns();
+    let rows = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
     if rows.is_empty() {
-        return Err(FileError::new(
-            "no_rows",
-            "The file has a header line but no user rows. Add one line per user below the header.",
-        ));
+        return Err(no_rows());
     }
-    Ok(ParsedFile {
-        columns: layout
+    Ok(ParsedFile { columns, rows })
+}
+
+/// The error for a file with a header and nothing under it.
+pub fn no_rows() -> FileError {
+    FileError::new(
+        "no_rows",
+        "The file has a header line but no user rows. Add one line per user below the header.",
+    )
+}
+
+/// Reads data rows one at a time from decoded text, so a whole file never has to be in memory as
+/// rows. The header and delimiter are checked when it is made; a row limit is enforced as it reads.
+pub struct RowReader<'a> {
+    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    layout: Vec<Slot>,
+    lines: LineCounter<'a>,
+    skipped_lines: u64,
+    max_rows: usize,
+    rows: usize,
+    failed: bool,
+}
+
+impl<'a> RowReader<'a> {
+    /// Checks the delimiter and header of `text` (already decoded).
+    pub fn new(text: &'a str, max_rows: usize) -> Result<Self, FileError> {
+        let (body, skipped_lines) = strip_sep_line(text)?;
+        check_delimiter(body)?;
+        let mut records = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(body.as_bytes())
+            .into_records();
+        let header = match records.next() {
+            Some(Ok(record)) => record,
+            Some(Err(err)) => return Err(csv_error(&err, skipped_lines)),
+            None => {
+                return Err(FileError::new(
+                    "empty_file",
+                    "The file has no header line and no rows. Start from the sample CSV: it has the \
+                     header line and one example row.",
+                ));
+            }
+        };
+        let layout = header_layout(&header)?;
+        Ok(Self {
+            records,
+            layout,
+            lines: LineCounter::new(body.as_bytes()),
+            skipped_lines,
+            max_rows,
+            rows: 0,
+            failed: false,
+        })
+    }
+
+    /// The known columns present in the header.
+    pub fn columns(&self) -> Vec<Column> {
+        self.layout
             .iter()
             .filter_map(|slot| match slot {
                 Slot::Known(column) => Some(*column),
                 _ => None,
             })
-            .collect(),
-        rows,
-    })
+            .collect()
+    }
+}
+
+impl Iterator for RowReader<'_> {
+    type Item = Result<RawRow, FileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let outcome = loop {
+            let record = match self.records.next()? {
+                Ok(record) => record,
+                Err(err) => break Err(csv_error(&err, self.skipped_lines)),
+            };
+            let line = self
+                .lines
+                .line_at(record.position().map_or(0, |p| p.byte()))
+                + self.skipped_lines;
+            if record.iter().all(|field| field.trim().is_empty()) {
+                continue;
+            }
+            if self.rows == self.max_rows {
+                let max = self.max_rows;
+                break Err(FileError::new(
+                    "too_many_rows",
+                    format!(
+                        "The file has more than {max} rows, the most one import accepts. \
+                         Split it into files of at most {max} rows and import them one by one."
+                    ),
+                ));
+            }
+            self.rows += 1;
+            break read_row(&self.layout, &record, line);
+        };
+        self.failed = outcome.is_err();
+        Some(outcome)
+    }
 }
 
 /// Physical line numbers from byte offsets, counted incrementally (offsets only grow).

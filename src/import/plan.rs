@@ -126,37 +126,84 @@ pub enum PasswordlessPolicy {
 
 /// Plans every row of a parsed file against the directory.
 pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot, policy: &PasswordlessPolicy) -> Plan {
-    let mut usernames_in_file: HashMap<String, u64> = HashMap::new();
-    let mut emails_in_file: HashMap<String, u64> = HashMap::new();
-    let rows = file
-        .rows
-        .iter()
-        .map(|row| {
-            let outcome = match validate(row).and_then(|valid| {
-                check_directory(
-                    valid,
-                    row.line,
-                    directory,
-                    &usernames_in_file,
-                    &emails_in_file,
-                )
-                .and_then(|user| check_passwordless(user, policy))
-            }) {
-                Ok(user) => {
-                    usernames_in_file.insert(ascii_casefold(&user.username), row.line);
-                    emails_in_file.insert(ascii_casefold(&user.email), row.line);
-                    RowOutcome::Create(user)
-                }
-                Err(problem) => RowOutcome::Fail(problem),
-            };
-            PlannedRow {
-                line: row.line,
-                summary: RowSummary::of(row),
-                outcome,
+    let mut planner = Planner::new(directory.clone(), policy.clone());
+    Plan {
+        rows: file.rows.iter().map(|row| planner.plan_row(row)).collect(),
+    }
+}
+
+/// Plans rows one at a time, in file order, remembering what earlier rows claimed.
+#[derive(Debug, Clone)]
+pub struct Planner {
+    /// What the database holds; the import job adds other imports' new users between batches.
+    pub directory: DirectorySnapshot,
+    policy: PasswordlessPolicy,
+    usernames_in_file: HashMap<String, u64>,
+    emails_in_file: HashMap<String, u64>,
+}
+
+impl Planner {
+    /// A planner for one pass over a file.
+    pub fn new(directory: DirectorySnapshot, policy: PasswordlessPolicy) -> Self {
+        Self {
+            directory,
+            policy,
+            usernames_in_file: HashMap::new(),
+            emails_in_file: HashMap::new(),
+        }
+    }
+
+    /// Decides one row; a row that will be created claims its username and e-mail for the file.
+    pub fn plan_row(&mut self, row: &RawRow) -> PlannedRow {
+        let outcome = match validate(row).and_then(|valid| {
+            check_directory(
+                valid,
+                row.line,
+                &self.directory,
+                &self.usernames_in_file,
+                &self.emails_in_file,
+            )
+            .and_then(|user| check_passwordless(user, &self.policy))
+        }) {
+            Ok(user) => {
+                self.usernames_in_file
+                    .insert(ascii_casefold(&user.username), row.line);
+                self.emails_in_file
+                    .insert(ascii_casefold(&user.email), row.line);
+                RowOutcome::Create(user)
             }
-        })
-        .collect();
-    Plan { rows }
+            Err(problem) => RowOutcome::Fail(problem),
+        };
+        PlannedRow {
+            line: row.line,
+            summary: RowSummary::of(row),
+            outcome,
+        }
+    }
+}
+
+/// Counts and failed rows of a plan made row by row, without keeping the rows.
+#[derive(Debug, Clone, Default)]
+pub struct PlanTally {
+    pub rows_total: usize,
+    pub creatable: usize,
+    /// Creatable rows without a password.
+    pub passwordless: usize,
+    pub failures: Vec<PlannedRow>,
+}
+
+impl PlanTally {
+    /// Adds one planned row.
+    pub fn add(&mut self, row: PlannedRow) {
+        self.rows_total += 1;
+        match &row.outcome {
+            RowOutcome::Create(_) => {
+                self.creatable += 1;
+                self.passwordless += usize::from(!row.summary.has_password);
+            }
+            RowOutcome::Fail(_) => self.failures.push(row),
+        }
+    }
 }
 
 fn check_directory(

@@ -66,6 +66,33 @@ impl ImportReport {
         }
     }
 
+    /// The report of a streaming plan pass.
+    pub fn from_tally(tally: super::plan::PlanTally) -> Self {
+        let failed = tally.failures.len();
+        let failures = tally
+            .failures
+            .into_iter()
+            .filter_map(|row| match row.outcome {
+                RowOutcome::Fail(problem) => Some(ReportRow {
+                    line: row.line,
+                    summary: row.summary,
+                    code: problem.code.as_str().to_string(),
+                    column: problem.column.map(str::to_string),
+                    message: problem.message,
+                }),
+                RowOutcome::Create(_) => None,
+            })
+            .collect();
+        Self {
+            import_id: None,
+            rows_total: tally.rows_total,
+            created: tally.creatable,
+            failed,
+            passwordless: tally.passwordless,
+            failures,
+        }
+    }
+
     /// The JSON shape shared by `roster import --json` and the API.
     pub fn to_json(&self) -> JsonReport {
         JsonReport {

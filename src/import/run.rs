@@ -1,10 +1,14 @@
-//! One non-interactive import, as the CLI and the API run it: mail check, policy, dry run or commit.
+//! One non-interactive import, as the CLI and the API run it: two streaming passes over the text
+//! (plan and count, then write in batches), with the mail check and policy in between.
 
 use rusqlite::Connection;
 
-use super::apply::{MailCheckRecord, passwordless_policy, preview, preview_with_mail_check};
+use super::apply::{MailCheckRecord, passwordless_policy};
 use super::job::{ImportJob, Progress};
-use super::{ImportContext, ImportReport, ImportSettings, ParsedFile, PasswordlessPolicy};
+use super::parse::{RowReader, no_rows};
+use super::plan::{DirectorySnapshot, PlanTally, Planner};
+use super::{FileError, ImportContext, ImportReport, ImportSettings, PasswordlessPolicy};
+use crate::db;
 use crate::mail::CheckOutcome;
 
 /// The caller's choices.
@@ -28,45 +32,81 @@ pub struct RunOutcome {
     pub invitations_queued: bool,
 }
 
-/// Runs the import of a parsed file. `context` names the actor, source and file; its mail fields
-/// are filled in here from the check and the options.
+/// Imports decoded CSV text. A file-level rejection is `Ok(Err(..))`: nothing was written.
+/// `context` names the actor, source and file; its mail fields are filled in here.
 pub fn run(
     conn: &mut Connection,
-    file: ParsedFile,
+    text: &str,
     mut context: ImportContext,
     options: RunOptions,
     settings: &ImportSettings,
     check_mail: impl FnOnce() -> CheckOutcome,
     on_progress: impl FnMut(Progress),
-) -> rusqlite::Result<RunOutcome> {
-    let (plan, check) = preview_with_mail_check(conn, &file, check_mail)?;
+) -> rusqlite::Result<Result<RunOutcome, FileError>> {
+    let directory = db::directory::snapshot(conn)?;
+    let first = match tally(
+        text,
+        settings.max_rows,
+        &directory,
+        &PasswordlessPolicy::Allowed,
+    ) {
+        Ok(first) => first,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    let check = (first.passwordless > 0).then(check_mail);
     let mail_failed = check.as_ref().is_some_and(|c| !c.ok());
+    let policy = passwordless_policy(check.as_ref(), options.allow_without_mail);
     if options.dry_run {
-        let report = if options.allow_without_mail && mail_failed {
-            ImportReport::from_plan(&preview(conn, &file, &PasswordlessPolicy::Allowed)?)
+        let counted = if policy == PasswordlessPolicy::Allowed {
+            first
         } else {
-            ImportReport::from_plan(&plan)
+            match tally(text, settings.max_rows, &directory, &policy) {
+                Ok(counted) => counted,
+                Err(rejection) => return Ok(Err(rejection)),
+            }
         };
-        return Ok(RunOutcome {
+        let report = ImportReport::from_tally(counted);
+        return Ok(Ok(RunOutcome {
             report,
             mail_check: check,
             invitations_queued: false,
-        });
+        }));
     }
-    context.passwordless = passwordless_policy(check.as_ref(), options.allow_without_mail);
+    drop(directory);
+    context.passwordless = policy;
     context.mail_check = check.as_ref().map(MailCheckRecord::of);
     context.allowed_without_mail = options.allow_without_mail && mail_failed;
     context.invite = options.invite && !mail_failed;
     let invite = context.invite;
-    drop(plan);
-    let job = ImportJob::begin(conn, &file, context, *settings)?;
-    // The job holds its own plan; the parsed file (passwords included) can go now.
-    drop(file);
-    let report = job.run(conn, on_progress)?;
+    let job = ImportJob::begin(conn, context, *settings, first.rows_total)?;
+    let rows = match RowReader::new(text, settings.max_rows) {
+        Ok(rows) => rows,
+        Err(rejection) => return Ok(Err(rejection)),
+    };
+    // The first pass accepted every row, so the second reads the same rows without error.
+    let report = job.run(conn, rows.map_while(Result::ok), on_progress)?;
     let invitations_queued = invite && report.passwordless > 0;
-    Ok(RunOutcome {
+    Ok(Ok(RunOutcome {
         report,
         mail_check: check,
         invitations_queued,
-    })
+    }))
+}
+
+/// Plans every row of the text, keeping only counts and failed rows.
+pub fn tally(
+    text: &str,
+    max_rows: usize,
+    directory: &DirectorySnapshot,
+    policy: &PasswordlessPolicy,
+) -> Result<PlanTally, FileError> {
+    let mut planner = Planner::new(directory.clone(), policy.clone());
+    let mut tally = PlanTally::default();
+    for row in RowReader::new(text, max_rows)? {
+        tally.add(planner.plan_row(&row?));
+    }
+    if tally.rows_total == 0 {
+        return Err(no_rows());
+    }
+    Ok(tally)
 }

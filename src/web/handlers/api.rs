@@ -283,10 +283,11 @@ pub async fn import(
     let settings = state.config.import;
     let state2 = state.clone();
     let outcome = web::block(move || -> rusqlite::Result<Outcome> {
-        let parsed = match crate::import::parse(&bytes, settings.max_rows) {
-            Ok(parsed) => parsed,
+        let text = match crate::import::decode::decode(&bytes) {
+            Ok(text) => text,
             Err(rejection) => return Ok(Outcome::Rejected(rejection)),
         };
+        drop(bytes);
         let mut conn = state2.db.connect()?;
         let context = ImportContext::new(None, actor, ImportSource::Api, file_name);
         let options = RunOptions {
@@ -294,19 +295,24 @@ pub async fn import(
             allow_without_mail,
             invite,
         };
-        let outcome = run(
-            &mut conn,
-            parsed,
-            context,
-            options,
-            &settings,
-            || crate::mail::check(&state2.config.mail),
-            |_| {},
-        )?;
-        Ok(Outcome::Processed {
-            report: outcome.report,
-            invite: outcome.invitations_queued,
-        })
+        let check_mail = || crate::mail::check(&state2.config.mail);
+        Ok(
+            match run(
+                &mut conn,
+                &text,
+                context,
+                options,
+                &settings,
+                check_mail,
+                |_| {},
+            )? {
+                Ok(outcome) => Outcome::Processed {
+                    report: outcome.report,
+                    invite: outcome.invitations_queued,
+                },
+                Err(rejection) => Outcome::Rejected(rejection),
+            },
+        )
     })
     .await??;
     match outcome {

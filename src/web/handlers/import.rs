@@ -261,8 +261,12 @@ fn run_import_job(
     };
     let invite = context.invite;
     let begun = state.db.connect().and_then(|mut conn| {
-        let job =
-            crate::import::job::ImportJob::begin(&mut conn, &import.parsed, context, settings)?;
+        let job = crate::import::job::ImportJob::begin(
+            &mut conn,
+            context,
+            settings,
+            import.parsed.rows.len(),
+        )?;
         Ok((conn, job))
     });
     let (mut conn, job) = match begun {
@@ -279,7 +283,8 @@ fn run_import_job(
         total: job.total(),
     });
     let _ = started.send(Ok(id));
-    let outcome = job.run(&mut conn, |progress| state.jobs.update(progress));
+    let rows = import.parsed.rows.iter().cloned();
+    let outcome = job.run(&mut conn, rows, |progress| state.jobs.update(progress));
     state.jobs.finish(id);
     match outcome {
         Ok(report) => {
