@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod decode;
 pub mod job;
+mod lines;
 pub mod parse;
 pub mod plan;
 pub mod report;

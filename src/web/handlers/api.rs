@@ -1,4 +1,4 @@
-//! The import API (`POST /api/users/import`, bearer tokens, JSON) and the admin pages for its tokens.
+//! The import API: `POST /api/users/import` with a bearer token, answering JSON.
 //!
 //! The API is a thin caller of the same engine and mail gating as `roster import`; it never looks at
 //! cookies, so it needs no CSRF token, and a session cookie does not authorize it.
@@ -11,18 +11,14 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 
-use super::import::{display_name, spawn_invitations};
-use super::{UploadLimit, html, see_other};
-use crate::db::api_tokens::{self, ApiTokenInfo, Authenticated, CreateTokenError};
-use crate::db::audit::{self, AuditEntry};
+use super::UploadLimit;
+use super::import::display_name;
+use super::import_outcome::spawn_invitations;
+use crate::db::api_tokens::{self, Authenticated};
 use crate::import::report::rejected_json;
 use crate::import::run::{RunOptions, run};
 use crate::import::{FileError, ImportContext, ImportReport, ImportSource};
 use crate::web::AppState;
-use crate::web::csrf::CsrfToken;
-use crate::web::error::{WebError, urlencode};
-use crate::web::session::Admin;
-use crate::web::views::{self, layout::Chrome, tokens::Notice};
 
 /// The file name recorded for a `text/csv` body, which has none.
 const DEFAULT_FILE_NAME: &str = "api-upload.csv";
@@ -30,9 +26,12 @@ const DEFAULT_FILE_NAME: &str = "api-upload.csv";
 /// The API route and the token pages.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/users/import", web::post().to(import))
-        .route("/tokens", web::get().to(tokens))
-        .route("/tokens", web::post().to(create_token))
-        .route("/tokens/revoke", web::post().to(revoke_token));
+        .route("/tokens", web::get().to(super::tokens::tokens))
+        .route("/tokens", web::post().to(super::tokens::create_token))
+        .route(
+            "/tokens/revoke",
+            web::post().to(super::tokens::revoke_token),
+        );
 }
 
 /// An API failure: a status and `{"error": "..."}`.
@@ -90,12 +89,6 @@ impl From<actix_web::error::BlockingError> for ApiError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         Self::unexpected(err)
     }
-}
-
-fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
@@ -336,147 +329,4 @@ pub async fn import(
             Ok(HttpResponse::Ok().json(report.to_json()))
         }
     }
-}
-
-fn render_tokens(
-    admin: &Admin,
-    csrf: &CsrfToken,
-    tokens: &[ApiTokenInfo],
-    notice: Option<Notice<'_>>,
-    name: &str,
-) -> HttpResponse {
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
-    html(views::tokens::list(chrome, tokens, notice, name))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TokensQuery {
-    revoked: Option<String>,
-}
-
-pub async fn tokens(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-    query: web::Query<TokensQuery>,
-) -> Result<HttpResponse, WebError> {
-    let list = web::block(move || api_tokens::list(&state.db.connect()?)).await??;
-    let notice = query.revoked.as_deref().map(Notice::Revoked);
-    Ok(render_tokens(&admin, &csrf, &list, notice, ""))
-}
-
-#[derive(Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
-    name: String,
-}
-
-/// Creates a token and shows it on this response only: it must never travel in a URL.
-pub async fn create_token(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-    form: web::Form<TokenForm>,
-) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
-    let name = form.name.trim().to_string();
-    let (actor_id, actor) = (admin.0.id, admin.0.username.clone());
-    let client = client_ip(&req);
-    let name2 = name.clone();
-    let (created, list) = web::block(move || -> rusqlite::Result<_> {
-        let conn = state.db.connect()?;
-        let tx = conn.unchecked_transaction()?;
-        let created = match api_tokens::create(&tx, &name2, &actor) {
-            Ok(token) => {
-                audit::record(
-                    &tx,
-                    &AuditEntry {
-                        actor_user_id: Some(actor_id),
-                        actor: &actor,
-                        action: "token_created",
-                        target: &format!("token:{name2}"),
-                        detail: "",
-                        client: &client,
-                    },
-                )?;
-                Ok(token)
-            }
-            Err(CreateTokenError::Database(err)) => return Err(err),
-            Err(problem) => Err(problem.to_string()),
-        };
-        tx.commit()?;
-        Ok((created, api_tokens::list(&conn)?))
-    })
-    .await??;
-    match created {
-        Ok(token) => {
-            tracing::info!(token = %name, "API token created");
-            let notice = Notice::Created {
-                name: &name,
-                token: &token,
-            };
-            Ok(render_tokens(&admin, &csrf, &list, Some(notice), ""))
-        }
-        Err(problem) => {
-            let message = format!("Cannot create the token: {problem}.");
-            let mut response = render_tokens(
-                &admin,
-                &csrf,
-                &list,
-                Some(Notice::Error(&message)),
-                &form.name,
-            );
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
-        }
-    }
-}
-
-pub async fn revoke_token(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-    form: web::Form<TokenForm>,
-) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
-    let name = form.name.trim().to_string();
-    let (actor_id, actor) = (admin.0.id, admin.0.username.clone());
-    let client = client_ip(&req);
-    let name2 = name.clone();
-    let revoked = web::block(move || -> rusqlite::Result<bool> {
-        let conn = state.db.connect()?;
-        let tx = conn.unchecked_transaction()?;
-        let revoked = api_tokens::revoke(&tx, &name2)?;
-        if revoked {
-            audit::record(
-                &tx,
-                &AuditEntry {
-                    actor_user_id: Some(actor_id),
-                    actor: &actor,
-                    action: "token_revoked",
-                    target: &format!("token:{name2}"),
-                    detail: "",
-                    client: &client,
-                },
-            )?;
-        }
-        tx.commit()?;
-        Ok(revoked)
-    })
-    .await??;
-    if !revoked {
-        return Err(WebError::bad_request(
-            StatusCode::NOT_FOUND,
-            format!("There is no active API token named \"{name}\"."),
-        ));
-    }
-    tracing::info!(token = %name, "API token revoked");
-    Ok(see_other(&format!("/tokens?revoked={}", urlencode(&name))))
 }

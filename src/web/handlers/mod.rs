@@ -5,9 +5,12 @@ mod api;
 mod audit;
 mod history;
 mod import;
+mod import_outcome;
 mod mail;
 mod ous;
 mod password;
+mod setup;
+mod tokens;
 mod users;
 
 use actix_web::{HttpResponse, http::header, web};
@@ -26,8 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(account::login_form))
         .route("/login", web::post().to(account::login))
         .route("/logout", web::post().to(account::logout))
-        .route("/setup/{token}", web::get().to(account::setup_form))
-        .route("/setup/{token}", web::post().to(account::setup))
+        .route("/setup/{token}", web::get().to(setup::setup_form))
+        .route("/setup/{token}", web::post().to(setup::setup))
         .route("/account", web::get().to(account::account))
         .route("/password-reset", web::get().to(password::forgot_form))
         .route("/password-reset", web::post().to(password::forgot))
@@ -83,18 +86,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/users/import/preview/{id}/commit",
             web::post().to(import::commit),
         )
-        .route("/imports/{id}", web::get().to(import::result))
+        .route("/imports/{id}", web::get().to(import_outcome::result))
         .route(
             "/imports/{id}/progress.json",
-            web::get().to(import::progress),
+            web::get().to(import_outcome::progress),
         )
         .route(
             "/imports/{id}/resend",
-            web::post().to(import::resend_invitations),
+            web::post().to(import_outcome::resend_invitations),
         )
         .route(
             "/imports/{id}/errors.csv",
-            web::get().to(import::error_report),
+            web::get().to(import_outcome::error_report),
         )
         .configure(api::routes)
         .default_service(web::to(not_found));

@@ -1,0 +1,163 @@
+//! The one-time link that creates the first admin while none exists.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use super::{html, see_other};
+use crate::auth::hashers::make_password;
+use crate::import::rules::{
+    is_valid_email, is_valid_username, normalize_email, normalize_username,
+};
+use crate::web::AppState;
+use crate::web::audit::user_target;
+use crate::web::csrf::CsrfToken;
+use crate::web::error::WebError;
+use crate::web::session::{self};
+use crate::web::views;
+
+/// The setup token is valid only while no admin exists and it has not been used.
+fn setup_token_matches(state: &AppState, token: &str) -> bool {
+    let guard = state.setup_token.lock().unwrap_or_else(|p| p.into_inner());
+    guard
+        .as_deref()
+        .is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(token.as_bytes())))
+}
+
+fn setup_gone() -> WebError {
+    WebError::bad_request(
+        StatusCode::NOT_FOUND,
+        "This setup link is no longer valid: an admin already exists. Log in, or run `roster createsuperuser`.",
+    )
+}
+
+pub async fn setup_form(
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let token = path.into_inner();
+    if !setup_token_matches(&state, &token) {
+        return Err(setup_gone());
+    }
+    let state2 = state.clone();
+    let admin_exists =
+        web::block(move || crate::db::users::has_active_admin(&state2.db.connect()?)).await??;
+    if admin_exists {
+        // Someone ran `roster createsuperuser` meanwhile: the link dies now.
+        *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        return Err(setup_gone());
+    }
+    let action = format!("/setup/{token}");
+    Ok(html(views::auth::setup(
+        &csrf.0,
+        &action,
+        &views::auth::SetupForm::default(),
+        None,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    csrf_token: String,
+    username: String,
+    email: String,
+    password: String,
+    password2: String,
+}
+
+pub async fn setup(
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    path: web::Path<String>,
+    form: web::Form<SetupForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let token = path.into_inner();
+    if !setup_token_matches(&state, &token) {
+        return Err(setup_gone());
+    }
+    let form = form.into_inner();
+    let username = normalize_username(form.username.trim());
+    let email = normalize_email(&form.email);
+    let problem = if !is_valid_username(&username) {
+        Some("The username may only contain letters, digits and @ . + - _ (at most 150).")
+    } else if !is_valid_email(&email) {
+        Some("Enter a valid e-mail address.")
+    } else if form.password.chars().count() < 8 {
+        Some("The password must have at least 8 characters.")
+    } else if form.password != form.password2 {
+        Some("The two passwords do not match.")
+    } else {
+        None
+    };
+    let action = format!("/setup/{token}");
+    let again = |message: &str| {
+        let mut response = html(views::auth::setup(
+            &csrf.0,
+            &action,
+            &views::auth::SetupForm {
+                username: &form.username,
+                email: &form.email,
+            },
+            Some(message),
+        ));
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        response
+    };
+    if let Some(problem) = problem {
+        return Ok(again(problem));
+    }
+    let iterations = state.config.import.pbkdf2_iterations;
+    let password = form.password.clone();
+    let (username2, email2) = (username.clone(), email.clone());
+    let state2 = state.clone();
+    let created = web::block(move || -> anyhow::Result<Option<String>> {
+        let hash = make_password(&password, iterations);
+        let mut conn = state2.db.connect()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if crate::db::users::has_active_admin(&tx)? {
+            anyhow::bail!("admin exists");
+        }
+        if crate::db::users::identity_taken(&tx, &username2, &email2)? {
+            return Ok(None);
+        }
+        let now = crate::db::now_text();
+        let id = crate::db::users::insert_superuser(&tx, &username2, &email2, &hash, &now)?;
+        crate::db::users::touch_last_login(&tx, id, &now)?;
+        let user = crate::db::users::find_by_id(&tx, id)?
+            .ok_or_else(|| anyhow::anyhow!("new admin vanished"))?;
+        crate::db::audit::record(
+            &tx,
+            &crate::db::audit::AuditEntry {
+                actor_user_id: Some(id),
+                actor: &user.username,
+                action: "admin_created",
+                target: &user_target(id, &user.username),
+                detail: "first admin, through the setup link",
+                client: "",
+            },
+        )?;
+        let key = crate::db::sessions::create(&tx, &user)?;
+        tx.commit()?;
+        Ok(Some(key))
+    })
+    .await?;
+    let key = match created {
+        Ok(Some(key)) => key,
+        Ok(None) => return Ok(again("A user with this username or e-mail already exists.")),
+        Err(_) => {
+            *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            return Err(setup_gone());
+        }
+    };
+    *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    tracing::info!("first admin created through the setup link");
+    let mut response = see_other("/users");
+    response
+        .add_cookie(&session::cookie(&key))
+        .map_err(|e| WebError::Unexpected(e.into()))?;
+    Ok(response)
+}

@@ -1,0 +1,158 @@
+//! The admin pages for API tokens: list, create (shown once), revoke.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{html, see_other};
+use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
+use crate::db::audit::{self, AuditEntry};
+use crate::web::AppState;
+use crate::web::audit::client as client_ip;
+use crate::web::csrf::CsrfToken;
+use crate::web::error::{WebError, urlencode};
+use crate::web::session::Admin;
+use crate::web::views::{self, layout::Chrome, tokens::Notice};
+
+fn render_tokens(
+    admin: &Admin,
+    csrf: &CsrfToken,
+    tokens: &[ApiTokenInfo],
+    notice: Option<Notice<'_>>,
+    name: &str,
+) -> HttpResponse {
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    html(views::tokens::list(chrome, tokens, notice, name))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokensQuery {
+    revoked: Option<String>,
+}
+
+pub async fn tokens(
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    query: web::Query<TokensQuery>,
+) -> Result<HttpResponse, WebError> {
+    let list = web::block(move || api_tokens::list(&state.db.connect()?)).await??;
+    let notice = query.revoked.as_deref().map(Notice::Revoked);
+    Ok(render_tokens(&admin, &csrf, &list, notice, ""))
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Creates a token and shows it on this response only: it must never travel in a URL.
+pub async fn create_token(
+    req: HttpRequest,
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let name = form.name.trim().to_string();
+    let (actor_id, actor) = (admin.0.id, admin.0.username.clone());
+    let client = client_ip(&req);
+    let name2 = name.clone();
+    let (created, list) = web::block(move || -> rusqlite::Result<_> {
+        let conn = state.db.connect()?;
+        let tx = conn.unchecked_transaction()?;
+        let created = match api_tokens::create(&tx, &name2, &actor) {
+            Ok(token) => {
+                audit::record(
+                    &tx,
+                    &AuditEntry {
+                        actor_user_id: Some(actor_id),
+                        actor: &actor,
+                        action: "token_created",
+                        target: &format!("token:{name2}"),
+                        detail: "",
+                        client: &client,
+                    },
+                )?;
+                Ok(token)
+            }
+            Err(CreateTokenError::Database(err)) => return Err(err),
+            Err(problem) => Err(problem.to_string()),
+        };
+        tx.commit()?;
+        Ok((created, api_tokens::list(&conn)?))
+    })
+    .await??;
+    match created {
+        Ok(token) => {
+            tracing::info!(token = %name, "API token created");
+            let notice = Notice::Created {
+                name: &name,
+                token: &token,
+            };
+            Ok(render_tokens(&admin, &csrf, &list, Some(notice), ""))
+        }
+        Err(problem) => {
+            let message = format!("Cannot create the token: {problem}.");
+            let mut response = render_tokens(
+                &admin,
+                &csrf,
+                &list,
+                Some(Notice::Error(&message)),
+                &form.name,
+            );
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+    }
+}
+
+pub async fn revoke_token(
+    req: HttpRequest,
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    csrf.verify(&form.csrf_token)?;
+    let name = form.name.trim().to_string();
+    let (actor_id, actor) = (admin.0.id, admin.0.username.clone());
+    let client = client_ip(&req);
+    let name2 = name.clone();
+    let revoked = web::block(move || -> rusqlite::Result<bool> {
+        let conn = state.db.connect()?;
+        let tx = conn.unchecked_transaction()?;
+        let revoked = api_tokens::revoke(&tx, &name2)?;
+        if revoked {
+            audit::record(
+                &tx,
+                &AuditEntry {
+                    actor_user_id: Some(actor_id),
+                    actor: &actor,
+                    action: "token_revoked",
+                    target: &format!("token:{name2}"),
+                    detail: "",
+                    client: &client,
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(revoked)
+    })
+    .await??;
+    if !revoked {
+        return Err(WebError::bad_request(
+            StatusCode::NOT_FOUND,
+            format!("There is no active API token named \"{name}\"."),
+        ));
+    }
+    tracing::info!(token = %name, "API token revoked");
+    Ok(see_other(&format!("/tokens?revoked={}", urlencode(&name))))
+}
