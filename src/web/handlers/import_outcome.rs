@@ -25,17 +25,28 @@ pub(super) fn run_import_job(
     settings: crate::import::ImportSettings,
     started: std::sync::mpsc::Sender<rusqlite::Result<i64>>,
 ) {
-    let Ok(import) = &staged.content else {
+    // The staged upload was taken out of the store, so this is its only owner: take the rows and
+    // drop the preview, so passwords leave memory batch by batch as they are written.
+    let content = match std::sync::Arc::try_unwrap(staged) {
+        Ok(staged) => staged.content,
+        Err(shared) => match &shared.content {
+            Ok(import) => Ok(crate::web::staging::StagedImport {
+                parsed: import.parsed.clone(),
+                plan: crate::import::Plan::default(),
+                mail_check: None,
+            }),
+            Err(rejection) => Err(rejection.clone()),
+        },
+    };
+    let Ok(import) = content else {
         return;
     };
+    let crate::web::staging::StagedImport { parsed, plan, .. } = import;
+    drop(plan);
     let invite = context.invite;
     let begun = state.db.connect().and_then(|mut conn| {
-        let job = crate::import::job::ImportJob::begin(
-            &mut conn,
-            context,
-            settings,
-            import.parsed.rows.len(),
-        )?;
+        let job =
+            crate::import::job::ImportJob::begin(&mut conn, context, settings, parsed.rows.len())?;
         Ok((conn, job))
     });
     let (mut conn, job) = match begun {
@@ -52,7 +63,7 @@ pub(super) fn run_import_job(
         total: job.total(),
     });
     let _ = started.send(Ok(id));
-    let rows = import.parsed.rows.iter().cloned();
+    let rows = parsed.rows.into_iter();
     let outcome = job.run(&mut conn, rows, |progress| state.jobs.update(progress));
     state.jobs.finish(id);
     match outcome {
