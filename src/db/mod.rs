@@ -50,9 +50,13 @@ impl Db {
 
     /// Creates or upgrades the schema: Django's tables when absent, then Roster's own.
     pub fn migrate(&self) -> anyhow::Result<()> {
+        let created = !self.path.exists();
         let mut conn = self
             .connect()
             .with_context(|| format!("cannot open database {}", self.path.display()))?;
+        if created {
+            restrict_to_owner(&self.path)?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         embedded::migrations::runner()
             .set_migration_table_name("roster_schema_history")
@@ -60,6 +64,19 @@ impl Db {
             .context("applying migrations")?;
         check_auth_user(&conn)
     }
+}
+
+/// Makes a new database file readable and writable by its owner only (it holds password hashes).
+fn restrict_to_owner(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict permissions of {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Refuses databases whose `auth_user` is not Django's default user table.

@@ -91,6 +91,7 @@ impl Application {
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .configure(handlers::routes)
                 .wrap(actix_web::middleware::from_fn(csrf::ensure_cookie))
+                .wrap(actix_web::middleware::from_fn(middleware::secure_cookies))
                 .wrap(middleware::security_headers())
                 .wrap(actix_web::middleware::from_fn(middleware::log_request))
         })

@@ -315,3 +315,49 @@ fn assets_are_served_from_the_binary() {
     assert!(js.contains("dataTransfer"));
     assert_eq!(app.get("/no/such/page").status().as_u16(), 404);
 }
+
+#[test]
+fn cookies_are_secure_when_roster_is_served_over_https() {
+    let set_cookies = |app: &TestApp| -> Vec<String> {
+        let res = app.get("/login");
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    };
+    let plain = spawn_app();
+    let cookies = set_cookies(&plain);
+    assert!(
+        !cookies.is_empty() && cookies.iter().all(|c| !c.contains("Secure")),
+        "{cookies:?}"
+    );
+    let https = spawn_app_configured(seed_admin, |c| {
+        c.accounts.base_url = "https://roster.example.com".to_string()
+    });
+    let cookies = set_cookies(&https);
+    assert!(
+        !cookies.is_empty() && cookies.iter().all(|c| c.contains("; Secure")),
+        "{cookies:?}"
+    );
+}
+
+#[test]
+fn a_new_database_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.sqlite3");
+    migrate(&db);
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let secret = std::path::PathBuf::from(format!("{}.secret-key", db.display()));
+    roster::config::Config::new(db.clone(), TEST_ITERATIONS, 10)
+        .unwrap()
+        .accounts
+        .load_secret_key()
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
