@@ -62,6 +62,7 @@ impl Application {
                 "imports interrupted by an earlier stop; import their files again to finish them"
             );
         }
+        crate::db::sessions::purge_expired(&conn)?;
         let needs_setup = !crate::db::users::has_active_admin(&conn)?;
         drop(conn);
         let setup_token = needs_setup.then(|| random_string(43));
