@@ -93,6 +93,17 @@ pub fn new_client() -> Client {
 }
 
 impl TestApp {
+    /// A browser for a server started elsewhere (e.g. a `roster serve` process).
+    pub fn external(base: &str, db_path: PathBuf, dir: tempfile::TempDir) -> TestApp {
+        TestApp {
+            base: base.to_string(),
+            db_path,
+            setup_path: None,
+            client: new_client(),
+            _dir: dir,
+        }
+    }
+
     /// Another browser (own cookies) on the same server and database.
     pub fn second_browser(&self) -> TestApp {
         TestApp {

@@ -4,6 +4,7 @@ mod admin_panel;
 mod api;
 mod authz;
 mod cli;
+mod crash;
 mod django;
 mod helpers;
 mod jobs;
