@@ -141,4 +141,12 @@ fn killing_the_server_mid_import_loses_nothing_and_duplicates_nothing() {
         ["interrupted", "interrupted", "done"],
         "killed imports are marked at the next start"
     );
+    let mut server = start_server(&db);
+    let app = browser(&server, &db);
+    app.login_admin();
+    let (_, html) = app.page("/imports/1");
+    let notice = select_text(&html, "#interrupted").unwrap_or_default();
+    assert!(notice.contains("Import the same file again"), "{html}");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
 }

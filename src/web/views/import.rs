@@ -195,6 +195,12 @@ pub fn result(
         html! {
             h1 { "Import of " (record.file_name) }
             p.muted { "Started " (record.started_at) " UTC by " (record.actor) " (" (record.source) ")." }
+            @if record.status == "interrupted" {
+                p.notice.bad #interrupted role="alert" {
+                    "This import was interrupted (Roster stopped) after " (record.rows_done) " of " (record.rows_total)
+                    " rows. Every user it created is complete. Import the same file again to finish: the users already created are reported as duplicates, the rest are created."
+                }
+            }
             @if let Some(at) = &record.undone_at {
                 p.notice.warn #undone { "Undone on " (at) " UTC by " (record.undone_by.as_deref().unwrap_or("?")) ": the users it created who had never logged in were removed." }
             }
