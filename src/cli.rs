@@ -181,6 +181,11 @@ pub enum Command {
         #[arg(long, env = "ROSTER_INVITE")]
         invite: bool,
     },
+    /// Write a consistent copy of the database to FILE while Roster keeps running (SQLite VACUUM INTO).
+    Backup {
+        /// The new backup file (must not exist yet).
+        file: PathBuf,
+    },
     /// Check the mail server (connect, EHLO, TLS, AUTH, QUIT) and explain the result.
     CheckMail,
     /// Send a test e-mail to ADDRESS, like Django's command of the same name.

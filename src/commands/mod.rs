@@ -77,6 +77,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             import(&db, &config, &file, &options)
         }
+        Command::Backup { file } => {
+            db.migrate()?;
+            db.backup_to(&file)?;
+            println!("Backup written to {}.", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::CheckMail => {
             let outcome = crate::mail::check(&config.mail);
             println!("{}: {}", outcome.server, outcome.message);

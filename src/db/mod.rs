@@ -66,6 +66,25 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Writes a consistent snapshot of the live database to `target` (owner-only), without
+    /// stopping readers or writers for longer than one read transaction.
+    pub fn backup_to(&self, target: &Path) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            !target.exists(),
+            "{} exists already; choose a new file",
+            target.display()
+        );
+        let target_text = target
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
+        self.connect()?
+            .execute("VACUUM INTO ?1", [target_text])
+            .with_context(|| format!("cannot write the backup {}", target.display()))?;
+        restrict_to_owner(target)
+    }
+}
+
 /// Makes a new database file readable and writable by its owner only (it holds password hashes).
 fn restrict_to_owner(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]

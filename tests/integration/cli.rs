@@ -352,3 +352,45 @@ fn check_mail_sendtestemail_and_invite_from_the_command_line() {
         .expect("invitation link");
     assert!(link.ends_with('/'));
 }
+
+#[test]
+fn backup_writes_a_consistent_owner_only_copy() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, db) = temp_db();
+    let csv = write(
+        &dir,
+        "t.csv",
+        format!("{HEADER}\nA;B;a@example.com;a;;;pw-a\n").as_bytes(),
+    );
+    assert!(
+        roster(&db, &["import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let backup = dir.path().join("backup.sqlite3");
+    let out = roster(&db, &["backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let copy = rusqlite::Connection::open(&backup).unwrap();
+    let users: i64 = copy
+        .query_row(
+            "SELECT COUNT(*) FROM auth_user WHERE username = 'a'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(users, 1);
+    let check: String = copy
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    assert_eq!(
+        std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let again = roster(&db, &["backup", backup.to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "an existing file is never overwritten"
+    );
+}
