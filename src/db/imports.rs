@@ -82,16 +82,26 @@ pub struct StoredRow {
     /// The user it created (gone again if the import was undone).
     pub user_id: Option<i64>,
     pub code: Option<String>,
+    pub column: Option<String>,
     pub message: Option<String>,
 }
 
 /// Every row's outcome of an import, in file order.
 pub fn all_rows(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<StoredRow>> {
+    stored_rows(conn, import_id, false)
+}
+
+fn stored_rows(
+    conn: &Connection,
+    import_id: i64,
+    failed_only: bool,
+) -> rusqlite::Result<Vec<StoredRow>> {
     let mut stmt = conn.prepare(
         "SELECT line, first_name, last_name, email, username, organizational_unit, job_title, \
-         had_password, user_id, code, message FROM roster_import_row WHERE import_id = ?1 ORDER BY line",
+         had_password, user_id, code, message, column_name FROM roster_import_row \
+         WHERE import_id = ?1 AND (?2 = 0 OR code IS NOT NULL) ORDER BY line",
     )?;
-    stmt.query_map([import_id], |row| {
+    stmt.query_map(params![import_id, failed_only], |row| {
         Ok(StoredRow {
             line: row.get::<_, i64>(0)? as u64,
             summary: RowSummary {
@@ -106,6 +116,7 @@ pub fn all_rows(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<Store
             user_id: row.get(8)?,
             code: row.get(9)?,
             message: row.get(10)?,
+            column: row.get(11)?,
         })
     })?
     .collect()
@@ -303,29 +314,16 @@ pub fn find(conn: &Connection, id: i64) -> rusqlite::Result<Option<ImportRecord>
 
 /// The failed rows of an import, in file order.
 pub fn failures(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<ReportRow>> {
-    let mut stmt = conn.prepare(
-        "SELECT line, first_name, last_name, email, username, organizational_unit, job_title, \
-         had_password, code, column_name, message FROM roster_import_row \
-         WHERE import_id = ?1 AND code IS NOT NULL ORDER BY line",
-    )?;
-    stmt.query_map([import_id], |row| {
-        Ok(ReportRow {
-            line: row.get::<_, i64>(0)? as u64,
-            summary: RowSummary {
-                first_name: row.get(1)?,
-                last_name: row.get(2)?,
-                email: row.get(3)?,
-                username: row.get(4)?,
-                organizational_unit: row.get(5)?,
-                job_title: row.get(6)?,
-                has_password: row.get(7)?,
-            },
-            code: row.get(8)?,
-            column: row.get(9)?,
-            message: row.get(10)?,
+    Ok(stored_rows(conn, import_id, true)?
+        .into_iter()
+        .map(|row| ReportRow {
+            line: row.line,
+            summary: row.summary,
+            code: row.code.unwrap_or_default(),
+            column: row.column,
+            message: row.message.unwrap_or_default(),
         })
-    })?
-    .collect()
+        .collect())
 }
 
 /// Rebuilds the report of a committed import.

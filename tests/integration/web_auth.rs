@@ -361,3 +361,31 @@ fn a_new_database_is_readable_by_its_owner_only() {
         0o600
     );
 }
+
+#[test]
+fn a_failed_reset_mail_is_explained_on_the_page_not_in_the_url() {
+    let app = spawn_app();
+    app.login_admin();
+    let id: i64 = app
+        .db()
+        .query_row(
+            "SELECT id FROM auth_user WHERE username = ?1",
+            [ADMIN],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page = format!("/users/{id}");
+    let res = app.post_form(&page, &format!("{page}/send-reset"), &[]);
+    assert_eq!(res.status().as_u16(), 502);
+    assert!(res.headers().get("location").is_none());
+    let body = res.text().unwrap();
+    assert!(
+        body.contains("The reset e-mail was not sent") && body.contains("not configured"),
+        "{body}"
+    );
+    let (_, crafted) = app.page(&format!("{page}?notice=reset-failed&reason=Call+0800+now"));
+    assert!(
+        !crafted.contains("Call 0800 now"),
+        "URL text is never shown as a notice"
+    );
+}

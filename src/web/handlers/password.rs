@@ -95,6 +95,13 @@ fn reset_cookie(token: &str) -> Cookie<'static> {
         .finish()
 }
 
+/// The token the mailed link put into the reset cookie (empty when there is none).
+fn reset_token(req: &HttpRequest) -> String {
+    req.cookie(RESET_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default()
+}
+
 fn invalid_link() -> HttpResponse {
     let mut response = html(views::password::link_invalid());
     *response.status_mut() = StatusCode::BAD_REQUEST;
@@ -146,10 +153,7 @@ pub async fn set_password_form(
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let uidb64 = path.into_inner();
-    let token = req
-        .cookie(RESET_COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
+    let token = reset_token(&req);
     let Some(user) = find_user(&state, uidb64.clone(), token).await? else {
         return Ok(invalid_link());
     };
@@ -181,10 +185,7 @@ pub async fn set_password(
 ) -> Result<HttpResponse, WebError> {
     csrf.verify(&form.csrf_token)?;
     let uidb64 = path.into_inner();
-    let token = req
-        .cookie(RESET_COOKIE)
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
+    let token = reset_token(&req);
     let Some(user) = find_user(&state, uidb64.clone(), token).await? else {
         return Ok(invalid_link());
     };

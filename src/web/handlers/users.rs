@@ -12,7 +12,7 @@ use crate::db::user_list::{SortKey, UserQuery};
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
 use crate::web::csrf::CsrfToken;
-use crate::web::error::{WebError, urlencode};
+use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::user_page::{Notice, UserPageView};
 use crate::web::views::users::UserListView;
@@ -95,7 +95,6 @@ pub async fn list(
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
     notice: Option<String>,
-    reason: Option<String>,
 }
 
 async fn render(
@@ -151,18 +150,13 @@ pub async fn page(
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let failed = query
-        .reason
-        .as_deref()
-        .map(|r| format!("The reset e-mail was not sent: {r}"));
-    let notice = match (query.notice.as_deref(), &failed) {
-        (Some("saved"), _) => Some(Notice::Good("Changes saved.")),
-        (Some("sessions-ended"), _) => Some(Notice::Good("All sessions of this user were ended.")),
-        (Some("reset-sent"), _) => Some(Notice::Good("Password reset e-mail sent.")),
-        (Some("password-set"), _) => Some(Notice::Good(
+    let notice = match query.notice.as_deref() {
+        Some("saved") => Some(Notice::Good("Changes saved.")),
+        Some("sessions-ended") => Some(Notice::Good("All sessions of this user were ended.")),
+        Some("reset-sent") => Some(Notice::Good("Password reset e-mail sent.")),
+        Some("password-set") => Some(Notice::Good(
             "Password set. Hand it to the user outside Roster.",
         )),
-        (Some("reset-failed"), Some(text)) => Some(Notice::Bad(text)),
         _ => None,
     };
     render(
@@ -308,8 +302,9 @@ pub async fn send_reset(
     csrf.verify(&form.csrf_token)?;
     let id = path.into_inner();
     let actor = Actor::admin(&admin, &req);
+    let state2 = state.clone();
     let sent = web::block(move || -> rusqlite::Result<Option<Result<(), String>>> {
-        let conn = state.db.connect()?;
+        let conn = state2.db.connect()?;
         let Some(user) = crate::db::users::find_by_id(&conn, id)? else {
             return Ok(None);
         };
@@ -318,7 +313,7 @@ pub async fn send_reset(
         } else if user.email.is_empty() {
             Err("the user has no e-mail address".to_string())
         } else {
-            let s = &state;
+            let s = &state2;
             send_link(
                 &s.config.mail,
                 &s.config.accounts,
@@ -342,13 +337,22 @@ pub async fn send_reset(
     })
     .await??
     .ok_or(WebError::NotFound)?;
-    Ok(match sent {
-        Ok(()) => see_other(&format!("/users/{id}?notice=reset-sent")),
-        Err(reason) => see_other(&format!(
-            "/users/{id}?notice=reset-failed&reason={}",
-            urlencode(&reason)
-        )),
-    })
+    match sent {
+        Ok(()) => Ok(see_other(&format!("/users/{id}?notice=reset-sent"))),
+        // Shown on this response, not carried in a URL someone else could craft.
+        Err(reason) => {
+            let message = format!("The reset e-mail was not sent: {reason}");
+            render(
+                &admin,
+                &csrf,
+                &state,
+                id,
+                Some(Notice::Bad(&message)),
+                StatusCode::BAD_GATEWAY,
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Deserialize)]

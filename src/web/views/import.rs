@@ -250,7 +250,7 @@ pub fn result(
             table #all-rows {
                 thead { tr { th { "Line" } th { "Username" } th { "E-mail" } th { "Outcome" } } }
                 tbody {
-                    @for StoredRow { line, summary, user_id, code, message } in rows {
+                    @for StoredRow { line, summary, user_id, code, message, .. } in rows {
                         tr.(if code.is_some() { "error" } else { "" }) {
                             td { (line) }
                             td { @if let Some(id) = user_id { a href={ "/users/" (id) } { (summary.username) } } @else { (summary.username) } }
