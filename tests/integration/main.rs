@@ -3,6 +3,7 @@
 mod admin_panel;
 mod api;
 mod authz;
+mod browser;
 mod cli;
 mod crash;
 mod django;

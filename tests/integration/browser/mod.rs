@@ -1,0 +1,252 @@
+//! Real headless Chromium over WebDriver (Debian `chromium` + `chromium-driver`): chromedriver on
+//! loopback, one fresh browser profile per test, and a screenshot of every step under
+//! `target/browser-screenshots/<test>/`.
+
+mod forgot_password;
+mod import_flow;
+mod keyboard;
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// One browser at a time: two Chromiums on a 2-core CI machine only slow each other down.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// How long a page may take to show what a step waits for.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Runs an async browser test on its own runtime (the server under test has its own thread).
+pub fn run<F: Future>(test: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(test)
+}
+
+/// `var` if set, else Debian's path; a clear failure when the package is missing.
+fn program(var: &str, debian_path: &str) -> PathBuf {
+    let path = std::env::var_os(var).map_or_else(|| PathBuf::from(debian_path), PathBuf::from);
+    assert!(
+        path.exists(),
+        "{} not found. The browser tests need Debian's Chromium and ChromeDriver: \
+         `sudo apt-get install -y chromium chromium-driver` (.ci/run does this), \
+         or set {var} to another build.",
+        path.display()
+    );
+    path
+}
+
+fn free_loopback_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// chromedriver in its own process group, so the browsers it starts go down with it.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.wait();
+    }
+}
+
+/// A Chromium session on a fresh profile.
+pub struct Browser {
+    pub client: Client,
+    /// Where downloads land.
+    pub downloads: PathBuf,
+    shots: PathBuf,
+    step: u32,
+    _profile: tempfile::TempDir,
+    _driver: Driver,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl Browser {
+    /// Starts chromedriver and headless Chromium; `test` names the screenshot folder.
+    pub async fn start(test: &str) -> Browser {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        // fantoccini's rustls connector needs a process-wide crypto provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let chromium = program("ROSTER_CHROMIUM", "/usr/bin/chromium");
+        let chromedriver = program("ROSTER_CHROMEDRIVER", "/usr/bin/chromedriver");
+        let port = free_loopback_port();
+        let mut command = Command::new(chromedriver);
+        command
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let driver = Driver(command.spawn().expect("start chromedriver"));
+        let profile = tempfile::tempdir().expect("profile dir");
+        let downloads = profile.path().join("downloads");
+        std::fs::create_dir_all(&downloads).expect("downloads dir");
+        let client = connect(port, &chromium, profile.path(), &downloads).await;
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/browser-screenshots")
+            .join(test);
+        let _ = std::fs::remove_dir_all(&shots);
+        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        Browser {
+            client,
+            downloads,
+            shots,
+            step: 0,
+            _profile: profile,
+            _driver: driver,
+            _turn: turn,
+        }
+    }
+
+    /// Saves a screenshot named after the step, numbered in order.
+    pub async fn shot(&mut self, label: &str) {
+        self.step += 1;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = self.shots.join(format!("{:02}-{label}.png", self.step));
+        std::fs::write(&path, png).expect("write screenshot");
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    /// Waits for the element `css` to exist.
+    pub async fn find(&self, css: &str) -> Element {
+        let found = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(e) => panic!("{css} never appeared on {}: {e}", self.url().await),
+        }
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("element text")
+    }
+
+    /// Clears the field `css` and types `value` into it.
+    pub async fn fill(&self, css: &str, value: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear field");
+        field.send_keys(value).await.expect("type into field");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    /// The current path and query, e.g. `/users/import`.
+    pub async fn url(&self) -> String {
+        let url = self.client.current_url().await.expect("current url");
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// Presses and releases `key` on whatever has the focus, as a keyboard would.
+    pub async fn press(&self, key: Key) {
+        let value: char = key.into();
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+        self.client.perform_actions(keys).await.expect("key press");
+    }
+
+    /// Types `text` on the keyboard into whatever has the focus.
+    pub async fn type_text(&self, text: &str) {
+        let mut keys = KeyActions::new("keyboard".into());
+        for value in text.chars() {
+            keys = keys
+                .then(KeyAction::Down { value })
+                .then(KeyAction::Up { value });
+        }
+        self.client.perform_actions(keys).await.expect("typing");
+    }
+
+    /// Runs `script` in the page with `args`, returning its value.
+    pub async fn script(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client.execute(script, args).await.expect("script ran")
+    }
+
+    /// Polls `ready` until it holds; panics with `what` after `PATIENCE`.
+    pub async fn wait_until<F, Fut>(&self, what: &str, mut ready: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let deadline = Instant::now() + PATIENCE;
+        while !ready().await {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Ends the WebDriver session cleanly.
+    pub async fn finish(self) {
+        let Browser { client, .. } = self;
+        client.close().await.expect("close the browser");
+    }
+}
+
+async fn connect(port: u16, chromium: &Path, profile: &Path, downloads: &Path) -> Client {
+    let args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ];
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": args,
+            "prefs": {
+                "download.default_directory": downloads,
+                "download.prompt_for_download": false,
+                "safebrowsing.enabled": false,
+            },
+        },
+    });
+    let Value::Object(capabilities) = capabilities else {
+        unreachable!("a JSON object literal")
+    };
+    let webdriver = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let mut builder = ClientBuilder::rustls().expect("rustls connector");
+        builder.capabilities(capabilities.clone());
+        match builder.connect(&webdriver).await {
+            Ok(client) => return client,
+            // chromedriver needs a moment before it listens.
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("could not start Chromium through chromedriver: {e}"),
+        }
+    }
+}
