@@ -44,3 +44,13 @@ impl<'a> LineCounter<'a> {
         self.line
     }
 }
+
+/// How many line ends `text` holds (LF, CRLF and a lone CR each count once).
+pub fn breaks(text: &[u8]) -> u64 {
+    let ends = text
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n')))
+        .count();
+    ends as u64
+}

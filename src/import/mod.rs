@@ -9,6 +9,8 @@ pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod run;
+mod shape;
+mod sniff;
 pub mod validate;
 
 pub use apply::{ImportContext, ImportSource, commit};
@@ -112,16 +114,28 @@ pub fn visible(value: &str) -> String {
     value
         .chars()
         .map(|c| {
-            let invisible = c.is_control()
-                || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-                    | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
-            if invisible {
+            if is_invisible(c) {
                 format!("\\u{{{:x}}}", c as u32)
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// Control and invisible formatting characters: bidi overrides, zero-width spaces, soft hyphen, BOM.
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// [`visible`], cut to `max` characters with "…", for file text quoted in a message (a header
+/// cell can be megabytes long).
+pub fn shown(value: &str, max: usize) -> String {
+    let cut: String = value.chars().take(max).collect();
+    let more = if cut.len() < value.len() { "…" } else { "" };
+    format!("{}{more}", visible(&cut))
 }
 
 /// A password kept only in memory until it is hashed; it never prints.

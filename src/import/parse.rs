@@ -1,7 +1,9 @@
 //! Reads decoded text as a semicolon CSV: checks the header, then yields each row with its physical line.
 
 use super::lines::LineCounter;
-use super::{Column, FileError, RowError, RowErrorCode, Secret, decode::decode};
+use super::shape::{self, Record};
+use super::sniff::{check_delimiter, strip_sep_line};
+use super::{Column, FileError, RowError, Secret, decode::decode};
 
 /// The values of one data row; all but the password are trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,6 +93,8 @@ pub struct RowReader<'a> {
     layout: Vec<Slot>,
     lines: LineCounter<'a>,
     skipped_lines: u64,
+    /// Where a double quote opens that the file never closes (a byte offset in the body).
+    open_quote: Option<u64>,
     max_rows: usize,
     rows: usize,
     failed: bool,
@@ -118,12 +122,21 @@ impl<'a> RowReader<'a> {
                 ));
             }
         };
+        let open_quote = shape::unclosed_quote(body.as_bytes()).map(|at| at as u64);
+        if open_quote.is_some_and(|at| at < records.reader().position().byte()) {
+            return Err(FileError::new(
+                "malformed_csv",
+                "A double quote in the header line is never closed, so the whole file was read \
+                 as the header. Remove the quote, or close it.",
+            ));
+        }
         let layout = header_layout(&header)?;
         Ok(Self {
             records,
             layout,
             lines: LineCounter::new(body.as_bytes()),
             skipped_lines,
+            open_quote,
             max_rows,
             rows: 0,
             failed: false,
@@ -154,10 +167,10 @@ impl Iterator for RowReader<'_> {
                 Ok(record) => record,
                 Err(err) => break Err(csv_error(&err, self.skipped_lines)),
             };
-            let line = self
-                .lines
-                .line_at(record.position().map_or(0, |p| p.byte()))
-                + self.skipped_lines;
+            let start = record.position().map_or(0, |p| p.byte());
+            let line = self.lines.line_at(start) + self.skipped_lines;
+            let end = self.records.reader().position().byte();
+            let ends_open = self.open_quote.is_some_and(|at| start <= at && at < end);
             if record.iter().all(|field| field.trim().is_empty()) {
                 continue;
             }
@@ -172,53 +185,11 @@ impl Iterator for RowReader<'_> {
                 ));
             }
             self.rows += 1;
-            break read_row(&self.layout, &record, line);
+            break read_row(&self.layout, &record, line, ends_open);
         };
         self.failed = outcome.is_err();
         Some(outcome)
     }
-}
-
-/// Excel writes `sep=;` as a first line when asked; accept it, reject other separators.
-fn strip_sep_line(text: &str) -> Result<(&str, u64), FileError> {
-    let first = text.lines().next().unwrap_or_default();
-    match first.trim().strip_prefix("sep=") {
-        Some(";") => Ok((text.split_once('\n').map_or("", |(_, rest)| rest), 1)),
-        Some(other) => Err(FileError::new(
-            "wrong_delimiter",
-            format!(
-                "The first line says sep={other}, but Roster needs semicolons. Save the file again \
-                 with \";\" as the field delimiter."
-            ),
-        )),
-        None => Ok((text, 0)),
-    }
-}
-
-fn check_delimiter(body: &str) -> Result<(), FileError> {
-    let header = body
-        .lines()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or_default();
-    if header.contains(';') {
-        return Ok(());
-    }
-    let how = "Save it again with \";\" as the field delimiter (LibreOffice: Save As > Text CSV > \
-               Edit filter settings > Field delimiter \";\"; Excel in a comma-decimal locale \
-               writes \";\" with \"CSV (semicolon)\"), or start from the sample CSV.";
-    if header.contains('\t') {
-        return Err(FileError::new(
-            "wrong_delimiter",
-            format!("The file is tab-delimited, but Roster needs semicolons. {how}"),
-        ));
-    }
-    if header.contains(',') {
-        return Err(FileError::new(
-            "wrong_delimiter",
-            format!("The file is comma-delimited, but Roster needs semicolons. {how}"),
-        ));
-    }
-    Ok(())
 }
 
 /// What one header position holds.
@@ -308,7 +279,7 @@ fn describe_unknown(name: &str) -> String {
         .find(|c| c.name().replace('_', "") == squashed)
         .map(|c| format!(" (did you mean \"{}\"?)", c.name()))
         .unwrap_or_default();
-    format!("\"{}\"{suggestion}", super::visible(name))
+    format!("\"{}\"{suggestion}", super::shown(name, 60))
 }
 
 fn allowed_list() -> String {
@@ -319,7 +290,12 @@ fn allowed_list() -> String {
         .join(", ")
 }
 
-fn read_row(layout: &[Slot], record: &csv::StringRecord, line: u64) -> Result<RawRow, FileError> {
+fn read_row(
+    layout: &[Slot],
+    record: &csv::StringRecord,
+    line: u64,
+    ends_open: bool,
+) -> Result<RawRow, FileError> {
     let mut values = RowValues::default();
     for (index, field) in record.iter().enumerate().take(layout.len()) {
         match layout[index] {
@@ -337,40 +313,27 @@ fn read_row(layout: &[Slot], record: &csv::StringRecord, line: u64) -> Result<Ra
             Slot::Unnamed | Slot::Ignored => {}
         }
     }
-    let extra_has_values = record
-        .iter()
-        .skip(layout.len())
-        .any(|f| !f.trim().is_empty());
-    // Cells under trailing unnamed or ignored header cells may be left out entirely.
-    let needed = layout
-        .iter()
-        .rposition(|slot| matches!(slot, Slot::Known(_)))
-        .map_or(0, |last| last + 1);
-    let malformed = if record.len() < needed || extra_has_values {
-        let has_password = layout.contains(&Slot::Known(Column::Password));
-        if has_password {
-            // Shifted cells may have moved a password into a shown column: show nothing.
-            values = RowValues::default();
-        }
-        Some(RowError {
-            code: RowErrorCode::MalformedRow,
-            column: None,
-            message: format!(
-                "Line {line} has {} fields but the header has {}. A value probably contains \";\" \
-                 or a line break without double quotes around it, or a quote is not closed: put \
-                 such values in double quotes (\"Smith; Jr.\") and write a quote inside one as \"\".{}",
-                record.len(),
-                needed,
-                if has_password {
-                    " The row's values are not shown, since a password may have moved into another column."
-                } else {
-                    ""
-                }
-            ),
-        })
-    } else {
-        None
+    let has_password = layout.contains(&Slot::Known(Column::Password));
+    let shape = Record {
+        fields: record,
+        line,
+        // Cells under trailing unnamed or ignored header cells may be left out entirely.
+        needed: layout
+            .iter()
+            .rposition(|slot| matches!(slot, Slot::Known(_)))
+            .map_or(0, |last| last + 1),
+        width: layout.len(),
+        ends_open,
+        has_password,
     };
+    let malformed = shape::problem(&shape, |index| match layout.get(index) {
+        Some(Slot::Known(column)) => Some(column.name()),
+        _ => None,
+    });
+    if malformed.is_some() && has_password {
+        // Shifted or swallowed cells may have moved a password into a shown column: show nothing.
+        values = RowValues::default();
+    }
     Ok(RawRow {
         line,
         values,

@@ -5,7 +5,7 @@ use super::rules::{
     EMAIL_MAX, FIRST_NAME_MAX, LAST_NAME_MAX, USERNAME_MAX, is_valid_email, is_valid_username,
     normalize_email, normalize_username,
 };
-use super::{Column, RowError, RowErrorCode, Secret, visible};
+use super::{Column, RowError, RowErrorCode, Secret, is_invisible, visible};
 
 /// Longest job title or organizational unit name Roster stores.
 pub const LABEL_MAX: usize = 150;
@@ -50,6 +50,21 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
     }
 
     let email = normalize_email(&values.email);
+    // Django accepts some invisible characters in a domain; they come from pasting, make an
+    // address nobody receives mail at, and would let one address slip past the duplicate checks.
+    if let Some((index, c)) = email.chars().enumerate().find(|&(_, c)| is_invisible(c)) {
+        return Err(RowError {
+            code: RowErrorCode::InvalidEmail,
+            column: Some("email"),
+            message: format!(
+                "\"{}\" is not a valid e-mail address: it holds an invisible character (U+{:04X}) \
+                 at position {}, probably pasted along with it. Type the address again.",
+                visible(&values.email),
+                c as u32,
+                index + 1
+            ),
+        });
+    }
     if !is_valid_email(&email) {
         return Err(RowError {
             code: RowErrorCode::InvalidEmail,
@@ -143,8 +158,7 @@ fn describe_offender(username: &str) -> String {
         .find(|(_, c)| !is_valid_username(&c.to_string()));
     match offender {
         Some((index, '\n' | '\r')) => format!(
-            " (a line break at position {}: probably a double quote that is not closed, so the \
-             next line was read into this value)",
+            " (a line break at position {}: the cell holds more than one line)",
             index + 1
         ),
         Some((index, c)) if c.is_whitespace() => {
