@@ -50,13 +50,19 @@ impl Db {
 
     /// Creates or upgrades the schema: Django's tables when absent, then Roster's own.
     pub fn migrate(&self) -> anyhow::Result<()> {
-        let created = !self.path.exists();
+        if !self.path.exists() {
+            match create_owner_only(&self.path) {
+                Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => {
+                    return Err(err).with_context(|| {
+                        format!("cannot create database {}", self.path.display())
+                    });
+                }
+                _ => {}
+            }
+        }
         let mut conn = self
             .connect()
             .with_context(|| format!("cannot open database {}", self.path.display()))?;
-        if created {
-            restrict_to_owner(&self.path)?;
-        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         embedded::migrations::runner()
             .set_migration_table_name("roster_schema_history")
@@ -70,32 +76,45 @@ impl Db {
     /// Writes a consistent snapshot of the live database to `target` (owner-only), without
     /// stopping readers or writers for longer than one read transaction.
     pub fn backup_to(&self, target: &Path) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            !target.exists(),
-            "{} exists already; choose a new file",
-            target.display()
-        );
         let target_text = target
             .to_str()
             .ok_or_else(|| anyhow::anyhow!("the backup path must be valid UTF-8"))?;
-        self.connect()?
-            .execute("VACUUM INTO ?1", [target_text])
-            .with_context(|| format!("cannot write the backup {}", target.display()))?;
-        restrict_to_owner(target)
+        // Created empty and owner-only first (VACUUM INTO accepts an empty file), so the copy is
+        // never readable by others while it is written.
+        create_owner_only(target).map_err(|err| match err.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                anyhow::anyhow!("{} exists already; choose a new file", target.display())
+            }
+            _ => anyhow::Error::new(err).context(format!("cannot create {}", target.display())),
+        })?;
+        let written = self
+            .connect()
+            .and_then(|conn| conn.execute("VACUUM INTO ?1", [target_text]));
+        if let Err(err) = written {
+            let _ = std::fs::remove_file(target);
+            return Err(err)
+                .with_context(|| format!("cannot write the backup {}", target.display()));
+        }
+        Ok(())
     }
 }
 
-/// Makes a new database file readable and writable by its owner only (it holds password hashes).
-fn restrict_to_owner(path: &Path) -> anyhow::Result<()> {
+/// Creates a new, empty database file readable and writable by its owner only (it holds password
+/// hashes): the mode is set at creation, so there is no moment in which others could open it.
+fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict permissions of {}", path.display()))?;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // Exactly 0600 whatever the umask took away.
+        options
+            .open(path)?
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
     }
     #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
+    options.open(path).map(drop)
 }
 
 /// Refuses databases whose `auth_user` is not Django's default user table.

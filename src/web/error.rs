@@ -97,6 +97,27 @@ impl ResponseError for WebError {
     }
 }
 
+/// Form bodies that are too large or unreadable get the same HTML error page as everything else,
+/// not actix's plain-text message.
+pub fn form_error(
+    err: actix_web::error::UrlencodedError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let error = match err {
+        actix_web::error::UrlencodedError::Overflow { limit, .. } => WebError::bad_request(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The form is larger than {limit} bytes, the most Roster accepts. Shorten what you typed and try again."
+            ),
+        ),
+        _ => WebError::bad_request(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read. Reload the page and try again.",
+        ),
+    };
+    error.into()
+}
+
 /// Percent-encodes a value for a query string.
 pub fn urlencode(value: &str) -> String {
     value

@@ -89,7 +89,11 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::Data::new(handlers::UploadLimit(upload_limit)))
-                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(error::form_error),
+                )
                 .configure(handlers::routes)
                 .wrap(actix_web::middleware::from_fn(csrf::ensure_cookie))
                 .wrap(actix_web::middleware::from_fn(middleware::secure_cookies))

@@ -2,7 +2,7 @@
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::AppState;
@@ -20,6 +20,24 @@ pub fn cookie(key: &str) -> Cookie<'static> {
         .same_site(SameSite::Strict)
         .max_age(Duration::weeks(2))
         .finish()
+}
+
+/// The session key the browser sent, if any: a login ends it (like Django's session flush and
+/// `cycle_key`), so no session from before the login, planted or not, outlives it.
+pub fn presented_key(req: &HttpRequest) -> Option<String> {
+    req.cookie(COOKIE).map(|c| c.value().to_string())
+}
+
+/// Sets the cookies of a new login: the session, and a fresh CSRF token so that a token known or
+/// planted before the login is useless afterwards.
+pub fn start(response: &mut HttpResponse, key: &str) -> Result<(), WebError> {
+    let fresh = super::csrf::new_cookie(&crate::auth::hashers::random_string(43));
+    for cookie in [cookie(key), fresh] {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| WebError::Unexpected(e.into()))?;
+    }
+    Ok(())
 }
 
 /// A cookie that removes the session cookie.

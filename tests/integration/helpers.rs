@@ -283,12 +283,17 @@ pub fn roster_with(db: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option
     }
     let mut child = cmd.spawn().expect("spawn roster");
     if let Some(input) = stdin {
-        child
+        let written = child
             .stdin
             .take()
             .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
+            .write_all(input.as_bytes());
+        // A command that refuses early exits before reading; its output says why.
+        if let Err(e) = written
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            panic!("write stdin: {e}");
+        }
     }
     drop(child.stdin.take());
     child.wait_with_output().expect("roster output")

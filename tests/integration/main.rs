@@ -14,3 +14,4 @@ mod smtp_server;
 mod web_auth;
 mod web_import;
 mod web_mail;
+mod web_security;

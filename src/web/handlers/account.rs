@@ -10,7 +10,7 @@ use crate::auth::password_validation::{UserAttributes, help_texts, validate_pass
 use crate::db::users::UserRecord;
 use crate::web::AppState;
 use crate::web::audit::{Actor, client, user_target};
-use crate::web::csrf::{self, CsrfToken};
+use crate::web::csrf::CsrfToken;
 use crate::web::error::WebError;
 use crate::web::session::{self, LoggedIn};
 use crate::web::views;
@@ -81,6 +81,7 @@ pub async fn login(
     let iterations = state.config.import.pbkdf2_iterations;
     let state2 = state.clone();
     let visitor = Actor::visitor(&username, &req);
+    let previous = session::presented_key(&req);
     let session_key = web::block(move || -> anyhow::Result<Option<(String, bool)>> {
         let conn = state2.db.connect()?;
         let Some(user) = authenticate(&conn, &form.username, &form.password, iterations)? else {
@@ -92,6 +93,9 @@ pub async fn login(
             )?;
             return Ok(None);
         };
+        if let Some(previous) = previous {
+            crate::db::sessions::delete(&conn, &previous)?;
+        }
         crate::db::users::touch_last_login(&conn, user.id, &crate::db::now_text())?;
         let actor = Actor {
             user_id: Some(user.id),
@@ -114,14 +118,7 @@ pub async fn login(
         Some((key, is_admin)) => {
             tracing::info!(is_admin, "user logged in");
             let mut response = see_other(if is_admin { &next } else { "/account" });
-            response
-                .add_cookie(&session::cookie(&key))
-                .map_err(|e| WebError::Unexpected(e.into()))?;
-            // A new CSRF token at login, so one planted before login is useless afterwards.
-            let fresh = csrf::new_cookie(&crate::auth::hashers::random_string(43));
-            response
-                .add_cookie(&fresh)
-                .map_err(|e| WebError::Unexpected(e.into()))?;
+            session::start(&mut response, &key)?;
             Ok(response)
         }
         None => {

@@ -220,9 +220,13 @@ pub async fn set_password(
     }
     let iterations = state.config.import.pbkdf2_iterations;
     let state2 = state.clone();
+    let previous = session::presented_key(&req);
     let (key, is_admin) = web::block(move || -> anyhow::Result<(String, bool)> {
         let hash = crate::auth::hashers::make_password(&form.new_password1, iterations);
         let conn = state2.db.connect()?;
+        if let Some(previous) = previous {
+            crate::db::sessions::delete(&conn, &previous)?;
+        }
         crate::db::users::set_password(&conn, user.id, &hash)?;
         crate::db::users::touch_last_login(&conn, user.id, &crate::db::now_text())?;
         let fresh = crate::db::users::find_by_id(&conn, user.id)?
@@ -245,8 +249,6 @@ pub async fn set_password(
     response
         .add_cookie(&gone)
         .map_err(|e| WebError::Unexpected(e.into()))?;
-    response
-        .add_cookie(&session::cookie(&key))
-        .map_err(|e| WebError::Unexpected(e.into()))?;
+    session::start(&mut response, &key)?;
     Ok(response)
 }

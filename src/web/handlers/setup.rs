@@ -69,6 +69,7 @@ pub struct SetupForm {
 }
 
 pub async fn setup(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     csrf: CsrfToken,
     path: web::Path<String>,
@@ -114,10 +115,14 @@ pub async fn setup(
     let password = form.password.clone();
     let (username2, email2) = (username.clone(), email.clone());
     let state2 = state.clone();
+    let previous = session::presented_key(&req);
     let created = web::block(move || -> anyhow::Result<Option<String>> {
         let hash = make_password(&password, iterations);
         let mut conn = state2.db.connect()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if let Some(previous) = previous {
+            crate::db::sessions::delete(&tx, &previous)?;
+        }
         if crate::db::users::has_active_admin(&tx)? {
             anyhow::bail!("admin exists");
         }
@@ -156,8 +161,6 @@ pub async fn setup(
     *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
     tracing::info!("first admin created through the setup link");
     let mut response = see_other("/users");
-    response
-        .add_cookie(&session::cookie(&key))
-        .map_err(|e| WebError::Unexpected(e.into()))?;
+    session::start(&mut response, &key)?;
     Ok(response)
 }

@@ -170,21 +170,16 @@ pub async fn page(
     .await
 }
 
-/// The edit form; `group` repeats, so it is read from the raw body.
+/// The edit form; `group` repeats, so it is read as a list of pairs (with the form size limit).
 pub async fn update(
     req: HttpRequest,
     admin: Admin,
     csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Bytes,
+    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        WebError::bad_request(
-            StatusCode::BAD_REQUEST,
-            "The form could not be read. Reload the page and try again.",
-        )
-    })?;
+    let fields = form.into_inner();
     let get = |name: &str| {
         fields
             .iter()

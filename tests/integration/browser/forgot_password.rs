@@ -37,11 +37,11 @@ fn forgot_password_with_the_mailed_link_then_log_in() {
         let mut browser = Browser::start("forgot_password").await;
         browser.goto(&app.url("/login")).await;
         browser.shot("login").await;
-        browser.click("a[href='/password-reset']").await;
+        browser.click_to_navigate("a[href='/password-reset']").await;
         browser.fill("#email", "Grace@Example.com").await;
         browser.shot("forgot-form").await;
         browser
-            .click("form[action='/password-reset'] button[type=submit]")
+            .click_to_navigate("form[action='/password-reset'] button[type=submit]")
             .await;
         browser
             .wait_until("the link-sent page", || async {
@@ -66,7 +66,7 @@ fn forgot_password_with_the_mailed_link_then_log_in() {
         );
         browser.fill("#new_password1", "12345678").await;
         browser.fill("#new_password2", "12345678").await;
-        browser.click("form button[type=submit]").await;
+        browser.click_to_navigate("form button[type=submit]").await;
         let refused = browser.text("main").await;
         assert!(
             refused.contains("too common"),
@@ -77,7 +77,7 @@ fn forgot_password_with_the_mailed_link_then_log_in() {
         browser.fill("#new_password1", NEW_PASSWORD).await;
         browser.fill("#new_password2", NEW_PASSWORD).await;
         browser.shot("set-password").await;
-        browser.click("form button[type=submit]").await;
+        browser.click_to_navigate("form button[type=submit]").await;
         browser
             .wait_until("the account page", || async {
                 browser.url().await == "/account?password=set"
@@ -87,12 +87,12 @@ fn forgot_password_with_the_mailed_link_then_log_in() {
         browser.shot("password-set").await;
 
         browser
-            .click("form[action='/logout'] button[type=submit]")
+            .click_to_navigate("form[action='/logout'] button[type=submit]")
             .await;
         browser.fill("#username", "grace").await;
         browser.fill("#password", NEW_PASSWORD).await;
         browser
-            .click("form[action='/login'] button[type=submit]")
+            .click_to_navigate("form[action='/login'] button[type=submit]")
             .await;
         browser
             .wait_until("grace's account page", || async {

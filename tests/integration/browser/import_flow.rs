@@ -49,7 +49,7 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
         browser.fill("#password", ADMIN_PASSWORD).await;
         browser.shot("login").await;
         browser
-            .click("form[action='/login'] button[type=submit]")
+            .click_to_navigate("form[action='/login'] button[type=submit]")
             .await;
         browser.find("nav[aria-label=Main]").await;
 
@@ -73,7 +73,9 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
         assert_eq!(browser.text("#chosen").await, "Selected: people.csv");
         browser.shot("dropped").await;
 
-        browser.click("#upload-form button[type=submit]").await;
+        browser
+            .click_to_navigate("#upload-form button[type=submit]")
+            .await;
         assert_eq!(browser.text("#rows-total").await, "102");
         assert_eq!(browser.text("#rows-create").await, "100");
         assert_eq!(browser.text("#rows-failed").await, "2");
@@ -89,7 +91,7 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
         browser.shot("preview").await;
 
         browser
-            .click("form[action$='/commit'] button[type=submit]")
+            .click_to_navigate("form[action$='/commit'] button[type=submit]")
             .await;
         let bar = browser.find("#import-progress").await;
         let max = bar.attr("max").await.expect("max attribute");

@@ -74,7 +74,7 @@ fn the_import_works_with_the_keyboard_alone() {
         assert_eq!(focused(&browser).await.id, "password");
         browser.type_text(ADMIN_PASSWORD).await;
         browser.shot("login-typed").await;
-        browser.press(Key::Enter).await;
+        browser.press_to_navigate(Key::Enter).await;
         browser.find("nav[aria-label=Main]").await;
 
         browser.goto(&app.url("/users/import")).await;
@@ -95,13 +95,13 @@ fn the_import_works_with_the_keyboard_alone() {
         let upload = tab_to(&browser, "Upload file", |f| f.text == "Upload file").await;
         assert_eq!(upload.tag, "button");
         browser.shot("upload-focused").await;
-        browser.press(Key::Enter).await;
+        browser.press_to_navigate(Key::Enter).await;
 
         assert_eq!(browser.text("#rows-create").await, "1");
         assert_eq!(browser.text("#rows-failed").await, "1");
         tab_to(&browser, "the Import button", |f| f.text == "Import 1 user").await;
         browser.shot("import-focused").await;
-        browser.press(Key::Enter).await;
+        browser.press_to_navigate(Key::Enter).await;
 
         assert_eq!(browser.text("#created").await, "1");
         let report = tab_to(&browser, "the error report link", |f| {

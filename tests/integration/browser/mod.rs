@@ -10,7 +10,7 @@ use std::future::Future;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -24,8 +24,10 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// How long a page may take to show what a step waits for.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Runs an async browser test on its own runtime (the server under test has its own thread).
+/// Runs an async browser test on its own runtime (the server under test has its own thread),
+/// one browser test at a time.
 pub fn run<F: Future>(test: F) -> F::Output {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -71,13 +73,11 @@ pub struct Browser {
     step: u32,
     _profile: tempfile::TempDir,
     _driver: Driver,
-    _turn: MutexGuard<'static, ()>,
 }
 
 impl Browser {
     /// Starts chromedriver and headless Chromium; `test` names the screenshot folder.
     pub async fn start(test: &str) -> Browser {
-        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         // fantoccini's rustls connector needs a process-wide crypto provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let chromium = program("ROSTER_CHROMIUM", "/usr/bin/chromium");
@@ -106,7 +106,6 @@ impl Browser {
             step: 0,
             _profile: profile,
             _driver: driver,
-            _turn: turn,
         }
     }
 
@@ -149,6 +148,36 @@ impl Browser {
 
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.expect("click");
+    }
+
+    /// Clicks `css` and waits until the next page has loaded, so no step reads the old one.
+    pub async fn click_to_navigate(&self, css: &str) {
+        self.mark_page().await;
+        self.click(css).await;
+        self.wait_for_new_page().await;
+    }
+
+    /// Presses `key` and waits until the page it leads to has loaded.
+    pub async fn press_to_navigate(&self, key: Key) {
+        self.mark_page().await;
+        self.press(key).await;
+        self.wait_for_new_page().await;
+    }
+
+    async fn mark_page(&self) {
+        self.script("window.rosterOldPage = true; return null;", vec![])
+            .await;
+    }
+
+    async fn wait_for_new_page(&self) {
+        const LOADED: &str =
+            "return window.rosterOldPage === undefined && document.readyState === 'complete';";
+        self.wait_until("the next page", || async {
+            // While the old page unloads a script may fail; that only means "not yet".
+            let loaded = self.client.execute(LOADED, vec![]).await;
+            matches!(loaded, Ok(Value::Bool(true)))
+        })
+        .await;
     }
 
     /// The current path and query, e.g. `/users/import`.
