@@ -179,30 +179,6 @@ fn send(browser: &TestApp, token_page: &str, path: &str, body: &Body) -> Respons
     }
 }
 
-/// Everything an action could change, as text.
-fn snapshot(app: &TestApp) -> Vec<String> {
-    let conn = app.db();
-    let mut out = Vec::new();
-    for sql in [
-        "SELECT id || '|' || username || '|' || first_name || '|' || email || '|' || is_active \
-         || is_staff || is_superuser || '|' || password FROM auth_user ORDER BY id",
-        "SELECT user_id || '|' || group_id FROM auth_user_groups ORDER BY id",
-        "SELECT user_id || '|' || COALESCE(organizational_unit_id, '-') || '|' || job_title \
-         FROM roster_user_profile ORDER BY user_id",
-        "SELECT id || '|' || name FROM roster_organizational_unit ORDER BY id",
-        "SELECT user_id || '|' || key_hash FROM roster_session ORDER BY key_hash",
-        "SELECT id || '|' || COALESCE(undone_at, '-') FROM roster_import ORDER BY id",
-        "SELECT name || '|' || COALESCE(revoked_at, '-') FROM roster_api_token ORDER BY name",
-        "SELECT 'invitations ' || COUNT(*) FROM roster_invitation",
-        "SELECT 'audit entries ' || COUNT(*) FROM roster_audit",
-    ] {
-        let mut stmt = conn.prepare(sql).unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
-        out.extend(rows.map(Result::unwrap));
-    }
-    out
-}
-
 /// Tries every page and action as someone who is not an admin; each must be refused unchanged.
 fn refused_everything(w: &World, browser: &TestApp, token_page: &str, expect: u16) {
     for (path, _) in w.pages() {

@@ -222,31 +222,6 @@ impl Manual {
     }
 }
 
-/// Everything a state-changing request could change, as text.
-pub fn snapshot(app: &TestApp) -> Vec<String> {
-    let conn = app.db();
-    let mut out = Vec::new();
-    for sql in [
-        "SELECT id || '|' || username || '|' || first_name || '|' || last_name || '|' || email \
-         || '|' || is_active || is_staff || is_superuser || '|' || password || '|' \
-         || COALESCE(last_login, '-') FROM auth_user ORDER BY id",
-        "SELECT user_id || '|' || group_id FROM auth_user_groups ORDER BY id",
-        "SELECT user_id || '|' || COALESCE(organizational_unit_id, '-') || '|' || job_title \
-         FROM roster_user_profile ORDER BY user_id",
-        "SELECT id || '|' || name FROM roster_organizational_unit ORDER BY id",
-        "SELECT user_id || '|' || key_hash FROM roster_session ORDER BY key_hash",
-        "SELECT id || '|' || status || '|' || COALESCE(undone_at, '-') FROM roster_import ORDER BY id",
-        "SELECT name || '|' || COALESCE(revoked_at, '-') FROM roster_api_token ORDER BY name",
-        "SELECT 'invitations ' || COUNT(*) FROM roster_invitation",
-        "SELECT 'audit entries ' || COUNT(*) FROM roster_audit",
-    ] {
-        let mut stmt = conn.prepare(sql).unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
-        out.extend(rows.map(Result::unwrap));
-    }
-    out
-}
-
 /// The median of some durations.
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
