@@ -5,6 +5,7 @@
 mod forgot_password;
 mod import_flow;
 mod keyboard;
+mod mail_gate;
 
 use std::future::Future;
 use std::net::TcpListener;
