@@ -21,7 +21,9 @@ const SETTINGS: ImportSettings = ImportSettings {
 };
 /// A migrated database copied afresh for every input, so inputs never see each other's users.
 pub struct Engine {
-    template: PathBuf,
+    /// The migrated database file's bytes. Written with `write_all`, which retries when a signal
+    /// interrupts it (libFuzzer's timer does); `fs::copy` gives up with EINTR.
+    template: Vec<u8>,
     work: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -38,6 +40,7 @@ impl Engine {
         )
         .expect("seed the template");
         drop(conn);
+        let template = std::fs::read(&template).expect("read the template");
         let work = dir.path().join("work.sqlite3");
         Self {
             template,
@@ -50,7 +53,7 @@ impl Engine {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", self.work.display()));
         }
-        std::fs::copy(&self.template, &self.work).expect("copy the template");
+        std::fs::write(&self.work, &self.template).expect("write the copy");
         Db::new(&self.work).connect().expect("open the copy")
     }
 
