@@ -28,12 +28,6 @@ pub struct ForgotForm {
     email: String,
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
-}
-
 /// Answers the same whether or not the address exists; mail goes out in the background.
 pub async fn forgot(
     req: HttpRequest,
@@ -43,7 +37,7 @@ pub async fn forgot(
 ) -> Result<HttpResponse, WebError> {
     csrf.verify(&form.csrf_token)?;
     let email = form.email.trim().to_string();
-    let by_ip = state.forgot_by_ip.allow(&client_ip(&req));
+    let by_ip = state.forgot_by_ip.allow(&crate::web::audit::client(&req));
     let by_address = state.forgot_by_email.allow(&email.to_ascii_lowercase());
     if !by_ip || !by_address {
         tracing::warn!("password reset request rate-limited");

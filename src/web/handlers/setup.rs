@@ -11,10 +11,10 @@ use crate::import::rules::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
 use crate::web::AppState;
-use crate::web::audit::user_target;
+use crate::web::audit::{Actor, user_target};
 use crate::web::csrf::CsrfToken;
 use crate::web::error::WebError;
-use crate::web::session::{self};
+use crate::web::session;
 use crate::web::views;
 
 /// The setup token is valid only while no admin exists and it has not been used.
@@ -116,6 +116,7 @@ pub async fn setup(
     let (username2, email2) = (username.clone(), email.clone());
     let state2 = state.clone();
     let previous = session::presented_key(&req);
+    let client = crate::web::audit::client(&req);
     let created = web::block(move || -> anyhow::Result<Option<String>> {
         let hash = make_password(&password, iterations);
         let mut conn = state2.db.connect()?;
@@ -134,16 +135,17 @@ pub async fn setup(
         crate::db::users::touch_last_login(&tx, id, &now)?;
         let user = crate::db::users::find_by_id(&tx, id)?
             .ok_or_else(|| anyhow::anyhow!("new admin vanished"))?;
-        crate::db::audit::record(
+        let actor = Actor {
+            user_id: Some(id),
+            name: user.username.clone(),
+            client,
+        };
+        let target = user_target(id, &user.username);
+        actor.record(
             &tx,
-            &crate::db::audit::AuditEntry {
-                actor_user_id: Some(id),
-                actor: &user.username,
-                action: "admin_created",
-                target: &user_target(id, &user.username),
-                detail: "first admin, through the setup link",
-                client: "",
-            },
+            "admin_created",
+            &target,
+            "first admin, through the setup link",
         )?;
         let key = crate::db::sessions::create(&tx, &user)?;
         tx.commit()?;

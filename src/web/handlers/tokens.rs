@@ -6,9 +6,8 @@ use serde::Deserialize;
 
 use super::{html, see_other};
 use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
-use crate::db::audit::{self, AuditEntry};
 use crate::web::AppState;
-use crate::web::audit::client as client_ip;
+use crate::web::audit::Actor;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{WebError, urlencode};
 use crate::web::session::Admin;
@@ -62,25 +61,14 @@ pub async fn create_token(
 ) -> Result<HttpResponse, WebError> {
     csrf.verify(&form.csrf_token)?;
     let name = form.name.trim().to_string();
-    let (actor_id, actor) = (admin.0.id, admin.0.username.clone());
-    let client = client_ip(&req);
+    let actor = Actor::admin(&admin, &req);
     let name2 = name.clone();
     let (created, list) = web::block(move || -> rusqlite::Result<_> {
         let conn = state.db.connect()?;
         let tx = conn.unchecked_transaction()?;
-        let created = match api_tokens::create(&tx, &name2, &actor) {
+        let created = match api_tokens::create(&tx, &name2, &actor.name) {
             Ok(token) => {
-                audit::record(
-                    &tx,
-                    &AuditEntry {
-                        actor_user_id: Some(actor_id),
-                        actor: &actor,
-                        action: "token_created",
-                        target: &format!("token:{name2}"),
-                        detail: "",
-                        client: &client,
-                    },
-                )?;
+                actor.record(&tx, "token_created", &format!("token:{name2}"), "")?;
                 Ok(token)
             }
             Err(CreateTokenError::Database(err)) => return Err(err),
@@ -123,25 +111,14 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, WebError> {
     csrf.verify(&form.csrf_token)?;
     let name = form.name.trim().to_string();
-    let (actor_id, actor) = (admin.0.id, admin.0.username.clone());
-    let client = client_ip(&req);
+    let actor = Actor::admin(&admin, &req);
     let name2 = name.clone();
     let revoked = web::block(move || -> rusqlite::Result<bool> {
         let conn = state.db.connect()?;
         let tx = conn.unchecked_transaction()?;
         let revoked = api_tokens::revoke(&tx, &name2)?;
         if revoked {
-            audit::record(
-                &tx,
-                &AuditEntry {
-                    actor_user_id: Some(actor_id),
-                    actor: &actor,
-                    action: "token_revoked",
-                    target: &format!("token:{name2}"),
-                    detail: "",
-                    client: &client,
-                },
-            )?;
+            actor.record(&tx, "token_revoked", &format!("token:{name2}"), "")?;
         }
         tx.commit()?;
         Ok(revoked)
