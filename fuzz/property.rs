@@ -4,12 +4,14 @@
 use std::path::PathBuf;
 
 use roster::db::Db;
-use roster::import::apply::passwordless_policy;
 use roster::import::decode::decode;
-use roster::import::plan::plan;
 use roster::import::report::error_report_csv;
-use roster::import::run::{RunOptions, run};
-use roster::import::{FileError, ImportContext, ImportReport, ImportSettings, ImportSource};
+use roster::import::service::{
+    Choices, Prepared, Source, StreamedOutcome, import_streamed, prepare,
+};
+use roster::import::{
+    FileError, ImportContext, ImportReport, ImportSettings, ImportSource, ParsedFile,
+};
 use roster::mail::{CheckOutcome, Diagnosis};
 use rusqlite::Connection;
 
@@ -59,50 +61,24 @@ impl Engine {
 
     /// Runs `data` through every path an upload can take and panics on any disagreement.
     pub fn exercise(&self, data: &[u8]) {
-        let previewed = roster::import::parse(data, MAX_ROWS);
-        let text = match decode(data) {
-            Ok(text) => text,
-            Err(rejection) => {
-                check_rejection(&rejection);
-                let previewed = previewed.expect_err("decode refused what the preview accepted");
-                assert_eq!(previewed.code, rejection.code);
-                return;
-            }
-        };
         let mut conn = self.fresh_database();
-        let directory = roster::db::directory::snapshot(&conn).expect("snapshot");
         // Half the inputs see a working mail server, half a broken one.
         let mail_works = data.len().is_multiple_of(2);
-        let dry = run(
-            &mut conn,
-            &text,
-            context(),
-            RunOptions {
-                dry_run: true,
-                ..RunOptions::default()
-            },
-            &SETTINGS,
-            || mail_check(mail_works),
-            |_| {},
-        )
-        .expect("dry run");
-        let committed = run(
-            &mut conn,
-            &text,
-            context(),
-            RunOptions::default(),
-            &SETTINGS,
-            || mail_check(mail_works),
-            |_| {},
-        )
-        .expect("commit");
-        let file = match previewed {
-            Err(rejection) => {
+        // The web's preview, made before anything is written.
+        let previewed =
+            prepare::<ParsedFile>(&conn, data.to_vec(), MAX_ROWS, Choices::default(), || {
+                mail_check(mail_works)
+            })
+            .expect("preview");
+        let dry = streamed(&mut conn, data, true, mail_works);
+        let committed = streamed(&mut conn, data, false, mail_works);
+        let preview = match previewed {
+            Prepared::Rejected(rejection) => {
                 check_rejection(&rejection);
                 for outcome in [&dry, &committed] {
-                    let refused = outcome
-                        .as_ref()
-                        .expect_err("the CLI accepted a refused file");
+                    let StreamedOutcome::Rejected(refused) = outcome else {
+                        panic!("the CLI accepted a refused file: {outcome:?}");
+                    };
                     assert_eq!(
                         refused.code, rejection.code,
                         "preview and CLI refuse differently"
@@ -111,26 +87,45 @@ impl Engine {
                 assert_eq!(count(&conn, "SELECT COUNT(*) FROM auth_user"), 0);
                 return;
             }
-            Ok(file) => file,
+            Prepared::Ready { planned, .. } => ParsedFile::report(planned),
         };
         let (dry, committed) = match (dry, committed) {
-            (Ok(dry), Ok(committed)) => (dry.report, committed.report),
+            (
+                StreamedOutcome::Processed { report: dry, .. },
+                StreamedOutcome::Processed {
+                    report: committed, ..
+                },
+            ) => (dry, committed),
             (dry, committed) => panic!("preview accepted, CLI refused: {dry:?} / {committed:?}"),
         };
-        let allowed = plan(
-            &file,
-            &directory,
-            &roster::import::PasswordlessPolicy::Allowed,
-        );
-        let check = (allowed.rows_without_password() > 0).then(|| mail_check(mail_works));
-        let policy = passwordless_policy(check.as_ref(), false);
-        let preview = ImportReport::from_plan(&plan(&file, &directory, &policy));
         assert_same(&preview, &dry, "preview and dry run");
         assert_same(&preview, &committed, "preview and commit");
+        let text = decode(data).expect("the preview read it, so it decodes");
         let line_ends = text.bytes().filter(|b| matches!(b, b'\n' | b'\r')).count();
         check_report(&committed, line_ends as u64 + 1);
         check_database(&conn, &committed);
     }
+}
+
+/// The CLI's and the API's import of `data`.
+fn streamed(
+    conn: &mut Connection,
+    data: &[u8],
+    dry_run: bool,
+    mail_works: bool,
+) -> StreamedOutcome {
+    import_streamed(
+        conn,
+        data.to_vec(),
+        context(),
+        Choices::default(),
+        dry_run,
+        &SETTINGS,
+        || mail_check(mail_works),
+        |_| {},
+        None,
+    )
+    .expect("database")
 }
 
 impl Default for Engine {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use roster::db::Db;
 use roster::import::plan::{DirectorySnapshot, plan};
 use roster::import::report::error_report_csv;
-use roster::import::run::{RunOptions, run, tally};
+use roster::import::service::{Choices, StreamedOutcome, import_streamed, tally};
 use roster::import::{
     self, ImportContext, ImportReport, ImportSettings, ImportSource, PasswordlessPolicy, RowOutcome,
 };
@@ -127,24 +127,22 @@ fn a_million_rows_are_refused_by_the_default_limit() {
 fn a_million_rows_stream_through_a_dry_run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut conn = seeded_db(dir.path());
-    let text = import::decode::decode(&generated_rows(MILLION)).expect("UTF-8");
-    let options = RunOptions {
-        dry_run: true,
-        ..RunOptions::default()
-    };
     let never = || -> CheckOutcome { panic!("every row has a password: no mail check") };
-    let outcome = run(
+    let outcome = import_streamed(
         &mut conn,
-        &text,
+        generated_rows(MILLION),
         context(),
-        options,
+        Choices::default(),
+        true,
         &settings(MILLION),
         never,
         |_| {},
+        None,
     )
-    .expect("database")
-    .unwrap_or_else(|e| panic!("rejected: {e}"));
-    let report = outcome.report;
+    .expect("database");
+    let StreamedOutcome::Processed { report, .. } = outcome else {
+        panic!("rejected: {outcome:?}");
+    };
     assert_eq!(
         (report.rows_total, report.created, report.failed),
         (MILLION, MILLION, 0)

@@ -133,16 +133,17 @@ pub fn send_invitations(
     let secret = accounts.load_secret_key()?;
     let conn = db.connect()?;
     let (mut sent, mut failed) = (0, 0);
+    let users = crate::db::users::invited_by_import(&conn, import_id)?;
     for invite in crate::db::invitations::for_import(&conn, import_id)? {
         let due = invite.status == "pending" || (retry_failed && invite.status == "failed");
         if !due {
             continue;
         }
-        let outcome = match crate::db::users::find_by_id(&conn, invite.user_id)? {
+        let outcome = match users.get(&invite.user_id) {
             Some(user)
                 if user.is_active && !crate::auth::hashers::is_password_usable(&user.password) =>
             {
-                send_link(mail, accounts, &secret, &user, LinkPurpose::Invitation)
+                send_link(mail, accounts, &secret, user, LinkPurpose::Invitation)
                     .map_err(|e| e.to_string())
             }
             Some(_) => Err("the user already has a password or is inactive".to_string()),

@@ -11,7 +11,7 @@ use super::{EXIT_FAILURE, EXIT_PARTIAL};
 use crate::config::Config;
 use crate::db::Db;
 use crate::import::report::{error_report_csv, rejected_json};
-use crate::import::run::{RunOptions, run};
+use crate::import::service::{Choices, Invitations, Mailer, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportReport, ImportSource};
 
 /// The flags of `roster import`.
@@ -45,12 +45,6 @@ pub(super) fn import(
         }
         Ok(ExitCode::from(EXIT_FAILURE))
     };
-    let text = match crate::import::decode::decode(&bytes) {
-        Ok(text) => text,
-        Err(rejection) => return reject(&rejection),
-    };
-    drop(bytes);
-    let mut conn = db.connect()?;
     let context = ImportContext::new(
         None,
         cli_actor(),
@@ -58,17 +52,22 @@ pub(super) fn import(
         file.file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
     );
-    let run_options = RunOptions {
-        dry_run: options.dry_run,
+    let choices = Choices {
         allow_without_mail: options.allow_without_mail,
         invite: options.invite,
     };
+    let mailer = Mailer {
+        db,
+        mail: &config.mail,
+        accounts: &config.accounts,
+    };
     let bar = progress_bar(options.json);
-    let outcome = run(
-        &mut conn,
-        &text,
+    let outcome = import_streamed(
+        &mut db.connect()?,
+        bytes,
         context,
-        run_options,
+        choices,
+        options.dry_run,
         &config.import,
         || crate::mail::check(&config.mail),
         |p| {
@@ -77,21 +76,24 @@ pub(super) fn import(
                 bar.set_position(p.done as u64);
             }
         },
+        Some(mailer),
     )?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(rejection) => return reject(&rejection),
+    let (report, gate, invitations) = match outcome {
+        StreamedOutcome::Rejected(rejection) => return reject(&rejection),
+        StreamedOutcome::Processed {
+            report,
+            gate,
+            invitations,
+        } => (report, gate, invitations),
     };
-    let report = outcome.report;
-    let mail_failed = outcome.mail_check.as_ref().is_some_and(|c| !c.ok());
-    if let Some(check) = &outcome.mail_check
+    if let Some(check) = &gate.check
         && !options.json
     {
         eprintln!("Mail server check ({}): {}", check.server, check.message);
-        if mail_failed && !options.allow_without_mail {
+        if gate.mail_failed() && !options.allow_without_mail {
             eprintln!(
                 "Rows without a password are skipped (mail_server_unavailable); use --allow-without-mail to import them anyway."
             );
@@ -111,19 +113,15 @@ pub(super) fn import(
             options.error_report.as_deref(),
         )?;
     }
-    if let (true, Some(import_id)) = (outcome.invitations_queued, report.import_id) {
-        let (sent, failed) = crate::auth::reset::send_invitations(
-            db,
-            &config.mail,
-            &config.accounts,
-            import_id,
-            false,
-        )?;
-        if !options.json {
+    match invitations {
+        Invitations::Sent { sent, failed } if !options.json => {
             println!("Set-password invitations: {sent} sent, {failed} failed.");
         }
-    } else if options.invite && !options.dry_run && mail_failed && !options.json {
-        eprintln!("No invitations sent: the mail server check failed.");
+        Invitations::Unsent(err) => return Err(err),
+        _ if options.invite && !options.dry_run && gate.mail_failed() && !options.json => {
+            eprintln!("No invitations sent: the mail server check failed.");
+        }
+        _ => {}
     }
     Ok(if report.failed == 0 {
         ExitCode::SUCCESS

@@ -162,25 +162,38 @@ pub fn undo(
 ) -> rusqlite::Result<(Vec<String>, Vec<String>)> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let plan = undo_plan(&tx, import_id)?;
-    for (id, _) in &plan.remove {
-        tx.execute(
-            "UPDATE roster_import_row SET user_id = NULL WHERE user_id = ?1",
-            [id],
-        )?;
-        for table in [
-            "auth_user_groups",
-            "auth_user_user_permissions",
-            "roster_user_profile",
-            "roster_invitation",
-            "roster_session",
-        ] {
-            tx.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [id])?;
+    // Set-based: the ids go into a temporary table, then each table is cleared in one statement.
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS roster_undo_user (id INTEGER PRIMARY KEY); \
+         DELETE FROM temp.roster_undo_user;",
+    )?;
+    {
+        let mut insert = tx.prepare("INSERT INTO temp.roster_undo_user (id) VALUES (?1)")?;
+        for (id, _) in &plan.remove {
+            insert.execute([id])?;
         }
+    }
+    tx.execute(
+        "UPDATE roster_import_row SET user_id = NULL WHERE user_id IN (SELECT id FROM temp.roster_undo_user)",
+        [],
+    )?;
+    for table in [
+        "auth_user_groups",
+        "auth_user_user_permissions",
+        "roster_user_profile",
+        "roster_invitation",
+        "roster_session",
+    ] {
         tx.execute(
-            "DELETE FROM auth_user WHERE id = ?1 AND last_login IS NULL",
-            [id],
+            &format!("DELETE FROM {table} WHERE user_id IN (SELECT id FROM temp.roster_undo_user)"),
+            [],
         )?;
     }
+    tx.execute(
+        "DELETE FROM auth_user WHERE last_login IS NULL AND id IN (SELECT id FROM temp.roster_undo_user)",
+        [],
+    )?;
+    tx.execute("DELETE FROM temp.roster_undo_user", [])?;
     tx.execute(
         "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3",
         params![super::now_text(), actor, import_id],

@@ -66,6 +66,20 @@ pub fn find_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserRec
     .optional()
 }
 
+/// The users an import queued invitations for, by id, read in one query.
+pub fn invited_by_import(
+    conn: &Connection,
+    import_id: i64,
+) -> rusqlite::Result<std::collections::HashMap<i64, UserRecord>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {USER_COLUMNS} FROM auth_user \
+         WHERE id IN (SELECT user_id FROM roster_invitation WHERE import_id = ?1)"
+    ))?;
+    stmt.query_map([import_id], user_from_row)?
+        .map(|user| user.map(|user| (user.id, user)))
+        .collect()
+}
+
 /// Active users whose e-mail equals `email` ignoring ASCII case (Django's `email__iexact` on SQLite).
 pub fn active_by_email_ascii_ci(
     conn: &Connection,

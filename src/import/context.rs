@@ -1,10 +1,6 @@
-//! Commits a parsed file: hashes passwords on all cores, then writes every creatable row in one transaction.
+//! Who runs an import, from where, on which file, and the mail choices recorded with it.
 
-use rusqlite::Connection;
-
-use super::plan::{PasswordlessPolicy, Plan, plan};
-use super::{ImportReport, ImportSettings, ParsedFile};
-use crate::db;
+use super::plan::PasswordlessPolicy;
 use crate::mail::CheckOutcome;
 
 /// The Django group every imported user joins.
@@ -77,44 +73,6 @@ impl ImportContext {
     }
 }
 
-/// Plans the file against the database as it is now, without writing anything.
-pub fn preview(
-    conn: &Connection,
-    file: &ParsedFile,
-    policy: &PasswordlessPolicy,
-) -> rusqlite::Result<Plan> {
-    Ok(plan(file, &db::directory::snapshot(conn)?, policy))
-}
-
-/// Previews a file whose passwordless rows need working mail: when the plan creates users without
-/// a password, runs `check_mail` and, if mail does not work, plans again refusing those rows.
-pub fn preview_with_mail_check(
-    conn: &Connection,
-    file: &ParsedFile,
-    check_mail: impl FnOnce() -> CheckOutcome,
-) -> rusqlite::Result<(Plan, Option<CheckOutcome>)> {
-    let plan = preview(conn, file, &PasswordlessPolicy::Allowed)?;
-    if plan.passwordless() == 0 {
-        return Ok((plan, None));
-    }
-    let check = check_mail();
-    if check.ok() {
-        return Ok((plan, Some(check)));
-    }
-    let refused = preview(conn, file, &passwordless_policy(Some(&check), false))?;
-    Ok((refused, Some(check)))
-}
-
-/// Passwordless rows are refused when a mail check failed, unless the admin allowed them anyway.
-pub fn passwordless_policy(check: Option<&CheckOutcome>, allow_anyway: bool) -> PasswordlessPolicy {
-    match check {
-        Some(check) if !check.ok() && !allow_anyway => PasswordlessPolicy::Refused {
-            reason: check.message.clone(),
-        },
-        _ => PasswordlessPolicy::Allowed,
-    }
-}
-
 impl MailCheckRecord {
     /// The record of a check outcome.
     pub fn of(check: &CheckOutcome) -> Self {
@@ -127,16 +85,4 @@ impl MailCheckRecord {
             message: check.message.clone(),
         }
     }
-}
-
-/// Creates every valid row and records the import; invalid rows are reported, never half-written.
-/// The same as `ImportJob`, without progress reports.
-pub fn commit(
-    conn: &mut Connection,
-    file: &ParsedFile,
-    context: &ImportContext,
-    settings: &ImportSettings,
-) -> rusqlite::Result<ImportReport> {
-    let job = super::job::ImportJob::begin(conn, context.clone(), *settings, file.rows.len())?;
-    job.run(conn, file.rows.iter().cloned(), |_| {})
 }

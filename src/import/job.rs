@@ -47,7 +47,7 @@ impl ImportJob {
         let directory = db::directory::snapshot(&tx)?;
         let seen_max_user_id = max_user_id(&tx)?;
         let planner = Planner::new(directory, context.passwordless.clone());
-        let group_id = db::users::ensure_group(&tx, super::apply::DEFAULT_GROUP)?;
+        let group_id = db::users::ensure_group(&tx, super::DEFAULT_GROUP)?;
         let import_id = db::imports::create(&tx, &context, rows_total, &db::now_text())?;
         tx.commit()?;
         Ok(Self {

@@ -1,6 +1,6 @@
 //! The import engine: bytes in, a preview plan, a committed import and a report out; no HTTP, no terminal.
 
-pub mod apply;
+pub mod context;
 pub mod decode;
 pub mod job;
 mod lines;
@@ -8,13 +8,13 @@ pub mod parse;
 pub mod plan;
 pub mod report;
 pub mod rules;
-pub mod run;
+pub mod service;
 mod shape;
 mod sniff;
 pub mod validate;
 
-pub use apply::{ImportContext, ImportSource, commit};
-pub use parse::{ParsedFile, parse};
+pub use context::{DEFAULT_GROUP, ImportContext, ImportSource, MailCheckRecord};
+pub use parse::{ParsedFile, RawRow, parse};
 pub use plan::{PasswordlessPolicy, Plan, PlannedRow, RowOutcome};
 pub use report::{ImportReport, ReportRow};
 

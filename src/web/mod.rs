@@ -5,6 +5,7 @@ mod audit;
 mod csrf;
 mod error;
 mod handlers;
+mod import_runner;
 mod jobs;
 mod middleware;
 mod ratelimit;

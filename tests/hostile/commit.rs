@@ -5,10 +5,9 @@
 use std::collections::HashMap;
 
 use roster::auth::hashers::{PasswordCheck, check_password};
-use roster::import::apply::preview;
-use roster::import::plan::NewUser;
-use roster::import::run::{RunOptions, run};
-use roster::import::{self, ImportReport, PasswordlessPolicy, RowOutcome};
+use roster::import::plan::{NewUser, Plan};
+use roster::import::service::{Choices, Prepared, StreamedOutcome, import_streamed, prepare};
+use roster::import::{ImportReport, ParsedFile, RowOutcome};
 use rusqlite::Connection;
 
 use super::{ITERATIONS, context, count, fixtures, mail_ok, seeded_db, settings};
@@ -29,36 +28,31 @@ fn every_fixture_commits_exactly_its_plan() {
 }
 
 fn commit_fixture(conn: &mut Connection, bytes: &[u8]) -> Result<(), String> {
-    let parsed = import::parse(bytes, 10_000);
     // The preview, made before anything is written.
-    let planned = match &parsed {
-        Ok(file) => {
-            Some(preview(conn, file, &PasswordlessPolicy::Allowed).map_err(|e| e.to_string())?)
-        }
-        Err(_) => None,
-    };
-    let text = match import::decode::decode(bytes) {
-        Ok(text) => text,
-        Err(e) if parsed.as_ref().err() == Some(&e) => return nothing_written(conn),
-        Err(e) => return Err(format!("decode said {e}, parse said {parsed:?}")),
-    };
-    let options = RunOptions {
+    let choices = Choices {
         allow_without_mail: true,
-        ..RunOptions::default()
+        ..Choices::default()
     };
-    let outcome = run(
+    let planned = prepare::<ParsedFile>(conn, bytes.to_vec(), 10_000, choices, mail_ok)
+        .map_err(|e| format!("database: {e}"))?;
+    let outcome = import_streamed(
         conn,
-        &text,
+        bytes.to_vec(),
         context(),
-        options,
+        choices,
+        false,
         &settings(10_000),
         mail_ok,
         |_| {},
+        None,
     )
     .map_err(|e| format!("database: {e}"))?;
-    match (parsed, planned, outcome) {
-        (Err(want), _, Err(got)) if want == got => nothing_written(conn),
-        (Ok(_), Some(plan), Ok(outcome)) => {
+    match (planned, outcome) {
+        (Prepared::Rejected(want), StreamedOutcome::Rejected(got)) if want == got => {
+            nothing_written(conn)
+        }
+        (Prepared::Ready { planned: plan, .. }, StreamedOutcome::Processed { report, .. }) => {
+            let plan: Plan = plan;
             let failed = plan.failed();
             let created: Vec<NewUser> = plan
                 .rows
@@ -68,13 +62,14 @@ fn commit_fixture(conn: &mut Connection, bytes: &[u8]) -> Result<(), String> {
                     RowOutcome::Fail(_) => None,
                 })
                 .collect();
-            let report = outcome.report;
             if (report.created, report.failed) != (created.len(), failed) {
                 return Err(format!("report {report:?}, plan creates {}", created.len()));
             }
             check_users(conn, &created, &report)
         }
-        (parsed, _, outcome) => Err(format!("parse gave {parsed:?}, the commit {outcome:?}")),
+        (planned, outcome) => Err(format!(
+            "the preview gave {planned:?}, the commit {outcome:?}"
+        )),
     }
 }
 

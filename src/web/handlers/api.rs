@@ -13,11 +13,10 @@ use serde::Deserialize;
 
 use super::UploadLimit;
 use super::import::display_name;
-use super::import_outcome::spawn_invitations;
 use crate::db::api_tokens::{self, Authenticated};
 use crate::import::report::rejected_json;
-use crate::import::run::{RunOptions, run};
-use crate::import::{FileError, ImportContext, ImportReport, ImportSource};
+use crate::import::service::{Choices, Mailer, StreamedOutcome, import_streamed};
+use crate::import::{ImportContext, ImportSource};
 use crate::web::AppState;
 
 /// The file name recorded for a `text/csv` body, which has none.
@@ -247,12 +246,6 @@ async fn read_multipart_file(
     })
 }
 
-/// What the engine made of the upload.
-enum Outcome {
-    Rejected(FileError),
-    Processed { report: ImportReport, invite: bool },
-}
-
 /// `POST /api/users/import`: the JSON of `roster import --json`; 200 when the file was processed
 /// (even with failed rows), 400 when it was rejected.
 pub async fn import(
@@ -275,45 +268,36 @@ pub async fn import(
     let actor = format!("api:{token_name}");
     let settings = state.config.import;
     let state2 = state.clone();
-    let outcome = web::block(move || -> rusqlite::Result<Outcome> {
-        let text = match crate::import::decode::decode(&bytes) {
-            Ok(text) => text,
-            Err(rejection) => return Ok(Outcome::Rejected(rejection)),
-        };
-        drop(bytes);
-        let mut conn = state2.db.connect()?;
+    let outcome = web::block(move || {
         let context = ImportContext::new(None, actor, ImportSource::Api, file_name);
-        let options = RunOptions {
-            dry_run,
+        let choices = Choices {
             allow_without_mail,
             invite,
         };
-        let check_mail = || crate::mail::check(&state2.config.mail);
-        Ok(
-            match run(
-                &mut conn,
-                &text,
-                context,
-                options,
-                &settings,
-                check_mail,
-                |_| {},
-            )? {
-                Ok(outcome) => Outcome::Processed {
-                    report: outcome.report,
-                    invite: outcome.invitations_queued,
-                },
-                Err(rejection) => Outcome::Rejected(rejection),
-            },
+        let mailer = Mailer {
+            db: &state2.db,
+            mail: &state2.config.mail,
+            accounts: &state2.config.accounts,
+        };
+        import_streamed(
+            &mut state2.db.connect()?,
+            bytes,
+            context,
+            choices,
+            dry_run,
+            &settings,
+            || crate::mail::check(&state2.config.mail),
+            |_| {},
+            Some(mailer),
         )
     })
     .await??;
     match outcome {
-        Outcome::Rejected(rejection) => {
+        StreamedOutcome::Rejected(rejection) => {
             tracing::info!(token = %token_name, code = rejection.code, "API import rejected");
             Ok(HttpResponse::BadRequest().json(rejected_json(&rejection)))
         }
-        Outcome::Processed { report, invite } => {
+        StreamedOutcome::Processed { report, .. } => {
             tracing::info!(
                 token = %token_name,
                 dry_run,
@@ -321,11 +305,6 @@ pub async fn import(
                 failed = report.failed,
                 "API import processed"
             );
-            if let Some(id) = report.import_id
-                && invite
-            {
-                spawn_invitations(state.clone(), id, false);
-            }
             Ok(HttpResponse::Ok().json(report.to_json()))
         }
     }

@@ -7,8 +7,8 @@ use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 use super::{UploadLimit, html, see_other};
-use crate::import::apply::{MailCheckRecord, passwordless_policy};
-use crate::import::{ImportContext, ImportSource};
+use crate::import::service::{Choices, MailGate, Prepared, prepare};
+use crate::import::{ImportContext, ImportSource, ParsedFile};
 use crate::web::AppState;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::WebError;
@@ -117,26 +117,33 @@ pub async fn upload(
     let upload = read_upload(payload, limit.0).await?;
     csrf.verify(&upload.csrf_token)?;
     let max_rows = state.config.import.max_rows;
+    let upload_name = upload.file_name;
     let state2 = state.clone();
     let content = web::block(move || -> rusqlite::Result<_> {
-        match crate::import::parse(&upload.bytes, max_rows) {
-            Err(rejection) => Ok(Err(rejection)),
-            Ok(parsed) => {
-                let conn = state2.db.connect()?;
-                let (plan, mail_check) =
-                    crate::import::apply::preview_with_mail_check(&conn, &parsed, || {
-                        crate::mail::check(&state2.config.mail)
-                    })?;
-                Ok(Ok(StagedImport {
-                    parsed,
-                    plan,
-                    mail_check,
-                }))
-            }
-        }
+        let conn = state2.db.connect()?;
+        let check_mail = || crate::mail::check(&state2.config.mail);
+        let prepared = prepare::<ParsedFile>(
+            &conn,
+            upload.bytes,
+            max_rows,
+            Choices::default(),
+            check_mail,
+        )?;
+        Ok(match prepared {
+            Prepared::Rejected(rejection) => Err(rejection),
+            Prepared::Ready {
+                source,
+                planned,
+                gate,
+            } => Ok(StagedImport {
+                parsed: source,
+                plan: planned,
+                mail_check: gate.check,
+            }),
+        })
     })
     .await??;
-    let file_name = display_name(&upload.file_name);
+    let file_name = display_name(&upload_name);
     let id = state.staging.put(Staged {
         owner_id: admin.0.id,
         file_name,
@@ -219,30 +226,17 @@ pub async fn commit(
             "This file was rejected; upload a corrected file.",
         ));
     };
-    let check = import.mail_check.as_ref();
-    let mail_failed = check.is_some_and(|c| !c.ok());
-    let allow_anyway = mail_failed && form.allow_without_mail.is_some();
-    let mut context = ImportContext::new(
+    let choices = Choices {
+        allow_without_mail: form.allow_without_mail.is_some(),
+        invite: form.invite.is_some(),
+    };
+    let gate = MailGate::decide(import.mail_check.clone(), choices);
+    let context = ImportContext::new(
         Some(admin.0.id),
         admin.0.username.clone(),
         ImportSource::Web,
         staged.file_name.clone(),
     );
-    context.passwordless = passwordless_policy(check, allow_anyway);
-    context.mail_check = check.map(MailCheckRecord::of);
-    context.allowed_without_mail = allow_anyway;
-    context.invite = form.invite.is_some() && !mail_failed;
-    let settings = state.config.import;
-    let (started_tx, started_rx) = std::sync::mpsc::channel::<rusqlite::Result<i64>>();
-    let job_state = state.clone();
-    std::thread::Builder::new()
-        .name("roster-import".to_string())
-        .spawn(move || {
-            super::import_outcome::run_import_job(job_state, staged, context, settings, started_tx)
-        })
-        .map_err(|e| WebError::Unexpected(e.into()))?;
-    let id = web::block(move || started_rx.recv()).await?.map_err(|_| {
-        WebError::Unexpected(anyhow::anyhow!("the import job ended before it started"))
-    })??;
+    let id = crate::web::import_runner::start(state, staged, context, gate).await?;
     Ok(see_other(&format!("/imports/{id}")))
 }

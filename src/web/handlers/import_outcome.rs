@@ -6,116 +6,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
-use crate::import::ImportContext;
 use crate::import::report::error_report_csv;
 use crate::web::AppState;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::WebError;
 use crate::web::jobs::ProgressView;
 use crate::web::session::Admin;
-use crate::web::staging::Staged;
 use crate::web::views::{self, layout::Chrome};
-
-/// Runs a confirmed import on its own thread: records it, reports its id, then writes its batches,
-/// publishing progress, and finally sends invitations. Request threads are never held up.
-pub(super) fn run_import_job(
-    state: web::Data<AppState>,
-    staged: std::sync::Arc<Staged>,
-    context: ImportContext,
-    settings: crate::import::ImportSettings,
-    started: std::sync::mpsc::Sender<rusqlite::Result<i64>>,
-) {
-    // The staged upload was taken out of the store, so this is its only owner: take the rows and
-    // drop the preview, so passwords leave memory batch by batch as they are written.
-    let content = match std::sync::Arc::try_unwrap(staged) {
-        Ok(staged) => staged.content,
-        Err(shared) => match &shared.content {
-            Ok(import) => Ok(crate::web::staging::StagedImport {
-                parsed: import.parsed.clone(),
-                plan: crate::import::Plan::default(),
-                mail_check: None,
-            }),
-            Err(rejection) => Err(rejection.clone()),
-        },
-    };
-    let Ok(import) = content else {
-        return;
-    };
-    let crate::web::staging::StagedImport { parsed, plan, .. } = import;
-    drop(plan);
-    let invite = context.invite;
-    let begun = state.db.connect().and_then(|mut conn| {
-        let job =
-            crate::import::job::ImportJob::begin(&mut conn, context, settings, parsed.rows.len())?;
-        Ok((conn, job))
-    });
-    let (mut conn, job) = match begun {
-        Ok(begun) => begun,
-        Err(err) => {
-            let _ = started.send(Err(err));
-            return;
-        }
-    };
-    let id = job.import_id();
-    state.jobs.update(crate::import::job::Progress {
-        import_id: id,
-        done: 0,
-        total: job.total(),
-    });
-    let _ = started.send(Ok(id));
-    let rows = parsed.rows.into_iter();
-    let outcome = job.run(&mut conn, rows, |progress| state.jobs.update(progress));
-    state.jobs.finish(id);
-    match outcome {
-        Ok(report) => {
-            tracing::info!(
-                import_id = id,
-                created = report.created,
-                failed = report.failed,
-                "import finished"
-            );
-            if invite
-                && report.passwordless > 0
-                && let Err(err) = crate::auth::reset::send_invitations(
-                    &state.db,
-                    &state.config.mail,
-                    &state.config.accounts,
-                    id,
-                    false,
-                )
-            {
-                tracing::error!(import_id = id, error = ?err, "sending invitations failed");
-            }
-        }
-        Err(err) => {
-            tracing::error!(import_id = id, error = %err, "import failed; finished batches are kept");
-            if let Err(err) = crate::db::imports::mark_interrupted(&conn, id) {
-                tracing::error!(import_id = id, error = %err, "could not mark the import interrupted");
-            }
-        }
-    }
-}
-
-/// Sends invitations after the import has committed, never holding up or undoing it.
-pub(crate) fn spawn_invitations(state: web::Data<AppState>, import_id: i64, retry_failed: bool) {
-    actix_web::rt::spawn(async move {
-        let outcome = web::block(move || {
-            crate::auth::reset::send_invitations(
-                &state.db,
-                &state.config.mail,
-                &state.config.accounts,
-                import_id,
-                retry_failed,
-            )
-        })
-        .await;
-        match outcome {
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => tracing::error!(import_id, error = ?err, "sending invitations failed"),
-            Err(err) => tracing::error!(import_id, error = %err, "invitation task failed"),
-        }
-    });
-}
 
 pub async fn resend_invitations(
     _admin: Admin,
@@ -158,33 +55,48 @@ pub async fn result(
     let jobs = &jobs.jobs;
     let found = web::block(move || -> rusqlite::Result<_> {
         let conn = state.db.connect()?;
-        let Some(found) = crate::db::imports::report(&conn, id)? else {
-            return Ok(None);
+        let Some(record) = crate::db::imports::find(&conn, id)? else {
+            return Ok(ImportPage::Missing);
+        };
+        if record.status == "running" {
+            // The page only shows progress while the import runs: no rows are read for it.
+            return Ok(ImportPage::Running(record));
+        }
+        let Some((record, report)) = crate::db::imports::report(&conn, id)? else {
+            return Ok(ImportPage::Missing);
         };
         let invitations = crate::db::invitations::for_import(&conn, id)?;
-        Ok(Some((
-            found,
+        let rows = crate::db::imports::all_rows(&conn, id)?;
+        Ok(ImportPage::Finished {
+            record,
+            report,
             invitations,
-            crate::db::imports::all_rows(&conn, id)?,
-        )))
+            rows,
+        })
     })
     .await??;
-    let Some(((record, report), invitations, rows)) = found else {
-        return Err(WebError::NotFound);
+    let (record, report, invitations, rows) = match found {
+        ImportPage::Missing => return Err(WebError::NotFound),
+        ImportPage::Running(record) => {
+            let view = progress_of(jobs, &record);
+            let chrome = Chrome {
+                admin: Some(&admin.0.username),
+                csrf: &csrf.0,
+            };
+            let mut response = html(views::import::running(chrome, &record, &view));
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("refresh"),
+                actix_web::http::header::HeaderValue::from_static("1"),
+            );
+            return Ok(response);
+        }
+        ImportPage::Finished {
+            record,
+            report,
+            invitations,
+            rows,
+        } => (record, report, invitations, rows),
     };
-    if record.status == "running" {
-        let view = progress_of(jobs, &record);
-        let chrome = Chrome {
-            admin: Some(&admin.0.username),
-            csrf: &csrf.0,
-        };
-        let mut response = html(views::import::running(chrome, &record, &view));
-        response.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("refresh"),
-            actix_web::http::header::HeaderValue::from_static("1"),
-        );
-        return Ok(response);
-    }
     let chrome = Chrome {
         admin: Some(&admin.0.username),
         csrf: &csrf.0,
@@ -196,6 +108,18 @@ pub async fn result(
         &invitations,
         &rows,
     )))
+}
+
+/// What the import page shows: progress while it runs (read without its rows), or the outcome.
+enum ImportPage {
+    Missing,
+    Running(crate::db::imports::ImportRecord),
+    Finished {
+        record: crate::db::imports::ImportRecord,
+        report: crate::import::ImportReport,
+        invitations: Vec<crate::db::invitations::Invitation>,
+        rows: Vec<crate::db::imports::StoredRow>,
+    },
 }
 
 /// Live progress from this process, or the last state the database recorded.

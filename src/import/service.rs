@@ -1,0 +1,356 @@
+//! The one import service every caller uses (web, CLI, API, the fuzz property): `prepare` reads,
+//! plans and decides the mail gate; `commit` writes in batches with progress, then sends invitations.
+
+use rusqlite::Connection;
+
+use super::job::{ImportJob, Progress};
+use super::parse::{ParsedFile, RowReader, no_rows};
+use super::plan::{DirectorySnapshot, PasswordlessPolicy, Plan, PlanTally, Planner, plan};
+use super::{FileError, ImportContext, ImportReport, ImportSettings, MailCheckRecord, RawRow};
+use crate::config::AccountSettings;
+use crate::db::{self, Db};
+use crate::mail::{CheckOutcome, MailSettings};
+
+/// What the caller lets an import do with rows that have no password.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Choices {
+    /// Import rows without a password even when the mail check fails.
+    pub allow_without_mail: bool,
+    /// Queue a set-password invitation for each created user without a password (only when mail works).
+    pub invite: bool,
+}
+
+/// The mail gate: how rows without a password are treated, decided once from the check and the choices.
+#[derive(Debug, Clone)]
+pub struct MailGate {
+    /// The check, run only when the file creates users without a password.
+    pub check: Option<CheckOutcome>,
+    /// Whether those rows may be created.
+    pub policy: PasswordlessPolicy,
+    /// The admin imports them although the check failed.
+    pub allowed_without_mail: bool,
+    /// Invitations are queued for them.
+    pub invite: bool,
+}
+
+impl MailGate {
+    /// The rule, in its one place: rows without a password are held back when the mail check
+    /// failed, unless the caller imports them anyway; invitations only go out when mail works.
+    pub fn decide(check: Option<CheckOutcome>, choices: Choices) -> Self {
+        let failed = check.as_ref().is_some_and(|c| !c.ok());
+        let policy = match &check {
+            Some(check) if failed && !choices.allow_without_mail => PasswordlessPolicy::Refused {
+                reason: check.message.clone(),
+            },
+            _ => PasswordlessPolicy::Allowed,
+        };
+        Self {
+            allowed_without_mail: failed && choices.allow_without_mail,
+            invite: choices.invite && !failed,
+            policy,
+            check,
+        }
+    }
+
+    /// The check ran and mail does not work.
+    pub fn mail_failed(&self) -> bool {
+        self.check.as_ref().is_some_and(|c| !c.ok())
+    }
+
+    fn apply_to(&self, context: &mut ImportContext) {
+        context.passwordless = self.policy.clone();
+        context.mail_check = self.check.as_ref().map(MailCheckRecord::of);
+        context.allowed_without_mail = self.allowed_without_mail;
+        context.invite = self.invite;
+    }
+}
+
+/// What an import reads its rows from.
+pub trait Source: Sized {
+    /// What planning yields: every row (for a preview) or counts and failures (for a stream).
+    type Planned;
+    /// Reads the uploaded bytes; a whole-file problem rejects them.
+    fn read(bytes: Vec<u8>, max_rows: usize) -> Result<Self, FileError>;
+    /// Plans every row against the directory.
+    fn plan(
+        &mut self,
+        directory: &DirectorySnapshot,
+        policy: &PasswordlessPolicy,
+    ) -> Result<Self::Planned, FileError>;
+    /// Users the plan creates without a password.
+    fn passwordless(planned: &Self::Planned) -> usize;
+    /// The report of a plan, as a dry run gives it.
+    fn report(planned: Self::Planned) -> ImportReport;
+    /// Data rows in the file.
+    fn rows_total(&self) -> usize;
+    /// The rows, in file order, for the commit; each leaves memory once written.
+    fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_;
+}
+
+/// The whole file parsed into memory, so the web can show and keep a full preview.
+impl Source for ParsedFile {
+    type Planned = Plan;
+    fn read(bytes: Vec<u8>, max_rows: usize) -> Result<Self, FileError> {
+        super::parse(&bytes, max_rows)
+    }
+    fn plan(
+        &mut self,
+        directory: &DirectorySnapshot,
+        policy: &PasswordlessPolicy,
+    ) -> Result<Plan, FileError> {
+        Ok(plan(self, directory, policy))
+    }
+    fn passwordless(planned: &Plan) -> usize {
+        planned.passwordless()
+    }
+    fn report(planned: Plan) -> ImportReport {
+        ImportReport::from_plan(&planned)
+    }
+    fn rows_total(&self) -> usize {
+        self.rows.len()
+    }
+    fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_ {
+        self.rows.drain(..)
+    }
+}
+
+/// Decoded text read in streaming passes (plan and count, then write), as the CLI and the API import.
+#[derive(Debug)]
+pub struct Streamed {
+    text: String,
+    max_rows: usize,
+    rows_total: usize,
+}
+
+impl Source for Streamed {
+    type Planned = PlanTally;
+    fn read(bytes: Vec<u8>, max_rows: usize) -> Result<Self, FileError> {
+        Ok(Self {
+            text: super::decode::decode(&bytes)?,
+            max_rows,
+            rows_total: 0,
+        })
+    }
+    fn plan(
+        &mut self,
+        directory: &DirectorySnapshot,
+        policy: &PasswordlessPolicy,
+    ) -> Result<PlanTally, FileError> {
+        let counted = tally(&self.text, self.max_rows, directory, policy)?;
+        self.rows_total = counted.rows_total;
+        Ok(counted)
+    }
+    fn passwordless(planned: &PlanTally) -> usize {
+        planned.passwordless
+    }
+    fn report(planned: PlanTally) -> ImportReport {
+        ImportReport::from_tally(planned)
+    }
+    fn rows_total(&self) -> usize {
+        self.rows_total
+    }
+    fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_ {
+        // `plan` read every row without error, so this pass reads the same rows.
+        RowReader::new(&self.text, self.max_rows)
+            .into_iter()
+            .flatten()
+            .map_while(Result::ok)
+    }
+}
+
+/// Plans every row of the text, keeping only counts and failed rows.
+pub fn tally(
+    text: &str,
+    max_rows: usize,
+    directory: &DirectorySnapshot,
+    policy: &PasswordlessPolicy,
+) -> Result<PlanTally, FileError> {
+    let mut planner = Planner::new(directory.clone(), policy.clone());
+    let mut tally = PlanTally::default();
+    for row in RowReader::new(text, max_rows)? {
+        tally.add(planner.plan_row(&row?));
+    }
+    if tally.rows_total == 0 {
+        return Err(no_rows());
+    }
+    Ok(tally)
+}
+
+/// A file ready to commit, or why it is refused as a whole.
+#[derive(Debug)]
+pub enum Prepared<S: Source> {
+    Rejected(FileError),
+    Ready {
+        source: S,
+        /// The plan under the gate's policy: what a commit now would do.
+        planned: S::Planned,
+        gate: MailGate,
+    },
+}
+
+/// Reads and plans `bytes` against the database as it is now, running `check_mail` only when the
+/// file creates users without a password, and replanning when the gate holds those rows back.
+pub fn prepare<S: Source>(
+    conn: &Connection,
+    bytes: Vec<u8>,
+    max_rows: usize,
+    choices: Choices,
+    check_mail: impl FnOnce() -> CheckOutcome,
+) -> rusqlite::Result<Prepared<S>> {
+    let mut source = match S::read(bytes, max_rows) {
+        Ok(source) => source,
+        Err(rejection) => return Ok(Prepared::Rejected(rejection)),
+    };
+    let directory = db::directory::snapshot(conn)?;
+    let planned = match source.plan(&directory, &PasswordlessPolicy::Allowed) {
+        Ok(planned) => planned,
+        Err(rejection) => return Ok(Prepared::Rejected(rejection)),
+    };
+    let check = (S::passwordless(&planned) > 0).then(check_mail);
+    let gate = MailGate::decide(check, choices);
+    let planned = if gate.policy == PasswordlessPolicy::Allowed {
+        planned
+    } else {
+        match source.plan(&directory, &gate.policy) {
+            Ok(planned) => planned,
+            Err(rejection) => return Ok(Prepared::Rejected(rejection)),
+        }
+    };
+    Ok(Prepared::Ready {
+        source,
+        planned,
+        gate,
+    })
+}
+
+/// Where invitations are sent from once an import has committed.
+#[derive(Clone, Copy)]
+pub struct Mailer<'a> {
+    pub db: &'a Db,
+    pub mail: &'a MailSettings,
+    pub accounts: &'a AccountSettings,
+}
+
+/// What became of the invitations an import queued.
+#[derive(Debug)]
+pub enum Invitations {
+    /// None were queued (no invitations asked for, mail failed, or no user without a password).
+    NotQueued,
+    Sent {
+        sent: usize,
+        failed: usize,
+    },
+    /// Sending could not start; the error is logged and the invitations stay pending.
+    Unsent(anyhow::Error),
+}
+
+/// A committed import.
+#[derive(Debug)]
+pub struct Committed {
+    pub report: ImportReport,
+    pub invitations: Invitations,
+}
+
+/// Writes every creatable row in batches under the gate's policy, reporting progress after each
+/// batch (the first report, before any row, carries the new import's id), then sends the queued
+/// invitations through `mailer` (`None` only where invitations are never asked for, as in the
+/// engine's own tests). A failure part-way marks the import interrupted; finished batches stay.
+pub fn commit<S: Source>(
+    conn: &mut Connection,
+    mut source: S,
+    mut context: ImportContext,
+    gate: &MailGate,
+    settings: &ImportSettings,
+    on_progress: impl FnMut(Progress),
+    mailer: Option<Mailer<'_>>,
+) -> rusqlite::Result<Committed> {
+    gate.apply_to(&mut context);
+    let job = ImportJob::begin(conn, context, *settings, source.rows_total())?;
+    let id = job.import_id();
+    let report = match job.run(conn, source.drain(), on_progress) {
+        Ok(report) => report,
+        Err(err) => {
+            tracing::error!(import_id = id, error = %err, "import failed; finished batches are kept");
+            if let Err(err) = db::imports::mark_interrupted(conn, id) {
+                tracing::error!(import_id = id, error = %err, "could not mark the import interrupted");
+            }
+            return Err(err);
+        }
+    };
+    tracing::info!(
+        import_id = id,
+        created = report.created,
+        failed = report.failed,
+        "import finished"
+    );
+    let invitations = match mailer.filter(|_| gate.invite && report.passwordless > 0) {
+        None => Invitations::NotQueued,
+        Some(mailer) => match crate::auth::reset::send_invitations(
+            mailer.db,
+            mailer.mail,
+            mailer.accounts,
+            id,
+            false,
+        ) {
+            Ok((sent, failed)) => Invitations::Sent { sent, failed },
+            Err(err) => {
+                tracing::error!(import_id = id, error = ?err, "sending invitations failed");
+                Invitations::Unsent(err)
+            }
+        },
+    };
+    Ok(Committed {
+        report,
+        invitations,
+    })
+}
+
+/// What a streamed import (CLI, API) came to.
+#[derive(Debug)]
+pub enum StreamedOutcome {
+    Rejected(FileError),
+    /// The file was processed: committed, or only planned on a dry run.
+    Processed {
+        report: ImportReport,
+        gate: MailGate,
+        invitations: Invitations,
+    },
+}
+
+/// `prepare`, then `commit` unless `dry_run`: the CLI's and the API's whole import.
+#[allow(clippy::too_many_arguments)]
+pub fn import_streamed(
+    conn: &mut Connection,
+    bytes: Vec<u8>,
+    context: ImportContext,
+    choices: Choices,
+    dry_run: bool,
+    settings: &ImportSettings,
+    check_mail: impl FnOnce() -> CheckOutcome,
+    on_progress: impl FnMut(Progress),
+    mailer: Option<Mailer<'_>>,
+) -> rusqlite::Result<StreamedOutcome> {
+    let prepared = prepare::<Streamed>(conn, bytes, settings.max_rows, choices, check_mail)?;
+    let (source, planned, gate) = match prepared {
+        Prepared::Rejected(rejection) => return Ok(StreamedOutcome::Rejected(rejection)),
+        Prepared::Ready {
+            source,
+            planned,
+            gate,
+        } => (source, planned, gate),
+    };
+    if dry_run {
+        return Ok(StreamedOutcome::Processed {
+            report: Streamed::report(planned),
+            gate,
+            invitations: Invitations::NotQueued,
+        });
+    }
+    drop(planned);
+    let committed = commit(conn, source, context, &gate, settings, on_progress, mailer)?;
+    Ok(StreamedOutcome::Processed {
+        report: committed.report,
+        gate,
+        invitations: committed.invitations,
+    })
+}
