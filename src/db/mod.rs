@@ -174,4 +174,29 @@ mod tests {
         let fraction = whole + chrono::Duration::microseconds(97_724);
         assert_eq!(format_datetime(fraction), "2026-01-01 00:00:00.097724");
     }
+
+    #[test]
+    fn undo_and_invitations_find_rows_by_user_through_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::new(dir.path().join("roster.sqlite3"));
+        db.migrate().unwrap();
+        let conn = db.connect().unwrap();
+        for (table, index) in [
+            ("roster_import_row", "roster_import_row_user"),
+            ("roster_invitation", "roster_invitation_user"),
+        ] {
+            let sql = format!("EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE user_id = 1");
+            let plan: Vec<String> = conn
+                .prepare(&sql)
+                .unwrap()
+                .query_map([], |row| row.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan.iter().any(|step| step.contains(index)),
+                "{table}: {plan:?}"
+            );
+        }
+    }
 }
