@@ -50,6 +50,7 @@ pub(super) fn import(
         Err(rejection) => return reject(&rejection),
     };
     drop(bytes);
+    let notices = crate::import::parse::notices(&text);
     let mut conn = db.connect()?;
     let context = ImportContext::new(
         None,
@@ -102,8 +103,11 @@ pub(super) fn import(
             .with_context(|| format!("cannot write the error report to {}", path.display()))?;
     }
     if options.json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+        let mut json = report.to_json();
+        json.notices = notices;
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
+        notices.iter().for_each(|notice| eprintln!("{notice}"));
         print_summary(
             file,
             &report,

@@ -88,6 +88,11 @@ pub fn parse(bytes: &[u8], max_rows: usize) -> Result<ParsedFile, FileError> {
     })
 }
 
+/// What the admin should know about how decoded `text` is read (none when it cannot be read).
+pub fn notices(text: &str) -> Vec<String> {
+    RowReader::new(text, usize::MAX).map_or_else(|_| Vec::new(), |reader| reader.notices())
+}
+
 /// The error for a file with a header and nothing under it.
 pub fn no_rows() -> FileError {
     FileError::new(

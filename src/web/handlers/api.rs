@@ -250,7 +250,11 @@ async fn read_multipart_file(
 /// What the engine made of the upload.
 enum Outcome {
     Rejected(FileError),
-    Processed { report: ImportReport, invite: bool },
+    Processed {
+        report: ImportReport,
+        invite: bool,
+        notices: Vec<String>,
+    },
 }
 
 /// `POST /api/users/import`: the JSON of `roster import --json`; 200 when the file was processed
@@ -281,6 +285,7 @@ pub async fn import(
             Err(rejection) => return Ok(Outcome::Rejected(rejection)),
         };
         drop(bytes);
+        let notices = crate::import::parse::notices(&text);
         let mut conn = state2.db.connect()?;
         let context = ImportContext::new(None, actor, ImportSource::Api, file_name);
         let options = RunOptions {
@@ -302,6 +307,7 @@ pub async fn import(
                 Ok(outcome) => Outcome::Processed {
                     report: outcome.report,
                     invite: outcome.invitations_queued,
+                    notices,
                 },
                 Err(rejection) => Outcome::Rejected(rejection),
             },
@@ -313,7 +319,11 @@ pub async fn import(
             tracing::info!(token = %token_name, code = rejection.code, "API import rejected");
             Ok(HttpResponse::BadRequest().json(rejected_json(&rejection)))
         }
-        Outcome::Processed { report, invite } => {
+        Outcome::Processed {
+            report,
+            invite,
+            notices,
+        } => {
             tracing::info!(
                 token = %token_name,
                 dry_run,
@@ -326,7 +336,9 @@ pub async fn import(
             {
                 spawn_invitations(state.clone(), id, false);
             }
-            Ok(HttpResponse::Ok().json(report.to_json()))
+            let mut json = report.to_json();
+            json.notices = notices;
+            Ok(HttpResponse::Ok().json(json))
         }
     }
 }
