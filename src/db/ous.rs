@@ -122,7 +122,11 @@ pub fn delete_if_empty(conn: &Connection, id: i64) -> Result<String, ChangeOuErr
 
 /// The existing unit (other than `except`) whose name equals `name` under Unicode case folding;
 /// SQLite's NOCASE constraint folds ASCII only.
-fn same_name(conn: &Connection, name: &str, except: Option<i64>) -> rusqlite::Result<Option<String>> {
+fn same_name(
+    conn: &Connection,
+    name: &str,
+    except: Option<i64>,
+) -> rusqlite::Result<Option<String>> {
     let folded = crate::import::rules::unit_casefold(name);
     let mut stmt = conn.prepare("SELECT id, name FROM roster_organizational_unit")?;
     let mut rows = stmt.query([])?;

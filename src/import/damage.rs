@@ -5,8 +5,17 @@ use super::{Column, RowError, RowErrorCode, visible};
 
 /// Error values Excel, LibreOffice and Google Sheets show (and export) for a formula that failed.
 const ERROR_VALUES: [&str; 11] = [
-    "#N/A", "#NAME?", "#REF!", "#VALUE!", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
-    "#GETTING_DATA", "#ERROR!",
+    "#N/A",
+    "#NAME?",
+    "#REF!",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+    "#ERROR!",
 ];
 
 /// The fix for a file whose letters were replaced by `?` on export.
@@ -28,7 +37,11 @@ pub fn is_error_value(value: &str) -> bool {
 fn has_lost_letter(value: &str) -> bool {
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '?' && chars.peek().is_some_and(|&next| next.is_alphanumeric() || next == '?') {
+        if c == '?'
+            && chars
+                .peek()
+                .is_some_and(|&next| next.is_alphanumeric() || next == '?')
+        {
             return true;
         }
     }
@@ -140,7 +153,14 @@ mod tests {
         for value in ["2.02312E+13", "1,5E+11", "9.9e+20"] {
             assert!(is_scientific_number(value), "{value}");
         }
-        for value in ["2E3", "ab.cE+1", "12.3E+4", "2.0E-3", "e+1", "20231201123456"] {
+        for value in [
+            "2E3",
+            "ab.cE+1",
+            "12.3E+4",
+            "2.0E-3",
+            "e+1",
+            "20231201123456",
+        ] {
             assert!(!is_scientific_number(value), "{value}");
         }
     }

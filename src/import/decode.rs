@@ -75,7 +75,11 @@ fn checked_text(body: &[u8], had_bom: bool) -> Result<String, FileError> {
         Ok(text) => text,
         Err(err) => return Err(not_utf8(body, err.valid_up_to())),
     };
-    let bom = if had_bom { BOM.to_string() } else { String::new() };
+    let bom = if had_bom {
+        BOM.to_string()
+    } else {
+        String::new()
+    };
     if text.contains('\r') && !text.contains('\n') {
         return Ok(bom + &text.replace('\r', "\n"));
     }
@@ -155,7 +159,10 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert_eq!(decode(&le).unwrap(), "\u{feff}Łukasz;山田\r\n");
-        let be: Vec<u8> = "\u{feff}a;b\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let be: Vec<u8> = "\u{feff}a;b\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
         assert_eq!(decode(&be).unwrap(), "\u{feff}a;b\n");
         let unpaired = [0xFF, 0xFE, 0x00, 0xD8, b'a', 0];
         assert!(decode(&unpaired).unwrap_err().message.contains("UTF-16"));
@@ -167,7 +174,11 @@ mod tests {
         assert_eq!(err.code, "encoding_error");
         assert!(err.message.contains("Windows-1252"), "{}", err.message);
         assert!(err.message.contains("0xE9 on line 2"), "{}", err.message);
-        assert!(!err.message.contains('\u{e9}'), "no misread letter: {}", err.message);
+        assert!(
+            !err.message.contains('\u{e9}'),
+            "no misread letter: {}",
+            err.message
+        );
         assert!(err.message.contains("CSV UTF-8"), "{}", err.message);
     }
 
@@ -205,7 +216,11 @@ mod tests {
     fn cr_only_files_count_lines_and_name_mac_roman() {
         let err = decode(b"a;b\rc;d\rRen\x8Ee;x\r").unwrap_err();
         assert!(err.message.contains("line 3"), "{}", err.message);
-        assert!(err.message.contains("probably Mac Roman"), "{}", err.message);
+        assert!(
+            err.message.contains("probably Mac Roman"),
+            "{}",
+            err.message
+        );
         assert!(!err.message.contains('\u{e9}'), "{}", err.message);
     }
 

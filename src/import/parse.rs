@@ -361,10 +361,13 @@ fn read_row(
     let record_shape = Record {
         fields: record,
         line,
-        // Trailing optional cells may be left out entirely (spreadsheets drop empty ones).
+        // Trailing optional cells may be left out entirely (spreadsheets drop empty ones), but
+        // not up to a password column: a short row may have shifted the password into a shown one.
         needed: layout
             .iter()
-            .rposition(|slot| matches!(slot, Slot::Known(c) if c.required()))
+            .rposition(
+                |slot| matches!(slot, Slot::Known(c) if c.required() || *c == Column::Password),
+            )
             .map_or(0, |last| last + 1),
         width: layout.len(),
         ends_open: shape.ends_open,

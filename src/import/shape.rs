@@ -123,7 +123,11 @@ pub fn problem(
 fn count_message(r: &Record<'_>, end: u64) -> String {
     let (line, count) = (r.line, r.fields.len());
     let sep = char::from(r.delimiter);
-    let sep = if sep == '\t' { "a tab".to_string() } else { format!("\"{sep}\"") };
+    let sep = if sep == '\t' {
+        "a tab".to_string()
+    } else {
+        format!("\"{sep}\"")
+    };
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let span = if end > line {
         format!(" (lines {line} to {end}: a quoted cell holds line breaks)")

@@ -95,10 +95,7 @@ fn proves(header: &str, delimiter: char) -> bool {
 
 /// Finds the field delimiter, refusing text that is not a table, naming what it is instead.
 /// Semicolon is the documented format; a comma or tab is read only when the header proves it.
-pub fn detect_delimiter(
-    body: &str,
-    declared: Option<Delimiter>,
-) -> Result<Delimiter, FileError> {
+pub fn detect_delimiter(body: &str, declared: Option<Delimiter>) -> Result<Delimiter, FileError> {
     let header = header_line(body);
     let start = header.trim_start();
     let kind = match start.chars().next() {
@@ -173,8 +170,17 @@ mod tests {
     #[test]
     fn sep_line_names_the_delimiter() {
         let (body, skipped, declared) = strip_sep_line("sep=,\na,b\n").unwrap();
-        assert_eq!((body, skipped, declared), ("a,b\n", 1, Some(Delimiter::Comma)));
-        assert_eq!(strip_sep_line("sep=\t\r\nx").unwrap().2, Some(Delimiter::Tab));
-        assert_eq!(strip_sep_line("sep=|\n").unwrap_err().code, "wrong_delimiter");
+        assert_eq!(
+            (body, skipped, declared),
+            ("a,b\n", 1, Some(Delimiter::Comma))
+        );
+        assert_eq!(
+            strip_sep_line("sep=\t\r\nx").unwrap().2,
+            Some(Delimiter::Tab)
+        );
+        assert_eq!(
+            strip_sep_line("sep=|\n").unwrap_err().code,
+            "wrong_delimiter"
+        );
     }
 }
