@@ -149,7 +149,7 @@ fn count_message(r: &Record<'_>, end: u64) -> String {
             ),
             _ => format!(
                 "Values are missing: put each value in its own column, separated by {sep} \
-                 (empty cells after the last required column may be left out)."
+                 (empty cells after the last required column and the password may be left out)."
             ),
         };
         return format!(
