@@ -81,13 +81,14 @@ pub(super) fn import(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let (report, gate, invitations) = match outcome {
+    let (report, gate, invitations, notices) = match outcome {
         StreamedOutcome::Rejected(rejection) => return reject(&rejection),
         StreamedOutcome::Processed {
             report,
             gate,
             invitations,
-        } => (report, gate, invitations),
+            notices,
+        } => (report, gate, invitations, notices),
     };
     if let Some(check) = &gate.check
         && !options.json
@@ -104,8 +105,11 @@ pub(super) fn import(
             .with_context(|| format!("cannot write the error report to {}", path.display()))?;
     }
     if options.json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+        let mut json = report.to_json();
+        json.notices = notices;
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
+        notices.iter().for_each(|notice| eprintln!("{notice}"));
         print_summary(
             file,
             &report,

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 use crate::import::plan::DirectorySnapshot;
-use crate::import::rules::ascii_casefold;
+use crate::import::rules::{ascii_casefold, unit_casefold};
 
 /// Reads every username, e-mail and OU name, case-folded the way Django compares them on SQLite.
 pub fn snapshot(conn: &Connection) -> rusqlite::Result<DirectorySnapshot> {
@@ -15,7 +15,7 @@ pub fn snapshot(conn: &Connection) -> rusqlite::Result<DirectorySnapshot> {
         let name: String = row.get(1)?;
         snapshot
             .organizational_units
-            .insert(ascii_casefold(&name), row.get(0)?);
+            .insert(unit_casefold(&name), row.get(0)?);
     }
     Ok(snapshot)
 }

@@ -1,4 +1,4 @@
-//! Organizational units: Roster's own table, names unique without regard to ASCII case.
+//! Organizational units: Roster's own table, names unique without regard to case (Unicode case folding).
 
 use rusqlite::{Connection, ErrorCode};
 
@@ -50,6 +50,9 @@ pub fn add(conn: &Connection, name: &str, now: &str) -> Result<i64, AddOuError> 
     if name.chars().count() > max {
         return Err(AddOuError::TooLong { max });
     }
+    if let Some(taken) = same_name(conn, name, None)? {
+        return Err(AddOuError::Exists(taken));
+    }
     match conn.execute(
         "INSERT INTO roster_organizational_unit (name, created_at) VALUES (?1, ?2)",
         [name, now],
@@ -84,6 +87,9 @@ pub fn rename(conn: &Connection, id: i64, name: &str) -> Result<String, ChangeOu
     if name.chars().count() > max {
         return Err(AddOuError::TooLong { max }.into());
     }
+    if let Some(taken) = same_name(conn, name, Some(id)).map_err(AddOuError::Database)? {
+        return Err(AddOuError::Exists(taken).into());
+    }
     match conn.execute(
         "UPDATE roster_organizational_unit SET name = ?1 WHERE id = ?2",
         rusqlite::params![name, id],
@@ -112,6 +118,25 @@ pub fn delete_if_empty(conn: &Connection, id: i64) -> Result<String, ChangeOuErr
     conn.execute("DELETE FROM roster_organizational_unit WHERE id = ?1", [id])
         .map_err(AddOuError::Database)?;
     Ok(name)
+}
+
+/// The existing unit (other than `except`) whose name equals `name` under Unicode case folding;
+/// SQLite's NOCASE constraint folds ASCII only.
+fn same_name(
+    conn: &Connection,
+    name: &str,
+    except: Option<i64>,
+) -> rusqlite::Result<Option<String>> {
+    let folded = crate::import::rules::unit_casefold(name);
+    let mut stmt = conn.prepare("SELECT id, name FROM roster_organizational_unit")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let (id, existing): (i64, String) = (row.get(0)?, row.get(1)?);
+        if Some(id) != except && crate::import::rules::unit_casefold(&existing) == folded {
+            return Ok(Some(existing));
+        }
+    }
+    Ok(None)
 }
 
 fn name_of(conn: &Connection, id: i64) -> Result<String, ChangeOuError> {

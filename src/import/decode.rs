@@ -1,12 +1,20 @@
-//! Turns uploaded bytes into text: accepts UTF-8 (with or without BOM), names anything else and how to fix it.
+//! Turns uploaded bytes into text: accepts UTF-8 and UTF-16 with a byte order mark, names anything else and how to fix it.
 
 use super::FileError;
 
-const RESAVE_HINT: &str = "Re-save it as UTF-8: in Excel use File > Save As > \"CSV UTF-8\"; \
-in LibreOffice use File > Save As > \"Text CSV\", tick \"Edit filter settings\" and choose \
-character set \"Unicode (UTF-8)\" and field delimiter \";\".";
+/// How to save a sheet as UTF-8, in every program an office uses (menu entries as they are named).
+pub const RESAVE_HINT: &str = "Save it as UTF-8: in Excel (Windows or Mac) use File > Save As > \
+\"CSV UTF-8 (Comma delimited)\" (German Excel: \"CSV UTF-8 (durch Trennzeichen getrennt)\"); in \
+LibreOffice use File > Save As > \"Text CSV (.csv)\", tick \"Edit filter settings\" and choose \
+character set \"Unicode (UTF-8)\"; in Google Sheets use File > Download > \"Comma Separated \
+Values (.csv)\".";
 
-/// Decodes the file as UTF-8, stripping a BOM and normalising old Mac CR-only line ends.
+/// The text's first character when the file started with a byte order mark: it proves the file
+/// is Unicode, so the reader knows no letter was lost to `?` (the reader drops it).
+pub const BOM: char = '\u{feff}';
+
+/// Decodes the file as UTF-8 or (with a byte order mark) UTF-16, normalising old Mac CR-only
+/// line ends. A byte order mark is kept as the text's first character ([`BOM`]).
 pub fn decode(bytes: &[u8]) -> Result<String, FileError> {
     // UTF-32's little-endian BOM starts like UTF-16's, so it is checked first.
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
@@ -18,15 +26,31 @@ pub fn decode(bytes: &[u8]) -> Result<String, FileError> {
             ),
         ));
     }
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(FileError::new(
-            "encoding_error",
-            format!(
-                "The file is UTF-16 (Excel's \"Unicode Text\" format), not UTF-8. {RESAVE_HINT}"
-            ),
-        ));
+    let utf16 = match bytes {
+        [0xFF, 0xFE, rest @ ..] => Some((encoding_rs::UTF_16LE, rest)),
+        [0xFE, 0xFF, rest @ ..] => Some((encoding_rs::UTF_16BE, rest)),
+        _ => None,
+    };
+    if let Some((encoding, rest)) = utf16 {
+        let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(rest) else {
+            return Err(FileError::new(
+                "encoding_error",
+                format!(
+                    "The file starts as UTF-16 (Excel's \"Unicode Text\") but holds bytes that \
+                     are not UTF-16 text. {RESAVE_HINT}"
+                ),
+            ));
+        };
+        return checked_text(text.as_bytes(), true);
     }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        Some(body) => checked_text(body, true),
+        None => checked_text(bytes, false),
+    }
+}
+
+/// Checks UTF-8 `body` (its byte order mark already taken off) and returns it as the text.
+fn checked_text(body: &[u8], had_bom: bool) -> Result<String, FileError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(FileError::new(
             "empty_file",
@@ -51,39 +75,36 @@ pub fn decode(bytes: &[u8]) -> Result<String, FileError> {
         Ok(text) => text,
         Err(err) => return Err(not_utf8(body, err.valid_up_to())),
     };
+    let bom = if had_bom {
+        BOM.to_string()
+    } else {
+        String::new()
+    };
     if text.contains('\r') && !text.contains('\n') {
-        return Ok(text.replace('\r', "\n"));
+        return Ok(bom + &text.replace('\r', "\n"));
     }
-    Ok(text.to_string())
+    Ok(bom + text)
 }
 
+/// Names an 8-bit file honestly: the same byte is a different letter in each 8-bit encoding, so
+/// no letter is quoted and no single encoding is claimed.
 fn not_utf8(body: &[u8], offset: usize) -> FileError {
     let line = line_of(body, offset);
     let byte = body.get(offset).copied().unwrap_or_default();
-    let bad = [byte];
-    // Only Excel for Mac's "CSV (Macintosh)" still ends lines with a lone CR; it writes Mac Roman.
-    let mac = body.contains(&b'\r') && !body.contains(&b'\n');
-    let (encoding, origin) = if mac {
-        (
-            encoding_rs::MACINTOSH,
-            "Excel for Mac uses for \"CSV (Macintosh)\"",
-        )
-    } else {
-        (
-            encoding_rs::WINDOWS_1252,
-            "Excel uses for \"CSV (Comma delimited)\" and \"CSV (semicolon)\" on Windows",
-        )
-    };
-    let name = if mac { "Mac Roman" } else { "Windows-1252" };
-    let (decoded, _) = encoding.decode_without_bom_handling(&bad);
-    let sample = match decoded.chars().next() {
-        Some(c) if !c.is_control() && !c.is_whitespace() => format!(" (\"{c}\" in {name})"),
-        _ => String::new(),
-    };
     let guess = if (0x80..=0xFF).contains(&byte) {
+        // Only Excel for Mac's "CSV (Macintosh)" still ends lines with a lone CR; it writes Mac Roman.
+        let mac = body.contains(&b'\r') && !body.contains(&b'\n');
+        let which = if mac {
+            "Its lines end with a lone CR, as Excel for Mac's \"CSV (Macintosh)\" writes them, \
+             so it is probably Mac Roman"
+        } else {
+            "It is in an 8-bit encoding, such as Windows-1252 (Western Europe), Windows-1250 \
+             (Central Europe) or Mac Roman, which Excel's \"CSV (Comma delimited)\" and \
+             \"CSV (Macintosh)\" write"
+        };
         format!(
-            "It looks like {name}, the encoding {origin}: byte 0x{byte:02X} on line {line}{sample} \
-             is not valid UTF-8."
+            "{which}; Roster does not guess which, since a wrong guess changes letters. \
+             The first such byte is 0x{byte:02X} on line {line}."
         )
     } else {
         format!("Byte 0x{byte:02X} on line {line} is not valid UTF-8.")
@@ -125,9 +146,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_utf8_with_bom() {
+    fn accepts_utf8_with_bom_and_keeps_it_as_proof() {
         let text = decode(b"\xEF\xBB\xBFfirst_name;x\n").unwrap();
-        assert_eq!(text, "first_name;x\n");
+        assert_eq!(text, "\u{feff}first_name;x\n");
+        assert_eq!(decode(b"first_name;x\n").unwrap(), "first_name;x\n");
+    }
+
+    #[test]
+    fn reads_utf16_with_a_bom() {
+        let le: Vec<u8> = "\u{feff}Łukasz;山田\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(decode(&le).unwrap(), "\u{feff}Łukasz;山田\r\n");
+        let be: Vec<u8> = "\u{feff}a;b\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(decode(&be).unwrap(), "\u{feff}a;b\n");
+        let unpaired = [0xFF, 0xFE, 0x00, 0xD8, b'a', 0];
+        assert!(decode(&unpaired).unwrap_err().message.contains("UTF-16"));
     }
 
     #[test]
@@ -135,14 +173,17 @@ mod tests {
         let err = decode(b"a;b\nJos\xE9;x\n").unwrap_err();
         assert_eq!(err.code, "encoding_error");
         assert!(err.message.contains("Windows-1252"), "{}", err.message);
-        assert!(err.message.contains("line 2"), "{}", err.message);
+        assert!(err.message.contains("0xE9 on line 2"), "{}", err.message);
+        assert!(
+            !err.message.contains('\u{e9}'),
+            "no misread letter: {}",
+            err.message
+        );
         assert!(err.message.contains("CSV UTF-8"), "{}", err.message);
     }
 
     #[test]
-    fn names_utf16() {
-        let err = decode(b"\xFF\xFEa\0;\0").unwrap_err();
-        assert!(err.message.contains("UTF-16"), "{}", err.message);
+    fn names_utf16_without_bom() {
         let err = decode(b"a\0;\0b\0\n\0").unwrap_err();
         assert!(err.message.contains("UTF-16"), "{}", err.message);
     }
@@ -176,10 +217,11 @@ mod tests {
         let err = decode(b"a;b\rc;d\rRen\x8Ee;x\r").unwrap_err();
         assert!(err.message.contains("line 3"), "{}", err.message);
         assert!(
-            err.message.contains("(\"\u{e9}\" in Mac Roman)"),
+            err.message.contains("probably Mac Roman"),
             "{}",
             err.message
         );
+        assert!(!err.message.contains('\u{e9}'), "{}", err.message);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The import engine: bytes in, a preview plan, a committed import and a report out; no HTTP, no terminal.
 
 pub mod context;
+mod damage;
 pub mod decode;
 pub mod job;
 mod lines;
@@ -77,6 +78,9 @@ pub enum RowErrorCode {
     UnknownOrganizationalUnit,
     MalformedRow,
     MailServerUnavailable,
+    SpreadsheetErrorValue,
+    LostCharacters,
+    NumberShownAsScientific,
 }
 
 impl RowErrorCode {
@@ -93,6 +97,9 @@ impl RowErrorCode {
             Self::UnknownOrganizationalUnit => "unknown_organizational_unit",
             Self::MalformedRow => "malformed_row",
             Self::MailServerUnavailable => "mail_server_unavailable",
+            Self::SpreadsheetErrorValue => "spreadsheet_error_value",
+            Self::LostCharacters => "lost_characters",
+            Self::NumberShownAsScientific => "number_shown_as_scientific",
         }
     }
 }

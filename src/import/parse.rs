@@ -1,8 +1,9 @@
-//! Reads decoded text as a semicolon CSV: checks the header, then yields each row with its physical line.
+//! Reads decoded text as CSV (semicolon, or a comma/tab the header proves): checks the header,
+//! then yields each row with its physical line.
 
 use super::lines::LineCounter;
 use super::shape::{self, Record};
-use super::sniff::{check_delimiter, strip_sep_line};
+use super::sniff::{Delimiter, detect_delimiter, strip_sep_line};
 use super::{Column, FileError, RowError, Secret, decode::decode};
 
 /// The values of one data row; all but the password are trimmed.
@@ -56,6 +57,8 @@ pub struct RawRow {
     pub values: RowValues,
     /// Set when the row cannot be read reliably (wrong number of fields).
     pub malformed: Option<RowError>,
+    /// The file may come from an export that replaces letters by `?` (plain ASCII, no byte order mark).
+    pub lossy_export: bool,
 }
 
 /// A file that passed the file-level checks.
@@ -64,6 +67,8 @@ pub struct ParsedFile {
     /// The known columns present in the header.
     pub columns: Vec<Column>,
     pub rows: Vec<RawRow>,
+    /// What the admin should know about how the file was read (e.g. a comma delimiter).
+    pub notices: Vec<String>,
 }
 
 /// Decodes and parses a whole upload, or rejects it with a file-level error.
@@ -71,11 +76,21 @@ pub fn parse(bytes: &[u8], max_rows: usize) -> Result<ParsedFile, FileError> {
     let text = decode(bytes)?;
     let mut reader = RowReader::new(&text, max_rows)?;
     let columns = reader.columns();
+    let notices = reader.notices();
     let rows = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
     if rows.is_empty() {
         return Err(no_rows());
     }
-    Ok(ParsedFile { columns, rows })
+    Ok(ParsedFile {
+        columns,
+        rows,
+        notices,
+    })
+}
+
+/// What the admin should know about how decoded `text` is read (none when it cannot be read).
+pub fn notices(text: &str) -> Vec<String> {
+    RowReader::new(text, usize::MAX).map_or_else(|_| Vec::new(), |reader| reader.notices())
 }
 
 /// The error for a file with a header and nothing under it.
@@ -98,15 +113,22 @@ pub struct RowReader<'a> {
     max_rows: usize,
     rows: usize,
     failed: bool,
+    delimiter: Delimiter,
+    lossy_export: bool,
 }
 
 impl<'a> RowReader<'a> {
     /// Checks the delimiter and header of `text` (already decoded).
     pub fn new(text: &'a str, max_rows: usize) -> Result<Self, FileError> {
-        let (body, skipped_lines) = strip_sep_line(text)?;
-        check_delimiter(body)?;
+        let (text, had_bom) = match text.strip_prefix(super::decode::BOM) {
+            Some(rest) => (rest, true),
+            None => (text, false),
+        };
+        let lossy_export = !had_bom && text.is_ascii();
+        let (body, skipped_lines, declared) = strip_sep_line(text)?;
+        let delimiter = detect_delimiter(body, declared)?;
         let mut records = csv::ReaderBuilder::new()
-            .delimiter(b';')
+            .delimiter(delimiter.byte())
             .has_headers(false)
             .flexible(true)
             .from_reader(body.as_bytes())
@@ -122,7 +144,8 @@ impl<'a> RowReader<'a> {
                 ));
             }
         };
-        let open_quote = shape::unclosed_quote(body.as_bytes()).map(|at| at as u64);
+        let open_quote =
+            shape::unclosed_quote(body.as_bytes(), delimiter.byte()).map(|at| at as u64);
         if open_quote.is_some_and(|at| at < records.reader().position().byte()) {
             return Err(FileError::new(
                 "malformed_csv",
@@ -140,7 +163,14 @@ impl<'a> RowReader<'a> {
             max_rows,
             rows: 0,
             failed: false,
+            delimiter,
+            lossy_export,
         })
+    }
+
+    /// What the admin should know about how the file was read.
+    pub fn notices(&self) -> Vec<String> {
+        self.delimiter.notice().into_iter().collect()
     }
 
     /// The known columns present in the header.
@@ -185,7 +215,13 @@ impl Iterator for RowReader<'_> {
                 ));
             }
             self.rows += 1;
-            break read_row(&self.layout, &record, line, ends_open);
+            let shape = Shape {
+                line,
+                ends_open,
+                delimiter: self.delimiter.byte(),
+                lossy_export: self.lossy_export,
+            };
+            break read_row(&self.layout, &record, &shape);
         };
         self.failed = outcome.is_err();
         Some(outcome)
@@ -290,12 +326,20 @@ fn allowed_list() -> String {
         .join(", ")
 }
 
+/// Where a record sits and how the file around it was read.
+struct Shape {
+    line: u64,
+    ends_open: bool,
+    delimiter: u8,
+    lossy_export: bool,
+}
+
 fn read_row(
     layout: &[Slot],
     record: &csv::StringRecord,
-    line: u64,
-    ends_open: bool,
+    shape: &Shape,
 ) -> Result<RawRow, FileError> {
+    let line = shape.line;
     let mut values = RowValues::default();
     for (index, field) in record.iter().enumerate().take(layout.len()) {
         match layout[index] {
@@ -314,19 +358,23 @@ fn read_row(
         }
     }
     let has_password = layout.contains(&Slot::Known(Column::Password));
-    let shape = Record {
+    let record_shape = Record {
         fields: record,
         line,
-        // Cells under trailing unnamed or ignored header cells may be left out entirely.
+        // Trailing optional cells may be left out entirely (spreadsheets drop empty ones), but
+        // not up to a password column: a short row may have shifted the password into a shown one.
         needed: layout
             .iter()
-            .rposition(|slot| matches!(slot, Slot::Known(_)))
+            .rposition(
+                |slot| matches!(slot, Slot::Known(c) if c.required() || *c == Column::Password),
+            )
             .map_or(0, |last| last + 1),
         width: layout.len(),
-        ends_open,
+        ends_open: shape.ends_open,
         has_password,
+        delimiter: shape.delimiter,
     };
-    let malformed = shape::problem(&shape, |index| match layout.get(index) {
+    let malformed = shape::problem(&record_shape, |index| match layout.get(index) {
         Some(Slot::Known(column)) => Some(column.name()),
         _ => None,
     });
@@ -338,6 +386,7 @@ fn read_row(
         line,
         values,
         malformed,
+        lossy_export: shape.lossy_export,
     })
 }
 

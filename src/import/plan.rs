@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::parse::{ParsedFile, RawRow};
-use super::rules::ascii_casefold;
+use super::rules::{ascii_casefold, unit_casefold};
 use super::validate::{ValidRow, validate};
 use super::{RowError, RowErrorCode, Secret, visible};
 
@@ -227,7 +227,7 @@ fn check_directory(
     } else {
         match directory
             .organizational_units
-            .get(&ascii_casefold(&row.organizational_unit))
+            .get(&unit_casefold(&row.organizational_unit))
         {
             Some(id) => Some(*id),
             None => {

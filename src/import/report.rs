@@ -98,6 +98,7 @@ impl ImportReport {
         JsonReport {
             created: self.created,
             failed: self.failed,
+            notices: Vec::new(),
             errors: self
                 .failures
                 .iter()
@@ -114,11 +115,13 @@ impl ImportReport {
     }
 }
 
-/// `{"created": N, "failed": N, "errors": [...]}`.
+/// `{"created": N, "failed": N, "notices": [...], "errors": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct JsonReport {
     pub created: usize,
     pub failed: usize,
+    /// How the file was read, when the admin should know (e.g. it was comma-delimited).
+    pub notices: Vec<String>,
     pub errors: Vec<JsonError>,
 }
 
@@ -138,6 +141,7 @@ pub fn rejected_json(error: &FileError) -> JsonReport {
     JsonReport {
         created: 0,
         failed: 0,
+        notices: Vec::new(),
         errors: vec![JsonError {
             line: None,
             username: None,

@@ -68,6 +68,13 @@ pub fn ascii_casefold(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
+/// Unicode case folding for organizational unit names (Roster's own names, not Django's), so
+/// "équipe paris" finds "Équipe Paris": NFC first, then upper- and lower-casing, which, like full
+/// case folding, makes ß and ss, or final and other sigma, compare equal.
+pub fn unit_casefold(name: &str) -> String {
+    name.nfc().collect::<String>().to_uppercase().to_lowercase()
+}
+
 /// Python `str.isspace()`: Unicode White_Space plus the ASCII separators U+001C..U+001F.
 fn is_python_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
@@ -291,6 +298,21 @@ mod tests {
         assert_eq!(normalize_email("  no-at-sign  "), "  no-at-sign  ");
         assert_eq!(normalize_email("x@\u{130}.COM"), "x@i\u{307}.com");
         assert_eq!(normalize_email(""), "");
+    }
+
+    #[test]
+    fn unit_casefold_folds_every_script() {
+        assert_eq!(
+            unit_casefold("\u{c9}quipe Paris"),
+            unit_casefold("\u{e9}quipe paris")
+        );
+        assert_eq!(unit_casefold("E\u{301}QUIPE"), unit_casefold("\u{e9}quipe"));
+        assert_eq!(unit_casefold("Stra\u{df}e"), unit_casefold("STRASSE"));
+        assert_eq!(
+            unit_casefold("\u{3a3}\u{3bf}\u{3c6}\u{3af}\u{3b1}\u{3c2}"),
+            unit_casefold("\u{3c3}\u{3bf}\u{3c6}\u{3af}\u{3b1}\u{3c3}")
+        );
+        assert_ne!(unit_casefold("Sales"), unit_casefold("Sale"));
     }
 
     #[test]

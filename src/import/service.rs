@@ -83,6 +83,8 @@ pub trait Source: Sized {
     fn report(planned: Self::Planned) -> ImportReport;
     /// Data rows in the file.
     fn rows_total(&self) -> usize;
+    /// What the reader noticed about the file (e.g. which delimiter it read), for the report.
+    fn notices(&self) -> Vec<String>;
     /// The rows, in file order, for the commit; each leaves memory once written.
     fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_;
 }
@@ -108,6 +110,9 @@ impl Source for ParsedFile {
     }
     fn rows_total(&self) -> usize {
         self.rows.len()
+    }
+    fn notices(&self) -> Vec<String> {
+        self.notices.clone()
     }
     fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_ {
         self.rows.drain(..)
@@ -148,6 +153,9 @@ impl Source for Streamed {
     }
     fn rows_total(&self) -> usize {
         self.rows_total
+    }
+    fn notices(&self) -> Vec<String> {
+        super::parse::notices(&self.text)
     }
     fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_ {
         // `plan` read every row without error, so this pass reads the same rows.
@@ -314,6 +322,8 @@ pub enum StreamedOutcome {
         report: ImportReport,
         gate: MailGate,
         invitations: Invitations,
+        /// What the reader noticed about the file (e.g. a comma delimiter).
+        notices: Vec<String>,
     },
 }
 
@@ -339,11 +349,13 @@ pub fn import_streamed(
             gate,
         } => (source, planned, gate),
     };
+    let notices = source.notices();
     if dry_run {
         return Ok(StreamedOutcome::Processed {
             report: Streamed::report(planned),
             gate,
             invitations: Invitations::NotQueued,
+            notices,
         });
     }
     drop(planned);
@@ -352,5 +364,6 @@ pub fn import_streamed(
         report: committed.report,
         gate,
         invitations: committed.invitations,
+        notices,
     })
 }

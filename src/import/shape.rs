@@ -6,7 +6,7 @@ use super::{RowError, RowErrorCode};
 
 /// Byte offset of the double quote that opens a value still open at the end of `text`, with the
 /// csv reader's rules: a quote opens a value only as its first character, `""` inside is a quote.
-pub fn unclosed_quote(text: &[u8]) -> Option<usize> {
+pub fn unclosed_quote(text: &[u8], delimiter: u8) -> Option<usize> {
     let (mut open, mut at_start) = (None, true);
     let mut bytes = text.iter().enumerate().peekable();
     while let Some((index, &byte)) = bytes.next() {
@@ -18,7 +18,7 @@ pub fn unclosed_quote(text: &[u8]) -> Option<usize> {
         } else if at_start && byte == b'"' {
             (open, at_start) = (Some(index), false);
         } else {
-            at_start = matches!(byte, b';' | b'\n' | b'\r');
+            at_start = byte == delimiter || matches!(byte, b'\n' | b'\r');
         }
     }
     open
@@ -37,6 +37,8 @@ pub struct Record<'a> {
     pub ends_open: bool,
     /// The header has a password column, so shifted values may hold a password.
     pub has_password: bool,
+    /// The byte between fields.
+    pub delimiter: u8,
 }
 
 /// Why the record cannot be trusted, if it cannot; `column_of` names a header position.
@@ -63,7 +65,7 @@ pub fn problem(
     let what = |index: usize| column_of(index).map_or("a".to_string(), |c| format!("the {c}"));
     let quote_fix =
         "Add the closing quote where the value ends, and write a quote inside a value as \"\".";
-    let row_like = |line: &str| line.matches(';').count() + 1 >= r.needed;
+    let row_like = |line: &str| line.bytes().filter(|&b| b == r.delimiter).count() + 1 >= r.needed;
     let last = fields.len().saturating_sub(1);
     let (column, message) = if let (true, Some(field)) = (r.ends_open, fields.get(last)) {
         let first = start_of(last);
@@ -120,28 +122,58 @@ pub fn problem(
 /// The message for a row with too few fields, or values beyond the header; `end` is its last line.
 fn count_message(r: &Record<'_>, end: u64) -> String {
     let (line, count) = (r.line, r.fields.len());
-    let only = (count == 1).then(|| r.fields.get(0)).flatten();
-    let cause = match only {
-        Some(only) if only.contains(['\t', ',']) => format!(
-            "The line uses {} between values, but Roster needs \";\", as in the header.",
-            if only.contains('\t') { "tabs" } else { "\",\"" }
-        ),
-        _ => "A value probably contains \";\" or a line break without double quotes around it, or \
-              a quote is not closed: put such values in double quotes (\"Smith; Jr.\") and write \
-              a quote inside one as \"\"."
-            .to_string(),
+    let sep = char::from(r.delimiter);
+    let sep = if sep == '\t' {
+        "a tab".to_string()
+    } else {
+        format!("\"{sep}\"")
     };
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     let span = if end > line {
-        format!(
-            " Lines {line} to {end} were read as this one row, so a double quote is probably not closed."
-        )
+        format!(" (lines {line} to {end}: a quoted cell holds line breaks)")
     } else {
         String::new()
     };
+    if count < r.needed {
+        let only = (count == 1).then(|| r.fields.get(0)).flatten();
+        let cause = match only {
+            Some(only) if only.contains(['\t', ',', ';']) => format!(
+                "The line uses {} between values, but the header uses {sep}.",
+                if only.contains('\t') {
+                    "tabs"
+                } else if only.contains(',') {
+                    "\",\""
+                } else {
+                    "\";\""
+                }
+            ),
+            _ => format!(
+                "Values are missing: put each value in its own column, separated by {sep} \
+                 (empty cells after the last required column and the password may be left out)."
+            ),
+        };
+        return format!(
+            "Too few fields: line {line}{span} has {count} field{} but the header needs at least \
+             {}. {cause}",
+            plural(count),
+            r.needed
+        );
+    }
+    let first_extra = r
+        .fields
+        .iter()
+        .enumerate()
+        .skip(r.width)
+        .find(|(_, f)| !f.trim().is_empty())
+        .map_or(r.width, |(i, _)| i);
     format!(
-        "Line {line} has {count} field{} but the header has {}. {cause}{span}",
-        if count == 1 { "" } else { "s" },
-        r.needed
+        "Too many fields: line {line}{span} has a value in field {} but the header has only {} \
+         column{}. A value probably contains {sep} without double quotes around it: put such \
+         values in double quotes (\"Smith{} Jr.\"), or delete the values beyond the last column.",
+        first_extra + 1,
+        r.width,
+        plural(r.width),
+        char::from(r.delimiter).to_string().replace('\t', " "),
     )
 }
 
@@ -158,16 +190,16 @@ mod tests {
 
     #[test]
     fn finds_only_quotes_left_open() {
-        assert_eq!(unclosed_quote(b"a;\"b\nc"), Some(2));
-        assert_eq!(unclosed_quote(b"a;\"b\"\"c\";d\n"), None);
-        assert_eq!(unclosed_quote(b"a;b \"c\n\"d"), Some(7));
+        assert_eq!(unclosed_quote(b"a;\"b\nc", b';'), Some(2));
+        assert_eq!(unclosed_quote(b"a;\"b\"\"c\";d\n", b';'), None);
+        assert_eq!(unclosed_quote(b"a;b \"c\n\"d", b';'), Some(7));
         assert_eq!(
-            unclosed_quote(b"a;\"b\"c\"\n"),
+            unclosed_quote(b"a;\"b\"c\"\n", b';'),
             None,
             "a quote after a closed one is literal"
         );
         assert_eq!(
-            unclosed_quote(b"a;\"b\"\""),
+            unclosed_quote(b"a;\"b\"\"", b';'),
             Some(2),
             "a doubled quote does not close"
         );

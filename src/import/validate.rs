@@ -32,6 +32,9 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
         return Err(problem.clone());
     }
     let values = &row.values;
+    if let Some(damage) = super::damage::check(values, row.lossy_export) {
+        return Err(damage);
+    }
     check_required(values)?;
     for (column, max) in [
         (Column::FirstName, FIRST_NAME_MAX),

@@ -297,7 +297,9 @@ pub async fn import(
             tracing::info!(token = %token_name, code = rejection.code, "API import rejected");
             Ok(HttpResponse::BadRequest().json(rejected_json(&rejection)))
         }
-        StreamedOutcome::Processed { report, .. } => {
+        StreamedOutcome::Processed {
+            report, notices, ..
+        } => {
             tracing::info!(
                 token = %token_name,
                 dry_run,
@@ -305,7 +307,9 @@ pub async fn import(
                 failed = report.failed,
                 "API import processed"
             );
-            Ok(HttpResponse::Ok().json(report.to_json()))
+            let mut json = report.to_json();
+            json.notices = notices;
+            Ok(HttpResponse::Ok().json(json))
         }
     }
 }

@@ -179,6 +179,7 @@ pub async fn preview(
     let content = staged.content.as_ref().map(|s| views::import::PreviewData {
         plan: &s.plan,
         mail_check: s.mail_check.as_ref(),
+        notices: &s.parsed.notices,
     });
     let mut response = html(views::import::preview(
         chrome,

@@ -80,6 +80,8 @@ fn column_note(column: Column) -> &'static str {
 pub struct PreviewData<'a> {
     pub plan: &'a Plan,
     pub mail_check: Option<&'a CheckOutcome>,
+    /// How the file was read (e.g. comma-delimited).
+    pub notices: &'a [String],
 }
 
 /// The preview of a staged upload, or why the file was rejected.
@@ -120,6 +122,9 @@ fn plan_preview(chrome: Chrome<'_>, stage_id: &str, data: &PreviewData<'_>) -> M
             div.good { dt { "Will be created" } dd #rows-create { (creatable) } }
             div.bad { dt { "Rows with errors" } dd #rows-failed { (plan.failed()) } }
             div { dt { "Without password" } dd #rows-passwordless { (plan.rows_without_password()) } }
+        }
+        @for notice in data.notices {
+            p.notice.file-notice { (notice) }
         }
         @if let Some(check) = data.mail_check {
             (super::mail::check_notice(check))
