@@ -5,8 +5,10 @@
 
 mod csrf_sweep;
 mod enumeration;
+mod exhaustion;
 mod files;
 mod headers;
+mod input_checks;
 mod rate_limits;
 mod sessions;
 mod timing;

@@ -1,0 +1,66 @@
+//! Hostile values in addresses and forms: `next=` that browsers would resolve off-site, and query
+//! strings that do not fit the page.
+
+use super::*;
+
+#[test]
+fn next_after_login_is_only_a_plain_path_on_this_site() {
+    let hostile = [
+        "/\t/evil.example",
+        "/\r\n/x",
+        "/\n/evil.example",
+        "/ /evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/\u{7f}/evil.example",
+    ];
+    // Nine logins in all: under the per-account limit of ten.
+    let app = spawn_app();
+    for (n, next) in hostile.iter().enumerate() {
+        let browser = browser_from(&app, &format!("127.0.2.{n}"));
+        let res = browser.post_form(
+            "/login",
+            "/login",
+            &[
+                ("username", ADMIN),
+                ("password", ADMIN_PASSWORD),
+                ("next", next),
+            ],
+        );
+        assert_eq!(res.status().as_u16(), 303, "{next:?}");
+        assert_eq!(location(&res), "/users", "{next:?}");
+        let page = browser
+            .client
+            .get(browser.url("/login"))
+            .query(&[("next", next)])
+            .send()
+            .unwrap();
+        let next_field = select_attr(&page.text().unwrap(), "input[name=next]", "value");
+        assert_eq!(next_field.as_deref(), Some("/users"), "{next:?}");
+    }
+    let res = app.post_form(
+        "/login",
+        "/login",
+        &[
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/ous?page=2"),
+        ],
+    );
+    assert_eq!(location(&res), "/ous?page=2", "a plain path is still followed");
+}
+
+#[test]
+fn query_strings_that_do_not_fit_get_the_html_error_page() {
+    let app = spawn_app();
+    app.login_admin();
+    for path in ["/users?page=abc", "/imports?page=-x", "/audit?page=%FF"] {
+        let res = app.get(path);
+        assert_eq!(res.status().as_u16(), 400, "{path}");
+        assert!(header(&res, "content-type").starts_with("text/html"), "{path}");
+        let body = res.text().unwrap();
+        assert!(body.contains("cannot use"), "{path}: {body}");
+        assert!(body.contains("<html"), "{path}");
+    }
+}
