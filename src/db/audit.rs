@@ -61,7 +61,11 @@ pub struct AuditFilter {
 }
 
 /// Whether someone has logged in as `username` from `client` before (a known device or network).
-pub fn has_logged_in_from(conn: &Connection, username: &str, client: &str) -> rusqlite::Result<bool> {
+pub fn has_logged_in_from(
+    conn: &Connection,
+    username: &str,
+    client: &str,
+) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action = 'login' AND actor = ?1 \
          AND client = ?2 AND actor_user_id IS NOT NULL)",

@@ -77,6 +77,7 @@ pub enum RowErrorCode {
     UnknownOrganizationalUnit,
     MalformedRow,
     MailServerUnavailable,
+    ControlCharacter,
 }
 
 impl RowErrorCode {
@@ -93,6 +94,7 @@ impl RowErrorCode {
             Self::UnknownOrganizationalUnit => "unknown_organizational_unit",
             Self::MalformedRow => "malformed_row",
             Self::MailServerUnavailable => "mail_server_unavailable",
+            Self::ControlCharacter => "control_character",
         }
     }
 }

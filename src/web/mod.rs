@@ -102,7 +102,9 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .configure(handlers::routes)
-                .wrap(actix_web::middleware::from_fn(connections::body_idle_timeout))
+                .wrap(actix_web::middleware::from_fn(
+                    connections::body_idle_timeout,
+                ))
                 .wrap(actix_web::middleware::from_fn(csrf::ensure_cookie))
                 .wrap(actix_web::middleware::from_fn(middleware::secure_cookies))
                 .wrap(middleware::security_headers())

@@ -10,6 +10,7 @@ mod files;
 mod headers;
 mod input_checks;
 mod rate_limits;
+mod repeats;
 mod sessions;
 mod timing;
 

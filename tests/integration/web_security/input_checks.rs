@@ -48,7 +48,11 @@ fn next_after_login_is_only_a_plain_path_on_this_site() {
             ("next", "/ous?page=2"),
         ],
     );
-    assert_eq!(location(&res), "/ous?page=2", "a plain path is still followed");
+    assert_eq!(
+        location(&res),
+        "/ous?page=2",
+        "a plain path is still followed"
+    );
 }
 
 #[test]
@@ -58,9 +62,39 @@ fn query_strings_that_do_not_fit_get_the_html_error_page() {
     for path in ["/users?page=abc", "/imports?page=-x", "/audit?page=%FF"] {
         let res = app.get(path);
         assert_eq!(res.status().as_u16(), 400, "{path}");
-        assert!(header(&res, "content-type").starts_with("text/html"), "{path}");
+        assert!(
+            header(&res, "content-type").starts_with("text/html"),
+            "{path}"
+        );
         let body = res.text().unwrap();
         assert!(body.contains("cannot use"), "{path}: {body}");
         assert!(body.contains("<html"), "{path}");
     }
+}
+
+#[test]
+fn control_characters_in_names_and_titles_are_row_errors() {
+    let csv = format!(
+        "{HEADER}\n\"Mallory\r\nBcc: evil@x.io\";M;m@example.com;mallory;;;pw-123456789\n\
+         Tom;T;t@example.com;tom;;\"Boss\tof all\";pw-123456789\n\
+         Ann;A;a@example.com;ann;;Boss;pw-123456789\n"
+    );
+    let parsed = roster::import::parse(csv.as_bytes(), 10).unwrap();
+    let outcomes: Vec<_> = parsed
+        .rows
+        .iter()
+        .map(roster::import::validate::validate)
+        .collect();
+    let first = outcomes[0].as_ref().expect_err("CR/LF in a name");
+    assert_eq!(
+        (first.code.as_str(), first.column),
+        ("control_character", Some("first_name"))
+    );
+    assert!(first.message.contains("U+000D"), "{}", first.message);
+    let second = outcomes[1].as_ref().expect_err("TAB in a title");
+    assert_eq!(
+        (second.code.as_str(), second.column),
+        ("control_character", Some("job_title"))
+    );
+    assert!(outcomes[2].is_ok());
 }

@@ -200,5 +200,9 @@ fn a_limited_burst_is_audited_once_per_client_and_window() {
     for n in 1..=12 {
         login_from(&other, "nobody", "wrong-guess", n % 2 == 0);
     }
-    assert_eq!(count("login_rate_limited"), 2, "one more for the other client");
+    assert_eq!(
+        count("login_rate_limited"),
+        2,
+        "one more for the other client"
+    );
 }
