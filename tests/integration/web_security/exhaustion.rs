@@ -27,7 +27,7 @@ fn forgot_password_floods_with_huge_addresses_keep_the_server_memory_flat() {
     let token = csrf_token(&browser.get("/password-reset").text().expect("body"));
     // Near the 64 KB form limit, a different address each time.
     let filler = "a".repeat(60 * 1024);
-    let mut flood = |from: usize, to: usize| {
+    let flood = |from: usize, to: usize| {
         for n in from..to {
             let email = format!("{n}{filler}@example.com");
             let res = browser.post(
@@ -81,6 +81,22 @@ fn wait_for_close(stream: &mut TcpStream, limit: Duration) -> Option<String> {
     }
 }
 
+/// Whether the server has closed `stream` (end of file or reset), without waiting.
+fn closed_now(stream: &mut TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => continue,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break false,
+            Err(_) => break true,
+        }
+    };
+    stream.set_nonblocking(false).unwrap();
+    closed
+}
+
 #[test]
 fn silent_bodies_are_timed_out_and_one_client_cannot_hold_every_connection() {
     let app = spawn_app();
@@ -91,22 +107,21 @@ fn silent_bodies_are_timed_out_and_one_client_cannot_hold_every_connection() {
         stream.write_all(SILENT_POST).expect("headers");
         silent.push(stream);
     }
-    // Connections beyond the per-client cap are closed at once.
     let started = Instant::now();
-    let mut refused = 0;
-    for stream in silent.iter_mut().skip(64) {
-        assert!(
-            wait_for_close(stream, Duration::from_secs(3)).is_some(),
-            "a connection over the cap stayed open"
-        );
-        refused += 1;
-    }
-    assert_eq!(refused, 36);
+    // Connections beyond the per-client cap are closed at once (which ones depends on the order
+    // the server's workers took them in).
+    std::thread::sleep(Duration::from_secs(2));
+    let refused = silent
+        .iter_mut()
+        .map(closed_now)
+        .filter(|&closed| closed)
+        .count();
+    assert_eq!(refused, 36, "connections closed within 2 s");
     // Another client is served meanwhile.
     let other = browser_from(&app, "127.0.0.2");
     assert_eq!(other.get("/login").status().as_u16(), 200);
     // The stalled bodies are given up and their connections closed, with an answer.
-    for (n, stream) in silent.iter_mut().take(64).enumerate() {
+    for (n, stream) in silent.iter_mut().enumerate() {
         let answer = wait_for_close(stream, Duration::from_secs(20))
             .unwrap_or_else(|| panic!("connection {n} still open after {:?}", started.elapsed()));
         assert!(
