@@ -77,6 +77,8 @@ Group=roster
 EnvironmentFile=/etc/roster/roster.env
 ExecStart=$PREFIX/bin/roster serve
 Restart=on-failure
+# Room for many clients; each client is held to 64 open connections (see README, Security).
+LimitNOFILE=65536
 UMask=0077
 NoNewPrivileges=yes
 ProtectSystem=strict

@@ -60,6 +60,20 @@ pub struct AuditFilter {
     pub to: String,
 }
 
+/// Whether someone has logged in as `username` from `client` before (a known device or network).
+pub fn has_logged_in_from(
+    conn: &Connection,
+    username: &str,
+    client: &str,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action = 'login' AND actor = ?1 \
+         AND client = ?2 AND actor_user_id IS NOT NULL)",
+        params![username, client],
+        |r| r.get(0),
+    )
+}
+
 /// Matching entries, newest first, and how many match in all.
 pub fn search(
     conn: &Connection,

@@ -154,13 +154,21 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
 }
 
 /// Removes the import's users who never logged in (all their rows, in one transaction) and marks
-/// the import undone. Users who logged in meanwhile are kept. Returns (removed, kept).
+/// the import undone. Users who logged in meanwhile are kept. Returns (removed, kept), or `None`
+/// when the import was already undone (by a concurrent request, say): then nothing is changed.
 pub fn undo(
     conn: &mut Connection,
     import_id: i64,
     actor: &str,
-) -> rusqlite::Result<(Vec<String>, Vec<String>)> {
+) -> rusqlite::Result<Option<(Vec<String>, Vec<String>)>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let marked = tx.execute(
+        "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3 AND undone_at IS NULL",
+        params![super::now_text(), actor, import_id],
+    )?;
+    if marked == 0 {
+        return Ok(None);
+    }
     let plan = undo_plan(&tx, import_id)?;
     // Set-based: the ids go into a temporary table, then each table is cleared in one statement.
     tx.execute_batch(
@@ -194,15 +202,11 @@ pub fn undo(
         [],
     )?;
     tx.execute("DELETE FROM temp.roster_undo_user", [])?;
-    tx.execute(
-        "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3",
-        params![super::now_text(), actor, import_id],
-    )?;
     tx.commit()?;
-    Ok((
+    Ok(Some((
         plan.remove.into_iter().map(|(_, u)| u).collect(),
         plan.keep.into_iter().map(|(_, u, _)| u).collect(),
-    ))
+    )))
 }
 
 /// Records a new import with the counts its plan predicts (exact: the plan is what gets written).

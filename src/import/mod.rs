@@ -81,6 +81,7 @@ pub enum RowErrorCode {
     SpreadsheetErrorValue,
     LostCharacters,
     NumberShownAsScientific,
+    ControlCharacter,
 }
 
 impl RowErrorCode {
@@ -100,6 +101,7 @@ impl RowErrorCode {
             Self::SpreadsheetErrorValue => "spreadsheet_error_value",
             Self::LostCharacters => "lost_characters",
             Self::NumberShownAsScientific => "number_shown_as_scientific",
+            Self::ControlCharacter => "control_character",
         }
     }
 }

@@ -105,7 +105,7 @@ pub fn no_rows() -> FileError {
 /// rows. The header and delimiter are checked when it is made; a row limit is enforced as it reads.
 pub struct RowReader<'a> {
     records: csv::StringRecordsIntoIter<&'a [u8]>,
-    layout: Vec<Slot>,
+    layout: Layout,
     lines: LineCounter<'a>,
     skipped_lines: u64,
     /// Where a double quote opens that the file never closes (a byte offset in the body).
@@ -153,7 +153,7 @@ impl<'a> RowReader<'a> {
                  as the header. Remove the quote, or close it.",
             ));
         }
-        let layout = header_layout(&header)?;
+        let layout = Layout::new(header_layout(&header)?);
         Ok(Self {
             records,
             layout,
@@ -176,6 +176,7 @@ impl<'a> RowReader<'a> {
     /// The known columns present in the header.
     pub fn columns(&self) -> Vec<Column> {
         self.layout
+            .slots
             .iter()
             .filter_map(|slot| match slot {
                 Slot::Known(column) => Some(*column),
@@ -228,6 +229,35 @@ impl Iterator for RowReader<'_> {
     }
 }
 
+/// The header's slots and what every row check needs from them, worked out once per file so
+/// reading a row costs only that row's cells, however wide the header.
+struct Layout {
+    slots: Vec<Slot>,
+    /// Cells a row must have: up to the last required or password column. Trailing optional
+    /// cells may be left out entirely (spreadsheets drop empty ones), but not up to a password
+    /// column: a short row may have shifted the password into a shown one.
+    needed: usize,
+    has_password: bool,
+}
+
+impl Layout {
+    fn new(slots: Vec<Slot>) -> Self {
+        Self {
+            needed: slots
+                .iter()
+                .rposition(
+                    |slot| matches!(slot, Slot::Known(c) if c.required() || *c == Column::Password),
+                )
+                .map_or(0, |last| last + 1),
+            has_password: slots.contains(&Slot::Known(Column::Password)),
+            slots,
+        }
+    }
+}
+
+/// Most header cells a file may have; spreadsheets add a few empty ones, never thousands.
+pub const MAX_COLUMNS: usize = 200;
+
 /// What one header position holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
@@ -240,6 +270,17 @@ enum Slot {
 
 /// Maps each header position to what it holds.
 fn header_layout(header: &csv::StringRecord) -> Result<Vec<Slot>, FileError> {
+    if header.len() > MAX_COLUMNS {
+        return Err(FileError::new(
+            "too_many_columns",
+            format!(
+                "The header line has {} cells; a file may have at most {MAX_COLUMNS}. Delete the \
+                 empty columns to the right of your data (select them and delete the columns, not \
+                 just their contents) and save the file again.",
+                header.len()
+            ),
+        ));
+    }
     let mut layout = Vec::with_capacity(header.len());
     let mut unknown = Vec::new();
     let mut duplicates = Vec::new();
@@ -335,14 +376,14 @@ struct Shape {
 }
 
 fn read_row(
-    layout: &[Slot],
+    layout: &Layout,
     record: &csv::StringRecord,
     shape: &Shape,
 ) -> Result<RawRow, FileError> {
     let line = shape.line;
     let mut values = RowValues::default();
-    for (index, field) in record.iter().enumerate().take(layout.len()) {
-        match layout[index] {
+    for (index, field) in record.iter().enumerate().take(layout.slots.len()) {
+        match layout.slots[index] {
             Slot::Known(column) => values.set(column, field),
             Slot::Unnamed if !field.trim().is_empty() => {
                 return Err(FileError::new(
@@ -357,24 +398,17 @@ fn read_row(
             Slot::Unnamed | Slot::Ignored => {}
         }
     }
-    let has_password = layout.contains(&Slot::Known(Column::Password));
+    let has_password = layout.has_password;
     let record_shape = Record {
         fields: record,
         line,
-        // Trailing optional cells may be left out entirely (spreadsheets drop empty ones), but
-        // not up to a password column: a short row may have shifted the password into a shown one.
-        needed: layout
-            .iter()
-            .rposition(
-                |slot| matches!(slot, Slot::Known(c) if c.required() || *c == Column::Password),
-            )
-            .map_or(0, |last| last + 1),
-        width: layout.len(),
+        needed: layout.needed,
+        width: layout.slots.len(),
         ends_open: shape.ends_open,
         has_password,
         delimiter: shape.delimiter,
     };
-    let malformed = shape::problem(&record_shape, |index| match layout.get(index) {
+    let malformed = shape::problem(&record_shape, |index| match layout.slots.get(index) {
         Some(Slot::Known(column)) => Some(column.name()),
         _ => None,
     });

@@ -45,6 +45,15 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
     ] {
         check_length(column, values.get(column), max)?;
     }
+    // A line break in a name would start a new line in every mail that greets the user.
+    for column in [
+        Column::FirstName,
+        Column::LastName,
+        Column::OrganizationalUnit,
+        Column::JobTitle,
+    ] {
+        check_no_control_character(column, values.get(column))?;
+    }
     if let Some(password) = &values.password {
         let length = password.expose().chars().count();
         if length > PASSWORD_MAX {
@@ -140,6 +149,22 @@ fn check_length(column: Column, value: &str, max: usize) -> Result<(), RowError>
         return Err(too_long(column, length, max));
     }
     Ok(())
+}
+
+fn check_no_control_character(column: Column, value: &str) -> Result<(), RowError> {
+    match value.chars().find(|c| c.is_control()) {
+        None => Ok(()),
+        Some(c) => Err(RowError {
+            code: RowErrorCode::ControlCharacter,
+            column: Some(column.name()),
+            message: format!(
+                "{} holds a control character (U+{:04X}, e.g. a line break or tab inside the \
+                 cell). Put the value on one line without tabs.",
+                column.name(),
+                u32::from(c)
+            ),
+        }),
+    }
 }
 
 fn too_long(column: Column, length: usize, max: usize) -> RowError {

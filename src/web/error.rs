@@ -118,6 +118,19 @@ pub fn form_error(
     error.into()
 }
 
+/// Query strings that do not fit the page (e.g. `?page=abc`) get the HTML error page too.
+pub fn query_error(
+    _: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    WebError::bad_request(
+        StatusCode::BAD_REQUEST,
+        "The address has a value this page cannot use (for example a page number that is not a \
+         number). Go back and use the page's own links.",
+    )
+    .into()
+}
+
 /// Percent-encodes a value for a query string.
 pub fn urlencode(value: &str) -> String {
     value

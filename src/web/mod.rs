@@ -2,6 +2,7 @@
 
 mod assets;
 mod audit;
+mod connections;
 mod csrf;
 mod error;
 mod handlers;
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Login attempts per client address and per username.
     pub login_by_ip: ratelimit::RateLimit,
     pub login_by_username: ratelimit::RateLimit,
+    /// Clients whose rate-limited logins were already audited in this window.
+    pub login_limit_audited: ratelimit::RateLimit,
 }
 
 /// A bound, not yet running server.
@@ -81,11 +84,14 @@ impl Application {
             forgot_by_email: ratelimit::RateLimit::new(3, quarter_hour),
             login_by_ip: ratelimit::RateLimit::new(30, quarter_hour),
             login_by_username: ratelimit::RateLimit::new(10, quarter_hour),
+            login_limit_audited: ratelimit::RateLimit::new(1, quarter_hour),
         });
         let listener = TcpListener::bind(serve.bind)
             .with_context(|| format!("cannot listen on {}", serve.bind))?;
         let port = listener.local_addr()?.port();
         let upload_limit = serve.max_upload_bytes;
+        let connection_counts =
+            connections::ConnectionCounts::new(connections::MAX_CONNECTIONS_PER_CLIENT);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -95,12 +101,17 @@ impl Application {
                         .limit(64 * 1024)
                         .error_handler(error::form_error),
                 )
+                .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .configure(handlers::routes)
+                .wrap(actix_web::middleware::from_fn(
+                    connections::body_idle_timeout,
+                ))
                 .wrap(actix_web::middleware::from_fn(csrf::ensure_cookie))
                 .wrap(actix_web::middleware::from_fn(middleware::secure_cookies))
                 .wrap(middleware::security_headers())
                 .wrap(actix_web::middleware::from_fn(middleware::log_request))
         })
+        .on_connect(move |connection, data| connection_counts.on_connect(connection, data))
         .listen(listener)?
         .run();
         Ok(Self {

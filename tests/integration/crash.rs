@@ -1,45 +1,9 @@
 //! The server killed (SIGKILL) in the middle of web imports, several times: the database stays
 //! whole, each user complete or absent, and importing the file again finishes without duplicates.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::helpers::*;
-
-/// A `roster serve` process on a free loopback port.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-fn start_server(db: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("ROSTER_DATABASE", db)
-        .env("ROSTER_PBKDF2_ITERATIONS", "200000")
-        .env("ROSTER_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start roster serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let base = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(at) = line.find("http://127.0.0.1:") {
-            let address: String = line[at..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            break address;
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
-}
 
 /// A cookie-keeping client for the server process.
 fn browser(server: &Server, db: &std::path::Path) -> TestApp {

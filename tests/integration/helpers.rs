@@ -326,3 +326,37 @@ pub fn snapshot(app: &TestApp) -> Vec<String> {
     }
     out
 }
+
+/// A `roster serve` process on a free loopback port.
+pub struct Server {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+pub fn start_server(db: &std::path::Path) -> Server {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("ROSTER_DATABASE", db)
+        .env("ROSTER_PBKDF2_ITERATIONS", "200000")
+        .env("ROSTER_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start roster serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let base = loop {
+        let line = lines.next().expect("server output").expect("line");
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            let address: String = line[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            break address;
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base }
+}

@@ -5,9 +5,12 @@
 
 mod csrf_sweep;
 mod enumeration;
+mod exhaustion;
 mod files;
 mod headers;
+mod input_checks;
 mod rate_limits;
+mod repeats;
 mod sessions;
 mod timing;
 

@@ -24,12 +24,23 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after login.
+/// Only plain paths on this site are followed after login: one leading slash, no scheme or host,
+/// and no backslash, whitespace or control character (browsers drop TAB/CR/LF, which turns
+/// `/\t/evil.example` into `//evil.example`, and CR/LF cannot go in a header at all).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_plain_local_path(n) => n.to_string(),
         _ => "/users".to_string(),
     }
+}
+
+fn is_plain_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 2048
+        && path
+            .chars()
+            .all(|c| c != '\\' && !c.is_control() && !c.is_whitespace())
 }
 
 pub async fn login_form(csrf: CsrfToken, query: web::Query<NextQuery>) -> HttpResponse {
@@ -60,15 +71,25 @@ pub async fn login(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let username = form.username.clone();
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    if !state.login_by_ip.allow(&ip) || !state.login_by_username.allow(&username) {
+    let ip = crate::web::ratelimit::request_bucket(&req);
+    // Per client every attempt counts; per account only failures do, and an account over its
+    // limit still admits clients its owner has logged in from before (see README, Security).
+    let mut limited = !state.login_by_ip.allow(&ip);
+    if !limited && state.login_by_username.is_exhausted(&username) {
+        let (state2, name, from) = (state.clone(), username.clone(), client(&req));
+        limited = !web::block(move || {
+            crate::db::audit::has_logged_in_from(&state2.db.connect()?, &name, &from)
+        })
+        .await??;
+    }
+    if limited {
         tracing::warn!("login rate-limited");
-        let (state2, visitor) = (state.clone(), Actor::visitor(&username, &req));
-        web::block(move || visitor.record(&state2.db.connect()?, "login_rate_limited", "", ""))
-            .await??;
+        // Recorded once per client and window, so a flood cannot fill the append-only log.
+        if state.login_limit_audited.allow(&ip) {
+            let (state2, visitor) = (state.clone(), Actor::visitor(&username, &req));
+            web::block(move || visitor.record(&state2.db.connect()?, "login_rate_limited", "", ""))
+                .await??;
+        }
         let mut response = html(views::auth::login(
             &csrf.0,
             &next,
@@ -123,6 +144,7 @@ pub async fn login(
         }
         None => {
             tracing::info!("failed login");
+            state.login_by_username.allow(&username);
             let mut response = html(views::auth::login(
                 &csrf.0,
                 &next,

@@ -84,16 +84,19 @@ pub async fn undo(
     let expected = form.expected;
     let actor = Actor::admin(&admin, &req);
     let outcome = web::block(
-        move || -> rusqlite::Result<Option<Result<(usize, usize), usize>>> {
+        move || -> rusqlite::Result<Option<Result<(usize, usize), Option<usize>>>> {
             let mut conn = state.db.connect()?;
             if crate::db::imports::find(&conn, id)?.is_none() {
                 return Ok(None);
             }
             let now = crate::db::imports::undo_plan(&conn, id)?.remove.len();
             if expected != Some(now) {
-                return Ok(Some(Err(now)));
+                return Ok(Some(Err(Some(now))));
             }
-            let (removed, kept) = crate::db::imports::undo(&mut conn, id, &actor.name)?;
+            let Some((removed, kept)) = crate::db::imports::undo(&mut conn, id, &actor.name)?
+            else {
+                return Ok(Some(Err(None)));
+            };
             let detail = format!(
                 "removed {} user(s): {}; kept {} who logged in",
                 removed.len(),
@@ -108,7 +111,11 @@ pub async fn undo(
     .ok_or(WebError::NotFound)?;
     match outcome {
         Ok(_) => Ok(see_other(&format!("/imports/{id}"))),
-        Err(now) => Err(WebError::bad_request(
+        Err(None) => Err(WebError::bad_request(
+            StatusCode::CONFLICT,
+            "This import was undone already. Nothing more was removed.",
+        )),
+        Err(Some(now)) => Err(WebError::bad_request(
             StatusCode::CONFLICT,
             format!(
                 "The number of users to remove changed to {now} since you confirmed. Nothing was removed; open the undo page again."

@@ -37,9 +37,13 @@ pub async fn forgot(
 ) -> Result<HttpResponse, WebError> {
     csrf.verify(&form.csrf_token)?;
     let email = form.email.trim().to_string();
-    let by_ip = state.forgot_by_ip.allow(&crate::web::audit::client(&req));
-    let by_address = state.forgot_by_email.allow(&email.to_ascii_lowercase());
-    if !by_ip || !by_address {
+    // An address is counted only for clients still under their own limit, so a limited client
+    // cannot keep filling the per-address map.
+    let allowed = state
+        .forgot_by_ip
+        .allow(&crate::web::ratelimit::request_bucket(&req))
+        && state.forgot_by_email.allow(&email.to_ascii_lowercase());
+    if !allowed {
         tracing::warn!("password reset request rate-limited");
         return Err(WebError::bad_request(
             StatusCode::TOO_MANY_REQUESTS,

@@ -139,3 +139,70 @@ fn forgot_password_is_limited_per_address_across_clients_and_per_client() {
         303
     );
 }
+
+#[test]
+fn strangers_cannot_lock_the_owner_out() {
+    let app = spawn_app();
+    let desk = browser_from(&app, "127.0.5.1");
+    assert_eq!(
+        login_from(&desk, ADMIN, ADMIN_PASSWORD, false)
+            .status()
+            .as_u16(),
+        303
+    );
+    for n in 1..=11 {
+        let stranger = browser_from(&app, &format!("127.0.6.{n}"));
+        login_from(&stranger, ADMIN, "wrong-guess", false);
+    }
+    let stranger = browser_from(&app, "127.0.6.200");
+    assert_limited(
+        login_from(&stranger, ADMIN, ADMIN_PASSWORD, false),
+        "Too many login attempts",
+    );
+    let owner = browser_from(&app, "127.0.5.1");
+    assert_eq!(
+        login_from(&owner, ADMIN, ADMIN_PASSWORD, false)
+            .status()
+            .as_u16(),
+        303,
+        "the owner's known address still gets in"
+    );
+    assert_eq!(owner.get("/users").status().as_u16(), 200);
+    assert_eq!(
+        login_from(&owner, ADMIN, "wrong-guess", false)
+            .status()
+            .as_u16(),
+        401,
+        "a wrong password from there is still just wrong"
+    );
+}
+
+#[test]
+fn a_limited_burst_is_audited_once_per_client_and_window() {
+    let app = spawn_app();
+    let count = |action: &str| -> i64 {
+        app.db()
+            .query_row(
+                "SELECT COUNT(*) FROM roster_audit WHERE action = ?1",
+                [action],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let flooder = browser_from(&app, "127.0.7.1");
+    for n in 1..=60 {
+        let res = login_from(&flooder, &format!("nobody{n}"), "wrong-guess", false);
+        assert_eq!(res.status().as_u16(), if n <= 30 { 401 } else { 429 });
+    }
+    assert_eq!(count("login_failed"), 30);
+    assert_eq!(count("login_rate_limited"), 1, "one row for the burst");
+    let other = browser_from(&app, "127.0.7.2");
+    for n in 1..=12 {
+        login_from(&other, "nobody", "wrong-guess", n % 2 == 0);
+    }
+    assert_eq!(
+        count("login_rate_limited"),
+        2,
+        "one more for the other client"
+    );
+}

@@ -1,0 +1,100 @@
+//! Hostile values in addresses and forms: `next=` that browsers would resolve off-site, and query
+//! strings that do not fit the page.
+
+use super::*;
+
+#[test]
+fn next_after_login_is_only_a_plain_path_on_this_site() {
+    let hostile = [
+        "/\t/evil.example",
+        "/\r\n/x",
+        "/\n/evil.example",
+        "/ /evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/\u{7f}/evil.example",
+    ];
+    // Nine logins in all: under the per-account limit of ten.
+    let app = spawn_app();
+    for (n, next) in hostile.iter().enumerate() {
+        let browser = browser_from(&app, &format!("127.0.2.{n}"));
+        let res = browser.post_form(
+            "/login",
+            "/login",
+            &[
+                ("username", ADMIN),
+                ("password", ADMIN_PASSWORD),
+                ("next", next),
+            ],
+        );
+        assert_eq!(res.status().as_u16(), 303, "{next:?}");
+        assert_eq!(location(&res), "/users", "{next:?}");
+        let page = browser
+            .client
+            .get(browser.url("/login"))
+            .query(&[("next", next)])
+            .send()
+            .unwrap();
+        let next_field = select_attr(&page.text().unwrap(), "input[name=next]", "value");
+        assert_eq!(next_field.as_deref(), Some("/users"), "{next:?}");
+    }
+    let res = app.post_form(
+        "/login",
+        "/login",
+        &[
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/ous?page=2"),
+        ],
+    );
+    assert_eq!(
+        location(&res),
+        "/ous?page=2",
+        "a plain path is still followed"
+    );
+}
+
+#[test]
+fn query_strings_that_do_not_fit_get_the_html_error_page() {
+    let app = spawn_app();
+    app.login_admin();
+    for path in ["/users?page=abc", "/imports?page=-x", "/audit?page=%FF"] {
+        let res = app.get(path);
+        assert_eq!(res.status().as_u16(), 400, "{path}");
+        assert!(
+            header(&res, "content-type").starts_with("text/html"),
+            "{path}"
+        );
+        let body = res.text().unwrap();
+        assert!(body.contains("cannot use"), "{path}: {body}");
+        assert!(body.contains("<html"), "{path}");
+    }
+}
+
+#[test]
+fn control_characters_in_names_and_titles_are_row_errors() {
+    let csv = format!(
+        "{HEADER}\n\"Mallory\r\nBcc: evil@x.io\";M;m@example.com;mallory;;;pw-123456789\n\
+         Tom;T;t@example.com;tom;;\"Boss\tof all\";pw-123456789\n\
+         Ann;A;a@example.com;ann;;Boss;pw-123456789\n"
+    );
+    let parsed = roster::import::parse(csv.as_bytes(), 10).unwrap();
+    let outcomes: Vec<_> = parsed
+        .rows
+        .iter()
+        .map(roster::import::validate::validate)
+        .collect();
+    let first = outcomes[0].as_ref().expect_err("CR/LF in a name");
+    assert_eq!(
+        (first.code.as_str(), first.column),
+        ("control_character", Some("first_name"))
+    );
+    assert!(first.message.contains("U+000D"), "{}", first.message);
+    let second = outcomes[1].as_ref().expect_err("TAB in a title");
+    assert_eq!(
+        (second.code.as_str(), second.column),
+        ("control_character", Some("job_title"))
+    );
+    assert!(outcomes[2].is_ok());
+}
