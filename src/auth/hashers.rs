@@ -3,7 +3,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rand::Rng as _;
+use rayon::prelude::*;
 use subtle::ConstantTimeEq as _;
+
+use super::pbkdf2::Engine;
 
 /// Django 6.1's `PBKDF2PasswordHasher.iterations`.
 pub const DEFAULT_ITERATIONS: u32 = 1_500_000;
@@ -86,6 +89,34 @@ pub fn random_string(len: usize) -> String {
 /// Hashes `password` as `pbkdf2_sha256` with a fresh 22-character salt (0 iterations = default).
 pub fn make_password(password: &str, iterations: u32) -> String {
     encode_pbkdf2_sha256(password, &random_string(SALT_LEN), iterations)
+}
+
+/// [`make_password`] for many passwords, each with a fresh salt, hashed on every core (rayon's pool).
+///
+/// Each task takes a group of [`Engine::group_size`] passwords, which the engine interleaves.
+pub fn make_passwords(passwords: &[&str], iterations: u32) -> Vec<String> {
+    let group = Engine::active().group_size();
+    passwords
+        .par_chunks(group)
+        .flat_map_iter(|chunk| make_password_group(chunk, iterations))
+        .collect()
+}
+
+/// One engine group of [`make_passwords`], on the calling thread.
+fn make_password_group(passwords: &[&str], iterations: u32) -> Vec<String> {
+    let iterations = effective_iterations(iterations);
+    let salts: Vec<String> = passwords.iter().map(|_| random_string(SALT_LEN)).collect();
+    let inputs: Vec<(&[u8], &[u8])> = passwords
+        .iter()
+        .zip(&salts)
+        .map(|(password, salt)| (password.as_bytes(), salt.as_bytes()))
+        .collect();
+    let keys = Engine::active().derive_group(&inputs, iterations);
+    salts
+        .iter()
+        .zip(&keys)
+        .map(|(salt, key)| format_encoded(Digest::Sha256, iterations, salt, key))
+        .collect()
 }
 
 /// Encodes like Django's `PBKDF2PasswordHasher.encode`; an empty or `$`-containing salt is replaced by a random one.
@@ -174,21 +205,28 @@ fn salt_too_short(salt: &str) -> bool {
 
 /// `<algorithm>$<iterations>$<salt>$<base64 digest>` exactly as Django formats it.
 fn encode(digest: Digest, password: &str, salt: &str, iterations: u32) -> String {
-    let mut buf = [0u8; 32];
-    let out = &mut buf[..digest.output_len()];
     let (password, salt_bytes) = (password.as_bytes(), salt.as_bytes());
     match digest {
         Digest::Sha256 => {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt_bytes, iterations, out)
+            let key = Engine::active().derive(password, salt_bytes, iterations);
+            format_encoded(digest, iterations, salt, &key)
         }
-        Digest::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt_bytes, iterations, out),
+        Digest::Sha1 => {
+            let mut key = [0u8; 20];
+            pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt_bytes, iterations, &mut key);
+            format_encoded(digest, iterations, salt, &key)
+        }
     }
+}
+
+fn format_encoded(digest: Digest, iterations: u32, salt: &str, key: &[u8]) -> String {
+    debug_assert_eq!(key.len(), digest.output_len());
     format!(
         "{}${}${}${}",
         digest.algorithm(),
         iterations,
         salt,
-        STANDARD.encode(out)
+        STANDARD.encode(key)
     )
 }
 

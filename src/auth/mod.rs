@@ -1,7 +1,8 @@
-//! Django-compatible authentication pieces: password hashers and reset tokens.
+//! Django-compatible authentication pieces: password hashers, the PBKDF2 engine and reset tokens.
 
 pub mod hashers;
 pub mod password_validation;
+pub mod pbkdf2;
 pub mod reset;
 pub mod secret;
 pub mod tokens;

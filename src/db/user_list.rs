@@ -1,6 +1,7 @@
 //! The searchable, filterable, sortable user list (indexes keep it fast at 100,000 users).
 
-use rusqlite::{Connection, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
 
 /// One line of the user list.
 #[derive(Debug, Clone)]
@@ -78,43 +79,67 @@ pub struct UserQuery {
     pub descending: bool,
 }
 
+/// The `WHERE` clause for the filters `query` sets, with its parameters; only set filters appear,
+/// so an unfiltered count reads one index and a sorted page walks one. The flag says a text search is set.
+fn conditions(query: &UserQuery) -> (String, Vec<Value>, bool) {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut values = Vec::new();
+    // Control characters cannot be typed into the search box; dropping them keeps the field separator unique.
+    let text: String = query
+        .text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if !text.is_empty() {
+        // One LIKE over `username ␟ first last ␟ email`: the separator never occurs in the escaped
+        // pattern, so a match lies inside one field (or across first and last name, as before).
+        clauses.push(
+            "(u.username || char(31) || u.first_name || ' ' || u.last_name || char(31) || u.email) \
+             LIKE ? ESCAPE '\\'",
+        );
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        values.push(Value::Text(format!("%{escaped}%")));
+    }
+    if let Some(unit) = query.organizational_unit {
+        clauses.push(
+            "u.id IN (SELECT user_id FROM roster_user_profile WHERE organizational_unit_id = ?)",
+        );
+        values.push(Value::Integer(unit));
+    }
+    if let Some(active) = query.active {
+        clauses.push("u.is_active = ?");
+        values.push(Value::Integer(i64::from(active)));
+    }
+    if let Some(admin) = query.admin {
+        clauses.push("(u.is_staff = 1 AND u.is_superuser = 1) = ?");
+        values.push(Value::Integer(i64::from(admin)));
+    }
+    if query.never_logged_in {
+        clauses.push("u.last_login IS NULL");
+    }
+    let clause = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (clause, values, !text.is_empty())
+}
+
 /// One page of matching users and the number of matches.
+///
+/// The page's ids are picked from `auth_user` alone (an index walk for the sort), then only those
+/// rows are joined to their profile and unit. A text search scans once: the page query also counts.
 pub fn search(
     conn: &Connection,
     query: &UserQuery,
     offset: i64,
     limit: i64,
 ) -> rusqlite::Result<(Vec<UserListItem>, i64)> {
-    let text = format!(
-        "%{}%",
-        query
-            .text
-            .trim()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let condition = "(?1 = '%%' OR u.username LIKE ?1 ESCAPE '\\' OR u.first_name LIKE ?1 ESCAPE '\\' \
-         OR u.last_name LIKE ?1 ESCAPE '\\' OR u.email LIKE ?1 ESCAPE '\\' \
-         OR (u.first_name || ' ' || u.last_name) LIKE ?1 ESCAPE '\\') \
-         AND (?2 IS NULL OR p.organizational_unit_id = ?2) \
-         AND (?3 IS NULL OR u.is_active = ?3) \
-         AND (?4 IS NULL OR (u.is_staff = 1 AND u.is_superuser = 1) = ?4) \
-         AND (?5 = 0 OR u.last_login IS NULL)";
-    let from = "FROM auth_user u LEFT JOIN roster_user_profile p ON p.user_id = u.id \
-                LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id";
-    let args = params![
-        text,
-        query.organizational_unit,
-        query.active,
-        query.admin,
-        query.never_logged_in
-    ];
-    let total = conn.query_row(
-        &format!("SELECT COUNT(*) {from} WHERE {condition}"),
-        args,
-        |r| r.get(0),
-    )?;
+    let (clause, mut values, scan_counts) = conditions(query);
     let direction = if query.descending { "DESC" } else { "ASC" };
     let order: Vec<String> = query
         .sort
@@ -123,27 +148,33 @@ pub fn search(
         .chain(std::iter::once(&"u.id"))
         .map(|column| format!("{column} {direction}"))
         .collect();
+    let order = order.join(", ");
+    let counted = if scan_counts {
+        "COUNT(*) OVER ()"
+    } else {
+        "NULL"
+    };
     let sql = format!(
         "SELECT u.id, u.username, trim(u.first_name || ' ' || u.last_name), u.email, u.is_active, \
                 (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
-                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
-         {from} WHERE {condition} ORDER BY {} LIMIT ?6 OFFSET ?7",
-        order.join(", ")
+                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login, page.total \
+         FROM (SELECT u.id AS picked, {counted} AS total FROM auth_user u {clause} \
+               ORDER BY {order} LIMIT ? OFFSET ?) page \
+         JOIN auth_user u ON u.id = page.picked \
+         LEFT JOIN roster_user_profile p ON p.user_id = u.id \
+         LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
+         ORDER BY {order}"
     );
+    let filter_values = values.clone();
+    values.push(Value::Integer(limit));
+    values.push(Value::Integer(offset));
+    let mut counted_total: Option<i64> = None;
     let mut stmt = conn.prepare(&sql)?;
     let items = stmt
-        .query_map(
-            params![
-                text,
-                query.organizational_unit,
-                query.active,
-                query.admin,
-                query.never_logged_in,
-                limit,
-                offset
-            ],
-            |row| {
-                Ok(UserListItem {
+        .query_map(params_from_iter(&values), |row| {
+            let total: Option<i64> = row.get(10)?;
+            Ok((
+                UserListItem {
                     id: row.get(0)?,
                     username: row.get(1)?,
                     name: row.get(2)?,
@@ -154,9 +185,24 @@ pub fn search(
                     job_title: row.get(7)?,
                     has_usable_password: row.get(8)?,
                     last_login: row.get(9)?,
-                })
-            },
-        )?
-        .collect::<Result<_, _>>()?;
+                },
+                total,
+            ))
+        })?
+        .map(|row| {
+            row.map(|(item, total)| {
+                counted_total = counted_total.or(total);
+                item
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = match counted_total {
+        Some(total) => total,
+        None => conn.query_row(
+            &format!("SELECT COUNT(*) FROM auth_user u {clause}"),
+            params_from_iter(&filter_values),
+            |r| r.get(0),
+        )?,
+    };
     Ok((items, total))
 }

@@ -2,13 +2,12 @@
 //! one short transaction, so progress can be shown, other requests keep the database, and a crash
 //! leaves every user either complete or absent.
 
-use rayon::prelude::*;
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::parse::RawRow;
 use super::plan::{PlannedRow, Planner, RowOutcome, taken_in_directory};
 use super::{ImportContext, ImportReport, ImportSettings, ReportRow};
-use crate::auth::hashers::{make_password, make_unusable_password};
+use crate::auth::hashers::{make_passwords, make_unusable_password};
 use crate::db;
 
 /// Passwords hashed per batch: enough to keep every core busy, few enough for frequent progress.
@@ -154,14 +153,21 @@ impl ImportJob {
         batch
     }
 
-    /// Hashes (or makes unusable passwords for) the batch's creatable rows on every core.
+    /// Hashes (or makes unusable passwords for) the batch's creatable rows, in engine groups on every core.
     fn hash_batch(&self, batch: &[PlannedRow]) -> Vec<Option<String>> {
-        let iterations = self.settings.pbkdf2_iterations;
+        let passwords: Vec<&str> = batch
+            .iter()
+            .filter_map(|row| match &row.outcome {
+                RowOutcome::Create(user) => user.password.as_ref().map(|secret| secret.expose()),
+                RowOutcome::Fail(_) => None,
+            })
+            .collect();
+        let mut hashes = make_passwords(&passwords, self.settings.pbkdf2_iterations).into_iter();
         batch
-            .par_iter()
+            .iter()
             .map(|row| match &row.outcome {
                 RowOutcome::Create(user) => Some(match &user.password {
-                    Some(secret) => make_password(secret.expose(), iterations),
+                    Some(_) => hashes.next().expect("one hash per password"),
                     None => make_unusable_password(),
                 }),
                 RowOutcome::Fail(_) => None,

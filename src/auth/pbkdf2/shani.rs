@@ -1,0 +1,202 @@
+//! The SHA-NI PBKDF2-HMAC-SHA256 iteration loop for up to four interleaved passwords; the engine's only `unsafe`.
+//!
+//! Each iteration is exactly two SHA-256 compressions of pre-padded 64-byte blocks (the inner and
+//! the outer hash of HMAC, both resumed from pad states computed once). The lanes are independent,
+//! so their `sha256rnds2` chains overlap in the CPU and fill the latency one chain would leave idle.
+
+use core::arch::x86_64::{
+    __m128i, _mm_add_epi32, _mm_alignr_epi8, _mm_blend_epi16, _mm_extract_epi32, _mm_set_epi32,
+    _mm_setzero_si128, _mm_sha256msg1_epu32, _mm_sha256msg2_epu32, _mm_sha256rnds2_epu32,
+    _mm_shuffle_epi32, _mm_xor_si128,
+};
+
+use super::{LaneInput, WORDS};
+
+/// The most passwords one call interleaves; beyond four the rounds unit is already full.
+pub const MAX_LANES: usize = 4;
+
+/// SHA-256 round constants (FIPS 180-4, 4.2.2).
+const ROUND_CONSTANTS: [u32; 64] = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
+
+/// SHA-256 initial hash value (FIPS 180-4, 5.3.3).
+const INITIAL_STATE: [u32; WORDS] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// Message bit length of every block the loop hashes: one 64-byte pad block plus a 32-byte digest.
+const RESUMED_BIT_LEN: u32 = (64 + 32) * 8;
+
+/// True when this CPU runs the SHA-NI path (the instructions `derive_lanes` is compiled for).
+pub fn available() -> bool {
+    std::arch::is_x86_feature_detected!("sha")
+        && std::arch::is_x86_feature_detected!("sse2")
+        && std::arch::is_x86_feature_detected!("ssse3")
+        && std::arch::is_x86_feature_detected!("sse4.1")
+}
+
+/// Runs the iteration loop for `lanes` (1 to [`MAX_LANES`]) and returns each lane's derived words.
+///
+/// Panics when the CPU lacks SHA-NI; the caller chooses this engine only after [`available`].
+pub fn derive(lanes: &[LaneInput], iterations: u32) -> Vec<[u32; WORDS]> {
+    assert!(
+        available(),
+        "the SHA-NI engine needs a CPU with SHA-NI and SSE4.1"
+    );
+    match lanes {
+        [a] => derive_checked::<1>([a], iterations),
+        [a, b] => derive_checked::<2>([a, b], iterations),
+        [a, b, c] => derive_checked::<3>([a, b, c], iterations),
+        [a, b, c, d] => derive_checked::<4>([a, b, c, d], iterations),
+        _ => panic!("the SHA-NI engine takes 1 to {MAX_LANES} passwords at once"),
+    }
+}
+
+fn derive_checked<const N: usize>(lanes: [&LaneInput; N], iterations: u32) -> Vec<[u32; WORDS]> {
+    // SAFETY: `derive_lanes` only requires that the CPU supports the target features it is compiled
+    // with (sha, sse2, ssse3, sse4.1); `derive` asserted exactly that with `available()` before
+    // reaching here, and this function is private to that path. It touches no raw pointers.
+    unsafe { derive_lanes(lanes, iterations) }.to_vec()
+}
+
+/// One SHA-256 state in the register layout `sha256rnds2` works on.
+#[derive(Clone, Copy)]
+struct State {
+    /// Lanes (F, E, B, A).
+    abef: __m128i,
+    /// Lanes (H, G, D, C).
+    cdgh: __m128i,
+}
+
+/// A 64-byte block as four vectors of message words, `W[4k..4k+4]` in lanes 0 to 3.
+type Block = [__m128i; 4];
+
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn vector(words: &[u32]) -> __m128i {
+    let lane = |i: usize| words[i].cast_signed();
+    _mm_set_epi32(lane(3), lane(2), lane(1), lane(0))
+}
+
+/// `(A,B,C,D)` and `(E,F,G,H)` words into the `sha256rnds2` layout.
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn to_state(abcd: __m128i, efgh: __m128i) -> State {
+    let badc = _mm_shuffle_epi32::<0xB1>(abcd);
+    let hgfe = _mm_shuffle_epi32::<0x1B>(efgh);
+    State {
+        abef: _mm_alignr_epi8::<8>(badc, hgfe),
+        cdgh: _mm_blend_epi16::<0xF0>(hgfe, badc),
+    }
+}
+
+/// The inverse of [`to_state`]: the digest words `(A,B,C,D)` and `(E,F,G,H)`.
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn to_words(state: State) -> [__m128i; 2] {
+    let abef = _mm_shuffle_epi32::<0x1B>(state.abef);
+    let ghcd = _mm_shuffle_epi32::<0xB1>(state.cdgh);
+    [
+        _mm_blend_epi16::<0xF0>(abef, ghcd),
+        _mm_alignr_epi8::<8>(ghcd, abef),
+    ]
+}
+
+/// Compresses one block per lane, all lanes' rounds interleaved so their latencies overlap.
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+#[inline]
+fn compress<const N: usize>(start: &[State; N], blocks: &[Block; N]) -> [State; N] {
+    let mut schedule = *blocks;
+    let mut state = *start;
+    for quad in 0..16 {
+        let slot = quad % 4;
+        if quad >= 4 {
+            // W[t..t+4] from W[t-16..t-12] (slot), W[t-12..] (slot+1), W[t-8..] (slot+2), W[t-4..] (slot+3).
+            for words in &mut schedule {
+                let with_sigma0 = _mm_sha256msg1_epu32(words[slot], words[(slot + 1) % 4]);
+                let minus_seven =
+                    _mm_alignr_epi8::<4>(words[(slot + 3) % 4], words[(slot + 2) % 4]);
+                let sum = _mm_add_epi32(with_sigma0, minus_seven);
+                words[slot] = _mm_sha256msg2_epu32(sum, words[(slot + 3) % 4]);
+            }
+        }
+        let constants = vector(&ROUND_CONSTANTS[4 * quad..4 * quad + 4]);
+        for (lane, words) in state.iter_mut().zip(&schedule) {
+            let message = _mm_add_epi32(words[slot], constants);
+            let after_two = _mm_sha256rnds2_epu32(lane.cdgh, lane.abef, message);
+            let upper = _mm_shuffle_epi32::<0x0E>(message);
+            let after_four = _mm_sha256rnds2_epu32(lane.abef, after_two, upper);
+            *lane = State {
+                abef: after_four,
+                cdgh: after_two,
+            };
+        }
+    }
+    for (lane, before) in state.iter_mut().zip(start) {
+        lane.abef = _mm_add_epi32(lane.abef, before.abef);
+        lane.cdgh = _mm_add_epi32(lane.cdgh, before.cdgh);
+    }
+    state
+}
+
+/// Blocks that resume from a pad state with a 32-byte digest: `digest, 0x80, zeros, bit length`.
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn digest_block(digest: [__m128i; 2]) -> Block {
+    let bit_len = RESUMED_BIT_LEN.cast_signed();
+    [
+        digest[0],
+        digest[1],
+        _mm_set_epi32(0, 0, 0, 0x8000_0000_u32.cast_signed()),
+        _mm_set_epi32(bit_len, 0, 0, 0),
+    ]
+}
+
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn derive_lanes<const N: usize>(lanes: [&LaneInput; N], iterations: u32) -> [[u32; WORDS]; N] {
+    let zero = _mm_setzero_si128();
+    let initial = to_state(vector(&INITIAL_STATE[..4]), vector(&INITIAL_STATE[4..]));
+    let mut inner_blocks = [[zero; 4]; N];
+    let mut outer_blocks = [[zero; 4]; N];
+    let mut u = [[zero; 2]; N];
+    for (lane, input) in lanes.iter().enumerate() {
+        for quad in 0..4 {
+            inner_blocks[lane][quad] = vector(&input.inner_pad[4 * quad..4 * quad + 4]);
+            outer_blocks[lane][quad] = vector(&input.outer_pad[4 * quad..4 * quad + 4]);
+        }
+        u[lane] = [vector(&input.first_u[..4]), vector(&input.first_u[4..])];
+    }
+    let inner_pad = compress(&[initial; N], &inner_blocks);
+    let outer_pad = compress(&[initial; N], &outer_blocks);
+    let mut sum = u;
+    for _ in 1..iterations {
+        let mut blocks = [[zero; 4]; N];
+        for (block, digest) in blocks.iter_mut().zip(&u) {
+            *block = digest_block(*digest);
+        }
+        let inner = compress(&inner_pad, &blocks);
+        for (block, state) in blocks.iter_mut().zip(&inner) {
+            *block = digest_block(to_words(*state));
+        }
+        let outer = compress(&outer_pad, &blocks);
+        for lane in 0..N {
+            u[lane] = to_words(outer[lane]);
+            sum[lane][0] = _mm_xor_si128(sum[lane][0], u[lane][0]);
+            sum[lane][1] = _mm_xor_si128(sum[lane][1], u[lane][1]);
+        }
+    }
+    let mut out = [[0u32; WORDS]; N];
+    for (words, halves) in out.iter_mut().zip(&sum) {
+        for (half, vector) in halves.iter().enumerate() {
+            words[4 * half] = _mm_extract_epi32::<0>(*vector).cast_unsigned();
+            words[4 * half + 1] = _mm_extract_epi32::<1>(*vector).cast_unsigned();
+            words[4 * half + 2] = _mm_extract_epi32::<2>(*vector).cast_unsigned();
+            words[4 * half + 3] = _mm_extract_epi32::<3>(*vector).cast_unsigned();
+        }
+    }
+    out
+}
