@@ -2,6 +2,7 @@
 
 mod assets;
 mod audit;
+mod cross_site;
 mod csrf;
 mod error;
 mod handlers;
@@ -95,7 +96,11 @@ impl Application {
                         .error_handler(error::form_error),
                 )
                 .configure(handlers::routes)
+                .wrap(actix_web::middleware::from_fn(middleware::head_as_get))
                 .wrap(actix_web::middleware::from_fn(csrf::ensure_cookie))
+                .wrap(actix_web::middleware::from_fn(
+                    cross_site::bounce_cross_site,
+                ))
                 .wrap(actix_web::middleware::from_fn(middleware::secure_cookies))
                 .wrap(middleware::security_headers())
                 .wrap(actix_web::middleware::from_fn(middleware::log_request))

@@ -2,10 +2,12 @@
 //! loopback, one fresh browser profile per test, and a screenshot of every step under
 //! `target/browser-screenshots/<test>/`.
 
+mod cross_site;
 mod forgot_password;
 mod import_flow;
 mod keyboard;
 mod mail_gate;
+mod phone;
 
 use std::future::Future;
 use std::net::TcpListener;
