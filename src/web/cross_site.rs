@@ -8,12 +8,12 @@
 //! carries the cookies. The page repeats nothing of the address (it may hold a token) and
 //! changes nothing; every form keeps its CSRF check.
 
+use actix_web::HttpResponse;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse};
 use maud::{DOCTYPE, html};
 
 /// Marks a browser that was just bounced, so a browser that still sends no cookies is not

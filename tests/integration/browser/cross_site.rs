@@ -36,16 +36,15 @@ fn webmail_with_link(link: &str) -> String {
     format!("http://localhost:{port}/inbox")
 }
 
-fn insert_user_without_password(app: &TestApp) -> i64 {
-    app.db()
-        .execute(
+fn insert_user_without_password(db: &rusqlite::Connection) -> i64 {
+    db.execute(
             "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
              is_staff, is_active, date_joined, first_name) VALUES ('!unusable0123456789abcdefghij', \
              NULL, 0, 'ada', 'Lovelace', 'ada@example.com', 0, 1, '2026-11-01 09:00:00', 'Ada')",
             [],
         )
-        .expect("insert ada");
-    app.db().last_insert_rowid()
+    .expect("insert ada");
+    db.last_insert_rowid()
 }
 
 #[test]
@@ -54,7 +53,7 @@ fn a_reset_link_clicked_in_webmail_sets_the_password_and_logs_in() {
         config.accounts.secret_key = SecretKeySource::Given(SECRET.to_string());
     });
     let db = app.db();
-    let id = insert_user_without_password(&app);
+    let id = insert_user_without_password(&db);
     let mut accounts = Config::new(app.db_path.clone(), TEST_ITERATIONS, 10_000)
         .expect("config")
         .accounts;
