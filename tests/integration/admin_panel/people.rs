@@ -308,14 +308,7 @@ fn terminate_sessions_logs_the_user_out_everywhere() {
         200,
         "the admin's own session is untouched"
     );
-    let own: i64 = app
-        .db()
-        .query_row(
-            "SELECT id FROM auth_user WHERE username = ?1",
-            [ADMIN],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let own = app.user_id(ADMIN);
     let (_, html) = app.page(&format!("/users/{own}"));
     assert!(
         html.contains("own-sessions-warning") && html.contains("including mine"),

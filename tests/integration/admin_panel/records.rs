@@ -361,14 +361,7 @@ fn times_are_shown_in_the_configured_zone_to_the_second_and_labelled() {
         users.contains("2026-07-01 11:15:02 CEST"),
         "last login in CEST"
     );
-    let id: i64 = app
-        .db()
-        .query_row(
-            "SELECT id FROM auth_user WHERE username = ?1",
-            [ADMIN],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let id = app.user_id(ADMIN);
     let (_, page) = app.page(&format!("/users/{id}"));
     assert!(page.contains("2026-11-30 10:15:02 CET"), "joined, local");
     assert!(!page.contains(".123456"), "no microseconds");

@@ -103,11 +103,8 @@ fn an_admin_following_a_link_from_mail_is_still_logged_in() {
     let inbox = webmail_with_link(&app.url("/imports"));
     run(async {
         let mut browser = Browser::start("cross_site_deep_link").await;
-        browser.goto(&app.url("/login")).await;
-        browser.fill("#username", ADMIN).await;
-        browser.fill("#password", ADMIN_PASSWORD).await;
         browser
-            .click_to_navigate("form[action='/login'] button[type=submit]")
+            .log_in(&app.url("/login"), ADMIN, ADMIN_PASSWORD)
             .await;
         browser.goto(&inbox).await;
         browser.click("#link").await;

@@ -230,6 +230,15 @@ impl Browser {
         }
     }
 
+    /// Logs in on the login page at `login_url`.
+    pub async fn log_in(&self, login_url: &str, username: &str, password: &str) {
+        self.goto(login_url).await;
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click_to_navigate("form[action='/login'] button[type=submit]")
+            .await;
+    }
+
     /// Ends the WebDriver session cleanly.
     pub async fn finish(self) {
         let Browser { client, .. } = self;

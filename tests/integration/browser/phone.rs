@@ -86,11 +86,8 @@ fn no_page_scrolls_sideways_on_a_phone() {
         fits(&mut browser, &app, "/password-reset/done", "link-sent").await;
         fits(&mut browser, &app, "/reset/MQ/not-a-token/", "link-invalid").await;
 
-        browser.goto(&app.url("/login")).await;
-        browser.fill("#username", ADMIN).await;
-        browser.fill("#password", ADMIN_PASSWORD).await;
         browser
-            .click_to_navigate("form[action='/login'] button[type=submit]")
+            .log_in(&app.url("/login"), ADMIN, ADMIN_PASSWORD)
             .await;
         for (path, label) in [
             ("/users".to_string(), "users"),
@@ -125,10 +122,8 @@ fn no_page_scrolls_sideways_on_a_phone() {
         browser
             .click_to_navigate("form[action='/logout'] button[type=submit]")
             .await;
-        browser.fill("#username", "member").await;
-        browser.fill("#password", MEMBER_PASSWORD).await;
         browser
-            .click_to_navigate("form[action='/login'] button[type=submit]")
+            .log_in(&app.url("/login"), "member", MEMBER_PASSWORD)
             .await;
         fits(&mut browser, &app, "/account", "my-account").await;
         fits(&mut browser, &app, "/users", "not-allowed").await;
