@@ -1,5 +1,6 @@
 //! The `roster` binary: parse the command line, start logging, dispatch.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,6 +12,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never into a file or the journal.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match roster::commands::run(cli) {
         Ok(code) => code,

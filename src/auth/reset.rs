@@ -6,7 +6,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::tokens::{TokenUser, check_token, make_token, uidb64_decode, uidb64_encode};
 use crate::config::AccountSettings;
 use crate::db::users::UserRecord;
-use crate::mail::messages::{ResetMailData, invitation, password_reset};
+use crate::mail::messages::{ResetMailData, first_password, invitation, password_reset};
 use crate::mail::{MailSettings, OutgoingMail};
 
 /// Which mail to build for a link.
@@ -62,6 +62,9 @@ pub fn link_mail(
         valid_hours: (accounts.reset_timeout_secs / 3600).max(1),
     };
     match purpose {
+        LinkPurpose::Reset if !crate::auth::hashers::is_password_usable(&user.password) => {
+            first_password(&data)
+        }
         LinkPurpose::Reset => password_reset(&data),
         LinkPurpose::Invitation => invitation(&data),
     }

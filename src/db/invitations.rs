@@ -58,3 +58,13 @@ pub fn mark(
     )?;
     Ok(())
 }
+
+/// Whether an invitation mail went out to this user (so their first password set by link is
+/// the invitation being used).
+pub fn was_invited(conn: &Connection, user_id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM roster_invitation WHERE user_id = ?1 AND status = 'sent')",
+        [user_id],
+        |row| row.get(0),
+    )
+}

@@ -73,6 +73,39 @@ pub fn invitation(d: &ResetMailData) -> OutgoingMail {
     mail(d.to, "Set your password for Roster", text, html)
 }
 
+/// "Set your password" on request: Forgot Password or an admin's reset for an account that never
+/// had a password, so there is no password that could "stay as it is".
+pub fn first_password(d: &ResetMailData) -> OutgoingMail {
+    let name = greeting_name(d);
+    let hours = hours(d.valid_hours);
+    let text = format!(
+        "Hello {name},\n\n\
+         Someone asked for a link to set the password of your Roster account. Your account has \
+         no password yet; choose one at this link:\n\n\
+         {link}\n\n\
+         The link is valid for {hours}.\n\n\
+         If you did not ask for this, ignore this mail: nobody can log in to your account \
+         until a password is set.\n\n\
+         Your username: {username}\n\n\
+         -- \nRoster\n",
+        link = d.link,
+        username = d.username,
+    );
+    let html = layout(
+        "Set your Roster password",
+        html! {
+            p { "Hello " (name) "," }
+            p { "Someone asked for a link to set the password of your Roster account. Your account has no password yet; choose one at this link:" }
+            (button(d.link, "Set your password"))
+            (link_fallback(d.link))
+            p { "The link is valid for " (hours) "." }
+            p { "If you did not ask for this, ignore this mail: nobody can log in to your account until a password is set." }
+            p { "Your username: " strong { (d.username) } }
+        },
+    );
+    mail(d.to, "Set your Roster password", text, html)
+}
+
 /// Like Django's `sendtestemail`: proves that mail leaves Roster and arrives.
 pub fn test_message(to: &str, server: &str) -> OutgoingMail {
     let text = format!(

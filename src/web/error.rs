@@ -11,9 +11,9 @@ pub enum WebError {
     /// Not logged in: go to the login page.
     #[error("login required")]
     LoginRequired { next: String },
-    /// Logged in but not an admin.
-    #[error("forbidden")]
-    Forbidden,
+    /// A logged-in person without admin rights on an admin page: shown with their navigation.
+    #[error("not an admin")]
+    NotAdmin { username: String, csrf: String },
     /// Missing or wrong CSRF token.
     #[error("CSRF check failed")]
     Csrf,
@@ -54,7 +54,7 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
-            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NotAdmin { .. } | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest { status, .. } => *status,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -69,10 +69,11 @@ impl ResponseError for WebError {
                     .insert_header((header::LOCATION, location))
                     .finish();
             }
-            Self::Forbidden => (
-                "Not allowed",
-                "This page is for administrators only.".to_string(),
-            ),
+            Self::NotAdmin { username, csrf } => {
+                return HttpResponse::build(self.status_code())
+                    .content_type("text/html; charset=utf-8")
+                    .body(views::auth::not_allowed(username, csrf).into_string());
+            }
             Self::Csrf => (
                 "Form expired",
                 "The form was missing its security token or it did not match. Go back, reload \

@@ -1,9 +1,10 @@
-//! Request logging (route pattern, never the raw path: it can hold tokens) and security headers.
+//! Request logging (route pattern, never the raw path: it can hold tokens), security headers, HEAD as GET.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web::middleware::{DefaultHeaders, Next};
 
@@ -75,4 +76,16 @@ pub async fn secure_cookies(
         }
     }
     Ok(res)
+}
+
+/// Answers HEAD like GET (RFC 9110): the route table lists GET, and the server sends no body for
+/// a HEAD request.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }

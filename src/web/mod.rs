@@ -3,6 +3,7 @@
 mod assets;
 mod audit;
 mod connections;
+mod cross_site;
 mod csrf;
 mod error;
 mod handlers;
@@ -106,7 +107,11 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     connections::body_idle_timeout,
                 ))
+                .wrap(actix_web::middleware::from_fn(middleware::head_as_get))
                 .wrap(actix_web::middleware::from_fn(csrf::ensure_cookie))
+                .wrap(actix_web::middleware::from_fn(
+                    cross_site::bounce_cross_site,
+                ))
                 .wrap(actix_web::middleware::from_fn(middleware::secure_cookies))
                 .wrap(middleware::security_headers())
                 .wrap(actix_web::middleware::from_fn(middleware::log_request))

@@ -2,7 +2,7 @@
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::AppState;
@@ -96,10 +96,18 @@ impl FromRequest for Admin {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let user = current_user(req);
+        let csrf = req
+            .extensions()
+            .get::<super::csrf::CsrfToken>()
+            .map(|token| token.0.clone())
+            .unwrap_or_default();
         Box::pin(async move {
             match user.await? {
                 user if user.is_admin() => Ok(Admin(user)),
-                _ => Err(WebError::Forbidden),
+                user => Err(WebError::NotAdmin {
+                    username: user.username,
+                    csrf,
+                }),
             }
         })
     }

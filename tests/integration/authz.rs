@@ -113,9 +113,17 @@ impl World {
         vec![
             (format!("/users/{u}"), user_form("not-an-email"), 422),
             (format!("/users/{u}"), user_form("plain@example.com"), 303),
-            (format!("/users/{u}/terminate-sessions"), form(&[]), 303),
+            (
+                format!("/users/{u}/terminate-sessions"),
+                form(&[("confirm", "yes")]),
+                303,
+            ),
             // Mail is not configured here: the admin sees why on a 502 page.
-            (format!("/users/{u}/send-reset"), form(&[]), 502),
+            (
+                format!("/users/{u}/send-reset"),
+                form(&[("confirm", "yes")]),
+                502,
+            ),
             (
                 format!("/users/{u}/set-password"),
                 pw("N3w-Pa55-x", "other"),

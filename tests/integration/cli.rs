@@ -394,3 +394,31 @@ fn backup_writes_a_consistent_owner_only_copy() {
         "an existing file is never overwritten"
     );
 }
+
+#[test]
+fn logs_written_to_a_file_carry_no_colour_codes() {
+    let (dir, db) = temp_db();
+    let log_path = dir.path().join("roster.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("ROSTER_DATABASE", &db)
+        .env("ROSTER_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start roster serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let written = loop {
+        let written = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if written.contains("Roster is serving") || std::time::Instant::now() > deadline {
+            break written;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(written.contains("Roster is serving"), "{written}");
+    assert!(!written.contains('\u{1b}'), "no ANSI escapes: {written:?}");
+}

@@ -218,6 +218,17 @@ impl TestApp {
         }
     }
 
+    /// The id of the user `username`.
+    pub fn user_id(&self, username: &str) -> i64 {
+        self.db()
+            .query_row(
+                "SELECT id FROM auth_user WHERE username = ?1",
+                [username],
+                |r| r.get(0),
+            )
+            .expect("user id")
+    }
+
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db_path).expect("open db")
     }

@@ -375,7 +375,7 @@ fn a_failed_reset_mail_is_explained_on_the_page_not_in_the_url() {
         )
         .unwrap();
     let page = format!("/users/{id}");
-    let res = app.post_form(&page, &format!("{page}/send-reset"), &[]);
+    let res = app.post_form(&page, &format!("{page}/send-reset"), &[("confirm", "yes")]);
     assert_eq!(res.status().as_u16(), 502);
     assert!(res.headers().get("location").is_none());
     let body = res.text().unwrap();
@@ -388,4 +388,86 @@ fn a_failed_reset_mail_is_explained_on_the_page_not_in_the_url() {
         !crafted.contains("Call 0800 now"),
         "URL text is never shown as a notice"
     );
+}
+
+#[test]
+fn head_is_answered_like_get_without_a_body() {
+    let app = spawn_app();
+    let res = app.client.head(app.url("/login")).send().expect("HEAD");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(res.text().unwrap(), "");
+    app.login_admin();
+    let res = app.client.head(app.url("/users")).send().expect("HEAD");
+    assert_eq!(res.status().as_u16(), 200, "logged in: the page, as GET");
+    let res = app
+        .client
+        .head(app.url("/no-such-page"))
+        .send()
+        .expect("HEAD");
+    assert_eq!(res.status().as_u16(), 404);
+}
+
+/// A link followed from another site, as a browser sends it.
+fn cross_site_get(app: &TestApp, path: &str, site: &str) -> reqwest::blocking::Response {
+    app.client
+        .get(app.url(path))
+        .header("Sec-Fetch-Site", site)
+        .header("Sec-Fetch-Mode", "navigate")
+        .header("Accept", "text/html")
+        .send()
+        .expect("GET")
+}
+
+#[test]
+fn a_link_from_another_site_is_reloaded_once_from_roster_itself() {
+    let app = spawn_app();
+    app.login_admin();
+    let path = "/reset/MQ/secret-token-abc/";
+    let res = cross_site_get(&app, path, "cross-site");
+    assert_eq!(res.status().as_u16(), 200);
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("roster_bounced=") && c.contains("SameSite=Lax")),
+        "{cookies:?}"
+    );
+    assert!(
+        !cookies.iter().any(|c| c.starts_with("roster_csrf=")),
+        "no CSRF cookie from a cross-site request: {cookies:?}"
+    );
+    let body = res.text().unwrap();
+    assert!(body.contains("http-equiv=\"refresh\""), "{body}");
+    assert!(
+        !body.contains("secret-token-abc"),
+        "the page repeats no token"
+    );
+
+    // The reload starts on Roster: same-origin, the real page, and the marker goes away.
+    let res = cross_site_get(&app, "/users", "same-origin");
+    assert_eq!(res.status().as_u16(), 200);
+    let cleared = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("roster_bounced=;"));
+    assert!(cleared, "the bounce marker is removed");
+    assert!(res.text().unwrap().contains("action=\"/logout\""));
+
+    // A browser that still sends no cookies after one bounce is not bounced in a loop.
+    let first = cross_site_get(&app, "/users", "cross-site");
+    assert!(first.text().unwrap().contains("http-equiv=\"refresh\""));
+    let second = cross_site_get(&app, "/users", "cross-site");
+    assert!(!second.text().unwrap().contains("http-equiv=\"refresh\""));
 }

@@ -40,8 +40,8 @@ fn upload_preview_import_and_error_report() {
     assert_eq!(select_text(&html, "#rows-failed").as_deref(), Some("4"));
     assert_eq!(
         select_text(&html, "#rows-passwordless").as_deref(),
-        Some("3"),
-        "rows with an empty password cell"
+        Some("1"),
+        "the valid rows without a password, as the notice counts them (not the failed ones)"
     );
     assert!(
         select_text(&html, "#mail-check")
@@ -277,4 +277,46 @@ fn hostile_values_are_escaped_in_pages() {
     let (_, html) = app.page("/users");
     assert!(!html.contains("<script>alert(1)"));
     assert!(result.starts_with("/imports/"));
+}
+
+#[test]
+fn the_error_report_keeps_a_malformed_rows_text_when_the_file_has_no_password_column() {
+    let app = spawn_app();
+    app.login_admin();
+    let csv = "first_name;last_name;email;username;organizational_unit;job_title\n\
+               Ada;Lovelace;ada@example.com;ada;;\n\
+               Eve;Extra;eve@example.com;eve;Sales;Clerk;surplus\n";
+    let (preview, _, _) = app.upload_and_preview("no-passwords.csv", csv.as_bytes());
+    let result = app.commit_with(&preview, &[("allow_without_mail", "1")]);
+    let report = app.get(&format!("{result}/errors.csv")).text().unwrap();
+    assert!(
+        report.contains("Eve;Extra;eve@example.com;eve;Sales;Clerk;;\"line 3: malformed_row"),
+        "the malformed row's cells are kept: {report}"
+    );
+}
+
+#[test]
+fn a_preview_with_nothing_to_create_offers_no_import_button() {
+    let app = spawn_app();
+    app.login_admin();
+    let csv = format!("{HEADER}\nBad;Row;not-an-email;bad;;;Pw-bad-horse-1\n");
+    let (_, _, html) = app.upload_and_preview("bad.csv", csv.as_bytes());
+    assert!(!html.contains("/commit\""), "no Import button: {html}");
+    assert!(html.contains("No row can be imported"));
+
+    // Only rows held back for the mail check: the button works once "Import anyway" is ticked.
+    let csv = format!("{HEADER}\nNo;Password;nopw@example.com;nopw;;;\n");
+    let (_, _, html) = app.upload_and_preview("nopw.csv", csv.as_bytes());
+    assert_eq!(
+        select_text(&html, "form[action$='/commit'] button").as_deref(),
+        Some("Import 1 user anyway")
+    );
+    assert!(
+        select_attr(&html, "input[name=allow_without_mail]", "required").is_some(),
+        "the box must be ticked"
+    );
+    assert_eq!(
+        select_text(&html, "#rows-passwordless").as_deref(),
+        Some("1")
+    );
 }

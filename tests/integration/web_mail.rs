@@ -100,6 +100,11 @@ fn passwordless_user_sets_a_password_through_forgot_password() {
     assert_eq!(mails.len(), 1, "the passwordless user gets the mail");
     assert_eq!(mails[0].to, vec!["newbie@example.com".to_string()]);
     assert!(mails[0].data.contains("text/html"), "text and HTML parts");
+    assert!(
+        mails[0].data.contains("Subject: Set your Roster password"),
+        "someone who never had a password is asked to set one, not reset one: {}",
+        mails[0].data
+    );
     let path = link_path(&mails[0]);
     assert!(
         !mails[0].data.contains("evil.example"),
@@ -148,6 +153,23 @@ fn passwordless_user_sets_a_password_through_forgot_password() {
         )
         .unwrap();
     assert!(stored.starts_with("pbkdf2_sha256$"));
+    assert_eq!(
+        audit_actions(&app, "newbie")[..2],
+        ["password_reset_requested", "password_set_by_link"],
+        "the request and the password set through its link are audited"
+    );
+}
+
+/// The audit actions about `username`, oldest first.
+fn audit_actions(app: &TestApp, username: &str) -> Vec<String> {
+    let conn = app.db();
+    let mut stmt = conn
+        .prepare("SELECT action FROM roster_audit WHERE target LIKE '%(' || ?1 || ')' ORDER BY id")
+        .unwrap();
+    stmt.query_map([username], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 #[test]
@@ -262,7 +284,7 @@ fn invitations_are_mailed_after_the_import_and_reported() {
             .data
             .contains("Subject: Set your password for Roster")
     );
-    let _ = link_path(&mails[0]);
+    let link = link_path(&mails[0]);
     let mut html = String::new();
     for _ in 0..50 {
         html = app.page(&result).1;
@@ -282,6 +304,22 @@ fn invitations_are_mailed_after_the_import_and_reported() {
         .query_row("SELECT status FROM roster_invitation", [], |r| r.get(0))
         .unwrap();
     assert_eq!(status, "sent");
+
+    let newbie = app.second_browser();
+    let form_path = location(&newbie.get(&link));
+    let res = newbie.post_form(
+        &form_path,
+        &form_path,
+        &[
+            ("new_password1", "Tr0ub4dor&3x"),
+            ("new_password2", "Tr0ub4dor&3x"),
+        ],
+    );
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        audit_actions(&app, "newbie").last().map(String::as_str),
+        Some("invitation_used")
+    );
 }
 
 #[test]
@@ -303,7 +341,7 @@ fn admin_sends_a_reset_and_sets_a_password() {
         select_text(&html, "#password-state").as_deref(),
         Some("not set: the user cannot log in yet")
     );
-    let res = app.post_form(&page, &format!("{page}/send-reset"), &[]);
+    let res = app.post_form(&page, &format!("{page}/send-reset"), &[("confirm", "yes")]);
     assert_eq!(location(&res), format!("/users/{id}?notice=reset-sent"));
     assert_eq!(smtp.wait_for_messages(1, Duration::from_secs(10)).len(), 1);
 

@@ -66,6 +66,7 @@ pub async fn page(
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let filter = query.filter();
     let filter2 = filter.clone();
+    let time_zone = state.config.accounts.time_zone;
     let ((rows, total), actions) = web::block(move || -> rusqlite::Result<_> {
         let conn = state.db.connect()?;
         Ok((
@@ -88,6 +89,7 @@ pub async fn page(
         filter: &filter,
         actions: &actions,
         query: &query,
+        time_zone,
     };
     Ok(html(views::audit::page_view(chrome, &view)))
 }

@@ -26,6 +26,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
+    let time_zone = state.config.accounts.time_zone;
     let (imports, total) = web::block(move || {
         crate::db::imports::list(&state.db.connect()?, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     })
@@ -35,7 +36,9 @@ pub async fn list(
         admin: Some(&admin.0.username),
         csrf: &csrf.0,
     };
-    Ok(html(views::history::list(chrome, &imports, page, pages)))
+    Ok(html(views::history::list(
+        chrome, &imports, page, pages, time_zone,
+    )))
 }
 
 pub async fn undo_confirm(

@@ -9,6 +9,7 @@ use super::{html, see_other};
 use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
 use crate::auth::reset::{LinkPurpose, reset_recipients, send_link, user_for_token};
 use crate::web::AppState;
+use crate::web::audit::{Actor, user_target};
 use crate::web::csrf::CsrfToken;
 use crate::web::error::WebError;
 use crate::web::session;
@@ -51,21 +52,31 @@ pub async fn forgot(
         ));
     }
     let state2 = state.clone();
+    let visitor = Actor::visitor(&email, &req);
     actix_web::rt::spawn(async move {
         let outcome = web::block(move || -> anyhow::Result<usize> {
             let conn = state2.db.connect()?;
             let users = reset_recipients(&conn, &email)?;
             let accounts = &state2.config.accounts;
             for user in &users {
-                if let Err(err) = send_link(
+                let sent = send_link(
                     &state2.config.mail,
                     accounts,
                     &state2.secret_key,
                     user,
                     LinkPurpose::Reset,
-                ) {
+                );
+                if let Err(err) = &sent {
                     tracing::warn!(user_id = user.id, error = %err, "password reset mail not sent");
                 }
+                // Only admins read the audit log; the visitor's answer is the same either way.
+                let detail = if sent.is_ok() {
+                    "Forgot Password; link mailed"
+                } else {
+                    "Forgot Password; the mail could not be sent"
+                };
+                let target = user_target(user.id, &user.username);
+                visitor.record(&conn, "password_reset_requested", &target, detail)?;
             }
             Ok(users.len())
         })
@@ -219,14 +230,39 @@ pub async fn set_password(
     let iterations = state.config.import.pbkdf2_iterations;
     let state2 = state.clone();
     let previous = session::presented_key(&req);
+    let actor = Actor {
+        user_id: Some(user.id),
+        name: user.username.clone(),
+        client: crate::web::audit::client(&req),
+    };
     let (key, is_admin) = web::block(move || -> anyhow::Result<(String, bool)> {
         let hash = crate::auth::hashers::make_password(&form.new_password1, iterations);
         let conn = state2.db.connect()?;
+        let tx = conn.unchecked_transaction()?;
         if let Some(previous) = previous {
-            crate::db::sessions::delete(&conn, &previous)?;
+            crate::db::sessions::delete(&tx, &previous)?;
         }
-        crate::db::users::set_password(&conn, user.id, &hash)?;
-        crate::db::users::touch_last_login(&conn, user.id, &crate::db::now_text())?;
+        let first = !crate::auth::hashers::is_password_usable(&user.password);
+        let (action, detail) = if first && crate::db::invitations::was_invited(&tx, user.id)? {
+            (
+                "invitation_used",
+                "first password set through the invitation link",
+            )
+        } else if first {
+            (
+                "password_set_by_link",
+                "first password set through a Forgot Password link",
+            )
+        } else {
+            (
+                "password_set_by_link",
+                "password reset through a Forgot Password link",
+            )
+        };
+        actor.record(&tx, action, &user_target(user.id, &user.username), detail)?;
+        crate::db::users::set_password(&tx, user.id, &hash)?;
+        crate::db::users::touch_last_login(&tx, user.id, &crate::db::now_text())?;
+        tx.commit()?;
         let fresh = crate::db::users::find_by_id(&conn, user.id)?
             .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
         Ok((

@@ -69,6 +69,7 @@ pub async fn list(
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let search = query.to_query();
     let search2 = search.clone();
+    let time_zone = state.config.accounts.time_zone;
     let (items, total, units) = web::block(move || -> rusqlite::Result<_> {
         let conn = state.db.connect()?;
         let (items, total) =
@@ -88,6 +89,7 @@ pub async fn list(
         pages,
         query: &search,
         units: &units,
+        time_zone,
     };
     Ok(html(views::users::list(chrome, &view)))
 }
@@ -106,6 +108,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let state = state.clone();
+    let time_zone = state.config.accounts.time_zone;
     let loaded = web::block(move || -> rusqlite::Result<_> {
         let conn = state.db.connect()?;
         let Some(detail) = crate::db::users::detail(&conn, id)? else {
@@ -137,6 +140,7 @@ async fn render(
         groups: &groups,
         member_of: &member_of,
         sessions,
+        time_zone,
     };
     let mut response = html(views::user_page::detail(chrome, &view));
     *response.status_mut() = status;
@@ -248,10 +252,29 @@ pub async fn update(
     }
 }
 
+/// A button that acts at once on someone's account: the admin ticks "Yes, …" first.
 #[derive(Deserialize)]
-pub struct CsrfForm {
+pub struct ConfirmedForm {
     #[serde(default)]
     csrf_token: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+impl ConfirmedForm {
+    /// The CSRF token, then the ticked confirmation box (browsers require it; this is for the rest).
+    fn verify(&self, csrf: &CsrfToken, what: &str) -> Result<(), WebError> {
+        csrf.verify(&self.csrf_token)?;
+        if self.confirm == "yes" {
+            return Ok(());
+        }
+        Err(WebError::bad_request(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "Nothing was done. Tick \"Yes, {what}\" to confirm, then press the button again."
+            ),
+        ))
+    }
 }
 
 pub async fn terminate_sessions(
@@ -260,9 +283,9 @@ pub async fn terminate_sessions(
     csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
+    form.verify(&csrf, "end the sessions")?;
     let id = path.into_inner();
     let actor = Actor::admin(&admin, &req);
     let found = web::block(move || -> rusqlite::Result<bool> {
@@ -292,9 +315,9 @@ pub async fn send_reset(
     csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
+    form.verify(&csrf, "send the mail")?;
     let id = path.into_inner();
     let actor = Actor::admin(&admin, &req);
     let state2 = state.clone();

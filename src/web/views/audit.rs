@@ -3,6 +3,8 @@
 use maud::{Markup, html};
 
 use super::layout::{Chrome, page};
+use super::pager::pager;
+use super::time::{label, local};
 use crate::db::audit::{AuditFilter, AuditRow};
 
 /// What the audit page shows.
@@ -15,6 +17,8 @@ pub struct AuditView<'a> {
     pub actions: &'a [String],
     /// The filter as a query string, for paging and the export link.
     pub query: &'a str,
+    /// ROSTER_TIME_ZONE, for the times shown.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// The audit log, newest first.
@@ -47,20 +51,14 @@ pub fn page_view(chrome: Chrome<'_>, view: &AuditView<'_>) -> Markup {
                 a.button.secondary href={ "/audit.csv?" (view.query) } { "Export CSV" }
             }
             table #audit {
-                thead { tr { th { "When (UTC)" } th { "Who" } th { "Action" } th { "Target" } th { "Detail" } th { "Client" } } }
+                thead { tr { th { (label("When", view.time_zone)) } th { "Who" } th { "Action" } th { "Target" } th { "Detail" } th { "Client" } } }
                 tbody {
                     @for row in view.rows {
-                        tr { td { (row.at) } td { (row.actor) } td.code { (row.action) } td { (row.target) } td { (row.detail) } td { (row.client) } }
+                        tr { td { (local(&row.at, view.time_zone)) } td { (row.actor) } td.code { (row.action) } td { (row.target) } td { (row.detail) } td { (row.client) } }
                     }
                 }
             }
-            @if view.pages > 1 {
-                nav.pager aria-label="Pages" {
-                    @if view.page > 1 { a href={ "/audit?" (view.query) "&page=" (view.page - 1) } { "Newer" } }
-                    span { "Page " (view.page) " of " (view.pages) }
-                    @if view.page < view.pages { a href={ "/audit?" (view.query) "&page=" (view.page + 1) } { "Older" } }
-                }
-            }
+            (pager(view.page, view.pages, |n| format!("/audit?{}&page={n}", view.query)))
         },
     )
 }

@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Chrome, csrf_field, page};
+use super::layout::{Chrome, csrf_field, member_page, page};
 
 /// The login form, with an optional error.
 pub fn login(csrf: &str, next: &str, username: &str, error: Option<&str>) -> Markup {
@@ -62,6 +62,26 @@ pub fn setup(csrf: &str, action: &str, form: &SetupForm<'_>, error: Option<&str>
                     label for="password2" { "Password again" }
                     input #password2 type="password" name="password2" autocomplete="new-password" required minlength="8";
                     div.actions { button type="submit" { "Create admin" } }
+                }
+            }
+        },
+    )
+}
+
+/// "Not allowed", for a logged-in person without admin rights, with their navigation and Log out.
+pub fn not_allowed(username: &str, csrf: &str) -> Markup {
+    member_page(
+        "Not allowed",
+        username,
+        csrf,
+        html! {
+            div.card.narrow {
+                h1 { "Not allowed" }
+                p { "This page is for administrators only, and your account has no admin rights." }
+                p {
+                    "On " a href="/account" { "My account" }
+                    " you can see your details and change your password. If you need admin \
+                     rights, ask one of your administrators."
                 }
             }
         },

@@ -3,10 +3,18 @@
 use maud::{Markup, html};
 
 use super::layout::{Chrome, csrf_field, page};
+use super::pager::pager;
+use super::time::{label, local};
 use crate::db::imports::{ImportRecord, UndoPlan};
 
 /// Every import, newest first.
-pub fn list(chrome: Chrome<'_>, imports: &[ImportRecord], page_number: i64, pages: i64) -> Markup {
+pub fn list(
+    chrome: Chrome<'_>,
+    imports: &[ImportRecord],
+    page_number: i64,
+    pages: i64,
+    time_zone: chrono_tz::Tz,
+) -> Markup {
     page(
         "Import history",
         chrome,
@@ -16,12 +24,12 @@ pub fn list(chrome: Chrome<'_>, imports: &[ImportRecord], page_number: i64, page
                 p { "No imports yet. " a href="/users/import" { "Import users" } }
             } @else {
                 table #imports {
-                    thead { tr { th { "#" } th { "When (UTC)" } th { "Who" } th { "File" } th { "Rows" } th { "Created" } th { "Failed" } th { "Without password" } th { "Mail check" } th { "" } } }
+                    thead { tr { th { "#" } th { (label("When", time_zone)) } th { "Who" } th { "File" } th { "Rows" } th { "Created" } th { "Failed" } th { "Without password" } th { "Mail check" } th { "" } } }
                     tbody {
                         @for import in imports {
                             tr {
                                 td { a href={ "/imports/" (import.id) } { (import.id) } }
-                                td { (import.started_at) }
+                                td { (local(&import.started_at, time_zone)) }
                                 td { (import.actor) " (" (import.source) ")" }
                                 td { (import.file_name) }
                                 td { (import.rows_total) }
@@ -37,13 +45,7 @@ pub fn list(chrome: Chrome<'_>, imports: &[ImportRecord], page_number: i64, page
                         }
                     }
                 }
-                @if pages > 1 {
-                    nav.pager aria-label="Pages" {
-                        @if page_number > 1 { a href={ "/imports?page=" (page_number - 1) } { "Newer" } }
-                        span { "Page " (page_number) " of " (pages) }
-                        @if page_number < pages { a href={ "/imports?page=" (page_number + 1) } { "Older" } }
-                    }
-                }
+                (pager(page_number, pages, |n| format!("/imports?page={n}")))
             }
         },
     )

@@ -121,7 +121,8 @@ fn plan_preview(chrome: Chrome<'_>, stage_id: &str, data: &PreviewData<'_>) -> M
             div { dt { "Rows detected" } dd #rows-total { (plan.rows_total()) } }
             div.good { dt { "Will be created" } dd #rows-create { (creatable) } }
             div.bad { dt { "Rows with errors" } dd #rows-failed { (plan.failed()) } }
-            div { dt { "Without password" } dd #rows-passwordless { (plan.rows_without_password()) } }
+            // The same rows the notices below count: valid rows without a password.
+            div { dt { "Without password" } dd #rows-passwordless { (plan.passwordless() + refused) } }
         }
         @for notice in data.notices {
             p.notice.file-notice { (notice) }
@@ -143,12 +144,13 @@ fn plan_preview(chrome: Chrome<'_>, stage_id: &str, data: &PreviewData<'_>) -> M
                 form method="post" action={ "/users/import/preview/" (stage_id) "/commit" } {
                     (csrf_field(chrome.csrf))
                     @if refused > 0 {
-                        p { label.inline { input type="checkbox" name="allow_without_mail" value="1"; " Import anyway, I will set their passwords myself (" (refused) " more user(s))" } }
+                        // With nothing to create now, the button only works with the box ticked.
+                        p { label.inline { input type="checkbox" name="allow_without_mail" value="1" required[creatable == 0]; " Import anyway, I will set their passwords myself (" (refused) " more user(s))" } }
                     }
                     @if mail_ok && plan.passwordless() > 0 {
                         p { label.inline { input type="checkbox" name="invite" value="1"; " E-mail a set-password link to each imported user without a password" } }
                     }
-                    button type="submit" { "Import " (creatable) " user" @if creatable != 1 { "s" } @if refused > 0 { " (or " (creatable + refused) ")" } }
+                    button type="submit" { (import_button_text(creatable, refused)) }
                 }
             } @else {
                 p.notice.bad { "No row can be imported. Fix the errors below and upload the file again." }
@@ -171,6 +173,21 @@ fn plan_preview(chrome: Chrome<'_>, stage_id: &str, data: &PreviewData<'_>) -> M
                 }
             }
         }
+    }
+}
+
+/// "Import 2 users", or with rows held back for the mail check "Import 2 users now (5 with
+/// Import anyway)", or "Import 3 users anyway" when only the held-back rows can be imported.
+fn import_button_text(creatable: usize, refused: usize) -> String {
+    let users = |n: usize| format!("{n} user{}", if n == 1 { "" } else { "s" });
+    match (creatable, refused) {
+        (_, 0) => format!("Import {}", users(creatable)),
+        (0, _) => format!("Import {} anyway", users(refused)),
+        _ => format!(
+            "Import {} now ({} with Import anyway)",
+            users(creatable),
+            creatable + refused
+        ),
     }
 }
 

@@ -13,6 +13,45 @@ pub struct Chrome<'a> {
 
 /// A full HTML page.
 pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
+    let navigation = match chrome.admin {
+        Some(admin) => html! {
+            nav aria-label="Main" {
+                a href="/users" { "Users" }
+                a href="/users/import" { "Import" }
+                a href="/imports" { "Import history" }
+                a href="/ous" { "Organizational units" }
+                a href="/mail" { "Mail" }
+                a href="/audit" { "Audit log" }
+                a href="/tokens" { "API tokens" }
+            }
+            (signed_in(admin, chrome.csrf))
+        },
+        None => html! {},
+    };
+    frame(title, navigation, body)
+}
+
+/// A page for a logged-in person without admin rights: their account, and Log out.
+pub fn member_page(title: &str, username: &str, csrf: &str, body: Markup) -> Markup {
+    let navigation = html! {
+        nav aria-label="Main" { a href="/account" { "My account" } }
+        (signed_in(username, csrf))
+    };
+    frame(title, navigation, body)
+}
+
+/// "Signed in as …" and the Log out button.
+fn signed_in(username: &str, csrf: &str) -> Markup {
+    html! {
+        span.who { "Signed in as " strong { (username) } }
+        form.inline method="post" action="/logout" {
+            (csrf_field(csrf))
+            button.secondary type="submit" { "Log out" }
+        }
+    }
+}
+
+fn frame(title: &str, navigation: Markup, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -23,26 +62,12 @@ pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                 link rel="stylesheet" href="/static/app.css";
             }
             body {
+                a.skip href="#content" { "Skip to content" }
                 header.top {
                     a.brand href="/" { "Roster" }
-                    @if let Some(admin) = chrome.admin {
-                        nav aria-label="Main" {
-                            a href="/users" { "Users" }
-                            a href="/users/import" { "Import" }
-                            a href="/imports" { "Import history" }
-                            a href="/ous" { "Organizational units" }
-                            a href="/mail" { "Mail" }
-                            a href="/audit" { "Audit log" }
-                            a href="/tokens" { "API tokens" }
-                        }
-                        span.who { "Signed in as " strong { (admin) } }
-                        form.inline method="post" action="/logout" {
-                            (csrf_field(chrome.csrf))
-                            button.secondary type="submit" { "Log out" }
-                        }
-                    }
+                    (navigation)
                 }
-                main { (body) }
+                main #content tabindex="-1" { (body) }
             }
         }
     }

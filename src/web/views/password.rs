@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::{Chrome, csrf_field, page};
+use super::layout::{Chrome, csrf_field, member_page, page};
 
 /// The e-mail form behind "Forgot password?".
 pub fn forgot(csrf: &str, error: Option<&str>) -> Markup {
@@ -105,14 +105,16 @@ pub fn account(
     help: &[String],
     errors: &[String],
 ) -> Markup {
-    page(
+    member_page(
         "My account",
-        Chrome { admin: None, csrf },
+        username,
+        csrf,
         html! {
-            div.card.narrow {
+            div.card.narrow.account {
                 h1 { "My account" }
                 @if let Some(notice) = notice { p.notice.good role="status" { (notice) } }
-                dl {
+                p.muted { "Here you can check your details and change your password. To change your name or e-mail, ask an administrator." }
+                dl.details {
                     dt { "Username" } dd #account-username { (username) }
                     dt { "Name" } dd { (name) }
                     dt { "E-mail" } dd { (email) }
@@ -132,10 +134,6 @@ pub fn account(
                     label for="new_password2" { "New password again" }
                     input #new_password2 type="password" name="new_password2" autocomplete="new-password" required;
                     div.actions { button type="submit" { "Change password" } }
-                }
-                form method="post" action="/logout" {
-                    (csrf_field(csrf))
-                    button.secondary type="submit" { "Log out" }
                 }
             }
         },

@@ -3,6 +3,7 @@
 use maud::{Markup, html};
 
 use super::layout::{Chrome, csrf_field, page};
+use super::time::local;
 use crate::db::ous::OuItem;
 use crate::db::users::UserDetail;
 
@@ -23,6 +24,8 @@ pub struct UserPageView<'a> {
     pub groups: &'a [(i64, String)],
     pub member_of: &'a [i64],
     pub sessions: i64,
+    /// ROSTER_TIME_ZONE, for the times shown.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// One user's page: edit form, sessions and password help for the admin.
@@ -46,8 +49,8 @@ pub fn detail(chrome: Chrome<'_>, view: &UserPageView<'_>) -> Markup {
                         tr { th { "Status" } td #user-status { @if u.is_active { "active" } @else { "inactive" } } }
                         tr { th { "Role" } td #user-role { @if u.is_staff && u.is_superuser { "Admin" } @else { "Default User" } } }
                         tr { th { "Password" } td #password-state { @if view.usable_password { "set" } @else { "not set: the user cannot log in yet" } } }
-                        tr { th { "Last login" } td { (u.last_login.as_deref().unwrap_or("never")) } }
-                        tr { th { "Joined" } td { (u.date_joined) " UTC" } }
+                        tr { th { "Last login" } td { (u.last_login.as_deref().map_or_else(|| "never".to_string(), |at| local(at, view.time_zone))) } }
+                        tr { th { "Joined" } td { (local(&u.date_joined, view.time_zone)) } }
                         tr { th { "Created by" } td {
                             @if let Some(import_id) = d.import_id { a href={ "/imports/" (import_id) } { "import #" (import_id) } } @else { "not an import" }
                         } }
@@ -92,8 +95,17 @@ pub fn detail(chrome: Chrome<'_>, view: &UserPageView<'_>) -> Markup {
             div.card {
                 h2 { "Sessions" }
                 p #session-count { (view.sessions) " active session(s)." }
+                @let yourself = chrome.admin == Some(u.username.as_str());
+                @if yourself {
+                    p.notice.warn #own-sessions-warning { "These are your own sessions: terminating them logs you out here too." }
+                }
                 form method="post" action={ "/users/" (u.id) "/terminate-sessions" } {
                     (csrf_field(chrome.csrf))
+                    (confirm_box("confirm-terminate", if yourself {
+                        "Yes, end the sessions, including mine"
+                    } else {
+                        "Yes, end the sessions"
+                    }))
                     button type="submit" { "Terminate sessions" }
                 }
             }
@@ -102,6 +114,7 @@ pub fn detail(chrome: Chrome<'_>, view: &UserPageView<'_>) -> Markup {
                 p { "Mails " (u.email) " a link to set a new password. The current password keeps working until then." }
                 form method="post" action={ "/users/" (u.id) "/send-reset" } {
                     (csrf_field(chrome.csrf))
+                    (confirm_box("confirm-reset", "Yes, send the mail"))
                     button type="submit" { "Send password reset email" }
                 }
             }
@@ -120,4 +133,14 @@ pub fn detail(chrome: Chrome<'_>, view: &UserPageView<'_>) -> Markup {
             }
         },
     )
+}
+
+/// The box an admin ticks before a button that acts at once (the browser will not submit without it).
+fn confirm_box(id: &str, label: &str) -> Markup {
+    html! {
+        label.confirm for=(id) {
+            input #(id) type="checkbox" name="confirm" value="yes" required;
+            " " (label)
+        }
+    }
 }

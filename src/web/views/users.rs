@@ -3,6 +3,8 @@
 use maud::{Markup, html};
 
 use super::layout::{Chrome, page};
+use super::pager::pager;
+use super::time::local;
 use crate::db::ous::OuItem;
 use crate::db::user_list::{SortKey, UserListItem, UserQuery};
 
@@ -14,6 +16,8 @@ pub struct UserListView<'a> {
     pub pages: i64,
     pub query: &'a UserQuery,
     pub units: &'a [OuItem],
+    /// ROSTER_TIME_ZONE, for the times shown.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl UserListView<'_> {
@@ -125,18 +129,12 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                             td { @if user.is_admin { "Admin" } @else { "Default User" } }
                             td { @if user.is_active { "active" } @else { "inactive" } }
                             td { @if user.has_usable_password { "set" } @else { "not set" } }
-                            td { (user.last_login.as_deref().unwrap_or("never")) }
+                            td { (user.last_login.as_deref().map_or_else(|| "never".to_string(), |at| local(at, view.time_zone))) }
                         }
                     }
                 }
             }
-            @if view.pages > 1 {
-                nav.pager aria-label="Pages" {
-                    @if view.page > 1 { a rel="prev" href=(view.link(view.page - 1, q.sort, q.descending)) { "Previous" } }
-                    span { "Page " (view.page) " of " (view.pages) }
-                    @if view.page < view.pages { a rel="next" href=(view.link(view.page + 1, q.sort, q.descending)) { "Next" } }
-                }
-            }
+            (pager(view.page, view.pages, |n| view.link(n, q.sort, q.descending)))
         },
     )
 }

@@ -278,7 +278,23 @@ fn terminate_sessions_logs_the_user_out_everywhere() {
         select_text(&app.page(&page).1, "#session-count").as_deref(),
         Some("2 active session(s).")
     );
+    let (_, html) = app.page(&page);
+    assert!(
+        html.contains("name=\"confirm\"") && !html.contains("own-sessions-warning"),
+        "a box to tick first; no warning about someone else's sessions"
+    );
     let res = app.post_form(&page, &format!("{page}/terminate-sessions"), &[]);
+    assert_eq!(status(&res), 422, "not confirmed: nothing happens");
+    assert!(res.text().unwrap().contains("Nothing was done"));
+    assert_eq!(
+        select_text(&app.page(&page).1, "#session-count").as_deref(),
+        Some("2 active session(s).")
+    );
+    let res = app.post_form(
+        &page,
+        &format!("{page}/terminate-sessions"),
+        &[("confirm", "yes")],
+    );
     assert_eq!(status(&res), 303);
     for b in [&one_browser, &another] {
         assert_eq!(status(&b.get("/account")), 303, "session ended");
@@ -291,6 +307,12 @@ fn terminate_sessions_logs_the_user_out_everywhere() {
         status(&app.get("/users")),
         200,
         "the admin's own session is untouched"
+    );
+    let own = app.user_id(ADMIN);
+    let (_, html) = app.page(&format!("/users/{own}"));
+    assert!(
+        html.contains("own-sessions-warning") && html.contains("including mine"),
+        "terminating your own sessions warns first"
     );
 }
 

@@ -334,3 +334,35 @@ fn audit_rows_cannot_be_changed_or_deleted() {
         0
     );
 }
+
+#[test]
+fn times_are_shown_in_the_configured_zone_to_the_second_and_labelled() {
+    let app = spawn_app_configured(seed_admin, |config| {
+        config.accounts.time_zone = "Europe/Berlin".parse().unwrap();
+    });
+    app.login_admin();
+    // A stored Django time with microseconds, in UTC.
+    app.db()
+        .execute(
+            "UPDATE auth_user SET date_joined = '2026-11-30 09:15:02.123456', \
+             last_login = '2026-07-01 09:15:02.5' WHERE username = ?1",
+            [ADMIN],
+        )
+        .unwrap();
+    let (_, audit) = app.page("/audit");
+    assert!(audit.contains("When (Europe/Berlin)"), "labelled");
+    let when = select_text(&audit, "#audit tbody td").expect("an entry");
+    assert!(
+        when.ends_with(" CET") && when.len() == "2026-11-30 10:15:02 CET".len(),
+        "to the second, in the zone: {when}"
+    );
+    let (_, users) = app.page("/users");
+    assert!(
+        users.contains("2026-07-01 11:15:02 CEST"),
+        "last login in CEST"
+    );
+    let id = app.user_id(ADMIN);
+    let (_, page) = app.page(&format!("/users/{id}"));
+    assert!(page.contains("2026-11-30 10:15:02 CET"), "joined, local");
+    assert!(!page.contains(".123456"), "no microseconds");
+}

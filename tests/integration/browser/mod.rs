@@ -2,10 +2,12 @@
 //! loopback, one fresh browser profile per test, and a screenshot of every step under
 //! `target/browser-screenshots/<test>/`.
 
+mod cross_site;
 mod forgot_password;
 mod import_flow;
 mod keyboard;
 mod mail_gate;
+mod phone;
 
 use std::future::Future;
 use std::net::TcpListener;
@@ -226,6 +228,15 @@ impl Browser {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Logs in on the login page at `login_url`.
+    pub async fn log_in(&self, login_url: &str, username: &str, password: &str) {
+        self.goto(login_url).await;
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click_to_navigate("form[action='/login'] button[type=submit]")
+            .await;
     }
 
     /// Ends the WebDriver session cleanly.

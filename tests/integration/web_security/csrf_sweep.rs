@@ -177,12 +177,12 @@ fn every_state_changing_route_refuses_a_missing_forged_or_foreign_csrf_token() {
         case(
             r"/users/{id:\\d+}/terminate-sessions",
             format!("/users/{u}/terminate-sessions"),
-            form(&[]),
+            form(&[("confirm", "yes")]),
         ),
         case(
             r"/users/{id:\\d+}/send-reset",
             format!("/users/{u}/send-reset"),
-            form(&[]),
+            form(&[("confirm", "yes")]),
         ),
         case(
             r"/users/{id:\\d+}/set-password",

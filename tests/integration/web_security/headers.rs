@@ -293,7 +293,7 @@ fn mailed_links_ignore_host_and_forwarding_headers() {
     let page = format!("/users/{user}");
     let token = csrf_token(&app.page(&page).1);
     let res = hostile(app.client.post(app.url(&format!("{page}/send-reset"))))
-        .form(&[("csrf_token", token.as_str())])
+        .form(&[("csrf_token", token.as_str()), ("confirm", "yes")])
         .send()
         .unwrap();
     assert!(res.status().as_u16() < 400, "admin reset: {}", res.status());
