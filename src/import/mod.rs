@@ -77,6 +77,8 @@ pub enum RowErrorCode {
     UnknownOrganizationalUnit,
     MalformedRow,
     MailServerUnavailable,
+    /// The project's own trigger or constraint refused the insert.
+    RefusedByDatabase,
 }
 
 impl RowErrorCode {
@@ -93,6 +95,7 @@ impl RowErrorCode {
             Self::UnknownOrganizationalUnit => "unknown_organizational_unit",
             Self::MalformedRow => "malformed_row",
             Self::MailServerUnavailable => "mail_server_unavailable",
+            Self::RefusedByDatabase => "refused_by_database",
         }
     }
 }
