@@ -132,7 +132,12 @@ pub struct AccountArgs {
     )]
     pub password_reset_timeout: i64,
     /// Django's AUTH_USER_MODEL as `app_label.Model`; only Django's default `auth.User` so far.
-    #[arg(long, global = true, env = "ROSTER_USER_MODEL", default_value = "auth.User")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_USER_MODEL",
+        default_value = "auth.User"
+    )]
     pub user_model: String,
     /// Django's TIME_ZONE; reset-token timestamps use its local time.
     #[arg(long, global = true, env = "ROSTER_TIME_ZONE", default_value = "UTC")]

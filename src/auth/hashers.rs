@@ -351,7 +351,11 @@ mod tests {
                 "unusable" => assert_eq!(verdict, PasswordCheck::Unusable),
                 algorithm => {
                     let must_update = algorithm == "pbkdf2_sha1";
-                    assert_eq!(verdict, PasswordCheck::Correct { must_update }, "{algorithm}");
+                    assert_eq!(
+                        verdict,
+                        PasswordCheck::Correct { must_update },
+                        "{algorithm}"
+                    );
                     assert_eq!(check_password("hunter3", encoded, 1), PasswordCheck::Wrong);
                 }
             }

@@ -12,9 +12,18 @@ fn stderr(out: &std::process::Output) -> String {
 #[test]
 fn database_urls_are_refused_with_a_clear_message() {
     for (url, says) in [
-        ("postgres://app@db.internal/shop", "PostgreSQL is not supported yet"),
-        ("postgresql://app@db.internal/shop", "PostgreSQL is not supported yet"),
-        ("mysql://app@db.internal/shop", "\"mysql://\" database URLs are not supported"),
+        (
+            "postgres://app@db.internal/shop",
+            "PostgreSQL is not supported yet",
+        ),
+        (
+            "postgresql://app@db.internal/shop",
+            "PostgreSQL is not supported yet",
+        ),
+        (
+            "mysql://app@db.internal/shop",
+            "\"mysql://\" database URLs are not supported",
+        ),
     ] {
         let out = roster(Path::new(url), &["migrate"]);
         assert!(!out.status.success(), "{url}");
@@ -22,7 +31,10 @@ fn database_urls_are_refused_with_a_clear_message() {
         assert!(text.contains(says), "{url}: {text}");
         assert!(text.contains("SQLite file"), "{url}: {text}");
         let scheme = url.split_once(':').unwrap().0;
-        assert!(!Path::new(&format!("{scheme}:")).exists(), "no file or folder made");
+        assert!(
+            !Path::new(&format!("{scheme}:")).exists(),
+            "no file or folder made"
+        );
     }
     // A plain relative or absolute path is no URL.
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +62,11 @@ fn a_swapped_user_model_is_refused_before_anything_is_written() {
     std::fs::copy("tests/fixtures/django/custom_user_project.sqlite3", &db).unwrap();
     let before = std::fs::read(&db).unwrap();
     let csv = dir.path().join("people.csv");
-    std::fs::write(&csv, format!("{HEADER}\nA;B;boss2@example.com;boss;;;pw-123-abc\n")).unwrap();
+    std::fs::write(
+        &csv,
+        format!("{HEADER}\nA;B;boss2@example.com;boss;;;pw-123-abc\n"),
+    )
+    .unwrap();
     for args in [
         vec!["migrate"],
         vec!["import", csv.to_str().unwrap()],
@@ -59,12 +75,20 @@ fn a_swapped_user_model_is_refused_before_anything_is_written() {
         let out = roster(&db, &args);
         assert!(!out.status.success(), "{args:?} must fail");
         let text = stderr(&out);
-        for needle in ["custom user model", "accounts.user", "ROSTER_USER_MODEL", "Nothing was written"] {
+        for needle in [
+            "custom user model",
+            "accounts.user",
+            "ROSTER_USER_MODEL",
+            "Nothing was written",
+        ] {
             assert!(text.contains(needle), "{args:?}: {needle} in {text}");
         }
     }
     assert_eq!(std::fs::read(&db).unwrap(), before, "the file is untouched");
-    assert!(!tables(&db).contains(&"auth_user".to_string()), "no shadow auth_user");
+    assert!(
+        !tables(&db).contains(&"auth_user".to_string()),
+        "no shadow auth_user"
+    );
 
     // A database an older Roster already gave a shadow auth_user is refused as well.
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -76,11 +100,24 @@ fn a_swapped_user_model_is_refused_before_anything_is_written() {
     drop(conn);
     let out = roster(&db, &["migrate"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("accounts.user (table accounts_user)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("accounts.user (table accounts_user)"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = roster_with(&db, &["migrate"], &[("ROSTER_USER_MODEL", "accounts.User")], None);
+    let out = roster_with(
+        &db,
+        &["migrate"],
+        &[("ROSTER_USER_MODEL", "accounts.User")],
+        None,
+    );
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("not supported yet"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not supported yet"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -132,4 +169,56 @@ fn secret_key_fallbacks_come_from_the_environment_and_stay_hidden() {
     );
     let shown = format!("{config:?}");
     assert!(!shown.contains("old-key"), "never printed: {shown}");
+}
+
+#[test]
+fn a_project_trigger_refusing_a_row_fails_that_row_and_finishes_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    migrate(&db);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER shop_no_test_users BEFORE INSERT ON auth_user \
+             WHEN NEW.username LIKE 'test%' \
+             BEGIN SELECT RAISE(ABORT, 'shop policy: no test accounts'); END;",
+        )
+        .unwrap();
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{HEADER}\nA;One;one@example.com;one;;;pw-one-123\n\
+             T;Test;test@example.com;testuser;;;pw-test-123\n\
+             C;Three;three@example.com;three;;;pw-three-123\n"
+        ),
+    )
+    .unwrap();
+    let out = roster(&db, &["import", csv.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["created"], 2);
+    assert_eq!(json["failed"], 1);
+    let error = &json["errors"][0];
+    assert_eq!(error["line"], 3);
+    assert_eq!(error["code"], "refused_by_database");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("shop policy: no test accounts"),
+        "{message}"
+    );
+    assert!(!message.contains("1811"), "no raw SQLite code: {message}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let status: String = conn
+        .query_row("SELECT status FROM roster_import", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(status, "done", "the import record is finished");
+    let users: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM auth_user WHERE username IN ('one', 'three')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(users, 2);
 }

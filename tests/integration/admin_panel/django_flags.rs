@@ -6,13 +6,22 @@ use super::*;
 fn editing_a_staff_user_keeps_djangos_flags_unless_the_role_changes() {
     let app = spawn_app();
     app.login_admin();
-    let id = add_user(&app, "stella", ("Stella", "Staff"), "stella@example.com", false);
+    let id = add_user(
+        &app,
+        "stella",
+        ("Stella", "Staff"),
+        "stella@example.com",
+        false,
+    );
     app.db()
         .execute("UPDATE auth_user SET is_staff = 1 WHERE id = ?1", [id])
         .unwrap();
     let html = app.page(&format!("/users/{id}")).1;
     let role = select_text(&html, "#user-role").unwrap();
-    assert!(role.starts_with("Staff"), "Django's real flags shown: {role}");
+    assert!(
+        role.starts_with("Staff"),
+        "Django's real flags shown: {role}"
+    );
 
     assert_eq!(
         status(&save_user(&app, id, &[("last_name", "Renamed")], &[])),
@@ -21,10 +30,7 @@ fn editing_a_staff_user_keeps_djangos_flags_unless_the_role_changes() {
     let row = user_row(&app, id);
     assert_eq!(row.1, "Renamed");
     assert!(row.4 && !row.5, "still staff, still not superuser: {row:?}");
-    let audit: String = one(
-        &app,
-        "SELECT group_concat(detail, ' | ') FROM roster_audit",
-    );
+    let audit: String = one(&app, "SELECT group_concat(detail, ' | ') FROM roster_audit");
     assert!(!audit.contains("role"), "no role change recorded: {audit}");
 
     assert_eq!(status(&save_user(&app, id, &[("role", "admin")], &[])), 303);
@@ -48,7 +54,12 @@ fn a_user_sharing_an_email_django_allowed_can_still_be_edited() {
     );
     assert!(!user_row(&app, second).3);
     assert_eq!(
-        status(&save_user(&app, first, &[("email", "SAME@example.com")], &[])),
+        status(&save_user(
+            &app,
+            first,
+            &[("email", "SAME@example.com")],
+            &[]
+        )),
         303,
         "a change of case only is no new address"
     );
