@@ -111,6 +111,15 @@ pub struct AccountArgs {
     /// Django's SECRET_KEY (reset tokens); without it one is generated and kept in --secret-key-file.
     #[arg(long, global = true, env = "ROSTER_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// Django's SECRET_KEY_FALLBACKS: older keys whose reset links are still accepted (comma-separated).
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_SECRET_KEY_FALLBACKS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub secret_key_fallbacks: Vec<String>,
     /// Where a generated secret key is kept (owner-only) [default: DATABASE.secret-key].
     #[arg(long, global = true, env = "ROSTER_SECRET_KEY_FILE")]
     pub secret_key_file: Option<PathBuf>,
@@ -122,6 +131,14 @@ pub struct AccountArgs {
         default_value_t = 259_200
     )]
     pub password_reset_timeout: i64,
+    /// Django's AUTH_USER_MODEL as `app_label.Model`; only Django's default `auth.User` so far.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_USER_MODEL",
+        default_value = "auth.User"
+    )]
+    pub user_model: String,
     /// Django's TIME_ZONE; reset-token timestamps use its local time.
     #[arg(long, global = true, env = "ROSTER_TIME_ZONE", default_value = "UTC")]
     pub time_zone: String,

@@ -37,12 +37,24 @@ impl std::fmt::Debug for SecretKeySource {
     }
 }
 
+/// Older secret keys (Django's `SECRET_KEY_FALLBACKS`), never shown in debug output.
+#[derive(Clone, Default)]
+pub struct SecretKeyFallbacks(pub Vec<String>);
+
+impl std::fmt::Debug for SecretKeyFallbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretKeyFallbacks({} keys)", self.0.len())
+    }
+}
+
 /// Password reset links and tokens.
 #[derive(Debug, Clone)]
 pub struct AccountSettings {
     /// Public base URL without a trailing slash, e.g. `https://roster.example.com`.
     pub base_url: String,
     pub secret_key: SecretKeySource,
+    /// Django's SECRET_KEY_FALLBACKS: tokens signed with these still verify; new ones never use them.
+    pub secret_key_fallbacks: SecretKeyFallbacks,
     /// Django's PASSWORD_RESET_TIMEOUT in seconds.
     pub reset_timeout_secs: i64,
     /// Django's TIME_ZONE: token timestamps count local seconds in it.
@@ -55,6 +67,7 @@ impl AccountSettings {
         Self {
             base_url: "http://127.0.0.1:8000".to_string(),
             secret_key: SecretKeySource::File(default_secret_file(database)),
+            secret_key_fallbacks: SecretKeyFallbacks::default(),
             reset_timeout_secs: crate::auth::tokens::DEFAULT_RESET_TIMEOUT_SECS,
             time_zone: chrono_tz::UTC,
         }
@@ -95,6 +108,7 @@ impl Config {
         if max_rows == 0 {
             bail!("ROSTER_MAX_ROWS must be at least 1");
         }
+        refuse_database_url(&database)?;
         Ok(Self {
             accounts: AccountSettings::defaults_for(&database),
             database,
@@ -129,6 +143,13 @@ impl Config {
                 a.base_url
             );
         }
+        if !a.user_model.trim().eq_ignore_ascii_case("auth.User") {
+            bail!(
+                "ROSTER_USER_MODEL \"{}\": Roster works with Django's default user model \
+                 (auth.User) only; custom user models are not supported yet",
+                a.user_model
+            );
+        }
         if a.password_reset_timeout < 60 {
             bail!(
                 "ROSTER_PASSWORD_RESET_TIMEOUT must be at least 60 seconds (Django's default is 259200)"
@@ -147,11 +168,42 @@ impl Config {
                 (_, Some(path)) => SecretKeySource::File(path.clone()),
                 _ => SecretKeySource::File(default_secret_file(&cli.database)),
             },
+            secret_key_fallbacks: SecretKeyFallbacks(
+                a.secret_key_fallbacks
+                    .iter()
+                    .filter(|key| !key.is_empty())
+                    .cloned()
+                    .collect(),
+            ),
             reset_timeout_secs: a.password_reset_timeout,
             time_zone,
         };
         Ok(config)
     }
+}
+
+/// Refuses `scheme://…` database URLs (PostgreSQL, MySQL, …): Roster works with SQLite files only.
+fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
+    let text = database.to_string_lossy();
+    let Some((scheme, _)) = text.split_once("://") else {
+        return Ok(());
+    };
+    let is_scheme = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return Ok(());
+    }
+    let what = match scheme.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" => "PostgreSQL is not supported yet".to_string(),
+        other => format!("\"{other}://\" database URLs are not supported"),
+    };
+    bail!(
+        "ROSTER_DATABASE \"{scheme}://…\" is a database URL: {what}. Roster works with an SQLite \
+         file only: give its path, e.g. --database /srv/django/db.sqlite3 (Django's \
+         DATABASES[\"default\"][\"NAME\"])"
+    )
 }
 
 fn mail_settings(m: &MailArgs) -> anyhow::Result<MailSettings> {

@@ -1,4 +1,4 @@
-//! Django-compatible password hashing: writes `pbkdf2_sha256`, verifies `pbkdf2_sha256`/`pbkdf2_sha1`.
+//! Django-compatible password hashing: writes `pbkdf2_sha256`, verifies it and every other Django hasher.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -10,6 +10,19 @@ use super::pbkdf2::Engine;
 
 /// Django 6.1's `PBKDF2PasswordHasher.iterations`.
 pub const DEFAULT_ITERATIONS: u32 = 1_500_000;
+
+/// `PBKDF2PasswordHasher.iterations` of every Django release Roster shares a database with
+/// (4.2 LTS, 5.0, 5.1, 5.2 LTS, 6.0, 6.1). At Roster's default setting a hash at any of these is
+/// kept as it is: each Django rewrites every other count to its own at login, so Roster
+/// upgrading them back would rewrite the hash on every switch (ending sessions and reset links).
+pub const DJANGO_DEFAULT_ITERATIONS: [(&str, u32); 6] = [
+    ("4.2", 600_000),
+    ("5.0", 720_000),
+    ("5.1", 870_000),
+    ("5.2", 1_000_000),
+    ("6.0", 1_200_000),
+    ("6.1", 1_500_000),
+];
 
 /// Django's `RANDOM_STRING_CHARS` alphabet used for salts and unusable passwords.
 pub const RANDOM_STRING_CHARS: &str =
@@ -152,6 +165,11 @@ pub fn is_password_usable(encoded: &str) -> bool {
 /// Verifies `password` against `encoded` like Django's `verify_password`, including its timing equalisation.
 pub fn check_password(password: &str, encoded: &str, target_iterations: u32) -> PasswordCheck {
     let target = effective_iterations(target_iterations);
+    if let Some(verdict) = algorithm_of(encoded)
+        .and_then(|algorithm| super::legacy_hashers::check(algorithm, password, encoded))
+    {
+        return verdict;
+    }
     let decoded = match identify(encoded) {
         Ok(decoded) => decoded,
         Err(verdict) => {
@@ -162,17 +180,26 @@ pub fn check_password(password: &str, encoded: &str, target_iterations: u32) -> 
     let candidate = encode(decoded.digest, password, decoded.salt, decoded.iterations);
     let correct = bool::from(candidate.as_bytes().ct_eq(encoded.as_bytes()));
     let hasher_changed = decoded.digest != Digest::Sha256;
-    let must_update =
-        hasher_changed || decoded.iterations != target || salt_too_short(decoded.salt);
+    let must_update = hasher_changed
+        || salt_too_short(decoded.salt)
+        || (decoded.iterations != target && !is_a_django_default(decoded.iterations, target));
     if correct {
         return PasswordCheck::Correct { must_update };
     }
     // Django's harden_runtime: pad a cheap wrong guess up to the target cost.
-    if !hasher_changed && must_update && decoded.iterations < target {
+    if !hasher_changed && decoded.iterations < target {
         let extra = target - decoded.iterations;
         std::hint::black_box(encode(Digest::Sha256, password, decoded.salt, extra));
     }
     PasswordCheck::Wrong
+}
+
+/// At Roster's default target, a count that is some supported Django's default is left alone.
+fn is_a_django_default(iterations: u32, target: u32) -> bool {
+    target == DEFAULT_ITERATIONS
+        && DJANGO_DEFAULT_ITERATIONS
+            .iter()
+            .any(|&(_, default)| default == iterations)
 }
 
 /// Hashes a random string once (Django's fake runtime) so failures cost as much as a real check.
@@ -230,27 +257,33 @@ fn format_encoded(digest: Digest, iterations: u32, salt: &str, key: &[u8]) -> St
     )
 }
 
-/// Django's `identify_hasher` plus a strict parse of the pbkdf2 fields.
-fn identify(encoded: &str) -> Result<Decoded<'_>, PasswordCheck> {
+/// Django's `identify_hasher`: the algorithm name, or `None` for an empty or unusable value.
+fn algorithm_of(encoded: &str) -> Option<&str> {
     if encoded.is_empty() || !is_password_usable(encoded) {
-        return Err(PasswordCheck::Unusable);
+        return None;
     }
     let length = encoded.chars().count();
-    let algorithm = if (length == 32 && !encoded.contains('$'))
-        || (length == 37 && encoded.starts_with("md5$$"))
-    {
-        "unsalted_md5"
-    } else if length == 46 && encoded.starts_with("sha1$$") {
-        "unsalted_sha1"
-    } else {
-        encoded.split_once('$').map_or(encoded, |(head, _)| head)
-    };
+    Some(
+        if (length == 32 && !encoded.contains('$'))
+            || (length == 37 && encoded.starts_with("md5$$"))
+        {
+            "unsalted_md5"
+        } else if length == 46 && encoded.starts_with("sha1$$") {
+            "unsalted_sha1"
+        } else {
+            encoded.split_once('$').map_or(encoded, |(head, _)| head)
+        },
+    )
+}
+
+/// Django's `identify_hasher` plus a strict parse of the pbkdf2 fields.
+fn identify(encoded: &str) -> Result<Decoded<'_>, PasswordCheck> {
+    let algorithm = algorithm_of(encoded).ok_or(PasswordCheck::Unusable)?;
     let digest = match algorithm {
         "pbkdf2_sha256" => Digest::Sha256,
         "pbkdf2_sha1" => Digest::Sha1,
-        // Django algorithms we recognise but deliberately do not verify.
-        "argon2" | "bcrypt_sha256" | "bcrypt" | "scrypt" | "md5" | "sha1" | "unsalted_md5"
-        | "unsalted_sha1" | "crypt" => {
+        // Removed from Django 5.0 and needs the system's crypt(3): recognised, not verified.
+        "crypt" => {
             return Err(PasswordCheck::Unsupported {
                 algorithm: algorithm.to_owned(),
             });
@@ -325,7 +358,9 @@ mod tests {
                 encoded,
                 "{note}"
             );
-            let must_update = v["must_update_newest"].as_bool().expect("bool");
+            // Django 6.1 would rewrite the older Django defaults; Roster keeps them (no ping-pong).
+            let must_update = v["must_update_newest"].as_bool().expect("bool")
+                && !is_a_django_default(iterations, DEFAULT_ITERATIONS);
             let right = check_password(&password, encoded, DEFAULT_ITERATIONS);
             assert_eq!(right, PasswordCheck::Correct { must_update }, "{note}");
             let wrong = check_password(&format!("{password}x"), encoded, iterations);
@@ -347,31 +382,59 @@ mod tests {
     fn other_hashers_and_legacy_names() {
         let list = vectors("other_hashers");
         assert_eq!(list.len(), 7);
-        let unsupported = |a: &str| PasswordCheck::Unsupported {
-            algorithm: a.to_owned(),
-        };
         for v in &list {
             let encoded = text(v, "encoded");
             let verdict = check_password(v["password"].as_str().unwrap_or(""), encoded, 1);
             match text(v, "algorithm") {
-                "pbkdf2_sha1" => {
-                    assert_eq!(verdict, PasswordCheck::Correct { must_update: true });
+                "unusable" => assert_eq!(verdict, PasswordCheck::Unusable),
+                algorithm => {
+                    let must_update = algorithm == "pbkdf2_sha1";
+                    assert_eq!(
+                        verdict,
+                        PasswordCheck::Correct { must_update },
+                        "{algorithm}"
+                    );
                     assert_eq!(check_password("hunter3", encoded, 1), PasswordCheck::Wrong);
                 }
-                "unusable" => assert_eq!(verdict, PasswordCheck::Unusable),
-                algorithm => assert_eq!(verdict, unsupported(algorithm)),
             }
         }
         let md5 = "5f4dcc3b5aa765d61d8327deb882cf99";
-        assert_eq!(check_password("p", md5, 1), unsupported("unsalted_md5"));
+        let upgrade = PasswordCheck::Correct { must_update: true };
+        assert_eq!(check_password("password", md5, 1), upgrade);
         let salted = format!("md5$${md5}");
-        assert_eq!(check_password("p", &salted, 1), unsupported("unsalted_md5"));
+        assert_eq!(check_password("password", &salted, 1), upgrade);
         let sha1 = "sha1$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8";
-        assert_eq!(check_password("p", sha1, 1), unsupported("unsalted_sha1"));
+        assert_eq!(check_password("password", sha1, 1), upgrade);
+        assert_eq!(check_password("p", sha1, 1), PasswordCheck::Wrong);
         assert_eq!(
             check_password("p", "bcrypt$$2b$12$x", 1),
-            unsupported("bcrypt")
+            PasswordCheck::Malformed
         );
+        assert_eq!(
+            check_password("p", "crypt$$abN/qM.L/H8EQ", 1),
+            PasswordCheck::Unsupported {
+                algorithm: "crypt".to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn no_rehash_ping_pong_with_any_supported_django_default() {
+        for (version, iterations) in DJANGO_DEFAULT_ITERATIONS {
+            let encoded = encode_pbkdf2_sha256("pw", "abcdefghijklmnopqrstuv", iterations);
+            assert_eq!(
+                check_password("pw", &encoded, DEFAULT_ITERATIONS),
+                PasswordCheck::Correct { must_update: false },
+                "Django {version}'s default {iterations}"
+            );
+        }
+        // Older Django defaults (4.1's 390,000) and odd counts are still raised.
+        let old = encode_pbkdf2_sha256("pw", "abcdefghijklmnopqrstuv", 390_000);
+        let verdict = check_password("pw", &old, DEFAULT_ITERATIONS);
+        assert_eq!(verdict, PasswordCheck::Correct { must_update: true });
+        // A setting chosen by the operator is followed exactly.
+        let verdict = check_password("pw", &old, 600_000);
+        assert_eq!(verdict, PasswordCheck::Correct { must_update: true });
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Django-compatible authentication pieces: password hashers, the PBKDF2 engine and reset tokens.
 
 pub mod hashers;
+mod legacy_hashers;
 pub mod password_validation;
 pub mod pbkdf2;
 pub mod reset;

@@ -85,14 +85,18 @@ pub fn user_for_token(
         return Ok(None);
     };
     let now = accounts.token_timestamp(chrono::Utc::now());
+    // Like Django: the current key first, then each of SECRET_KEY_FALLBACKS.
+    let fallbacks = accounts.secret_key_fallbacks.0.iter().map(String::as_str);
     let valid = user.is_active
-        && check_token(
-            &token_user(&user),
-            token,
-            secret,
-            now,
-            accounts.reset_timeout_secs,
-        );
+        && std::iter::once(secret).chain(fallbacks).any(|key| {
+            check_token(
+                &token_user(&user),
+                token,
+                key,
+                now,
+                accounts.reset_timeout_secs,
+            )
+        });
     Ok(valid.then_some(user))
 }
 

@@ -9,6 +9,7 @@ pub mod ous;
 pub mod sessions;
 pub mod user_admin;
 pub mod user_list;
+mod user_model;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -63,6 +64,8 @@ impl Db {
         let mut conn = self
             .connect()
             .with_context(|| format!("cannot open database {}", self.path.display()))?;
+        // Before anything is written: a swapped user model would get a shadow auth_user.
+        user_model::refuse_swapped_user_model(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         embedded::migrations::runner()
             .set_migration_table_name("roster_schema_history")

@@ -90,11 +90,14 @@ pub fn apply(
             "\"{email}\" is not a valid e-mail address."
         )));
     }
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM auth_user WHERE id <> ?1 AND ?2 <> '' AND email = ?2 COLLATE NOCASE)",
-        params![user_id, email],
-        |r| r.get(0),
-    )?;
+    // Django allows duplicate addresses: only a new address must be free.
+    let email_changed = !email.eq_ignore_ascii_case(&user.email);
+    let taken: bool = email_changed
+        && tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM auth_user WHERE id <> ?1 AND ?2 <> '' AND email = ?2 COLLATE NOCASE)",
+            params![user_id, email],
+            |r| r.get(0),
+        )?;
     if taken {
         return Err(UserChangeError::Invalid(format!(
             "Another user already has the e-mail \"{email}\"."
@@ -128,22 +131,28 @@ pub fn apply(
     note("last name", &user.last_name, last_name);
     note("e-mail", &user.email, &email);
     let role = |admin: bool| if admin { "Admin" } else { "Default User" };
-    note(
-        "role",
-        role(user.is_staff && user.is_superuser),
-        role(change.admin),
-    );
+    if change.admin != user.has_admin_role() {
+        note("role", user.role_label(), role(change.admin));
+    }
     let status = |active: bool| if active { "active" } else { "inactive" };
     note("status", status(user.is_active), status(change.active));
 
+    // Django's own flags stay as they are unless the role changes (a staff user who is not a
+    // superuser is neither Admin nor Default User, and editing a name must not demote them).
+    let (is_staff, is_superuser) = if change.admin == user.has_admin_role() {
+        (user.is_staff, user.is_superuser)
+    } else {
+        (change.admin, change.admin)
+    };
     tx.execute(
         "UPDATE auth_user SET first_name = ?1, last_name = ?2, email = ?3, is_staff = ?4, \
-         is_superuser = ?4, is_active = ?5 WHERE id = ?6",
+         is_superuser = ?5, is_active = ?6 WHERE id = ?7",
         params![
             first_name,
             last_name,
             email,
-            change.admin,
+            is_staff,
+            is_superuser,
             change.active,
             user_id
         ],

@@ -25,6 +25,21 @@ impl UserRecord {
     pub fn is_admin(&self) -> bool {
         self.is_active && self.is_staff && self.is_superuser
     }
+
+    /// Roster's Admin role: Django staff and superuser, whether active or not.
+    pub fn has_admin_role(&self) -> bool {
+        self.is_staff && self.is_superuser
+    }
+
+    /// The role in words, showing Django's flags as they are (staff alone is a role of its own).
+    pub fn role_label(&self) -> &'static str {
+        match (self.is_staff, self.is_superuser) {
+            (true, true) => "Admin",
+            (true, false) => "Staff (Django admin site, not a superuser)",
+            (false, true) => "Superuser (not staff)",
+            (false, false) => "Default User",
+        }
+    }
 }
 
 const USER_COLUMNS: &str = "id, username, email, first_name, last_name, password, is_active, \
@@ -225,4 +240,30 @@ pub fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserDetail>
         job_title,
         import_id,
     }))
+}
+
+/// Runs `insert` inside a savepoint. When a trigger or constraint of the project (not Roster's
+/// checks) refuses it, the savepoint is rolled back and the database's message is returned as
+/// `Ok(Err(message))`, so one row fails and the batch goes on; other errors stay errors.
+pub fn insert_refusable<T>(
+    tx: &Connection,
+    insert: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Result<T, String>> {
+    tx.execute_batch("SAVEPOINT roster_insert")?;
+    match insert(tx) {
+        Ok(value) => {
+            tx.execute_batch("RELEASE roster_insert")?;
+            Ok(Ok(value))
+        }
+        Err(rusqlite::Error::SqliteFailure(failure, message))
+            if failure.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            tx.execute_batch("ROLLBACK TO roster_insert; RELEASE roster_insert")?;
+            Ok(Err(message.unwrap_or_else(|| failure.to_string())))
+        }
+        Err(other) => {
+            tx.execute_batch("ROLLBACK TO roster_insert; RELEASE roster_insert")?;
+            Err(other)
+        }
+    }
 }

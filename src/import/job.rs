@@ -188,20 +188,27 @@ impl ImportJob {
                 Err(problem) => row.outcome = RowOutcome::Fail(problem),
                 Ok(()) => {
                     let now = db::now_text();
-                    let user_id = db::users::insert_imported(
-                        tx,
-                        user,
-                        &hash,
-                        self.group_id,
-                        self.import_id,
-                        &now,
-                    )?;
-                    if self.context.invite && user.password.is_none() {
-                        db::invitations::queue(tx, self.import_id, user_id, &now)?;
+                    let inserted = db::users::insert_refusable(tx, |tx| {
+                        db::users::insert_imported(
+                            tx,
+                            user,
+                            &hash,
+                            self.group_id,
+                            self.import_id,
+                            &now,
+                        )
+                    })?;
+                    match inserted {
+                        Ok(user_id) => {
+                            if self.context.invite && user.password.is_none() {
+                                db::invitations::queue(tx, self.import_id, user_id, &now)?;
+                            }
+                            counts.created += 1;
+                            counts.passwordless += usize::from(user.password.is_none());
+                            created = Some(user_id);
+                        }
+                        Err(refusal) => row.outcome = RowOutcome::Fail(refused_row(&refusal)),
                     }
-                    counts.created += 1;
-                    counts.passwordless += usize::from(user.password.is_none());
-                    created = Some(user_id);
                 }
             }
         }
@@ -252,6 +259,19 @@ struct Counts {
 impl Counts {
     fn tuple(&self) -> (usize, usize, usize, usize) {
         (self.done, self.created, self.failed, self.passwordless)
+    }
+}
+
+/// The row error for an insert the project's own trigger or constraint refused.
+fn refused_row(refusal: &str) -> crate::import::RowError {
+    crate::import::RowError {
+        code: crate::import::RowErrorCode::RefusedByDatabase,
+        column: None,
+        message: format!(
+            "The database refused this user: {}. A trigger or constraint of the Django project \
+             rejects it; change the row so the project accepts it, or ask its developers.",
+            crate::import::visible(refusal)
+        ),
     }
 }
 

@@ -82,6 +82,8 @@ pub enum RowErrorCode {
     LostCharacters,
     NumberShownAsScientific,
     ControlCharacter,
+    /// The project's own trigger or constraint refused the insert.
+    RefusedByDatabase,
 }
 
 impl RowErrorCode {
@@ -102,6 +104,7 @@ impl RowErrorCode {
             Self::LostCharacters => "lost_characters",
             Self::NumberShownAsScientific => "number_shown_as_scientific",
             Self::ControlCharacter => "control_character",
+            Self::RefusedByDatabase => "refused_by_database",
         }
     }
 }

@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod crash;
 mod django;
+mod django_companion;
 mod helpers;
 mod jobs;
 mod mail_check;

@@ -47,7 +47,7 @@ pub fn detail(chrome: Chrome<'_>, view: &UserPageView<'_>) -> Markup {
                 table {
                     tbody {
                         tr { th { "Status" } td #user-status { @if u.is_active { "active" } @else { "inactive" } } }
-                        tr { th { "Role" } td #user-role { @if u.is_staff && u.is_superuser { "Admin" } @else { "Default User" } } }
+                        tr { th { "Role" } td #user-role { (u.role_label()) } }
                         tr { th { "Password" } td #password-state { @if view.usable_password { "set" } @else { "not set: the user cannot log in yet" } } }
                         tr { th { "Last login" } td { (u.last_login.as_deref().map_or_else(|| "never".to_string(), |at| local(at, view.time_zone))) } }
                         tr { th { "Joined" } td { (local(&u.date_joined, view.time_zone)) } }
@@ -84,8 +84,8 @@ pub fn detail(chrome: Chrome<'_>, view: &UserPageView<'_>) -> Markup {
                     }
                     label for="role" { "Role" }
                     select #role name="role" {
-                        option value="user" selected[!(u.is_staff && u.is_superuser)] { "Default User" }
-                        option value="admin" selected[u.is_staff && u.is_superuser] { "Admin (can use Roster's admin pages)" }
+                        option value="user" selected[!u.has_admin_role()] { @if u.is_staff || u.is_superuser { (u.role_label()) " (kept)" } @else { "Default User" } }
+                        option value="admin" selected[u.has_admin_role()] { "Admin (can use Roster's admin pages)" }
                     }
                     p { label.inline { input type="checkbox" name="active" value="1" checked[u.is_active]; " Active (can log in)" } }
                     p.muted { "Roster has no delete: deactivate a user instead. Deactivation blocks login at once and ends their sessions; their data is kept." }

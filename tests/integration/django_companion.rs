@@ -1,0 +1,224 @@
+//! Roster next to a real Django project: database URLs, swapped user models, reset links signed
+//! with SECRET_KEY_FALLBACKS.
+
+use std::path::Path;
+
+use crate::helpers::*;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn database_urls_are_refused_with_a_clear_message() {
+    for (url, says) in [
+        (
+            "postgres://app@db.internal/shop",
+            "PostgreSQL is not supported yet",
+        ),
+        (
+            "postgresql://app@db.internal/shop",
+            "PostgreSQL is not supported yet",
+        ),
+        (
+            "mysql://app@db.internal/shop",
+            "\"mysql://\" database URLs are not supported",
+        ),
+    ] {
+        let out = roster(Path::new(url), &["migrate"]);
+        assert!(!out.status.success(), "{url}");
+        let text = stderr(&out);
+        assert!(text.contains(says), "{url}: {text}");
+        assert!(text.contains("SQLite file"), "{url}: {text}");
+        let scheme = url.split_once(':').unwrap().0;
+        assert!(
+            !Path::new(&format!("{scheme}:")).exists(),
+            "no file or folder made"
+        );
+    }
+    // A plain relative or absolute path is no URL.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.sqlite3");
+    assert!(roster(&db, &["migrate"]).status.success());
+}
+
+/// The tables of a database file, sorted.
+fn tables(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_swapped_user_model_is_refused_before_anything_is_written() {
+    // Made by Django 4.2 with AUTH_USER_MODEL = "accounts.User" (tests/fixtures/django/README.md).
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    std::fs::copy("tests/fixtures/django/custom_user_project.sqlite3", &db).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        format!("{HEADER}\nA;B;boss2@example.com;boss;;;pw-123-abc\n"),
+    )
+    .unwrap();
+    for args in [
+        vec!["migrate"],
+        vec!["import", csv.to_str().unwrap()],
+        vec!["ou", "list"],
+    ] {
+        let out = roster(&db, &args);
+        assert!(!out.status.success(), "{args:?} must fail");
+        let text = stderr(&out);
+        for needle in [
+            "custom user model",
+            "accounts.user",
+            "ROSTER_USER_MODEL",
+            "Nothing was written",
+        ] {
+            assert!(text.contains(needle), "{args:?}: {needle} in {text}");
+        }
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file is untouched");
+    assert!(
+        !tables(&db).contains(&"auth_user".to_string()),
+        "no shadow auth_user"
+    );
+
+    // A database an older Roster already gave a shadow auth_user is refused as well.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let auth_user_ddl = include_str!("../../migrations/V1__django_schema.sql")
+        .lines()
+        .find(|l| l.contains("TABLE IF NOT EXISTS \"auth_user\" ("))
+        .unwrap();
+    conn.execute_batch(auth_user_ddl).unwrap();
+    drop(conn);
+    let out = roster(&db, &["migrate"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("accounts.user (table accounts_user)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = roster_with(
+        &db,
+        &["migrate"],
+        &[("ROSTER_USER_MODEL", "accounts.User")],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not supported yet"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn reset_links_signed_with_a_fallback_key_are_accepted() {
+    const CURRENT: &str = "the-rotated-in-secret-key-0123456789-abcdefghijklmnop";
+    const OLD: &str = "the-old-secret-key-still-in-fallbacks-0123456789-abcd";
+    const GONE: &str = "a-key-that-was-dropped-from-the-fallbacks-0123456789";
+    let app = spawn_app_configured(seed_admin, |config| {
+        config.accounts.secret_key = roster::config::SecretKeySource::Given(CURRENT.into());
+        config.accounts.secret_key_fallbacks =
+            roster::config::SecretKeyFallbacks(vec![GONE.replace("dropped", "other"), OLD.into()]);
+    });
+    let admin = roster::db::users::find_by_username(&app.db(), ADMIN)
+        .unwrap()
+        .unwrap();
+    let user = roster::auth::tokens::TokenUser {
+        pk: admin.id,
+        password: &admin.password,
+        last_login: admin.last_login.as_deref(),
+        email: &admin.email,
+    };
+    let uid = roster::auth::tokens::uidb64_encode(admin.id);
+    let now = roster::auth::tokens::django_timestamp(chrono::Utc::now().timestamp(), 0);
+    let status = |key: &str| {
+        let token = roster::auth::tokens::make_token(&user, key, now);
+        app.second_browser()
+            .get(&format!("/reset/{uid}/{token}/"))
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status(CURRENT), 303, "the current key");
+    assert_eq!(status(OLD), 303, "a key in SECRET_KEY_FALLBACKS");
+    assert_eq!(status(GONE), 400, "a key in neither");
+}
+
+#[test]
+fn secret_key_fallbacks_come_from_the_environment_and_stay_hidden() {
+    let cli = <roster::cli::Cli as clap::Parser>::try_parse_from([
+        "roster",
+        "--secret-key-fallbacks",
+        "old-key-1,old-key-2",
+        "migrate",
+    ])
+    .unwrap();
+    let config = roster::config::Config::from_cli(&cli).unwrap();
+    assert_eq!(
+        config.accounts.secret_key_fallbacks.0,
+        ["old-key-1", "old-key-2"]
+    );
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("old-key"), "never printed: {shown}");
+}
+
+#[test]
+fn a_project_trigger_refusing_a_row_fails_that_row_and_finishes_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    migrate(&db);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER shop_no_test_users BEFORE INSERT ON auth_user \
+             WHEN NEW.username LIKE 'test%' \
+             BEGIN SELECT RAISE(ABORT, 'shop policy: no test accounts'); END;",
+        )
+        .unwrap();
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{HEADER}\nA;One;one@example.com;one;;;pw-one-123\n\
+             T;Test;test@example.com;testuser;;;pw-test-123\n\
+             C;Three;three@example.com;three;;;pw-three-123\n"
+        ),
+    )
+    .unwrap();
+    let out = roster(&db, &["import", csv.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["created"], 2);
+    assert_eq!(json["failed"], 1);
+    let error = &json["errors"][0];
+    assert_eq!(error["line"], 3);
+    assert_eq!(error["code"], "refused_by_database");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("shop policy: no test accounts"),
+        "{message}"
+    );
+    assert!(!message.contains("1811"), "no raw SQLite code: {message}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let status: String = conn
+        .query_row("SELECT status FROM roster_import", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(status, "done", "the import record is finished");
+    let users: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM auth_user WHERE username IN ('one', 'three')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(users, 2);
+}
