@@ -240,7 +240,7 @@ fn rejected_json_has_no_line() {
         "code": "wrong_delimiter", "column": null, "message": error.message}]);
     assert_eq!(
         json,
-        json!({"created": 0, "failed": 0, "notices": [], "errors": errors})
+        json!({"created": 0, "failed": 0, "errors": errors})
     );
 }
 

@@ -120,7 +120,9 @@ impl ImportReport {
 pub struct JsonReport {
     pub created: usize,
     pub failed: usize,
-    /// How the file was read, when the admin should know (e.g. it was comma-delimited).
+    /// How the file was read, when the admin should know (e.g. it was comma-delimited); left out
+    /// when there is nothing to say, so the JSON of a plain semicolon file is as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
     pub errors: Vec<JsonError>,
 }

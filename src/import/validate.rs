@@ -45,14 +45,17 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
     ] {
         check_length(column, values.get(column), max)?;
     }
-    // A line break in a name would start a new line in every mail that greets the user.
+    // A line break in a name would start a new line in every mail that greets the user. A job
+    // title is never mailed, and a wrapped title (Alt+Enter in a cell) is real data, so it may keep
+    // its line breaks; every other control character is refused there too.
     for column in [
         Column::FirstName,
         Column::LastName,
         Column::OrganizationalUnit,
         Column::JobTitle,
     ] {
-        check_no_control_character(column, values.get(column))?;
+        let allowed = |c: char| column == Column::JobTitle && matches!(c, '\n' | '\r');
+        check_no_control_character(column, values.get(column), allowed)?;
     }
     if let Some(password) = &values.password {
         let length = password.expose().chars().count();
@@ -151,8 +154,12 @@ fn check_length(column: Column, value: &str, max: usize) -> Result<(), RowError>
     Ok(())
 }
 
-fn check_no_control_character(column: Column, value: &str) -> Result<(), RowError> {
-    match value.chars().find(|c| c.is_control()) {
+fn check_no_control_character(
+    column: Column,
+    value: &str,
+    allowed: impl Fn(char) -> bool,
+) -> Result<(), RowError> {
+    match value.chars().find(|&c| c.is_control() && !allowed(c)) {
         None => Ok(()),
         Some(c) => Err(RowError {
             code: RowErrorCode::ControlCharacter,

@@ -252,7 +252,7 @@ fn a_rejected_file_is_400_with_a_null_line() {
     let app = spawn_app();
     let token = cli_token(&app, "rejects");
     let before = app.user_count();
-    let csv = "first_name,last_name,email,username\nA,B,a@example.com,a\n";
+    let csv = "first_name,last_name,email,username,notes\nA,B,a@example.com,a,x\n";
     let (status, body) = json(post_csv(&app, Some(&token), "", csv));
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["created"], 0);

@@ -62,7 +62,7 @@ fn import_exit_codes_and_json() {
     let comma = write(
         &dir,
         "comma.csv",
-        b"first_name,last_name,email,username\nA,B,x@example.com,x\n",
+        b"first_name,last_name,email,username,notes\nA,B,x@example.com,x,y\n",
     );
     let out = roster(&db, &["import", comma.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(1));

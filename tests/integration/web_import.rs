@@ -167,7 +167,7 @@ fn reimporting_a_file_never_duplicates_users() {
 fn a_rejected_file_explains_itself_and_offers_another_upload() {
     let app = spawn_app();
     app.login_admin();
-    let comma = "first_name,last_name,email,username\nA,B,a@example.com,a\n";
+    let comma = "first_name,last_name,email,username,notes\nA,B,a@example.com,a,x\n";
     let (_, status, html) = app.upload_and_preview("comma.csv", comma.as_bytes());
     assert_eq!(status, 422);
     assert!(html.contains("comma-delimited"));
