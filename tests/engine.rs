@@ -238,10 +238,7 @@ fn rejected_json_has_no_line() {
     let json = serde_json::to_value(rejected_json(&error)).expect("serialisable");
     let errors = json!([{"line": null, "username": null, "email": null,
         "code": "wrong_delimiter", "column": null, "message": error.message}]);
-    assert_eq!(
-        json,
-        json!({"created": 0, "failed": 0, "errors": errors})
-    );
+    assert_eq!(json, json!({"created": 0, "failed": 0, "errors": errors}));
 }
 
 #[test]

@@ -30,7 +30,10 @@ fn a_new_database_has_djangos_exact_schema_and_rows() {
         .collect();
     // Roster's own indexes on Django's tables (named roster_…) are extra, not a change to them.
     assert_eq!(
-        ddl(&db, "tbl_name NOT LIKE 'roster%' AND name NOT LIKE 'roster%'"),
+        ddl(
+            &db,
+            "tbl_name NOT LIKE 'roster%' AND name NOT LIKE 'roster%'"
+        ),
         expected
     );
     let conn = rusqlite::Connection::open(&db).unwrap();

@@ -86,43 +86,50 @@ pub async fn undo(
     let id = path.into_inner();
     let expected = form.expected;
     let actor = Actor::admin(&admin, &req);
-    let outcome = web::block(
-        move || -> rusqlite::Result<Option<Result<(usize, usize), Option<usize>>>> {
-            let mut conn = state.db.connect()?;
-            if crate::db::imports::find(&conn, id)?.is_none() {
-                return Ok(None);
-            }
-            let now = crate::db::imports::undo_plan(&conn, id)?.remove.len();
-            if expected != Some(now) {
-                return Ok(Some(Err(Some(now))));
-            }
-            let Some((removed, kept)) = crate::db::imports::undo(&mut conn, id, &actor.name)?
-            else {
-                return Ok(Some(Err(None)));
-            };
-            let detail = format!(
-                "removed {} user(s): {}; kept {} who logged in",
-                removed.len(),
-                removed.join(", "),
-                kept.len()
-            );
-            actor.record(&conn, "import_undone", &format!("import:{id}"), &detail)?;
-            Ok(Some(Ok((removed.len(), kept.len()))))
-        },
-    )
-    .await??
-    .ok_or(WebError::NotFound)?;
+    let outcome = web::block(move || -> rusqlite::Result<UndoOutcome> {
+        let mut conn = state.db.connect()?;
+        if crate::db::imports::find(&conn, id)?.is_none() {
+            return Ok(UndoOutcome::NoSuchImport);
+        }
+        let now = crate::db::imports::undo_plan(&conn, id)?.remove.len();
+        if expected != Some(now) {
+            return Ok(UndoOutcome::CountChanged(now));
+        }
+        let Some((removed, kept)) = crate::db::imports::undo(&mut conn, id, &actor.name)? else {
+            return Ok(UndoOutcome::AlreadyUndone);
+        };
+        let detail = format!(
+            "removed {} user(s): {}; kept {} who logged in",
+            removed.len(),
+            removed.join(", "),
+            kept.len()
+        );
+        actor.record(&conn, "import_undone", &format!("import:{id}"), &detail)?;
+        Ok(UndoOutcome::Undone)
+    })
+    .await??;
     match outcome {
-        Ok(_) => Ok(see_other(&format!("/imports/{id}"))),
-        Err(None) => Err(WebError::bad_request(
+        UndoOutcome::Undone => Ok(see_other(&format!("/imports/{id}"))),
+        UndoOutcome::NoSuchImport => Err(WebError::NotFound),
+        UndoOutcome::AlreadyUndone => Err(WebError::bad_request(
             StatusCode::CONFLICT,
             "This import was undone already. Nothing more was removed.",
         )),
-        Err(Some(now)) => Err(WebError::bad_request(
+        UndoOutcome::CountChanged(now) => Err(WebError::bad_request(
             StatusCode::CONFLICT,
             format!(
                 "The number of users to remove changed to {now} since you confirmed. Nothing was removed; open the undo page again."
             ),
         )),
     }
+}
+
+/// What an undo request came to.
+enum UndoOutcome {
+    Undone,
+    NoSuchImport,
+    /// A concurrent request undid it first; nothing was changed.
+    AlreadyUndone,
+    /// The users to remove are no longer what the admin confirmed (now this many).
+    CountChanged(usize),
 }
