@@ -10,6 +10,7 @@ mod handlers;
 mod import_runner;
 mod jobs;
 mod middleware;
+mod notice;
 mod ratelimit;
 mod session;
 mod staging;

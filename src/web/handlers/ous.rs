@@ -9,13 +9,14 @@ use crate::db::ous::{AddOuError, ChangeOuError};
 use crate::web::AppState;
 use crate::web::audit::Actor;
 use crate::web::csrf::CsrfToken;
-use crate::web::error::{WebError, urlencode};
+use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::{self, layout::Chrome};
 
 #[derive(Debug, Deserialize)]
 pub struct OuQuery {
     done: Option<String>,
+    sig: Option<String>,
 }
 
 async fn render(
@@ -43,10 +44,12 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<OuQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let done = query
-        .done
-        .as_ref()
-        .map(|d| d.chars().take(300).collect::<String>());
+    let done = crate::web::notice::verified(
+        &state.secret_key,
+        "ous",
+        query.done.as_deref(),
+        query.sig.as_deref(),
+    );
     render(
         &admin,
         &csrf,
@@ -83,7 +86,10 @@ async fn act(
     let state2 = state.clone();
     let outcome = web::block(move || action(&state2.db.connect()?, &actor)).await??;
     match outcome {
-        Ok(done) => Ok(see_other(&format!("/ous?done={}", urlencode(&done)))),
+        Ok(done) => Ok(see_other(&format!(
+            "/ous?{}",
+            crate::web::notice::query(&state.secret_key, "ous", &done)
+        ))),
         Err(problem) => {
             render(
                 admin,

@@ -9,7 +9,7 @@ use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
 use crate::web::AppState;
 use crate::web::audit::Actor;
 use crate::web::csrf::CsrfToken;
-use crate::web::error::{WebError, urlencode};
+use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::{self, layout::Chrome, tokens::Notice};
 
@@ -29,7 +29,8 @@ fn render_tokens(
 
 #[derive(Debug, Deserialize)]
 pub struct TokensQuery {
-    revoked: Option<String>,
+    done: Option<String>,
+    sig: Option<String>,
 }
 
 pub async fn tokens(
@@ -38,8 +39,14 @@ pub async fn tokens(
     state: web::Data<AppState>,
     query: web::Query<TokensQuery>,
 ) -> Result<HttpResponse, WebError> {
+    let revoked = crate::web::notice::verified(
+        &state.secret_key,
+        "tokens",
+        query.done.as_deref(),
+        query.sig.as_deref(),
+    );
     let list = web::block(move || api_tokens::list(&state.db.connect()?)).await??;
-    let notice = query.revoked.as_deref().map(Notice::Revoked);
+    let notice = revoked.as_deref().map(Notice::Revoked);
     Ok(render_tokens(&admin, &csrf, &list, notice, ""))
 }
 
@@ -113,6 +120,7 @@ pub async fn revoke_token(
     let name = form.name.trim().to_string();
     let actor = Actor::admin(&admin, &req);
     let name2 = name.clone();
+    let secret_key = state.secret_key.clone();
     let revoked = web::block(move || -> rusqlite::Result<bool> {
         let conn = state.db.connect()?;
         let tx = conn.unchecked_transaction()?;
@@ -131,5 +139,8 @@ pub async fn revoke_token(
         ));
     }
     tracing::info!(token = %name, "API token revoked");
-    Ok(see_other(&format!("/tokens?revoked={}", urlencode(&name))))
+    Ok(see_other(&format!(
+        "/tokens?{}",
+        crate::web::notice::query(&secret_key, "tokens", &name)
+    )))
 }

@@ -146,8 +146,13 @@ fn admins_create_and_revoke_tokens_in_the_ui() {
     assert_eq!(res.status().as_u16(), 403, "revoking is CSRF-checked too");
     let res = app.post_form("/tokens", "/tokens/revoke", &[("name", "hr-sync")]);
     assert_eq!(res.status().as_u16(), 303);
-    assert_eq!(location(&res), "/tokens?revoked=hr-sync");
-    let (_, page) = app.page("/tokens");
+    let notice = location(&res);
+    assert!(notice.starts_with("/tokens?done=hr-sync&sig="), "{notice}");
+    let (_, page) = app.page(&notice);
+    assert!(
+        page.contains("Token <strong>hr-sync</strong> revoked"),
+        "{page}"
+    );
     assert!(page.contains("Revoked"), "{page}");
     let (status, body) = json(post_csv(
         &app,

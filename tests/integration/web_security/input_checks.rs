@@ -98,3 +98,50 @@ fn control_characters_in_names_and_titles_are_row_errors() {
     );
     assert!(outcomes[2].is_ok());
 }
+
+#[test]
+fn success_notices_come_only_from_roster_never_from_a_crafted_link() {
+    let app = spawn_app();
+    app.login_admin();
+    let phish = "Your session expired: sign in again at evil.example";
+    let crafted = format!("done={}&sig={}", urlencode(phish), "0".repeat(64));
+    for path in [
+        format!("/ous?done={}", urlencode(phish)),
+        format!("/ous?{crafted}"),
+        format!("/tokens?revoked={}", urlencode(phish)),
+        format!("/tokens?done={}", urlencode(phish)),
+        format!("/tokens?{crafted}"),
+    ] {
+        let (status, html) = app.page(&path);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            !html.contains("evil.example"),
+            "{path} shows the crafted notice"
+        );
+        assert!(
+            !html.contains("notice good"),
+            "{path} shows a success notice"
+        );
+    }
+    // The real flows still show their notice after the redirect.
+    let res = app.post_form("/ous", "/ous", &[("name", "Sales")]);
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, html) = app.page(&location(&res));
+    assert!(
+        html.contains("notice good") && html.contains("Sales"),
+        "{html}"
+    );
+    // A signature made for one page does not work on another.
+    let moved = location(&res).replacen("/ous", "/tokens", 1);
+    let (_, html) = app.page(&moved);
+    assert!(!html.contains("notice good"), "{html}");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
