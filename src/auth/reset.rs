@@ -101,16 +101,24 @@ pub fn user_for_token(
 }
 
 /// Active users whose address matches, the way Django's PasswordResetForm matches it
-/// (`email__iexact` and NFKC + case-folded equality). Unlike Django's stock form, users with an
-/// unusable password are included: setting a first password is what imported users need.
+/// (`email__iexact` and NFKC + case-folded equality). Like Django's stock form, users with an
+/// unusable password are left out, except those Roster created without one (an import or an
+/// invitation): setting a first password is what they need. Others (SSO-only accounts, social
+/// sign-ups) must not gain a password that bypasses the project's SSO or MFA.
 pub fn reset_recipients(conn: &Connection, email: &str) -> rusqlite::Result<Vec<UserRecord>> {
     let wanted = fold(email.trim());
-    Ok(
-        crate::db::users::active_by_email_ascii_ci(conn, email.trim())?
-            .into_iter()
-            .filter(|user| fold(&user.email) == wanted)
-            .collect(),
-    )
+    let mut recipients = Vec::new();
+    for user in crate::db::users::active_by_email_ascii_ci(conn, email.trim())? {
+        if fold(&user.email) != wanted {
+            continue;
+        }
+        if crate::auth::hashers::is_password_usable(&user.password)
+            || crate::db::users::created_without_password_by_roster(conn, user.id)?
+        {
+            recipients.push(user);
+        }
+    }
+    Ok(recipients)
 }
 
 fn fold(value: &str) -> String {

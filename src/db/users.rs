@@ -106,6 +106,21 @@ pub fn active_by_email_ascii_ci(
     stmt.query_map([email], user_from_row)?.collect()
 }
 
+/// Whether Roster created this user without a password (an import row without one, or an
+/// invitation), so a first password may be set through a mailed link. A user whose password Django
+/// made unusable (SSO-only, social sign-up) is not one of them.
+pub fn created_without_password_by_roster(
+    conn: &Connection,
+    user_id: i64,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM roster_import_row WHERE user_id = ?1 AND had_password = 0) \
+         OR EXISTS (SELECT 1 FROM roster_invitation WHERE user_id = ?1)",
+        [user_id],
+        |row| row.get(0),
+    )
+}
+
 /// Whether any active staff superuser exists (otherwise the server offers a setup link).
 pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row(

@@ -438,3 +438,43 @@ fn failed_invitations_can_be_resent() {
     let mails = smtp.wait_for_messages(2, Duration::from_secs(5));
     assert_eq!(mails.len(), 2, "only the failed one was sent again");
 }
+
+#[test]
+fn sso_only_accounts_get_no_first_password_by_mail() {
+    let smtp = mail_server();
+    let app = app_with_mail(&smtp);
+    // As Django 5.1+ "password-based authentication disabled" or django-allauth's
+    // set_unusable_password() leave it: '!' and 40 random characters, made outside Roster.
+    app.db()
+        .execute(
+            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+             is_staff, is_active, date_joined, first_name) \
+             VALUES ('!b7PqJ2r0Xk9sY3vN6mT1wQ8zL4cF5hD0aG2eR7uI', NULL, 0, 'sso', 'Only', \
+             'sso@example.com', 0, 1, '2026-01-01 00:00:00', 'Sam')",
+            [],
+        )
+        .unwrap();
+    let ask = |email: &str| {
+        let user = app.second_browser();
+        let res = user.post_form("/password-reset", "/password-reset", &[("email", email)]);
+        (res.status().as_u16(), location(&res))
+    };
+    let unknown = ask("nobody@example.com");
+    assert_eq!(
+        ask("sso@example.com"),
+        unknown,
+        "the same answer as an unknown address"
+    );
+    // An imported passwordless user still gets the mail, so the server did send when it should.
+    import_newbie(&app, &[]);
+    assert_eq!(ask("newbie@example.com"), unknown);
+    let mails = smtp.wait_for_messages(1, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(300));
+    let to: Vec<Vec<String>> = smtp.messages().into_iter().map(|m| m.to).collect();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        to,
+        vec![vec!["newbie@example.com".to_string()]],
+        "no mail for the SSO account"
+    );
+}
