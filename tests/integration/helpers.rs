@@ -371,3 +371,24 @@ pub fn start_server(db: &std::path::Path) -> Server {
     std::thread::spawn(move || for _ in lines {});
     Server { child, base }
 }
+
+/// Records that a Roster import created this user without a password (an import and its row), as
+/// a passwordless import leaves her: only such users may set a first password through a mailed link.
+pub fn mark_imported_without_password(app: &TestApp, username: &str) {
+    let conn = app.db();
+    conn.execute(
+        "INSERT INTO roster_import (started_at, actor, source, file_name, rows_total, created, \
+         failed, passwordless) VALUES ('2026-11-01 09:00:00', 'test', 'cli', 'test.csv', 1, 1, 0, 1)",
+        [],
+    )
+    .expect("insert import");
+    let import_id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
+         username, organizational_unit, job_title, had_password) \
+         SELECT ?1, 2, id, first_name, last_name, email, username, '', '', 0 \
+         FROM auth_user WHERE username = ?2",
+        rusqlite::params![import_id, username],
+    )
+    .expect("insert import row");
+}

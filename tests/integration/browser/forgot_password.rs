@@ -32,6 +32,7 @@ fn forgot_password_with_the_mailed_link_then_log_in() {
             [],
         )
         .expect("insert grace");
+    mark_imported_without_password(&app, "grace");
 
     run(async {
         let mut browser = Browser::start("forgot_password").await;

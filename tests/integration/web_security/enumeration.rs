@@ -40,6 +40,7 @@ fn login_answers_the_same_for_unknown_wrong_inactive_and_passwordless_accounts()
         &roster::auth::hashers::make_unusable_password(),
         true,
     );
+    mark_imported_without_password(&app, "nopass");
     let browser = app.second_browser();
     let token = csrf_token(&browser.page("/login").1);
     let attempt = |username: &str, password: &str| {
@@ -112,6 +113,7 @@ fn forgot_password_answers_the_same_for_unknown_known_inactive_and_passwordless_
         &roster::auth::hashers::make_unusable_password(),
         true,
     );
+    mark_imported_without_password(&app, "nopass");
     let browser = app.second_browser();
     let token = csrf_token(&browser.page("/password-reset").1);
     let mut answers = Vec::new();
