@@ -197,6 +197,9 @@ pub enum Command {
         /// E-mail a set-password link to each imported user without a password.
         #[arg(long, env = "ROSTER_INVITE")]
         invite: bool,
+        /// Accept passwords Django's validators refuse (one-time passwords you hand out); audited.
+        #[arg(long, env = "ROSTER_ALLOW_WEAK_PASSWORDS")]
+        allow_weak_passwords: bool,
     },
     /// Write a consistent copy of the database to FILE while Roster keeps running (SQLite VACUUM INTO).
     Backup {

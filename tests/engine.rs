@@ -6,9 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use roster::import::plan::{DirectorySnapshot, NewUser, plan};
 use roster::import::report::{error_report_csv, rejected_json};
-use roster::import::{
-    self, Column, ImportReport, ParsedFile, PasswordlessPolicy, Plan, RowOutcome,
-};
+use roster::import::{self, Column, ImportReport, ParsedFile, Plan, PlanRules, RowOutcome};
 use serde_json::json;
 
 const LIMIT: usize = 10_000;
@@ -45,7 +43,7 @@ fn parsed(bytes: &[u8]) -> ParsedFile {
 }
 
 fn planned(bytes: &[u8]) -> Plan {
-    plan(&parsed(bytes), &directory(), &PasswordlessPolicy::Allowed)
+    plan(&parsed(bytes), &directory(), &PlanRules::default())
 }
 
 /// A created user's stored values, as `= ` lines in expected.txt spell them.
@@ -61,9 +59,13 @@ type Outcome = (Option<u64>, String, Option<String>);
 
 /// Each outcome with its message (or, for a created row, its rendered user), and the
 /// creatable count (None when the file is rejected).
-fn run(bytes: &[u8], max_rows: usize) -> (Vec<(Outcome, String)>, Option<usize>) {
+fn run(
+    bytes: &[u8],
+    max_rows: usize,
+    rules: &PlanRules,
+) -> (Vec<(Outcome, String)>, Option<usize>) {
     let plan = match import::parse(bytes, max_rows) {
-        Ok(file) => plan(&file, &directory(), &PasswordlessPolicy::Allowed),
+        Ok(file) => plan(&file, &directory(), rules),
         Err(e) => return (vec![((None, e.code.into(), None), e.message)], None),
     };
     let rows = plan.rows.iter().map(|row| {
@@ -92,6 +94,8 @@ fn outcomes(plan: &Plan) -> Vec<(u64, &'static str)> {
 struct Case {
     file: String,
     max_rows: usize,
+    /// The block says `allow_weak_passwords`: plan as an import with that choice.
+    allow_weak_passwords: bool,
     /// Each outcome with its `| fragment` / `= exact` checks.
     outcomes: Vec<(Outcome, Vec<String>)>,
     creatable: Option<usize>,
@@ -108,12 +112,17 @@ fn expectations() -> Vec<Case> {
             continue;
         }
         if let Some(head) = line.strip_prefix("== ") {
+            let (head, allow_weak_passwords) = match head.strip_suffix(" allow_weak_passwords") {
+                Some(head) => (head, true),
+                None => (head, false),
+            };
             let (file, max) = head.split_once(" max_rows=").unwrap_or((head, "10000"));
             let max_rows = max.parse().unwrap_or_else(|_| bad());
             let (file, outcomes, creatable) = (file.to_string(), Vec::new(), None);
             cases.push(Case {
                 file,
                 max_rows,
+                allow_weak_passwords,
                 outcomes,
                 creatable,
             });
@@ -148,7 +157,11 @@ fn fixture_table() {
     let mut problems = Vec::new();
     for case in &cases {
         let name = format!("{} (max_rows={})", case.file, case.max_rows);
-        let (got, creatable) = run(&fixture(&case.file), case.max_rows);
+        let rules = PlanRules {
+            allow_weak_passwords: case.allow_weak_passwords,
+            ..PlanRules::default()
+        };
+        let (got, creatable) = run(&fixture(&case.file), case.max_rows, &rules);
         let want: Vec<&Outcome> = case.outcomes.iter().map(|(o, _)| o).collect();
         if got.iter().map(|(o, _)| o).ne(want.iter().copied()) || creatable != case.creatable {
             problems.push(format!("{name}: got {got:#?}, creatable {creatable:?}"));

@@ -9,7 +9,7 @@ use roster::import::plan::{DirectorySnapshot, plan};
 use roster::import::report::error_report_csv;
 use roster::import::service::{Choices, StreamedOutcome, import_streamed, tally};
 use roster::import::{
-    self, ImportContext, ImportReport, ImportSettings, ImportSource, PasswordlessPolicy, RowOutcome,
+    self, ImportContext, ImportReport, ImportSettings, ImportSource, PlanRules, RowOutcome,
 };
 use roster::mail::{CheckOutcome, Diagnosis};
 use rusqlite::Connection;
@@ -43,7 +43,8 @@ fn generated_rows(rows: usize) -> Vec<u8> {
     let mut text = String::with_capacity(rows * 64);
     text.push_str("first_name;last_name;email;username;organizational_unit;job_title;password\n");
     for i in 0..rows {
-        let row = format_args!("First{i};Last{i};user{i}@example.com;user{i};;Tester;pw-{i}\n");
+        let row =
+            format_args!("First{i};Last{i};user{i}@example.com;user{i};;Tester;Quay-lantern-{i}\n");
         text.write_fmt(row).expect("writing to a String");
     }
     text.into_bytes()
@@ -118,7 +119,7 @@ fn a_million_rows_are_refused_by_the_default_limit() {
     );
     // The streaming pass the CLI and the API use stops the same way.
     let text = import::decode::decode(&bytes).expect("UTF-8");
-    let policy = PasswordlessPolicy::Allowed;
+    let policy = PlanRules::default();
     let error = tally(&text, 10_000, &DirectorySnapshot::default(), &policy).expect_err("limit");
     assert_eq!(error.code, "too_many_rows");
 }
@@ -159,11 +160,7 @@ fn megabyte_fields_are_too_long_not_fatal() {
     let huge = "x".repeat(5 * MB);
     for column in ["first_name", "job_title", "password", "username", "email"] {
         let file = import::parse(&one_row_with(column, &huge), 10).expect("row-level problem");
-        let plan = plan(
-            &file,
-            &DirectorySnapshot::default(),
-            &PasswordlessPolicy::Allowed,
-        );
+        let plan = plan(&file, &DirectorySnapshot::default(), &PlanRules::default());
         let RowOutcome::Fail(error) = &plan.rows[0].outcome else {
             panic!("{column}: created")
         };
@@ -188,11 +185,7 @@ fn a_20_megabyte_line_without_newline_gets_a_short_clear_error() {
     // One data row whose job title runs to the end of the file.
     let line = "y".repeat(20 * MB);
     let file = import::parse(&one_row_with("job_title", &line), 10).expect("row-level problem");
-    let plan = plan(
-        &file,
-        &DirectorySnapshot::default(),
-        &PasswordlessPolicy::Allowed,
-    );
+    let plan = plan(&file, &DirectorySnapshot::default(), &PlanRules::default());
     assert!(matches!(&plan.rows[0].outcome,
         RowOutcome::Fail(e) if e.code.as_str() == "field_too_long" && e.column == Some("job_title")));
 
@@ -240,11 +233,7 @@ fn a_20_megabyte_line_without_newline_gets_a_short_clear_error() {
 
 fn plan_of(bytes: &[u8]) -> roster::import::Plan {
     let file = import::parse(bytes, 10).unwrap_or_else(|e| panic!("rejected: {e}"));
-    plan(
-        &file,
-        &DirectorySnapshot::default(),
-        &PasswordlessPolicy::Allowed,
-    )
+    plan(&file, &DirectorySnapshot::default(), &PlanRules::default())
 }
 
 /// Each formula-like cell of formula_values.csv comes back in the error report with a leading
@@ -262,7 +251,7 @@ fn the_error_report_neutralises_formulas_and_reimports_them_exactly() {
         usernames: taken.map(String::from).into(),
         ..DirectorySnapshot::default()
     };
-    let report = ImportReport::from_plan(&plan(&file, &directory, &PasswordlessPolicy::Allowed));
+    let report = ImportReport::from_plan(&plan(&file, &directory, &PlanRules::default()));
     assert_eq!(report.failed, 6);
     let csv = error_report_csv(&report.failures);
     let mut reader = csv::ReaderBuilder::new()
@@ -319,7 +308,7 @@ fn mutated_fixtures_never_panic_and_keep_lines_in_order() {
         b"\xc3",
         b"\xe2\x80\xae",
     ];
-    let policy = PasswordlessPolicy::Allowed;
+    let policy = PlanRules::default();
     let mut planned = 0;
     for (name, original) in fixtures() {
         for round in 0..150 {

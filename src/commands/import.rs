@@ -21,6 +21,7 @@ pub(super) struct ImportOptions {
     pub(super) error_report: Option<std::path::PathBuf>,
     pub(super) allow_without_mail: bool,
     pub(super) invite: bool,
+    pub(super) allow_weak_passwords: bool,
 }
 
 pub(super) fn import(
@@ -55,6 +56,7 @@ pub(super) fn import(
     let choices = Choices {
         allow_without_mail: options.allow_without_mail,
         invite: options.invite,
+        allow_weak_passwords: options.allow_weak_passwords,
     };
     let mailer = Mailer {
         db,

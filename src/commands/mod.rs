@@ -66,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             error_report,
             allow_without_mail,
             invite,
+            allow_weak_passwords,
         } => {
             db.migrate()?;
             let options = ImportOptions {
@@ -74,6 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 error_report,
                 allow_without_mail,
                 invite,
+                allow_weak_passwords,
             };
             import(&db, &config, &file, &options)
         }

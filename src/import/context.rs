@@ -1,6 +1,6 @@
 //! Who runs an import, from where, on which file, and the mail choices recorded with it.
 
-use super::plan::PasswordlessPolicy;
+use super::plan::{PasswordlessPolicy, PlanRules};
 use crate::mail::CheckOutcome;
 
 /// The Django group every imported user joins.
@@ -50,6 +50,8 @@ pub struct ImportContext {
     pub allowed_without_mail: bool,
     /// Queue a set-password invitation for each created user without a password.
     pub invite: bool,
+    /// The admin let passwords that fail Django's validators through.
+    pub allow_weak_passwords: bool,
 }
 
 impl ImportContext {
@@ -69,6 +71,17 @@ impl ImportContext {
             mail_check: None,
             allowed_without_mail: false,
             invite: false,
+            allow_weak_passwords: false,
+        }
+    }
+}
+
+impl ImportContext {
+    /// The rules its rows are planned under.
+    pub fn rules(&self) -> PlanRules {
+        PlanRules {
+            passwordless: self.passwordless.clone(),
+            allow_weak_passwords: self.allow_weak_passwords,
         }
     }
 }

@@ -45,7 +45,7 @@ impl ImportJob {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let directory = db::directory::snapshot(&tx)?;
         let seen_max_user_id = max_user_id(&tx)?;
-        let planner = Planner::new(directory, context.passwordless.clone());
+        let planner = Planner::new(directory, context.rules());
         let group_id = db::users::ensure_group(&tx, super::DEFAULT_GROUP)?;
         let import_id = db::imports::create(&tx, &context, rows_total, &db::now_text())?;
         tx.commit()?;
@@ -222,7 +222,7 @@ impl ImportJob {
     fn audit(&self, tx: &Connection, counts: &Counts) -> rusqlite::Result<()> {
         let c = &self.context;
         let detail = format!(
-            "{} ({}): {} created, {} failed, {} without password{}",
+            "{} ({}): {} created, {} failed, {} without password{}{}",
             c.file_name,
             c.source.as_str(),
             counts.created,
@@ -230,6 +230,11 @@ impl ImportJob {
             counts.passwordless,
             if c.allowed_without_mail {
                 "; imported without working mail by choice"
+            } else {
+                ""
+            },
+            if c.allow_weak_passwords {
+                "; weak passwords allowed by choice"
             } else {
                 ""
             }

@@ -16,7 +16,7 @@ pub mod validate;
 
 pub use context::{DEFAULT_GROUP, ImportContext, ImportSource, MailCheckRecord};
 pub use parse::{ParsedFile, RawRow, parse};
-pub use plan::{PasswordlessPolicy, Plan, PlannedRow, RowOutcome};
+pub use plan::{PasswordlessPolicy, Plan, PlanRules, PlannedRow, RowOutcome};
 pub use report::{ImportReport, ReportRow};
 
 use std::fmt;
@@ -84,6 +84,8 @@ pub enum RowErrorCode {
     ControlCharacter,
     /// The project's own trigger or constraint refused the insert.
     RefusedByDatabase,
+    /// The password fails Django's validators and the admin did not allow weak passwords.
+    WeakPassword,
 }
 
 impl RowErrorCode {
@@ -105,6 +107,7 @@ impl RowErrorCode {
             Self::NumberShownAsScientific => "number_shown_as_scientific",
             Self::ControlCharacter => "control_character",
             Self::RefusedByDatabase => "refused_by_database",
+            Self::WeakPassword => "weak_password",
         }
     }
 }

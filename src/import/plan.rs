@@ -6,6 +6,7 @@ use super::parse::{ParsedFile, RawRow};
 use super::rules::{ascii_casefold, unit_casefold};
 use super::validate::{ValidRow, validate};
 use super::{RowError, RowErrorCode, Secret, visible};
+use crate::auth::password_validation::{UserAttributes, validate_password};
 
 /// What the database already holds that an import must not collide with.
 #[derive(Debug, Clone, Default)]
@@ -124,9 +125,18 @@ pub enum PasswordlessPolicy {
     Refused { reason: String },
 }
 
+/// What an import lets through beyond the fixed row rules, decided once per import.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PlanRules {
+    /// Whether rows without a password may be created.
+    pub passwordless: PasswordlessPolicy,
+    /// The admin lets passwords that fail Django's validators through (one-time passwords).
+    pub allow_weak_passwords: bool,
+}
+
 /// Plans every row of a parsed file against the directory.
-pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot, policy: &PasswordlessPolicy) -> Plan {
-    let mut planner = Planner::new(directory.clone(), policy.clone());
+pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot, rules: &PlanRules) -> Plan {
+    let mut planner = Planner::new(directory.clone(), rules.clone());
     Plan {
         rows: file.rows.iter().map(|row| planner.plan_row(row)).collect(),
     }
@@ -137,17 +147,17 @@ pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot, policy: &Passwordl
 pub struct Planner {
     /// What the database holds; the import job adds other imports' new users between batches.
     pub directory: DirectorySnapshot,
-    policy: PasswordlessPolicy,
+    rules: PlanRules,
     usernames_in_file: HashMap<String, u64>,
     emails_in_file: HashMap<String, u64>,
 }
 
 impl Planner {
     /// A planner for one pass over a file.
-    pub fn new(directory: DirectorySnapshot, policy: PasswordlessPolicy) -> Self {
+    pub fn new(directory: DirectorySnapshot, rules: PlanRules) -> Self {
         Self {
             directory,
-            policy,
+            rules,
             usernames_in_file: HashMap::new(),
             emails_in_file: HashMap::new(),
         }
@@ -163,7 +173,8 @@ impl Planner {
                 &self.usernames_in_file,
                 &self.emails_in_file,
             )
-            .and_then(|user| check_passwordless(user, &self.policy))
+            .and_then(|user| check_passwordless(user, &self.rules.passwordless))
+            .and_then(|user| check_password_strength(user, self.rules.allow_weak_passwords))
         }) {
             Ok(user) => {
                 self.usernames_in_file
@@ -297,6 +308,36 @@ fn check_passwordless(user: NewUser, policy: &PasswordlessPolicy) -> Result<NewU
         }),
         _ => Ok(user),
     }
+}
+
+/// Refuses a password Django's validators (the ones every Roster form uses) would refuse, unless
+/// the admin allowed weak passwords for this import. The message never quotes the password.
+fn check_password_strength(user: NewUser, allow_weak: bool) -> Result<NewUser, RowError> {
+    let Some(password) = user.password.as_ref().filter(|_| !allow_weak) else {
+        return Ok(user);
+    };
+    let attributes = UserAttributes {
+        username: &user.username,
+        first_name: &user.first_name,
+        last_name: &user.last_name,
+        email: &user.email,
+    };
+    let problems = validate_password(password.expose(), &attributes);
+    if problems.is_empty() {
+        return Ok(user);
+    }
+    let reasons: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    Err(RowError {
+        code: RowErrorCode::WeakPassword,
+        column: Some("password"),
+        message: format!(
+            "The password is weak: {} Put a stronger one in the row, or leave the cell empty so \
+             the user sets their own. For one-time passwords you hand out yourself, allow weak \
+             passwords for this import (web: tick \"Allow weak passwords\" when uploading; CLI: \
+             --allow-weak-passwords; API: allow_weak_passwords=true); the choice is audited.",
+            reasons.join(" ")
+        ),
+    })
 }
 
 fn in_file(column: &'static str, value: &str, first_line: u64, line: u64) -> RowError {

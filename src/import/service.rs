@@ -5,7 +5,9 @@ use rusqlite::Connection;
 
 use super::job::{ImportJob, Progress};
 use super::parse::{ParsedFile, RowReader, no_rows};
-use super::plan::{DirectorySnapshot, PasswordlessPolicy, Plan, PlanTally, Planner, plan};
+use super::plan::{
+    DirectorySnapshot, PasswordlessPolicy, Plan, PlanRules, PlanTally, Planner, plan,
+};
 use super::{FileError, ImportContext, ImportReport, ImportSettings, MailCheckRecord, RawRow};
 use crate::config::AccountSettings;
 use crate::db::{self, Db};
@@ -18,6 +20,8 @@ pub struct Choices {
     pub allow_without_mail: bool,
     /// Queue a set-password invitation for each created user without a password (only when mail works).
     pub invite: bool,
+    /// Let passwords that fail Django's validators through (one-time passwords); audited.
+    pub allow_weak_passwords: bool,
 }
 
 /// The mail gate: how rows without a password are treated, decided once from the check and the choices.
@@ -31,6 +35,8 @@ pub struct MailGate {
     pub allowed_without_mail: bool,
     /// Invitations are queued for them.
     pub invite: bool,
+    /// The admin lets weak passwords through for this import.
+    pub allow_weak_passwords: bool,
 }
 
 impl MailGate {
@@ -47,6 +53,7 @@ impl MailGate {
         Self {
             allowed_without_mail: failed && choices.allow_without_mail,
             invite: choices.invite && !failed,
+            allow_weak_passwords: choices.allow_weak_passwords,
             policy,
             check,
         }
@@ -57,11 +64,20 @@ impl MailGate {
         self.check.as_ref().is_some_and(|c| !c.ok())
     }
 
+    /// The rules rows are planned under once the gate is decided.
+    pub fn rules(&self) -> PlanRules {
+        PlanRules {
+            passwordless: self.policy.clone(),
+            allow_weak_passwords: self.allow_weak_passwords,
+        }
+    }
+
     fn apply_to(&self, context: &mut ImportContext) {
         context.passwordless = self.policy.clone();
         context.mail_check = self.check.as_ref().map(MailCheckRecord::of);
         context.allowed_without_mail = self.allowed_without_mail;
         context.invite = self.invite;
+        context.allow_weak_passwords = self.allow_weak_passwords;
     }
 }
 
@@ -75,7 +91,7 @@ pub trait Source: Sized {
     fn plan(
         &mut self,
         directory: &DirectorySnapshot,
-        policy: &PasswordlessPolicy,
+        rules: &PlanRules,
     ) -> Result<Self::Planned, FileError>;
     /// Users the plan creates without a password.
     fn passwordless(planned: &Self::Planned) -> usize;
@@ -98,9 +114,9 @@ impl Source for ParsedFile {
     fn plan(
         &mut self,
         directory: &DirectorySnapshot,
-        policy: &PasswordlessPolicy,
+        rules: &PlanRules,
     ) -> Result<Plan, FileError> {
-        Ok(plan(self, directory, policy))
+        Ok(plan(self, directory, rules))
     }
     fn passwordless(planned: &Plan) -> usize {
         planned.passwordless()
@@ -139,9 +155,9 @@ impl Source for Streamed {
     fn plan(
         &mut self,
         directory: &DirectorySnapshot,
-        policy: &PasswordlessPolicy,
+        rules: &PlanRules,
     ) -> Result<PlanTally, FileError> {
-        let counted = tally(&self.text, self.max_rows, directory, policy)?;
+        let counted = tally(&self.text, self.max_rows, directory, rules)?;
         self.rows_total = counted.rows_total;
         Ok(counted)
     }
@@ -171,9 +187,9 @@ pub fn tally(
     text: &str,
     max_rows: usize,
     directory: &DirectorySnapshot,
-    policy: &PasswordlessPolicy,
+    rules: &PlanRules,
 ) -> Result<PlanTally, FileError> {
-    let mut planner = Planner::new(directory.clone(), policy.clone());
+    let mut planner = Planner::new(directory.clone(), rules.clone());
     let mut tally = PlanTally::default();
     for row in RowReader::new(text, max_rows)? {
         tally.add(planner.plan_row(&row?));
@@ -210,7 +226,11 @@ pub fn prepare<S: Source>(
         Err(rejection) => return Ok(Prepared::Rejected(rejection)),
     };
     let directory = db::directory::snapshot(conn)?;
-    let planned = match source.plan(&directory, &PasswordlessPolicy::Allowed) {
+    let first_rules = PlanRules {
+        passwordless: PasswordlessPolicy::Allowed,
+        allow_weak_passwords: choices.allow_weak_passwords,
+    };
+    let planned = match source.plan(&directory, &first_rules) {
         Ok(planned) => planned,
         Err(rejection) => return Ok(Prepared::Rejected(rejection)),
     };
@@ -219,7 +239,7 @@ pub fn prepare<S: Source>(
     let planned = if gate.policy == PasswordlessPolicy::Allowed {
         planned
     } else {
-        match source.plan(&directory, &gate.policy) {
+        match source.plan(&directory, &gate.rules()) {
             Ok(planned) => planned,
             Err(rejection) => return Ok(Prepared::Rejected(rejection)),
         }

@@ -20,6 +20,8 @@ pub struct StagedImport {
     pub plan: Plan,
     /// Run when the file has rows without a password.
     pub mail_check: Option<CheckOutcome>,
+    /// The admin let weak passwords through on the upload form; the commit keeps the choice.
+    pub allow_weak_passwords: bool,
 }
 
 /// An uploaded file and what the engine made of it.

@@ -32,7 +32,7 @@ fn import_exit_codes_and_json() {
     let good = write(
         &dir,
         "good.csv",
-        format!("{HEADER}\nA;B;a@example.com;a;;;pw-a\n").as_bytes(),
+        format!("{HEADER}\nA;B;a@example.com;a;;;Tall-Maple-pw-a\n").as_bytes(),
     );
     let out = roster(&db, &["import", good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -41,7 +41,7 @@ fn import_exit_codes_and_json() {
     let mixed = write(
         &dir,
         "mixed.csv",
-        format!("{HEADER}\nA;B;a2@example.com;a;;;pw-1\nC;D;c@example.com;c;;;pw-2\n").as_bytes(),
+        format!("{HEADER}\nA;B;a2@example.com;a;;;Tall-Maple-pw-1\nC;D;c@example.com;c;;;Tall-Maple-pw-2\n").as_bytes(),
     );
     let out = roster(&db, &["import", mixed.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(3));
@@ -265,7 +265,8 @@ fn passwordless_rows_need_working_mail_or_an_explicit_choice() {
     let csv = write(
         &dir,
         "t.csv",
-        format!("{HEADER}\nA;B;a@example.com;a;;;\nC;D;c@example.com;c;;;pw-c\n").as_bytes(),
+        format!("{HEADER}\nA;B;a@example.com;a;;;\nC;D;c@example.com;c;;;Tall-Maple-pw-c\n")
+            .as_bytes(),
     );
     let out = roster(&db, &["import", csv.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(3));
@@ -360,7 +361,7 @@ fn backup_writes_a_consistent_owner_only_copy() {
     let csv = write(
         &dir,
         "t.csv",
-        format!("{HEADER}\nA;B;a@example.com;a;;;pw-a\n").as_bytes(),
+        format!("{HEADER}\nA;B;a@example.com;a;;;Tall-Maple-pw-a\n").as_bytes(),
     );
     assert!(
         roster(&db, &["import", csv.to_str().unwrap()])

@@ -159,6 +159,11 @@ impl TestApp {
 
     /// Uploads CSV bytes through the import form; returns the raw response (a 303 on success).
     pub fn upload(&self, file_name: &str, bytes: &[u8]) -> Response {
+        self.upload_with(file_name, bytes, &[])
+    }
+
+    /// Uploads with boxes of the upload form ticked, e.g. `("allow_weak_passwords", "1")`.
+    pub fn upload_with(&self, file_name: &str, bytes: &[u8], fields: &[(&str, &str)]) -> Response {
         let (status, html) = self.page("/users/import");
         assert_eq!(status, 200, "import page: {html}");
         let token = csrf_token(&html);
@@ -166,9 +171,11 @@ impl TestApp {
             .file_name(file_name.to_string())
             .mime_str("text/csv")
             .expect("mime");
-        let form = multipart::Form::new()
-            .text("csrf_token", token)
-            .part("file", part);
+        let mut form = multipart::Form::new().text("csrf_token", token);
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let form = form.part("file", part);
         self.client
             .post(self.url("/users/import"))
             .multipart(form)

@@ -13,6 +13,7 @@ mod rate_limits;
 mod repeats;
 mod sessions;
 mod timing;
+mod weak_passwords;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};

@@ -123,12 +123,14 @@ async fn authenticate(state: &web::Data<AppState>, req: &HttpRequest) -> Result<
     }
 }
 
-/// `?dry_run=`, `?allow_without_mail=`, `?invite=`, each `true` or `false` (also 1/0).
+/// `?dry_run=`, `?allow_without_mail=`, `?invite=`, `?allow_weak_passwords=`, each `true` or
+/// `false` (also 1/0).
 #[derive(Debug, Default, Deserialize)]
 struct ImportQuery {
     dry_run: Option<String>,
     allow_without_mail: Option<String>,
     invite: Option<String>,
+    allow_weak_passwords: Option<String>,
 }
 
 fn flag(name: &str, value: Option<&str>) -> Result<bool, ApiError> {
@@ -264,6 +266,10 @@ pub async fn import(
     let dry_run = flag("dry_run", query.dry_run.as_deref())?;
     let allow_without_mail = flag("allow_without_mail", query.allow_without_mail.as_deref())?;
     let invite = flag("invite", query.invite.as_deref())?;
+    let allow_weak_passwords = flag(
+        "allow_weak_passwords",
+        query.allow_weak_passwords.as_deref(),
+    )?;
     let (file_name, bytes) = read_csv(&req, payload, limit.0).await?;
     let actor = format!("api:{token_name}");
     let settings = state.config.import;
@@ -273,6 +279,7 @@ pub async fn import(
         let choices = Choices {
             allow_without_mail,
             invite,
+            allow_weak_passwords,
         };
         let mailer = Mailer {
             db: &state2.db,

@@ -45,6 +45,8 @@ pub async fn sample_csv(_admin: Admin) -> HttpResponse {
 /// The fields of the upload form, read from the multipart stream with a size cap.
 struct Upload {
     csrf_token: String,
+    /// "Allow weak passwords (one-time passwords I hand out myself)"
+    allow_weak_passwords: bool,
     file_name: String,
     bytes: Vec<u8>,
 }
@@ -52,6 +54,7 @@ struct Upload {
 async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, WebError> {
     let mut upload = Upload {
         csrf_token: String::new(),
+        allow_weak_passwords: false,
         file_name: String::new(),
         bytes: Vec::new(),
     };
@@ -82,6 +85,7 @@ async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, Web
         }
         match name.as_str() {
             "csrf_token" => upload.csrf_token = String::from_utf8_lossy(&bytes).into_owned(),
+            "allow_weak_passwords" => upload.allow_weak_passwords = !bytes.is_empty(),
             "file" => {
                 saw_file = true;
                 upload.file_name = file_name.unwrap_or_default();
@@ -118,17 +122,15 @@ pub async fn upload(
     csrf.verify(&upload.csrf_token)?;
     let max_rows = state.config.import.max_rows;
     let upload_name = upload.file_name;
+    let choices = Choices {
+        allow_weak_passwords: upload.allow_weak_passwords,
+        ..Choices::default()
+    };
     let state2 = state.clone();
     let content = web::block(move || -> rusqlite::Result<_> {
         let conn = state2.db.connect()?;
         let check_mail = || crate::mail::check(&state2.config.mail);
-        let prepared = prepare::<ParsedFile>(
-            &conn,
-            upload.bytes,
-            max_rows,
-            Choices::default(),
-            check_mail,
-        )?;
+        let prepared = prepare::<ParsedFile>(&conn, upload.bytes, max_rows, choices, check_mail)?;
         Ok(match prepared {
             Prepared::Rejected(rejection) => Err(rejection),
             Prepared::Ready {
@@ -139,6 +141,7 @@ pub async fn upload(
                 parsed: source,
                 plan: planned,
                 mail_check: gate.check,
+                allow_weak_passwords: gate.allow_weak_passwords,
             }),
         })
     })
@@ -179,6 +182,7 @@ pub async fn preview(
     let content = staged.content.as_ref().map(|s| views::import::PreviewData {
         plan: &s.plan,
         mail_check: s.mail_check.as_ref(),
+        allow_weak_passwords: s.allow_weak_passwords,
         notices: &s.parsed.notices,
     });
     let mut response = html(views::import::preview(
@@ -230,6 +234,7 @@ pub async fn commit(
     let choices = Choices {
         allow_without_mail: form.allow_without_mail.is_some(),
         invite: form.invite.is_some(),
+        allow_weak_passwords: import.allow_weak_passwords,
     };
     let gate = MailGate::decide(import.mail_check.clone(), choices);
     let context = ImportContext::new(

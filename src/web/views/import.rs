@@ -28,6 +28,7 @@ pub fn upload(chrome: Chrome<'_>, max_rows: usize, error: Option<&str>) -> Marku
                         input #file type="file" name="file" accept=".csv,text/csv" required;
                         p #chosen .muted aria-live="polite" { "No file selected." }
                     }
+                    p { label.inline { input type="checkbox" name="allow_weak_passwords" value="1"; " Allow weak passwords (one-time passwords I hand out myself; recorded in the audit log)" } }
                     div.actions {
                         button type="submit" { "Upload file" }
                         button.secondary type="reset" { "Upload different file" }
@@ -80,6 +81,8 @@ fn column_note(column: Column) -> &'static str {
 pub struct PreviewData<'a> {
     pub plan: &'a Plan,
     pub mail_check: Option<&'a CheckOutcome>,
+    /// The admin let passwords that fail Django's validators through.
+    pub allow_weak_passwords: bool,
     /// How the file was read (e.g. comma-delimited).
     pub notices: &'a [String],
 }
@@ -126,6 +129,9 @@ fn plan_preview(chrome: Chrome<'_>, stage_id: &str, data: &PreviewData<'_>) -> M
         }
         @for notice in data.notices {
             p.notice.file-notice { (notice) }
+        }
+        @if data.allow_weak_passwords {
+            p.notice.warn #weak-passwords-allowed { "Weak passwords are allowed for this import, as you chose on the upload page: passwords Django's validators refuse are imported as they are. The choice is recorded in the audit log." }
         }
         @if let Some(check) = data.mail_check {
             (super::mail::check_notice(check))

@@ -15,8 +15,9 @@ const ITERATIONS: u32 = 400_000;
 fn people_csv() -> String {
     let mut csv = format!("{HEADER}\n");
     for i in 0..ROWS {
-        csv +=
-            &format!("Person;Number {i};person{i}@example.com;person{i};;Engineer;Pw-{i}-horse\n");
+        csv += &format!(
+            "Person;Number {i};person{i}@example.com;person{i};;Engineer;Quay-{i}-lantern\n"
+        );
     }
     // Line 102: a formula in a name and a broken e-mail; line 103: a username taken on line 2.
     csv += "\"=HYPERLINK(\"\"http://evil.example\"\";\"\"click\"\")\";Bad;not-an-email;bad1;;;\n";
@@ -124,7 +125,7 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
     assert_eq!(stored.len(), ROWS);
     let first = &stored[0];
     assert!(first.starts_with(&format!("pbkdf2_sha256${ITERATIONS}$")));
-    let check = roster::auth::hashers::check_password("Pw-0-horse", first, ITERATIONS);
+    let check = roster::auth::hashers::check_password("Quay-0-lantern", first, ITERATIONS);
     assert!(matches!(
         check,
         roster::auth::hashers::PasswordCheck::Correct { .. }
