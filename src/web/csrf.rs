@@ -1,10 +1,14 @@
-//! CSRF protection: a random HttpOnly, SameSite=Strict cookie whose value every form must echo back.
+//! CSRF protection: every form echoes a token back. With a session the token is an HMAC of the
+//! session key under the secret key, so a planted CSRF cookie is useless; before login (login,
+//! Forgot Password, setup and reset pages) it is a random HttpOnly, SameSite=Strict cookie's value.
 
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use hmac::{Hmac, Mac as _};
+use sha2::Sha256;
 use std::future::{Ready, ready};
 use subtle::ConstantTimeEq;
 
@@ -68,11 +72,36 @@ pub async fn ensure_cookie(
         .filter(|v| v.len() == 43 && v.chars().all(|c| c.is_ascii_alphanumeric()));
     let issued = existing.is_none();
     let token = existing.unwrap_or_else(|| random_string(43));
-    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let session = req
+        .cookie(super::session::COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty());
+    let secret = req
+        .app_data::<actix_web::web::Data<super::AppState>>()
+        .map(|state| state.secret_key.clone());
+    let form_token = match (session, secret) {
+        (Some(session), Some(secret)) => bound_to_session(&secret, &session),
+        _ => token.clone(),
+    };
+    req.extensions_mut().insert(CsrfToken(form_token));
     let mut res = next.call(req).await?;
     let renewed = res.response().cookies().any(|c| c.name() == COOKIE);
     if issued && !renewed {
         res.response_mut().add_cookie(&new_cookie(&token))?;
     }
     Ok(res)
+}
+
+/// The form token of a session: HMAC-SHA256 of the session key, keyed by the secret key and a
+/// purpose string, in hex. Only someone holding the session cookie can know it.
+fn bound_to_session(secret_key: &str, session_key: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"roster.csrf.session:");
+    mac.update(session_key.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -5,7 +5,6 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::http::header::{HeaderValue, SET_COOKIE};
 use actix_web::middleware::{DefaultHeaders, Next};
 
 /// Headers sent with every response.
@@ -44,38 +43,6 @@ pub async fn log_request(
         }
     }
     res
-}
-
-/// Marks every cookie `Secure` when Roster is served over https (ROSTER_BASE_URL starts with https).
-pub async fn secure_cookies(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let secure = req
-        .app_data::<actix_web::web::Data<super::AppState>>()
-        .is_some_and(|state| state.config.accounts.base_url.starts_with("https://"));
-    let mut res = next.call(req).await?;
-    if secure {
-        let headers = res.headers_mut();
-        let cookies: Vec<String> = headers
-            .get_all(SET_COOKIE)
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| {
-                if v.contains("; Secure") {
-                    v.to_string()
-                } else {
-                    format!("{v}; Secure")
-                }
-            })
-            .collect();
-        headers.remove(SET_COOKIE);
-        for cookie in cookies {
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                headers.append(SET_COOKIE, value);
-            }
-        }
-    }
-    Ok(res)
 }
 
 /// Answers HEAD like GET (RFC 9110): the route table lists GET, and the server sends no body for

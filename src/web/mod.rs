@@ -7,6 +7,7 @@ mod cross_site;
 mod csrf;
 mod error;
 mod handlers;
+mod https_cookies;
 mod import_runner;
 mod jobs;
 mod middleware;
@@ -113,7 +114,9 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     cross_site::bounce_cross_site,
                 ))
-                .wrap(actix_web::middleware::from_fn(middleware::secure_cookies))
+                .wrap(actix_web::middleware::from_fn(
+                    https_cookies::secure_cookies,
+                ))
                 .wrap(middleware::security_headers())
                 .wrap(actix_web::middleware::from_fn(middleware::log_request))
         })

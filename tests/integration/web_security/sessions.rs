@@ -21,12 +21,17 @@ fn a_session_cookie_planted_before_login_is_replaced_and_dead() {
     let app = spawn_app();
     let planted_csrf = "A".repeat(43);
     let browser = Manual::new(&app);
-    browser.set(SESSION, "attacker-chosen-session-value");
     browser.set(CSRF, &planted_csrf);
     assert_eq!(
         csrf_token(&browser.get("/login").text().unwrap()),
         planted_csrf,
         "the planted CSRF cookie is in use before login"
+    );
+    browser.set(SESSION, "attacker-chosen-session-value");
+    assert_ne!(
+        csrf_token(&browser.get("/login").text().unwrap()),
+        planted_csrf,
+        "with a session cookie, even a made-up one, the form token is bound to it"
     );
     assert_eq!(browser.login(ADMIN, ADMIN_PASSWORD).status().as_u16(), 303);
     let session = browser.cookie(SESSION).unwrap();
@@ -188,7 +193,7 @@ fn check_cookie(line: &str, https: bool) {
     let has = |a: &str| attributes.iter().any(|x| x == a);
     assert!(has("httponly"), "{line}");
     assert!(has("samesite=strict"), "{line}");
-    let path = if line.starts_with("roster_reset=") {
+    let path = if line.contains("roster_reset=") {
         // The reset token is narrower still: only the reset pages ever see it.
         "path=/reset/"
     } else {
@@ -264,20 +269,80 @@ fn every_cookie_is_httponly_samesite_strict_and_secure_only_over_https() {
         ("https://roster.example.com", true),
     ] {
         let lines = every_cookie(base_url);
-        for name in ["roster_session=", "roster_csrf=", "roster_reset="] {
+        // Over https the names carry the prefix browsers enforce: `__Host-` (Secure, Path=/, no
+        // Domain: no sibling host or plain-http page can set it), `__Secure-` for the reset path.
+        let (host, secure) = if https {
+            ("__Host-", "__Secure-")
+        } else {
+            ("", "")
+        };
+        let session = format!("{host}roster_session=");
+        for name in [
+            session.clone(),
+            format!("{host}roster_csrf="),
+            format!("{secure}roster_reset="),
+        ] {
             assert!(
-                lines.iter().any(|l| l.starts_with(name)),
+                lines.iter().any(|l| l.starts_with(&name)),
                 "{name} not seen: {lines:?}"
             );
         }
         assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("roster_session=;") || l.starts_with("roster_session=\"\"")),
+            lines.iter().any(|l| l.starts_with(&format!("{session};"))
+                || l.starts_with(&format!("{session}\"\""))),
             "the logout removal is checked too: {lines:?}"
+        );
+        assert!(
+            !https || lines.iter().all(|l| !l.starts_with("roster_")),
+            "no unprefixed cookie over https: {lines:?}"
         );
         for line in &lines {
             check_cookie(line, https);
         }
     }
+}
+
+/// Finding 8: a CSRF cookie planted in an admin's browser (e.g. from a sibling subdomain), echoed
+/// in a forged form, was accepted. With a session the token is bound to it, so it is refused.
+#[test]
+fn a_planted_csrf_cookie_is_useless_against_a_logged_in_admin() {
+    let app = spawn_app();
+    let browser = Manual::new(&app);
+    assert_eq!(browser.login(ADMIN, ADMIN_PASSWORD).status().as_u16(), 303);
+    let real_form_token = csrf_token(&browser.get("/ous").text().unwrap());
+    assert_ne!(
+        Some(real_form_token.clone()),
+        browser.cookie(CSRF),
+        "the form token is not the cookie's value"
+    );
+    let planted = "P".repeat(43);
+    browser.set(CSRF, &planted);
+    let forged = browser.post(
+        "/ous",
+        &[("csrf_token", planted.as_str()), ("name", "Forged unit")],
+    );
+    assert_eq!(
+        forged.status().as_u16(),
+        403,
+        "cookie and form agree, but not with the session"
+    );
+    let units: i64 = app
+        .db()
+        .query_row("SELECT COUNT(*) FROM roster_organizational_unit", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(units, 0);
+    let genuine = browser.post(
+        "/ous",
+        &[
+            ("csrf_token", real_form_token.as_str()),
+            ("name", "Real unit"),
+        ],
+    );
+    assert_eq!(
+        genuine.status().as_u16(),
+        303,
+        "the session's own token still works"
+    );
 }
