@@ -85,6 +85,23 @@ pub fn apply(
             )));
         }
     }
+    // A line break in a name would start a new line in every mail that greets the user (as in an
+    // import row, a job title may keep its line breaks: it is never mailed).
+    for (field, value, line_breaks_allowed) in [
+        ("First name", first_name, false),
+        ("Last name", last_name, false),
+        ("Job title", job_title, true),
+    ] {
+        let refused =
+            |c: &char| c.is_control() && !(line_breaks_allowed && matches!(c, '\n' | '\r'));
+        if let Some(c) = value.chars().find(refused) {
+            return Err(UserChangeError::Invalid(format!(
+                "{field} holds a control character (U+{:04X}, e.g. a line break or tab). Put the \
+                 value on one line without tabs.",
+                u32::from(c)
+            )));
+        }
+    }
     if !email.is_empty() && !is_valid_email(&email) {
         return Err(UserChangeError::Invalid(format!(
             "\"{email}\" is not a valid e-mail address."

@@ -99,6 +99,48 @@ fn control_characters_in_names_and_titles_are_row_errors() {
     assert!(outcomes[2].is_ok());
 }
 
+/// The edit form half of finding 6: a name with CR/LF (sent by a script or a tampered form; a
+/// text input cannot hold one) is a form error, and nothing is saved.
+#[test]
+fn control_characters_in_names_are_refused_on_the_edit_form() {
+    let app = spawn_app();
+    app.login_admin();
+    let id = app.user_id(ADMIN);
+    let page = format!("/users/{id}");
+    for (field, value) in [
+        ("first_name", "Mallory\r\nBcc: evil@x.io"),
+        ("last_name", "Tab\there"),
+        ("job_title", "Boss\u{7}"),
+    ] {
+        let mut fields = vec![
+            ("first_name", "Ada"),
+            ("last_name", "Admin"),
+            ("email", "admin@example.com"),
+            ("role", "admin"),
+            ("active", "on"),
+            ("job_title", ""),
+        ];
+        fields.retain(|(name, _)| *name != field);
+        fields.push((field, value));
+        let res = app.post_form(&page, &page, &fields);
+        assert_eq!(res.status().as_u16(), 422, "{field}");
+        let html = res.text().unwrap();
+        assert!(html.contains("control character"), "{field}: {html}");
+    }
+    let (first, last): (String, String) = app
+        .db()
+        .query_row(
+            "SELECT first_name, last_name FROM auth_user WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        !first.contains('\n') && !last.contains('\t'),
+        "nothing saved"
+    );
+}
+
 #[test]
 fn success_notices_come_only_from_roster_never_from_a_crafted_link() {
     let app = spawn_app();
