@@ -31,18 +31,32 @@ pub struct RowSummary {
     pub has_password: bool,
 }
 
+/// The most characters of one value a summary keeps: more than any column allows (e-mail, the
+/// longest, takes 254), so only values that fail as too long are ever cut, and a hostile file cannot
+/// make the preview, the stored rows or the error report many times its own size.
+pub const SUMMARY_VALUE_MAX: usize = 300;
+
 impl RowSummary {
     fn of(row: &RawRow) -> Self {
         let v = &row.values;
         Self {
-            first_name: v.first_name.clone(),
-            last_name: v.last_name.clone(),
-            email: v.email.clone(),
-            username: v.username.clone(),
-            organizational_unit: v.organizational_unit.clone(),
-            job_title: v.job_title.clone(),
+            first_name: capped(&v.first_name),
+            last_name: capped(&v.last_name),
+            email: capped(&v.email),
+            username: capped(&v.username),
+            organizational_unit: capped(&v.organizational_unit),
+            job_title: capped(&v.job_title),
             has_password: v.password.is_some(),
         }
+    }
+}
+
+/// `value`, or its first [`SUMMARY_VALUE_MAX`] characters and "…" (the row's error already says
+/// how long the value is and what the limit is).
+fn capped(value: &str) -> String {
+    match value.char_indices().nth(SUMMARY_VALUE_MAX) {
+        None => value.to_string(),
+        Some((end, _)) => format!("{}…", &value[..end]),
     }
 }
 

@@ -168,3 +168,69 @@ fn the_column_cap_leaves_room_for_spreadsheet_padding() {
     let err = roster::import::parse(file(max + 1).as_bytes(), 10).expect_err("over the cap");
     assert_eq!(err.code, "too_many_columns");
 }
+
+/// Finding 13: failed rows kept their whole over-long values, so an 18 MB upload added 37 MB to the
+/// database and made a 19 MB error report. Values are now kept to 300 characters and "…".
+#[test]
+fn over_long_values_are_cut_in_what_is_echoed_and_stored() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("roster.sqlite3");
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let mut csv = format!("{HEADER}\n");
+    for i in 0..4 {
+        csv += &format!("{huge};Long;long{i}@example.com;long{i};;{huge};\n");
+    }
+    let file = dir.path().join("long.csv");
+    std::fs::write(&file, &csv).expect("write");
+    let report = dir.path().join("errors.csv");
+    let out = roster(
+        &db,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--json",
+            "--allow-without-mail",
+            "--error-report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "every row fails");
+    assert!(
+        out.stdout.len() < 20_000,
+        "JSON of {} bytes",
+        out.stdout.len()
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["errors"][0]["code"], "field_too_long");
+    let report_bytes = std::fs::metadata(&report).expect("report").len();
+    assert!(
+        report_bytes < 20_000,
+        "error report of {report_bytes} bytes"
+    );
+    let conn = rusqlite::Connection::open(&db).expect("db");
+    let (rows, longest): (i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), MAX(MAX(length(first_name), length(job_title))) FROM roster_import_row",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("rows");
+    assert_eq!((rows, longest), (4, 301), "300 characters and the ellipsis");
+    let database_bytes = std::fs::metadata(&db).expect("db").len();
+    assert!(
+        database_bytes < 2_000_000,
+        "database of {database_bytes} bytes for a 16 MB file"
+    );
+
+    // The test server takes 256 KB uploads: 8 rows of 30,000-character values.
+    let long = "y".repeat(30_000);
+    let mut small = format!("{HEADER}\n");
+    for i in 0..4 {
+        small += &format!("{long};Long;long{i}@example.com;long{i};;{long};\n");
+    }
+    let app = spawn_app();
+    app.login_admin();
+    let (_, status, html) = app.upload_and_preview("long.csv", small.as_bytes());
+    assert_eq!(status, 200);
+    assert!(html.len() < 50_000, "preview page of {} bytes", html.len());
+}
