@@ -1,4 +1,5 @@
-//! The import API: `POST /api/users/import` with a bearer token, answering JSON.
+//! The import API: `POST /api/users/import` with a bearer token, answering JSON (one user:
+//! `POST /api/users`, in `api_users.rs`).
 //!
 //! The API is a thin caller of the same engine and mail gating as `roster import`; it never looks at
 //! cookies, so it needs no CSRF token, and a session cookie does not authorize it.
@@ -25,6 +26,7 @@ const DEFAULT_FILE_NAME: &str = "api-upload.csv";
 /// The API route and the token pages.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/users/import", web::post().to(import))
+        .route("/api/users", web::post().to(super::api_users::add))
         .route("/tokens", web::get().to(super::tokens::tokens))
         .route("/tokens", web::post().to(super::tokens::create_token))
         .route(
@@ -41,7 +43,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -99,7 +101,10 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 /// The name of the token the request carries, or 401 (missing, unknown) / 403 (revoked).
-async fn authenticate(state: &web::Data<AppState>, req: &HttpRequest) -> Result<String, ApiError> {
+pub(super) async fn authenticate(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+) -> Result<String, ApiError> {
     let Some(token) = bearer(req) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -152,7 +157,7 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
-fn unreadable(err: impl fmt::Display) -> ApiError {
+pub(super) fn unreadable(err: impl fmt::Display) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         format!("The request body could not be read ({err})."),
