@@ -13,60 +13,50 @@ use super::report::ReportRow;
 use super::service::{
     Choices, Invitations, MailGate, Mailer, Prepared, Source, commit, prepare_source,
 };
-use super::{ImportContext, ImportReport, ImportSettings, Secret};
+use super::{ImportContext, ImportReport, ImportSettings};
 use crate::db;
 use crate::mail::CheckOutcome;
 
 /// The line a single user's row is reported on: the form is the whole "file".
 pub const LINE: u64 = 1;
 
-/// What the admin typed for the new user; values are trimmed as a CSV cell would be.
-#[derive(Debug, Clone, Default)]
-pub struct NewUserEntry {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub username: String,
-    /// An organizational unit's name, or empty.
-    pub organizational_unit: String,
-    pub job_title: String,
-    /// `None` creates the user without a password (an invitation, or Forgot Password later).
-    pub password: Option<Secret>,
+/// What the admin typed for the new user: an import row's values (`None` for the password creates
+/// the user without one: an invitation, or Forgot Password later). Trimmed as a CSV cell would be.
+pub type NewUserEntry = RowValues;
+
+/// The entry as the one row of its import, trimmed like a CSV cell.
+fn to_row(entry: &NewUserEntry) -> RawRow {
+    let trimmed = |value: &str| value.trim().to_string();
+    RawRow {
+        line: LINE,
+        values: RowValues {
+            first_name: trimmed(&entry.first_name),
+            last_name: trimmed(&entry.last_name),
+            email: trimmed(&entry.email),
+            username: trimmed(&entry.username),
+            organizational_unit: trimmed(&entry.organizational_unit),
+            job_title: trimmed(&entry.job_title),
+            password: entry
+                .password
+                .clone()
+                .filter(|secret| !secret.expose().is_empty()),
+        },
+        malformed: None,
+        // Typed text is Unicode: no export could have turned letters into "?".
+        lossy_export: false,
+    }
 }
 
-impl NewUserEntry {
-    fn to_row(&self) -> RawRow {
-        RawRow {
-            line: LINE,
-            values: RowValues {
-                first_name: self.first_name.trim().to_string(),
-                last_name: self.last_name.trim().to_string(),
-                email: self.email.trim().to_string(),
-                username: self.username.trim().to_string(),
-                organizational_unit: self.organizational_unit.trim().to_string(),
-                job_title: self.job_title.trim().to_string(),
-                password: self
-                    .password
-                    .clone()
-                    .filter(|secret| !secret.expose().is_empty()),
-            },
-            malformed: None,
-            // Typed text is Unicode: no export could have turned letters into "?".
-            lossy_export: false,
-        }
-    }
-
-    /// The name the import is recorded under, e.g. `Add user: alice`.
-    fn import_name(&self) -> String {
-        let username: String = self
-            .username
-            .trim()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(150)
-            .collect();
-        format!("Add user: {username}")
-    }
+/// The name the import is recorded under, e.g. `Add user: alice`.
+fn import_name(entry: &NewUserEntry) -> String {
+    let username: String = entry
+        .username
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(150)
+        .collect();
+    format!("Add user: {username}")
 }
 
 /// The one row, planned and written like a file's.
@@ -79,7 +69,7 @@ impl OneRow {
     /// A source holding `entry` as its only row.
     pub fn new(entry: &NewUserEntry) -> Self {
         Self {
-            row: Some(entry.to_row()),
+            row: Some(to_row(entry)),
         }
     }
 }
@@ -214,7 +204,7 @@ pub fn add_user(
         Err((problem, gate)) => return Ok(AddOutcome::Refused { problem, gate }),
     };
     let mut context = by.context;
-    context.file_name = entry.import_name();
+    context.file_name = import_name(entry);
     let actor = (context.actor_user_id, context.actor.clone());
     let committed = commit(conn, source, context, &gate, settings, |_| {}, Some(mailer))?;
     if let Some(problem) = first_failure(committed.report.clone()) {

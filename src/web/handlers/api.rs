@@ -157,11 +157,38 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
-pub(super) fn unreadable(err: impl fmt::Display) -> ApiError {
+fn unreadable(err: impl fmt::Display) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         format!("The request body could not be read ({err})."),
     )
+}
+
+/// The request's media type, lower-cased, without parameters (`text/csv; charset=utf-8` → `text/csv`).
+pub(super) fn media_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The whole body, refused with `too_large` as soon as it passes `limit` bytes.
+pub(super) async fn read_body(
+    payload: &mut web::Payload,
+    limit: usize,
+    too_large: impl Fn() -> ApiError,
+) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = payload.try_next().await.map_err(unreadable)? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// The uploaded file's name and bytes: a multipart field `file`, or a whole `text/csv` body.
@@ -170,14 +197,7 @@ async fn read_csv(
     mut payload: web::Payload,
     limit: usize,
 ) -> Result<(String, Vec<u8>), ApiError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = media_type(req);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -188,13 +208,7 @@ async fn read_csv(
             if declared.is_some_and(|n| n > limit) {
                 return Err(too_large(limit));
             }
-            let mut bytes = Vec::new();
-            while let Some(chunk) = payload.try_next().await.map_err(unreadable)? {
-                if bytes.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            let bytes = read_body(&mut payload, limit, || too_large(limit)).await?;
             Ok((DEFAULT_FILE_NAME.to_string(), bytes))
         }
         "multipart/form-data" => read_multipart_file(req, payload, limit).await,

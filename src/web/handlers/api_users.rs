@@ -2,10 +2,9 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::api::{ApiError, authenticate, unreadable};
+use super::api::{ApiError, authenticate, media_type, read_body};
 use crate::import::service::{Choices, Invitations, Mailer};
 use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, add_user, is_duplicate};
 use crate::import::{ImportContext, ImportReport, ImportSource, Secret};
@@ -56,30 +55,19 @@ struct CreatedJson {
 }
 
 async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<NewUserJson, ApiError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if content_type != "application/json" {
+    if media_type(req) != "application/json" {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Send the user as a JSON object with Content-Type: application/json.",
         ));
     }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = payload.try_next().await.map_err(unreadable)? {
-        if bytes.len() + chunk.len() > MAX_BODY {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("The body is larger than {MAX_BODY} bytes; send one user per request."),
-            ));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = read_body(&mut payload, MAX_BODY, || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The body is larger than {MAX_BODY} bytes; send one user per request."),
+        )
+    })
+    .await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         // serde's message names the field and position, never a value.
         ApiError::new(

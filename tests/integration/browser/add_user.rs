@@ -21,8 +21,8 @@ async fn fill_form(browser: &Browser, username: &str, email: &str) {
     browser.fill("#password2", PASSWORD).await;
 }
 
-#[test]
-fn an_admin_adds_a_user_and_sees_them() {
+/// A server with the admin and the unit Research.
+fn app_with_unit() -> TestApp {
     let app = spawn_app();
     app.login_admin();
     assert_eq!(
@@ -31,6 +31,12 @@ fn an_admin_adds_a_user_and_sees_them() {
             .as_u16(),
         303
     );
+    app
+}
+
+#[test]
+fn an_admin_adds_a_user_and_sees_them() {
+    let app = app_with_unit();
     run(async {
         let mut browser = Browser::start("add_user").await;
         browser
@@ -78,14 +84,7 @@ fn an_admin_adds_a_user_and_sees_them() {
 
 #[test]
 fn a_duplicate_username_is_shown_next_to_the_field() {
-    let app = spawn_app();
-    app.login_admin();
-    assert_eq!(
-        app.post_form("/ous", "/ous", &[("name", "Research")])
-            .status()
-            .as_u16(),
-        303
-    );
+    let app = app_with_unit();
     let before = app.user_count();
     run(async {
         let mut browser = Browser::start("add_user_duplicate").await;
