@@ -8,7 +8,7 @@ use super::{html, see_other};
 use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
 use crate::import::service::{Choices, Invitations, MailGate, Mailer};
 use crate::import::single::{AddOutcome, AddedBy, AddedUser, NewUserEntry, add_user, check};
-use crate::import::{ImportContext, ImportSource, Secret};
+use crate::import::{Column, ImportContext, ImportSource, Secret};
 use crate::web::AppState;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::WebError;
@@ -90,29 +90,21 @@ pub struct AddUserForm {
 }
 
 impl AddUserForm {
-    fn values(&self) -> AddUserValues {
-        AddUserValues {
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            email: self.email.clone(),
-            username: self.username.clone(),
-            organizational_unit: self.organizational_unit.clone(),
-            job_title: self.job_title.clone(),
-            invite: self.password_choice != "password",
-        }
+    fn invite(&self) -> bool {
+        self.password_choice != "password"
     }
 
     /// The typed password's problems under the web's password policy (Django's validators).
     fn password_problems(&self) -> Vec<(Field, String)> {
         if self.password1.is_empty() {
             return vec![(
-                Field::Password,
+                Field::Column(Column::Password),
                 "Type a password twice, or choose \"E-mail a set-password link\".".to_string(),
             )];
         }
         if self.password1 != self.password2 {
             return vec![(
-                Field::Password,
+                Field::Column(Column::Password),
                 "The two password fields didn't match.".to_string(),
             )];
         }
@@ -124,7 +116,7 @@ impl AddUserForm {
         };
         validate_password(&self.password1, &attributes)
             .into_iter()
-            .map(|problem| (Field::Password, problem.message))
+            .map(|problem| (Field::Column(Column::Password), problem.message))
             .collect()
     }
 }
@@ -139,11 +131,15 @@ pub async fn add(
 ) -> Result<HttpResponse, WebError> {
     csrf.verify(&form.csrf_token)?;
     let form = form.into_inner();
-    let values = form.values();
-    let mut problems = if values.invite {
+    let invite = form.invite();
+    let mut problems = if invite {
         Vec::new()
     } else {
         form.password_problems()
+    };
+    let choices = Choices {
+        allow_without_mail: form.allow_without_mail.is_some(),
+        invite,
     };
     let entry = NewUserEntry {
         first_name: form.first_name,
@@ -152,11 +148,14 @@ pub async fn add(
         username: form.username,
         organizational_unit: form.organizational_unit,
         job_title: form.job_title,
-        password: (!values.invite).then(|| Secret::new(form.password1)),
+        password: (!invite).then(|| Secret::new(form.password1)),
     };
-    let choices = Choices {
-        allow_without_mail: form.allow_without_mail.is_some(),
-        invite: values.invite,
+    let values = AddUserValues {
+        typed: NewUserEntry {
+            password: None,
+            ..entry.clone()
+        },
+        invite,
     };
     let by = AddedBy {
         context: ImportContext::new(

@@ -5,16 +5,14 @@ use maud::{Markup, html};
 
 use super::layout::{Chrome, csrf_field, page};
 use crate::db::ous::OuItem;
+use crate::import::Column;
+use crate::import::parse::RowValues;
 
-/// What the admin typed, shown again after a problem (never the password).
+/// What the admin typed, shown again after a problem.
 #[derive(Debug, Clone, Default)]
 pub struct AddUserValues {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub username: String,
-    pub organizational_unit: String,
-    pub job_title: String,
+    /// The row's values; the password is always left out (`None`).
+    pub typed: RowValues,
     /// "E-mail a set-password link" rather than a typed password.
     pub invite: bool,
 }
@@ -22,13 +20,8 @@ pub struct AddUserValues {
 /// Where a problem is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
-    FirstName,
-    LastName,
-    Email,
-    Username,
-    OrganizationalUnit,
-    JobTitle,
-    Password,
+    /// The field of an import column (the password's is the first password box).
+    Column(Column),
     /// The choice between a password and a set-password link (the mail check lives here).
     PasswordChoice,
     /// No single field: shown above the form.
@@ -38,27 +31,16 @@ pub enum Field {
 impl Field {
     /// The field an import row's column names.
     pub fn of_column(column: Option<&str>) -> Self {
-        match column {
-            Some("first_name") => Self::FirstName,
-            Some("last_name") => Self::LastName,
-            Some("email") => Self::Email,
-            Some("username") => Self::Username,
-            Some("organizational_unit") => Self::OrganizationalUnit,
-            Some("job_title") => Self::JobTitle,
-            Some("password") => Self::Password,
-            _ => Self::Form,
-        }
+        Column::ALL
+            .into_iter()
+            .find(|c| column == Some(c.name()))
+            .map_or(Self::Form, Self::Column)
     }
 
     fn id(self) -> &'static str {
         match self {
-            Self::FirstName => "first_name",
-            Self::LastName => "last_name",
-            Self::Email => "email",
-            Self::Username => "username",
-            Self::OrganizationalUnit => "organizational_unit",
-            Self::JobTitle => "job_title",
-            Self::Password => "password1",
+            Self::Column(Column::Password) => "password1",
+            Self::Column(column) => column.name(),
             Self::PasswordChoice => "password_choice",
             Self::Form => "add-user-form",
         }
@@ -96,12 +78,11 @@ impl AddUserView<'_> {
         }
     }
 
-    fn text_input(&self, field: Field, label: &str, value: &str, kind: &str, max: u32) -> Markup {
+    fn text_input(&self, column: Column, label: &str, kind: &str, max: u32) -> Markup {
+        let field = Field::Column(column);
+        let value = self.values.typed.get(column);
         let invalid = !self.messages(field).is_empty();
-        let required = matches!(
-            field,
-            Field::FirstName | Field::LastName | Field::Email | Field::Username
-        );
+        let required = column.required();
         html! {
             label for=(field.id()) { (label) @if !required { span.muted { " (optional)" } } }
             input id=(field.id()) type=(kind) name=(field.id()) value=(value) maxlength=(max)
@@ -114,8 +95,10 @@ impl AddUserView<'_> {
 
 /// The Add user page.
 pub fn form(chrome: Chrome<'_>, view: &AddUserView<'_>) -> Markup {
-    let v = view.values;
-    let unit_invalid = !view.messages(Field::OrganizationalUnit).is_empty();
+    let v = &view.values.typed;
+    let unit = Field::Column(Column::OrganizationalUnit);
+    let password = Field::Column(Column::Password);
+    let unit_invalid = !view.messages(unit).is_empty();
     page(
         "Add user",
         chrome,
@@ -128,10 +111,10 @@ pub fn form(chrome: Chrome<'_>, view: &AddUserView<'_>) -> Markup {
             (view.problems_of(Field::Form))
             form.card #add-user-form method="post" action="/users/new" {
                 (csrf_field(chrome.csrf))
-                (view.text_input(Field::FirstName, "First name", &v.first_name, "text", 150))
-                (view.text_input(Field::LastName, "Last name", &v.last_name, "text", 150))
-                (view.text_input(Field::Email, "E-mail", &v.email, "email", 254))
-                (view.text_input(Field::Username, "Username", &v.username, "text", 150))
+                (view.text_input(Column::FirstName, "First name", "text", 150))
+                (view.text_input(Column::LastName, "Last name", "text", 150))
+                (view.text_input(Column::Email, "E-mail", "email", 254))
+                (view.text_input(Column::Username, "Username", "text", 150))
                 label for="organizational_unit" { "Organizational unit" span.muted { " (optional)" } }
                 select #organizational_unit name="organizational_unit"
                     aria-invalid=[unit_invalid.then_some("true")]
@@ -141,17 +124,17 @@ pub fn form(chrome: Chrome<'_>, view: &AddUserView<'_>) -> Markup {
                         option value=(unit.name) selected[unit.name == v.organizational_unit] { (unit.name) }
                     }
                 }
-                (view.problems_of(Field::OrganizationalUnit))
-                (view.text_input(Field::JobTitle, "Job title", &v.job_title, "text", 150))
+                (view.problems_of(unit))
+                (view.text_input(Column::JobTitle, "Job title", "text", 150))
                 fieldset #password_choice {
                     legend { "Password" }
                     label.inline {
-                        input #choice-invite type="radio" name="password_choice" value="invite" checked[v.invite];
+                        input #choice-invite type="radio" name="password_choice" value="invite" checked[view.values.invite];
                         " E-mail a set-password link (an invitation, like the import's)"
                     }
                     br;
                     label.inline {
-                        input #choice-password type="radio" name="password_choice" value="password" checked[!v.invite];
+                        input #choice-password type="radio" name="password_choice" value="password" checked[!view.values.invite];
                         " Set a password now and hand it over outside Roster"
                     }
                     (view.problems_of(Field::PasswordChoice))
@@ -163,9 +146,9 @@ pub fn form(chrome: Chrome<'_>, view: &AddUserView<'_>) -> Markup {
                     }
                     label for="password1" { "Password" }
                     input #password1 type="password" name="password1" autocomplete="new-password"
-                        aria-invalid=[(!view.messages(Field::Password).is_empty()).then_some("true")]
-                        aria-describedby=[(!view.messages(Field::Password).is_empty()).then_some("password1-error")];
-                    (view.problems_of(Field::Password))
+                        aria-invalid=[(!view.messages(password).is_empty()).then_some("true")]
+                        aria-describedby=[(!view.messages(password).is_empty()).then_some("password1-error")];
+                    (view.problems_of(password))
                     ul.muted { @for h in view.password_help { li { (h) } } }
                     label for="password2" { "Password again" }
                     input #password2 type="password" name="password2" autocomplete="new-password";
