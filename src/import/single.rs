@@ -211,7 +211,10 @@ pub fn add_user(
         // Someone took the name meanwhile, or the project's own trigger refused the row.
         return Ok(AddOutcome::Refused { problem, gate });
     }
-    let import_id = committed.report.import_id.unwrap_or_default();
+    let import_id = committed
+        .report
+        .import_id
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
     let user = created_user(conn, import_id)?;
     let how = match (user.has_usable_password, &committed.invitations) {
         (true, _) => "password set by the admin".to_string(),
@@ -250,25 +253,20 @@ pub fn add_user(
 
 /// The user a one-row import created.
 fn created_user(conn: &Connection, import_id: i64) -> rusqlite::Result<AddedUser> {
-    conn.query_row(
-        "SELECT u.id, u.username, u.email, ou.name, u.password FROM roster_import_row r \
-         JOIN auth_user u ON u.id = r.user_id \
-         LEFT JOIN roster_user_profile p ON p.user_id = u.id \
-         LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
-         WHERE r.import_id = ?1",
-        [import_id],
-        |row| {
-            let hash: String = row.get(4)?;
-            Ok(AddedUser {
-                id: row.get(0)?,
-                username: row.get(1)?,
-                email: row.get(2)?,
-                organizational_unit: row.get(3)?,
-                has_usable_password: crate::auth::hashers::is_password_usable(&hash),
-                import_id,
-            })
-        },
-    )
+    let created = db::imports::created_user_ids(conn, import_id)?;
+    let detail = match created.first() {
+        Some(&id) => db::users::detail(conn, id)?,
+        None => None,
+    }
+    .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+    Ok(AddedUser {
+        id: detail.user.id,
+        has_usable_password: crate::auth::hashers::is_password_usable(&detail.user.password),
+        username: detail.user.username,
+        email: detail.user.email,
+        organizational_unit: detail.organizational_unit,
+        import_id,
+    })
 }
 
 /// Whether a refusal is a clash with an existing user (the API answers 409 for it).
