@@ -201,6 +201,36 @@ pub enum Command {
         #[arg(long, env = "ROSTER_ALLOW_WEAK_PASSWORDS")]
         allow_weak_passwords: bool,
     },
+    /// Add one user through the import engine (the same rules, messages and role as an import row).
+    Adduser {
+        /// Login name of the new user.
+        #[arg(long, env = "ROSTER_NEW_USERNAME")]
+        username: String,
+        /// E-mail address of the new user.
+        #[arg(long, env = "ROSTER_NEW_EMAIL")]
+        email: String,
+        /// First name (required by the import rules, as a CSV row's).
+        #[arg(long, env = "ROSTER_NEW_FIRST_NAME", default_value = "")]
+        first_name: String,
+        /// Last name (required by the import rules, as a CSV row's).
+        #[arg(long, env = "ROSTER_NEW_LAST_NAME", default_value = "")]
+        last_name: String,
+        /// An existing organizational unit's name.
+        #[arg(long, env = "ROSTER_NEW_UNIT", default_value = "")]
+        unit: String,
+        /// Job title.
+        #[arg(long, env = "ROSTER_NEW_JOB_TITLE", default_value = "")]
+        job_title: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long, env = "ROSTER_PASSWORD_STDIN", conflicts_with = "invite")]
+        password_stdin: bool,
+        /// No password now: e-mail the user a set-password link (an invitation).
+        #[arg(long, env = "ROSTER_INVITE")]
+        invite: bool,
+        /// With --invite: add the user without a password even when the mail server check fails.
+        #[arg(long, env = "ROSTER_ALLOW_WITHOUT_MAIL", requires = "invite")]
+        allow_without_mail: bool,
+    },
     /// Write a consistent copy of the database to FILE while Roster keeps running (SQLite VACUUM INTO).
     Backup {
         /// The new backup file (must not exist yet).

@@ -39,7 +39,7 @@ pub(super) fn create_superuser(
             _ => bail!("--noinput needs the password in ROSTER_SUPERUSER_PASSWORD"),
         }
     } else {
-        prompt_new_password()?
+        prompt_new_password("--noinput with ROSTER_SUPERUSER_PASSWORD, or --password-stdin")?
     };
     let hash = make_password(&password, config.import.pbkdf2_iterations);
     let id = crate::db::users::insert_superuser(&conn, &username, &email, &hash, &db::now_text())?;
@@ -64,16 +64,9 @@ pub(super) fn change_password(
         bail!("User \"{username}\" does not exist");
     };
     let password = if from_stdin {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        let password = line.strip_suffix('\n').unwrap_or(&line);
-        let password = password.strip_suffix('\r').unwrap_or(password).to_string();
-        if password.is_empty() {
-            bail!("No password on standard input");
-        }
-        password
+        password_from_stdin()?
     } else {
-        prompt_new_password()?
+        prompt_new_password("--password-stdin")?
     };
     let hash = make_password(&password, config.import.pbkdf2_iterations);
     crate::db::users::set_password(&conn, user.id, &hash)?;
@@ -119,11 +112,22 @@ pub(super) fn cli_audit(
     )
 }
 
-fn prompt_new_password() -> anyhow::Result<String> {
+/// The first line of standard input, without its line ending; empty is refused.
+pub(super) fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password).to_string();
+    if password.is_empty() {
+        bail!("No password on standard input");
+    }
+    Ok(password)
+}
+
+/// Asks twice on the terminal; without one, refuses and names the flags to use instead.
+pub(super) fn prompt_new_password(instead: &str) -> anyhow::Result<String> {
     if !std::io::stdin().is_terminal() {
-        bail!(
-            "No terminal to prompt for a password: use --noinput with ROSTER_SUPERUSER_PASSWORD, or --password-stdin"
-        );
+        bail!("No terminal to prompt for a password: use {instead}");
     }
     for _ in 0..3 {
         let first = rpassword::prompt_password("Password: ")?;

@@ -1,6 +1,7 @@
 //! The command-line subcommands: thin callers of the database, the import engine and the web server.
 
 mod accounts;
+mod adduser;
 mod directory;
 mod import;
 
@@ -13,6 +14,7 @@ use crate::config::{Config, ServeConfig};
 use crate::db::Db;
 use crate::import::rules::is_valid_email;
 use accounts::{change_password, create_superuser};
+use adduser::{AddUserOptions, adduser};
 use directory::{api_tokens, organizational_units};
 use import::{ImportOptions, import};
 
@@ -78,6 +80,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 allow_weak_passwords,
             };
             import(&db, &config, &file, &options)
+        }
+        Command::Adduser {
+            username,
+            email,
+            first_name,
+            last_name,
+            unit,
+            job_title,
+            password_stdin,
+            invite,
+            allow_without_mail,
+        } => {
+            db.migrate()?;
+            let entry = crate::import::single::NewUserEntry {
+                first_name,
+                last_name,
+                email,
+                username,
+                organizational_unit: unit,
+                job_title,
+                password: None,
+            };
+            let options = AddUserOptions {
+                entry,
+                password_stdin,
+                invite,
+                allow_without_mail,
+            };
+            adduser(&db, &config, options)
         }
         Command::Backup { file } => {
             db.migrate()?;

@@ -254,6 +254,15 @@ pub fn record_progress(
     Ok(())
 }
 
+/// The users an import created, in row order.
+pub fn created_user_ids(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT user_id FROM roster_import_row WHERE import_id = ?1 AND user_id IS NOT NULL \
+         ORDER BY line, id",
+    )?;
+    stmt.query_map([import_id], |row| row.get(0))?.collect()
+}
+
 /// Marks an import finished.
 pub fn finish(conn: &Connection, import_id: i64) -> rusqlite::Result<()> {
     conn.execute(

@@ -11,6 +11,7 @@ pub mod report;
 pub mod rules;
 pub mod service;
 mod shape;
+pub mod single;
 mod sniff;
 pub mod validate;
 

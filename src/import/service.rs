@@ -85,8 +85,6 @@ impl MailGate {
 pub trait Source: Sized {
     /// What planning yields: every row (for a preview) or counts and failures (for a stream).
     type Planned;
-    /// Reads the uploaded bytes; a whole-file problem rejects them.
-    fn read(bytes: Vec<u8>, max_rows: usize) -> Result<Self, FileError>;
     /// Plans every row against the directory.
     fn plan(
         &mut self,
@@ -105,12 +103,20 @@ pub trait Source: Sized {
     fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_;
 }
 
+/// A source read from uploaded bytes (a file); a whole-file problem rejects them.
+pub trait FileSource: Source {
+    fn read(bytes: Vec<u8>, max_rows: usize) -> Result<Self, FileError>;
+}
+
 /// The whole file parsed into memory, so the web can show and keep a full preview.
-impl Source for ParsedFile {
-    type Planned = Plan;
+impl FileSource for ParsedFile {
     fn read(bytes: Vec<u8>, max_rows: usize) -> Result<Self, FileError> {
         super::parse(&bytes, max_rows)
     }
+}
+
+impl Source for ParsedFile {
+    type Planned = Plan;
     fn plan(
         &mut self,
         directory: &DirectorySnapshot,
@@ -143,8 +149,7 @@ pub struct Streamed {
     rows_total: usize,
 }
 
-impl Source for Streamed {
-    type Planned = PlanTally;
+impl FileSource for Streamed {
     fn read(bytes: Vec<u8>, max_rows: usize) -> Result<Self, FileError> {
         Ok(Self {
             text: super::decode::decode(&bytes)?,
@@ -152,6 +157,10 @@ impl Source for Streamed {
             rows_total: 0,
         })
     }
+}
+
+impl Source for Streamed {
+    type Planned = PlanTally;
     fn plan(
         &mut self,
         directory: &DirectorySnapshot,
@@ -214,17 +223,26 @@ pub enum Prepared<S: Source> {
 
 /// Reads and plans `bytes` against the database as it is now, running `check_mail` only when the
 /// file creates users without a password, and replanning when the gate holds those rows back.
-pub fn prepare<S: Source>(
+pub fn prepare<S: FileSource>(
     conn: &Connection,
     bytes: Vec<u8>,
     max_rows: usize,
     choices: Choices,
     check_mail: impl FnOnce() -> CheckOutcome,
 ) -> rusqlite::Result<Prepared<S>> {
-    let mut source = match S::read(bytes, max_rows) {
-        Ok(source) => source,
-        Err(rejection) => return Ok(Prepared::Rejected(rejection)),
-    };
+    match S::read(bytes, max_rows) {
+        Ok(source) => prepare_source(conn, source, choices, check_mail),
+        Err(rejection) => Ok(Prepared::Rejected(rejection)),
+    }
+}
+
+/// [`prepare`] for a source already read (e.g. the one row of the Add user form).
+pub fn prepare_source<S: Source>(
+    conn: &Connection,
+    mut source: S,
+    choices: Choices,
+    check_mail: impl FnOnce() -> CheckOutcome,
+) -> rusqlite::Result<Prepared<S>> {
     let directory = db::directory::snapshot(conn)?;
     let first_rules = PlanRules {
         passwordless: PasswordlessPolicy::Allowed,

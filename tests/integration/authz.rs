@@ -78,6 +78,7 @@ impl World {
         [
             ("/users".to_string(), 200),
             (format!("/users/{u}"), 200),
+            ("/users/new".to_string(), 200),
             ("/users/999999".to_string(), 404),
             ("/users/import".to_string(), 200),
             ("/users/import/sample.csv".to_string(), 200),
@@ -132,6 +133,24 @@ impl World {
             (
                 format!("/users/{u}/set-password"),
                 pw("N3w-Pa55-x", "N3w-Pa55-x"),
+                303,
+            ),
+            (
+                "/users/new".to_string(),
+                form(&[("username", "added"), ("password_choice", "password")]),
+                422,
+            ),
+            (
+                "/users/new".to_string(),
+                form(&[
+                    ("first_name", "Added"),
+                    ("last_name", "ByHand"),
+                    ("email", "added@example.com"),
+                    ("username", "added"),
+                    ("password_choice", "password"),
+                    ("password1", "N3w-Pa55-x"),
+                    ("password2", "N3w-Pa55-x"),
+                ]),
                 303,
             ),
             ("/ous".to_string(), form(&[("name", "")]), 422),

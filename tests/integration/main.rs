@@ -1,5 +1,6 @@
 //! End-to-end tests: the real HTTP server on 127.0.0.1:0 driven like a browser, and the CLI as a process.
 
+mod add_user;
 mod admin_panel;
 mod api;
 mod authz;

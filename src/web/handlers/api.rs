@@ -1,4 +1,5 @@
-//! The import API: `POST /api/users/import` with a bearer token, answering JSON.
+//! The import API: `POST /api/users/import` with a bearer token, answering JSON (one user:
+//! `POST /api/users`, in `api_users.rs`).
 //!
 //! The API is a thin caller of the same engine and mail gating as `roster import`; it never looks at
 //! cookies, so it needs no CSRF token, and a session cookie does not authorize it.
@@ -25,6 +26,7 @@ const DEFAULT_FILE_NAME: &str = "api-upload.csv";
 /// The API route and the token pages.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/users/import", web::post().to(import))
+        .route("/api/users", web::post().to(super::api_users::add))
         .route("/tokens", web::get().to(super::tokens::tokens))
         .route("/tokens", web::post().to(super::tokens::create_token))
         .route(
@@ -41,7 +43,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -99,7 +101,10 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 /// The name of the token the request carries, or 401 (missing, unknown) / 403 (revoked).
-async fn authenticate(state: &web::Data<AppState>, req: &HttpRequest) -> Result<String, ApiError> {
+pub(super) async fn authenticate(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+) -> Result<String, ApiError> {
     let Some(token) = bearer(req) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -161,20 +166,40 @@ fn unreadable(err: impl fmt::Display) -> ApiError {
     )
 }
 
+/// The request's media type, lower-cased, without parameters (`text/csv; charset=utf-8` → `text/csv`).
+pub(super) fn media_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The whole body, refused with `too_large` as soon as it passes `limit` bytes.
+pub(super) async fn read_body(
+    payload: &mut web::Payload,
+    limit: usize,
+    too_large: impl Fn() -> ApiError,
+) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = payload.try_next().await.map_err(unreadable)? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 /// The uploaded file's name and bytes: a multipart field `file`, or a whole `text/csv` body.
 async fn read_csv(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
 ) -> Result<(String, Vec<u8>), ApiError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = media_type(req);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -185,13 +210,7 @@ async fn read_csv(
             if declared.is_some_and(|n| n > limit) {
                 return Err(too_large(limit));
             }
-            let mut bytes = Vec::new();
-            while let Some(chunk) = payload.try_next().await.map_err(unreadable)? {
-                if bytes.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            let bytes = read_body(&mut payload, limit, || too_large(limit)).await?;
             Ok((DEFAULT_FILE_NAME.to_string(), bytes))
         }
         "multipart/form-data" => read_multipart_file(req, payload, limit).await,

@@ -1,7 +1,9 @@
 //! Request handlers and the one route table.
 
 mod account;
+mod add_user;
 mod api;
+mod api_users;
 mod audit;
 mod history;
 mod import;
@@ -52,6 +54,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(account::change_password),
         )
         .route("/users", web::get().to(users::list))
+        .route("/users/new", web::get().to(add_user::form))
+        .route("/users/new", web::post().to(add_user::add))
         .route("/users/{id:\\d+}", web::get().to(users::page))
         .route("/users/{id:\\d+}", web::post().to(users::update))
         .route(

@@ -97,6 +97,9 @@ pub async fn list(
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
     notice: Option<String>,
+    /// A signed notice (see `web::notice`), e.g. after Add user.
+    done: Option<String>,
+    sig: Option<String>,
 }
 
 async fn render(
@@ -154,7 +157,15 @@ pub async fn page(
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let done = crate::web::notice::verified(
+        &state.secret_key,
+        &super::add_user::notice_page(id),
+        query.done.as_deref(),
+        query.sig.as_deref(),
+    );
     let notice = match query.notice.as_deref() {
+        _ if done.is_some() => done.as_deref().map(Notice::Good),
         Some("saved") => Some(Notice::Good("Changes saved.")),
         Some("sessions-ended") => Some(Notice::Good("All sessions of this user were ended.")),
         Some("reset-sent") => Some(Notice::Good("Password reset e-mail sent.")),
@@ -163,15 +174,7 @@ pub async fn page(
         )),
         _ => None,
     };
-    render(
-        &admin,
-        &csrf,
-        &state,
-        path.into_inner(),
-        notice,
-        StatusCode::OK,
-    )
-    .await
+    render(&admin, &csrf, &state, id, notice, StatusCode::OK).await
 }
 
 /// The edit form; `group` repeats, so it is read as a list of pairs (with the form size limit).

@@ -1,5 +1,6 @@
 //! HTML views (maud): small functions composed by the layout; they take view data, never DB handles.
 
+pub mod add_user;
 pub mod audit;
 pub mod auth;
 pub mod history;

@@ -105,7 +105,8 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                 }
             }
             div.actions {
-                a.button href="/users/import" { "Import users" }
+                a.button #add-user href="/users/new" { "Add user" }
+                a.button.secondary href="/users/import" { "Import users" }
                 span.muted #user-total { (view.total) " user(s)" }
             }
             table {

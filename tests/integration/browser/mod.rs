@@ -2,6 +2,7 @@
 //! loopback, one fresh browser profile per test, and a screenshot of every step under
 //! `target/browser-screenshots/<test>/`.
 
+mod add_user;
 mod cross_site;
 mod forgot_password;
 mod import_flow;

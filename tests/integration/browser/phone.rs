@@ -93,6 +93,7 @@ fn no_page_scrolls_sideways_on_a_phone() {
             ("/users".to_string(), "users"),
             ("/users?page=2".to_string(), "users-page-2"),
             (format!("/users/{member}"), "user"),
+            ("/users/new".to_string(), "add-user"),
             ("/users/import".to_string(), "import"),
             ("/imports".to_string(), "import-history"),
             (result.clone(), "import-result"),

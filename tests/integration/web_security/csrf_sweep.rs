@@ -192,6 +192,19 @@ fn every_state_changing_route_refuses_a_missing_forged_or_foreign_csrf_token() {
                 ("password2", "N3w-Pa55-word"),
             ]),
         ),
+        case(
+            "/users/new",
+            "/users/new".into(),
+            form(&[
+                ("first_name", "Mal"),
+                ("last_name", "Lory"),
+                ("email", "mal@example.com"),
+                ("username", "mal"),
+                ("password_choice", "password"),
+                ("password1", "N3w-Pa55-word"),
+                ("password2", "N3w-Pa55-word"),
+            ]),
+        ),
         case("/ous", "/ous".into(), form(&[("name", "Marketing")])),
         case(
             "/ous/{id}/rename",
@@ -234,7 +247,7 @@ fn every_state_changing_route_refuses_a_missing_forged_or_foreign_csrf_token() {
         on_setup_server: true,
     });
 
-    let api_routes = ["/api/users/import"];
+    let api_routes = ["/api/users/import", "/api/users"];
     let listed: BTreeSet<(String, String)> = cases
         .iter()
         .map(|c| c.pattern)

@@ -1,0 +1,110 @@
+//! `roster adduser`: one user through the import engine, with `roster import`'s messages and exit codes.
+
+use std::process::ExitCode;
+
+use super::accounts::{cli_actor, password_from_stdin, prompt_new_password};
+use super::{EXIT_FAILURE, EXIT_PARTIAL};
+use crate::config::Config;
+use crate::db::Db;
+use crate::import::service::{Choices, Invitations, Mailer};
+use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, add_user};
+use crate::import::{ImportContext, ImportSource, Secret};
+
+/// The flags of `roster adduser` (the password never comes from an argument).
+pub(super) struct AddUserOptions {
+    pub(super) entry: NewUserEntry,
+    pub(super) password_stdin: bool,
+    pub(super) invite: bool,
+    pub(super) allow_without_mail: bool,
+}
+
+/// Exit codes: 0 created, 3 the row was refused (as an import's failed row), 1 anything else.
+pub(super) fn adduser(
+    db: &Db,
+    config: &Config,
+    options: AddUserOptions,
+) -> anyhow::Result<ExitCode> {
+    let mut entry = options.entry;
+    if !options.invite {
+        let password = if options.password_stdin {
+            password_from_stdin()?
+        } else {
+            prompt_new_password("--password-stdin, or --invite to mail a set-password link")?
+        };
+        entry.password = Some(Secret::new(password));
+    }
+    let by = AddedBy {
+        context: ImportContext::new(None, cli_actor(), ImportSource::Cli, String::new()),
+        client: String::new(),
+    };
+    let choices = Choices {
+        allow_without_mail: options.allow_without_mail,
+        invite: options.invite,
+    };
+    let mailer = Mailer {
+        db,
+        mail: &config.mail,
+        accounts: &config.accounts,
+    };
+    let outcome = add_user(
+        &mut db.connect()?,
+        &entry,
+        by,
+        choices,
+        &config.import,
+        || crate::mail::check(&config.mail),
+        mailer,
+    )?;
+    let gate = match &outcome {
+        AddOutcome::Refused { gate, .. } | AddOutcome::Added { gate, .. } => gate,
+    };
+    if let Some(check) = &gate.check {
+        eprintln!("Mail server check ({}): {}", check.server, check.message);
+    }
+    match outcome {
+        AddOutcome::Refused { problem, .. } => {
+            eprintln!(
+                "User \"{}\" not created.\n  {}: {}: {}",
+                crate::import::visible(entry.username.trim()),
+                problem.location(),
+                problem.code,
+                problem.message
+            );
+            if problem.code == "mail_server_unavailable" {
+                eprintln!(
+                    "Use --allow-without-mail to add the user anyway without a password (no link is mailed)."
+                );
+            }
+            Ok(ExitCode::from(EXIT_PARTIAL))
+        }
+        AddOutcome::Added {
+            user, invitations, ..
+        } => {
+            println!(
+                "User \"{}\" created (id {}, import #{}, role Default User).",
+                user.username, user.id, user.import_id
+            );
+            match invitations {
+                Invitations::Sent { sent: 1.., .. } => {
+                    println!("Set-password link mailed to {}.", user.email);
+                }
+                Invitations::Sent { .. } => {
+                    eprintln!(
+                        "The set-password link could not be mailed; import #{} in the web interface says why and sends it again.",
+                        user.import_id
+                    );
+                    return Ok(ExitCode::from(EXIT_FAILURE));
+                }
+                Invitations::Unsent(err) => return Err(err),
+                Invitations::NotQueued if !user.has_usable_password => {
+                    println!(
+                        "No link was mailed (the mail server check failed): the user has no password until an admin sets one (`roster changepassword {}`).",
+                        user.username
+                    );
+                }
+                Invitations::NotQueued => {}
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! One user typed in (the Add user form, `roster adduser`, `POST /api/users`) run as a one-row import.
+//!
+//! The row goes through the same planner, mail gate and batch writer as a file, so its rules and
+//! messages are exactly an import row's, the user joins the Default User group, and an invitation
+//! or a later Forgot Password treats the user like any imported one. The import is recorded (its
+//! name says it was added by hand) and one `user_added` audit entry says who added whom.
+
+use rusqlite::Connection;
+
+use super::parse::{RawRow, RowValues};
+use super::plan::{DirectorySnapshot, PasswordlessPolicy, Plan, Planner};
+use super::report::ReportRow;
+use super::service::{
+    Choices, Invitations, MailGate, Mailer, Prepared, Source, commit, prepare_source,
+};
+use super::{ImportContext, ImportReport, ImportSettings};
+use crate::db;
+use crate::mail::CheckOutcome;
+
+/// The line a single user's row is reported on: the form is the whole "file".
+pub const LINE: u64 = 1;
+
+/// What the admin typed for the new user: an import row's values (`None` for the password creates
+/// the user without one: an invitation, or Forgot Password later). Trimmed as a CSV cell would be.
+pub type NewUserEntry = RowValues;
+
+/// The entry as the one row of its import, trimmed like a CSV cell.
+fn to_row(entry: &NewUserEntry) -> RawRow {
+    let trimmed = |value: &str| value.trim().to_string();
+    RawRow {
+        line: LINE,
+        values: RowValues {
+            first_name: trimmed(&entry.first_name),
+            last_name: trimmed(&entry.last_name),
+            email: trimmed(&entry.email),
+            username: trimmed(&entry.username),
+            organizational_unit: trimmed(&entry.organizational_unit),
+            job_title: trimmed(&entry.job_title),
+            password: entry
+                .password
+                .clone()
+                .filter(|secret| !secret.expose().is_empty()),
+        },
+        malformed: None,
+        // Typed text is Unicode: no export could have turned letters into "?".
+        lossy_export: false,
+    }
+}
+
+/// The name the import is recorded under, e.g. `Add user: alice`.
+fn import_name(entry: &NewUserEntry) -> String {
+    let username: String = entry
+        .username
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(150)
+        .collect();
+    format!("Add user: {username}")
+}
+
+/// The one row, planned and written like a file's.
+#[derive(Debug)]
+pub struct OneRow {
+    row: Option<RawRow>,
+}
+
+impl OneRow {
+    /// A source holding `entry` as its only row.
+    pub fn new(entry: &NewUserEntry) -> Self {
+        Self {
+            row: Some(to_row(entry)),
+        }
+    }
+}
+
+impl Source for OneRow {
+    type Planned = Plan;
+    fn plan(
+        &mut self,
+        directory: &DirectorySnapshot,
+        policy: &PasswordlessPolicy,
+    ) -> Result<Plan, super::FileError> {
+        let mut planner = Planner::new(directory.clone(), policy.clone());
+        Ok(Plan {
+            rows: self.row.iter().map(|row| planner.plan_row(row)).collect(),
+        })
+    }
+    fn passwordless(planned: &Plan) -> usize {
+        planned.passwordless()
+    }
+    fn report(planned: Plan) -> ImportReport {
+        ImportReport::from_plan(&planned)
+    }
+    fn rows_total(&self) -> usize {
+        usize::from(self.row.is_some())
+    }
+    fn notices(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_ {
+        self.row.take().into_iter()
+    }
+}
+
+/// Who adds the user, for the import record and the audit entry.
+#[derive(Debug, Clone)]
+pub struct AddedBy {
+    /// The import context (actor, source); its file name is replaced by the entry's.
+    pub context: ImportContext,
+    /// The client address for web requests, empty otherwise.
+    pub client: String,
+}
+
+/// The user as created.
+#[derive(Debug, Clone)]
+pub struct AddedUser {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub organizational_unit: Option<String>,
+    pub has_usable_password: bool,
+    /// The one-row import that created the user.
+    pub import_id: i64,
+}
+
+/// What adding a user came to.
+#[derive(Debug)]
+pub enum AddOutcome {
+    /// Nothing was created: the row's problem, exactly as an import row reports it.
+    Refused { problem: ReportRow, gate: MailGate },
+    Added {
+        user: AddedUser,
+        gate: MailGate,
+        invitations: Invitations,
+    },
+}
+
+/// Plans `entry` against the directory as it is now, under the mail gate (the check runs only
+/// when the user would get no password), and writes nothing: the row's problem, if any.
+pub fn check(
+    conn: &Connection,
+    entry: &NewUserEntry,
+    choices: Choices,
+    check_mail: impl FnOnce() -> CheckOutcome,
+) -> rusqlite::Result<Option<ReportRow>> {
+    Ok(plan_entry(conn, entry, choices, check_mail)?
+        .err()
+        .map(|(problem, _)| problem))
+}
+
+/// The planned row ready to write with its gate, or its problem.
+type Planned = Result<(OneRow, MailGate), (ReportRow, MailGate)>;
+
+fn plan_entry(
+    conn: &Connection,
+    entry: &NewUserEntry,
+    choices: Choices,
+    check_mail: impl FnOnce() -> CheckOutcome,
+) -> rusqlite::Result<Planned> {
+    let (source, planned, gate) =
+        match prepare_source(conn, OneRow::new(entry), choices, check_mail)? {
+            Prepared::Ready {
+                source,
+                planned,
+                gate,
+            } => (source, planned, gate),
+            // Planning one typed row has no file to reject; handled all the same.
+            Prepared::Rejected(rejection) => {
+                let problem = ReportRow {
+                    line: LINE,
+                    summary: Default::default(),
+                    code: rejection.code.to_string(),
+                    column: None,
+                    message: rejection.message,
+                };
+                return Ok(Err((problem, MailGate::decide(None, choices))));
+            }
+        };
+    Ok(match first_failure(ImportReport::from_plan(&planned)) {
+        Some(problem) => Err((problem, gate)),
+        None => Ok((source, gate)),
+    })
+}
+
+fn first_failure(report: ImportReport) -> Option<ReportRow> {
+    report.failures.into_iter().next()
+}
+
+/// Plans `entry` as [`check`] does and, when it passes, creates the user through the import
+/// writer (Default User group, profile, invitation when asked and mail works), then records who
+/// added whom in the audit log. The password is only ever hashed.
+pub fn add_user(
+    conn: &mut Connection,
+    entry: &NewUserEntry,
+    by: AddedBy,
+    choices: Choices,
+    settings: &ImportSettings,
+    check_mail: impl FnOnce() -> CheckOutcome,
+    mailer: Mailer<'_>,
+) -> rusqlite::Result<AddOutcome> {
+    let (source, gate) = match plan_entry(conn, entry, choices, check_mail)? {
+        Ok(ready) => ready,
+        Err((problem, gate)) => return Ok(AddOutcome::Refused { problem, gate }),
+    };
+    let mut context = by.context;
+    context.file_name = import_name(entry);
+    let actor = (context.actor_user_id, context.actor.clone());
+    let committed = commit(conn, source, context, &gate, settings, |_| {}, Some(mailer))?;
+    if let Some(problem) = first_failure(committed.report.clone()) {
+        // Someone took the name meanwhile, or the project's own trigger refused the row.
+        return Ok(AddOutcome::Refused { problem, gate });
+    }
+    let import_id = committed
+        .report
+        .import_id
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+    let user = created_user(conn, import_id)?;
+    let how = match (user.has_usable_password, &committed.invitations) {
+        (true, _) => "password set by the admin".to_string(),
+        (false, Invitations::Sent { sent: 1.., .. }) => "set-password link mailed".to_string(),
+        (false, Invitations::Sent { .. } | Invitations::Unsent(_)) => {
+            "set-password link queued but not sent".to_string()
+        }
+        (false, Invitations::NotQueued) if gate.allowed_without_mail => {
+            "without a password; mail not working, added anyway by choice".to_string()
+        }
+        (false, Invitations::NotQueued) => "without a password".to_string(),
+    };
+    let detail = format!(
+        "{} <{}>, unit {}; {how}; import:{import_id}",
+        user.username,
+        user.email,
+        user.organizational_unit.as_deref().unwrap_or("none"),
+    );
+    db::audit::record(
+        conn,
+        &db::audit::AuditEntry {
+            actor_user_id: actor.0,
+            actor: &actor.1,
+            action: "user_added",
+            target: &format!("user:{} ({})", user.id, user.username),
+            detail: &detail,
+            client: &by.client,
+        },
+    )?;
+    Ok(AddOutcome::Added {
+        user,
+        gate,
+        invitations: committed.invitations,
+    })
+}
+
+/// The user a one-row import created.
+fn created_user(conn: &Connection, import_id: i64) -> rusqlite::Result<AddedUser> {
+    let created = db::imports::created_user_ids(conn, import_id)?;
+    let detail = match created.first() {
+        Some(&id) => db::users::detail(conn, id)?,
+        None => None,
+    }
+    .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+    Ok(AddedUser {
+        id: detail.user.id,
+        has_usable_password: crate::auth::hashers::is_password_usable(&detail.user.password),
+        username: detail.user.username,
+        email: detail.user.email,
+        organizational_unit: detail.organizational_unit,
+        import_id,
+    })
+}
+
+/// Whether a refusal is a clash with an existing user (the API answers 409 for it).
+pub fn is_duplicate(problem: &ReportRow) -> bool {
+    matches!(
+        problem.code.as_str(),
+        "duplicate_username" | "duplicate_email"
+    )
+}
