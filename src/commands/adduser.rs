@@ -40,6 +40,8 @@ pub(super) fn adduser(
     let choices = Choices {
         allow_without_mail: options.allow_without_mail,
         invite: options.invite,
+        // One user's password passes Django's validators; there is no one-time-password opt-out.
+        allow_weak_passwords: false,
     };
     let mailer = Mailer {
         db,

@@ -8,7 +8,7 @@
 use rusqlite::Connection;
 
 use super::parse::{RawRow, RowValues};
-use super::plan::{DirectorySnapshot, PasswordlessPolicy, Plan, Planner};
+use super::plan::{DirectorySnapshot, Plan, PlanRules, Planner};
 use super::report::ReportRow;
 use super::service::{
     Choices, Invitations, MailGate, Mailer, Prepared, Source, commit, prepare_source,
@@ -79,9 +79,9 @@ impl Source for OneRow {
     fn plan(
         &mut self,
         directory: &DirectorySnapshot,
-        policy: &PasswordlessPolicy,
+        rules: &PlanRules,
     ) -> Result<Plan, super::FileError> {
-        let mut planner = Planner::new(directory.clone(), policy.clone());
+        let mut planner = Planner::new(directory.clone(), rules.clone());
         Ok(Plan {
             rows: self.row.iter().map(|row| planner.plan_row(row)).collect(),
         })

@@ -140,6 +140,8 @@ pub async fn add(
     let choices = Choices {
         allow_without_mail: form.allow_without_mail.is_some(),
         invite,
+        // One user's password passes Django's validators; there is no one-time-password opt-out.
+        allow_weak_passwords: false,
     };
     let entry = NewUserEntry {
         first_name: form.first_name,

@@ -108,6 +108,8 @@ pub async fn add(
     let choices = Choices {
         allow_without_mail: body.allow_without_mail,
         invite: body.invite,
+        // One user's password passes Django's validators; there is no one-time-password opt-out.
+        allow_weak_passwords: false,
     };
     let by = AddedBy {
         context: ImportContext::new(
