@@ -12,6 +12,7 @@ pub mod sessions;
 pub mod user_admin;
 pub mod user_list;
 mod user_model;
+pub mod user_references;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,197 @@
+//! Users deleted outside Roster (Django's admin, ORM or flush), and undo when the project's own
+//! rows refer to imported users (issue 14, item 3).
+
+use super::*;
+
+/// Deletes a user as Django's `user.delete()` does on a connection with foreign keys on: its
+/// group and permission links first (Django collects those itself), then the row, in one
+/// transaction. Roster's tables must follow by their own delete rules.
+fn django_delete(app: &TestApp, user_id: i64) -> rusqlite::Result<()> {
+    let mut conn = app.db();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let tx = conn.transaction()?;
+    for table in ["auth_user_groups", "auth_user_user_permissions"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE user_id = ?1"),
+            [user_id],
+        )?;
+    }
+    tx.execute("DELETE FROM auth_user WHERE id = ?1", [user_id])?;
+    tx.commit()
+}
+
+fn strings(app: &TestApp, sql: &str) -> Vec<String> {
+    app.db()
+        .prepare(sql)
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_keep_the_name() {
+    let app = spawn_app();
+    app.login_admin();
+    let import_id = import(
+        &app,
+        "team.csv",
+        "Ada;L;ada@example.com;ada;;Analyst;Ada-pass-2026!\n",
+    );
+    let ada = app.user_id("ada");
+    assert_eq!(
+        status(&save_user(&app, ada, &[("last_name", "Lovelace")], &[])),
+        303
+    );
+    app.second_browser().login("ada", "Ada-pass-2026!");
+    let sessions = format!("SELECT COUNT(*) FROM roster_session WHERE user_id = {ada}");
+    assert_eq!(one::<i64>(&app, &sessions), 1, "ada has a Roster session");
+    let audited = format!("SELECT COUNT(*) FROM roster_audit WHERE actor_user_id = {ada}");
+    assert_eq!(one::<i64>(&app, &audited), 1, "ada's login is audited");
+
+    django_delete(&app, ada).expect("Django can delete a user Roster touched");
+
+    assert_eq!(one::<i64>(&app, &sessions), 0, "sessions go with the user");
+    let profile = format!("SELECT COUNT(*) FROM roster_user_profile WHERE user_id = {ada}");
+    assert_eq!(
+        one::<i64>(&app, &profile),
+        0,
+        "the profile goes with the user"
+    );
+    assert_eq!(
+        strings(
+            &app,
+            "SELECT username || ':' || COALESCE(user_id, 'gone') FROM roster_import_row"
+        ),
+        ["ada:gone"]
+    );
+    assert_eq!(
+        strings(
+            &app,
+            "SELECT action FROM roster_audit WHERE actor = 'ada' AND actor_user_id IS NULL"
+        ),
+        ["login"]
+    );
+    let html = app.page(&format!("/imports/{import_id}")).1;
+    let rows = table(&html, "table#all-rows tbody tr");
+    assert_eq!(
+        rows[0][1..],
+        [
+            "ada",
+            "ada@example.com",
+            "created, since deleted outside Roster"
+        ]
+    );
+    let audit = table(&app.page("/audit?actor=ada").1, "table#audit tbody tr");
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0][1..3], ["ada", "login"]);
+    let changed = table(&app.page("/audit?text=ada").1, "table#audit tbody tr");
+    assert!(
+        changed.iter().any(|r| r[3] == format!("user:{ada} (ada)")),
+        "{changed:?}"
+    );
+    let html = app.page(&format!("/imports/{import_id}/undo")).1;
+    assert_eq!(
+        select_text(&html, "#undo-deleted-elsewhere").as_deref(),
+        Some("ada")
+    );
+    assert_eq!(
+        select_text(&html, "#undo-count strong").as_deref(),
+        Some("0")
+    );
+
+    // Django deletes the admin who ran the import: the history still names them.
+    let admin = app.user_id(ADMIN);
+    django_delete(&app, admin).expect("Django can delete the admin who imported");
+    assert_eq!(
+        strings(
+            &app,
+            "SELECT actor || ':' || COALESCE(actor_user_id, 'gone') FROM roster_import"
+        ),
+        ["admin:gone"]
+    );
+    assert_eq!(
+        one::<i64>(&app, "SELECT COUNT(*) FROM roster_session"),
+        0,
+        "the admin's session went too"
+    );
+    let violations: Vec<String> = strings(&app, "SELECT \"table\" FROM pragma_foreign_key_check");
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+#[test]
+fn undo_is_refused_and_explained_while_project_rows_refer_to_imported_users() {
+    let app = spawn_app();
+    app.login_admin();
+    let import_id = import(
+        &app,
+        "three.csv",
+        "Ann;A;ann@example.com;ann;;;ann-pass-123\nBen;B;ben@example.com;ben;;;ben-pass-123\n\
+         Cat;C;cat@example.com;cat;;;cat-pass-123\n",
+    );
+    let (ann, ben) = (app.user_id("ann"), app.user_id("ben"));
+    // A hand-written table with an immediate key, and a Django-made one (deferred).
+    app.db()
+        .execute_batch(&format!(
+            "CREATE TABLE blog_post (id INTEGER PRIMARY KEY, title TEXT NOT NULL, \
+               author_id INTEGER REFERENCES auth_user(id)); \
+             CREATE TABLE \"shop_order\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \
+               \"customer_id\" integer NOT NULL REFERENCES \"auth_user\" (\"id\") DEFERRABLE INITIALLY DEFERRED); \
+             INSERT INTO blog_post (title, author_id) VALUES ('Hello', {ben}); \
+             INSERT INTO shop_order (customer_id) VALUES ({ann}), ({ann});"
+        ))
+        .unwrap();
+    let undo_page = format!("/imports/{import_id}/undo");
+    let html = app.page(&undo_page).1;
+    assert!(select_text(&html, "#undo-blocked").is_some());
+    assert_eq!(
+        table(&html, "table#undo-blockers tbody tr"),
+        [
+            ["ann", "shop_order", "customer_id", "2"],
+            ["ben", "blog_post", "author_id", "1"]
+        ]
+    );
+    assert!(
+        select_attr(&html, "form[action$='/undo'] button", "type").is_none(),
+        "no remove button while blocked"
+    );
+    let snapshot_before = snapshot(&app);
+
+    let res = app.post_form(&undo_page, &undo_page, &[("expected", "3")]);
+    assert_eq!(status(&res), 409);
+    let body = res.text().unwrap();
+    assert!(body.contains("Nothing was removed"), "{body}");
+    assert!(
+        body.contains(
+            "ann: 2 rows in shop_order (customer_id); ben: 1 row in blog_post (author_id)"
+        ),
+        "{body}"
+    );
+    assert_eq!(app.user_count(), 4, "no partial undo");
+    let blocked_audit = "SELECT COUNT(*) FROM roster_audit WHERE action = 'import_undo_blocked'";
+    assert_eq!(one::<i64>(&app, blocked_audit), 1);
+    let mut after = snapshot(&app);
+    after.retain(|line| !line.starts_with("audit entries"));
+    let mut before = snapshot_before;
+    before.retain(|line| !line.starts_with("audit entries"));
+    assert_eq!(after, before, "nothing else changed");
+    let undone = format!("SELECT undone_at IS NULL FROM roster_import WHERE id = {import_id}");
+    assert!(
+        one::<bool>(&app, &undone),
+        "the import is not marked undone"
+    );
+
+    // Once the project's rows are reassigned, the undo goes through.
+    let admin = app.user_id(ADMIN);
+    app.db()
+        .execute_batch(&format!(
+            "UPDATE blog_post SET author_id = {admin}; DELETE FROM shop_order;"
+        ))
+        .unwrap();
+    let html = app.page(&undo_page).1;
+    assert!(select_text(&html, "#undo-blocked").is_none());
+    let res = app.post_form(&undo_page, &undo_page, &[("expected", "3")]);
+    assert_eq!(status(&res), 303);
+    assert_eq!(app.user_count(), 1);
+}
