@@ -81,12 +81,11 @@ pub fn undo_confirm(chrome: Chrome<'_>, import: &ImportRecord, plan: &UndoPlan) 
                 ul #undo-kept { @for (_, username, last_login) in &plan.keep { li { (username) " (last login " (last_login) " UTC)" } } }
             }
             div.actions {
-                @if plan.blocked.is_empty() {
-                    form.inline method="post" action={ "/imports/" (import.id) "/undo" } {
-                        (csrf_field(chrome.csrf))
-                        input type="hidden" name="expected" value=(plan.remove.len());
-                        button.danger type="submit" { "Remove " (plan.remove.len()) " user(s)" }
-                    }
+                form.inline method="post" action={ "/imports/" (import.id) "/undo" } {
+                    (csrf_field(chrome.csrf))
+                    input type="hidden" name="expected" value=(plan.remove.len());
+                    // Disabled while blocked; a post anyway is refused with the same explanation.
+                    button.danger type="submit" disabled[!plan.blocked.is_empty()] { "Remove " (plan.remove.len()) " user(s)" }
                 }
                 a.button.secondary href={ "/imports/" (import.id) } { "Cancel" }
             }

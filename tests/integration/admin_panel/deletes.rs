@@ -153,8 +153,8 @@ fn undo_is_refused_and_explained_while_project_rows_refer_to_imported_users() {
         ]
     );
     assert!(
-        select_attr(&html, "form[action$='/undo'] button", "type").is_none(),
-        "no remove button while blocked"
+        select_attr(&html, "form[action$='/undo'] button", "disabled").is_some(),
+        "the remove button is disabled while blocked"
     );
     let snapshot_before = snapshot(&app);
 
@@ -191,6 +191,7 @@ fn undo_is_refused_and_explained_while_project_rows_refer_to_imported_users() {
         .unwrap();
     let html = app.page(&undo_page).1;
     assert!(select_text(&html, "#undo-blocked").is_none());
+    assert!(select_attr(&html, "form[action$='/undo'] button", "disabled").is_none());
     let res = app.post_form(&undo_page, &undo_page, &[("expected", "3")]);
     assert_eq!(status(&res), 303);
     assert_eq!(app.user_count(), 1);
