@@ -196,3 +196,55 @@ fn undo_is_refused_and_explained_while_project_rows_refer_to_imported_users() {
     assert_eq!(status(&res), 303);
     assert_eq!(app.user_count(), 1);
 }
+
+/// Django's `inventory.Item` (owner → AUTH_USER_MODEL) of the interop project, as its migrate wrote it.
+const INVENTORY_ITEM: &str = "CREATE TABLE \"inventory_item\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \
+     \"name\" varchar(100) NOT NULL UNIQUE, \"created\" datetime NOT NULL, \"owner_id\" integer NULL \
+     REFERENCES \"auth_user\" (\"id\") DEFERRABLE INITIALLY DEFERRED);";
+
+#[test]
+fn djangos_flush_empties_a_database_roster_imported_into_logged_in_and_audited() {
+    for (version, flush) in [
+        (
+            "4.2",
+            include_str!("../../fixtures/django/sqlflush_4.2.sql"),
+        ),
+        (
+            "6.1",
+            include_str!("../../fixtures/django/sqlflush_6.1.sql"),
+        ),
+    ] {
+        let app = spawn_app();
+        app.login_admin();
+        import(
+            &app,
+            "team.csv",
+            "Ann;A;ann@example.com;ann;;;ann-pass-123\nBen;B;ben@example.com;ben;;;\n",
+        );
+        app.second_browser().login("ann", "ann-pass-123");
+        app.db().execute_batch(INVENTORY_ITEM).unwrap();
+        let conn = app.db();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        conn.execute_batch(flush)
+            .unwrap_or_else(|err| panic!("Django {version} flush: {err}"));
+        let count = |table: &str| one::<i64>(&app, &format!("SELECT COUNT(*) FROM {table}"));
+        assert_eq!(count("auth_user"), 0, "{version}");
+        for table in ["roster_session", "roster_user_profile", "roster_invitation"] {
+            assert_eq!(count(table), 0, "{version}: {table} went with the users");
+        }
+        assert_eq!(
+            strings(
+                &app,
+                "SELECT username || ':' || COALESCE(user_id, 'gone') FROM roster_import_row ORDER BY line"
+            ),
+            ["ann:gone", "ben:gone"],
+            "{version}"
+        );
+        let audit_ids = "SELECT COUNT(*) FROM roster_audit WHERE actor_user_id IS NOT NULL";
+        assert_eq!(one::<i64>(&app, audit_ids), 0, "{version}");
+        assert!(
+            count("roster_audit") >= 3,
+            "{version}: the audit log keeps its entries"
+        );
+    }
+}
