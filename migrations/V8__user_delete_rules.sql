@@ -38,8 +38,9 @@ SELECT id, started_at, (SELECT u.id FROM auth_user u WHERE u.id = actor_user_id)
     allowed_without_mail, invite, undone_at, undone_by, status, rows_done, finished_at
 FROM roster_import ORDER BY id;
 
--- removed_by_undo tells "undo removed this user" from "Django deleted this user" once user_id is
--- NULL; before V8 a created row lost its user only through undo.
+-- created_username keeps the name of the user a row created (the CSV's username after Django's
+-- normalisation) for when that user is gone. removed_by_undo tells "undo removed this user" from
+-- "Django deleted this user" once user_id is NULL; before V8 a row lost its user only through undo.
 CREATE TABLE roster_import_row_v8 (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     import_id INTEGER NOT NULL REFERENCES roster_import (id),
@@ -55,14 +56,16 @@ CREATE TABLE roster_import_row_v8 (
     code TEXT NULL,
     column_name TEXT NULL,
     message TEXT NULL,
+    created_username TEXT NULL,
     removed_by_undo INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO roster_import_row_v8 (id, import_id, line, user_id, first_name, last_name, email,
     username, organizational_unit, job_title, had_password, code, column_name, message,
-    removed_by_undo)
+    created_username, removed_by_undo)
 SELECT id, import_id, line, (SELECT u.id FROM auth_user u WHERE u.id = user_id), first_name,
     last_name, email, username, organizational_unit, job_title, had_password, code, column_name,
-    message, code IS NULL AND user_id IS NULL
+    message, (SELECT u.username FROM auth_user u WHERE u.id = user_id),
+    code IS NULL AND user_id IS NULL
 FROM roster_import_row ORDER BY id;
 
 CREATE TABLE roster_user_profile_v8 (

@@ -145,6 +145,14 @@ fn a_v7_database_keeps_every_row_and_index_through_the_v8_rebuild() {
         ["dee"],
         "the created row without a user was removed by undo"
     );
+    assert_eq!(
+        strings(
+            &conn,
+            "SELECT COALESCE(created_username, '-') FROM roster_import_row ORDER BY id"
+        ),
+        ["ada", "bob", "-", "-"],
+        "the name of each user a row created, from auth_user"
+    );
     let objects_after = strings(&conn, objects);
     for object in &objects_before {
         assert!(objects_after.contains(object), "{object} lost");

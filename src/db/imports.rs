@@ -84,6 +84,8 @@ pub struct StoredRow {
     pub user_id: Option<i64>,
     /// Undo removed the user this row created (otherwise a missing user was deleted outside Roster).
     pub removed_by_undo: bool,
+    /// The username of the user it created, as stored (normalised), kept when the user is gone.
+    pub created_username: Option<String>,
     pub code: Option<String>,
     pub column: Option<String>,
     pub message: Option<String>,
@@ -101,7 +103,8 @@ fn stored_rows(
 ) -> rusqlite::Result<Vec<StoredRow>> {
     let mut stmt = conn.prepare(
         "SELECT line, first_name, last_name, email, username, organizational_unit, job_title, \
-         had_password, user_id, code, message, column_name, removed_by_undo FROM roster_import_row \
+         had_password, user_id, code, message, column_name, removed_by_undo, \
+         created_username FROM roster_import_row \
          WHERE import_id = ?1 AND (?2 = 0 OR code IS NOT NULL) ORDER BY line",
     )?;
     stmt.query_map(params![import_id, failed_only], |row| {
@@ -121,6 +124,7 @@ fn stored_rows(
             message: row.get(10)?,
             column: row.get(11)?,
             removed_by_undo: row.get(12)?,
+            created_username: row.get(13)?,
         })
     })?
     .collect()
@@ -163,8 +167,8 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
     let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
     plan.blocked = references_to(conn, &ids)?;
     let mut gone = conn.prepare(
-        "SELECT username FROM roster_import_row WHERE import_id = ?1 AND code IS NULL \
-         AND user_id IS NULL AND removed_by_undo = 0 ORDER BY username",
+        "SELECT COALESCE(created_username, username) AS name FROM roster_import_row \
+         WHERE import_id = ?1 AND code IS NULL AND user_id IS NULL AND removed_by_undo = 0 ORDER BY name",
     )?;
     plan.deleted_elsewhere = gone
         .query_map([import_id], |r| r.get(0))?
@@ -322,18 +326,19 @@ pub fn insert_row(
     user_id: Option<i64>,
 ) -> rusqlite::Result<()> {
     let s = &row.summary;
-    let (code, column, message) = match &row.outcome {
+    let (code, column, message, created_username) = match &row.outcome {
         RowOutcome::Fail(problem) => (
             Some(problem.code.as_str()),
             problem.column,
             Some(problem.message.as_str()),
+            None,
         ),
-        RowOutcome::Create(_) => (None, None, None),
+        RowOutcome::Create(user) => (None, None, None, Some(user.username.as_str())),
     };
     conn.prepare_cached(
         "INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
-         username, organizational_unit, job_title, had_password, code, column_name, message) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         username, organizational_unit, job_title, had_password, code, column_name, message, \
+         created_username) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         import_id,
@@ -348,7 +353,8 @@ pub fn insert_row(
         s.has_password,
         code,
         column,
-        message
+        message,
+        created_username
     ])?;
     Ok(())
 }

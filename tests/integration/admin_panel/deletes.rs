@@ -37,9 +37,11 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
     let import_id = import(
         &app,
         "team.csv",
-        "Ada;L;ada@example.com;ada;;Analyst;Ada-pass-2026!\n",
+        "Ada;L;ada@example.com;ada;;Analyst;Ada-pass-2026!\n\
+         Bob;B;bob@example.com;\u{ff42}\u{ff4f}\u{ff42};;;Bob-pass-2026!\n",
     );
     let ada = app.user_id("ada");
+    let bob = app.user_id("bob");
     assert_eq!(
         status(&save_user(&app, ada, &[("last_name", "Lovelace")], &[])),
         303
@@ -51,6 +53,7 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
     assert_eq!(one::<i64>(&app, &audited), 1, "ada's login is audited");
 
     django_delete(&app, ada).expect("Django can delete a user Roster touched");
+    django_delete(&app, bob).expect("Django can delete a user Roster imported");
 
     assert_eq!(one::<i64>(&app, &sessions), 0, "sessions go with the user");
     let profile = format!("SELECT COUNT(*) FROM roster_user_profile WHERE user_id = {ada}");
@@ -62,9 +65,9 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
     assert_eq!(
         strings(
             &app,
-            "SELECT username || ':' || COALESCE(user_id, 'gone') FROM roster_import_row"
+            "SELECT created_username || ':' || COALESCE(user_id, 'gone') FROM roster_import_row ORDER BY line"
         ),
-        ["ada:gone"]
+        ["ada:gone", "bob:gone"]
     );
     assert_eq!(
         strings(
@@ -83,6 +86,15 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
             "created, since deleted outside Roster"
         ]
     );
+    assert_eq!(
+        rows[1][1..],
+        [
+            "\u{ff42}\u{ff4f}\u{ff42}",
+            "bob@example.com",
+            "created as bob, since deleted outside Roster"
+        ],
+        "the name the user had, after Django's normalisation"
+    );
     let audit = table(&app.page("/audit?actor=ada").1, "table#audit tbody tr");
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0][1..3], ["ada", "login"]);
@@ -92,10 +104,12 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
         "{changed:?}"
     );
     let html = app.page(&format!("/imports/{import_id}/undo")).1;
-    assert_eq!(
-        select_text(&html, "#undo-deleted-elsewhere").as_deref(),
-        Some("ada")
-    );
+    let doc = Html::parse_document(&html);
+    let gone: Vec<String> = doc
+        .select(&Selector::parse("#undo-deleted-elsewhere li").unwrap())
+        .map(|li| li.text().collect())
+        .collect();
+    assert_eq!(gone, ["ada", "bob"]);
     assert_eq!(
         select_text(&html, "#undo-count strong").as_deref(),
         Some("0")
