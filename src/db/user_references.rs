@@ -125,3 +125,37 @@ pub fn describe(references: &[UserReference]) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_rows_through_any_declared_key_and_skips_the_tables_undo_clears() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::super::Db::new(dir.path().join("roster.sqlite3"));
+        db.migrate().unwrap();
+        let conn = db.connect().unwrap();
+        conn.execute_batch(
+            "INSERT INTO auth_user (id, password, is_superuser, username, last_name, email, is_staff, \
+               is_active, date_joined, first_name) VALUES \
+               (1, '!', 0, 'ann', '', '', 0, 1, '2026-01-01 00:00:00', ''), \
+               (2, '!', 0, 'ben', '', '', 0, 1, '2026-01-01 00:00:00', ''), \
+               (3, '!', 0, 'cy', '', '', 0, 1, '2026-01-01 00:00:00', ''); \
+             INSERT INTO auth_group (id, name) VALUES (1, 'Default User'); \
+             INSERT INTO auth_user_groups (user_id, group_id) VALUES (1, 1), (2, 1); \
+             CREATE TABLE \"odd \"\"name\" (id INTEGER PRIMARY KEY, \
+               \"by name\" TEXT REFERENCES AUTH_USER (username)); \
+             INSERT INTO \"odd \"\"name\" (\"by name\") VALUES ('ben'), ('ben'), ('cy'); \
+             CREATE TABLE blog_post (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES auth_user); \
+             INSERT INTO blog_post (author_id) VALUES (1), (3);",
+        )
+        .unwrap();
+        let found = references_to(&conn, &[1, 2]).unwrap();
+        assert_eq!(
+            describe(&found),
+            "ann: 1 row in blog_post (author_id); ben: 2 rows in odd \"name (by name)"
+        );
+        assert!(references_to(&conn, &[]).unwrap().is_empty());
+    }
+}
