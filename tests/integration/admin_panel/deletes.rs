@@ -6,8 +6,8 @@ use super::*;
 /// Deletes a user as Django's `user.delete()` does on a connection with foreign keys on: its
 /// group and permission links first (Django collects those itself), then the row, in one
 /// transaction. Roster's tables must follow by their own delete rules.
-fn django_delete(app: &TestApp, user_id: i64) -> rusqlite::Result<()> {
-    let mut conn = app.db();
+fn django_delete(db: &std::path::Path, user_id: i64) -> rusqlite::Result<()> {
+    let mut conn = rusqlite::Connection::open(db)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     let tx = conn.transaction()?;
     for table in ["auth_user_groups", "auth_user_user_permissions"] {
@@ -52,8 +52,8 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
     let audited = format!("SELECT COUNT(*) FROM roster_audit WHERE actor_user_id = {ada}");
     assert_eq!(one::<i64>(&app, &audited), 1, "ada's login is audited");
 
-    django_delete(&app, ada).expect("Django can delete a user Roster touched");
-    django_delete(&app, bob).expect("Django can delete a user Roster imported");
+    django_delete(&app.db_path, ada).expect("Django can delete a user Roster touched");
+    django_delete(&app.db_path, bob).expect("Django can delete a user Roster imported");
 
     assert_eq!(one::<i64>(&app, &sessions), 0, "sessions go with the user");
     let profile = format!("SELECT COUNT(*) FROM roster_user_profile WHERE user_id = {ada}");
@@ -117,7 +117,7 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
 
     // Django deletes the admin who ran the import: the history still names them.
     let admin = app.user_id(ADMIN);
-    django_delete(&app, admin).expect("Django can delete the admin who imported");
+    django_delete(&app.db_path, admin).expect("Django can delete the admin who imported");
     assert_eq!(
         strings(
             &app,
@@ -261,4 +261,83 @@ fn djangos_flush_empties_a_database_roster_imported_into_logged_in_and_audited()
             "{version}: the audit log keeps its entries"
         );
     }
+}
+
+/// Every row of every Roster table and Django's DDL, as text, in a stable order.
+fn contents(conn: &rusqlite::Connection, roster_tables: &[String]) -> Vec<String> {
+    let query = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let mut out = query(
+        "SELECT name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL \
+         AND name NOT LIKE 'roster%' AND tbl_name NOT LIKE 'roster%' ORDER BY name",
+    );
+    for table in roster_tables {
+        let columns = query(&format!(
+            "SELECT 'quote(' || name || ')' FROM pragma_table_info('{table}') ORDER BY cid"
+        ));
+        out.extend(query(&format!(
+            "SELECT '{table}: ' || {} FROM {table} ORDER BY 1",
+            columns.join(" || ',' || ")
+        )));
+    }
+    out
+}
+
+#[test]
+fn a_roster_v7_database_on_a_real_django_project_upgrades_and_django_can_then_delete_and_flush() {
+    // Django 4.2.30's interop project after `roster import` and logins with Roster at V7.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    std::fs::copy("tests/fixtures/django/roster_v7_on_django_4.2.sqlite3", &db).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let roster_tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'roster%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let before = contents(&conn, &roster_tables);
+    let djstaff: i64 = conn
+        .query_row(
+            "SELECT id FROM auth_user WHERE username = 'djstaff'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        django_delete(&db, djstaff).is_err(),
+        "V7 blocks Django's delete"
+    );
+    drop(conn);
+
+    migrate(&db);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let after = contents(&conn, &roster_tables);
+    let history = |line: &&String| !line.starts_with("roster_schema_history");
+    assert_eq!(
+        after.iter().filter(history).count(),
+        before.iter().filter(history).count()
+    );
+    // Old columns come first in each rebuilt row; the new ones are appended.
+    for (old, new) in before
+        .iter()
+        .filter(history)
+        .zip(after.iter().filter(history))
+    {
+        assert!(new.starts_with(old.as_str()), "{old}\n{new}");
+    }
+    django_delete(&db, djstaff).expect("V8 lets Django delete");
+    conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+    conn.execute_batch(include_str!("../../fixtures/django/sqlflush_4.2.sql"))
+        .expect("manage.py flush");
+    let left: i64 = conn
+        .query_row("SELECT COUNT(*) FROM roster_audit", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 7, "the audit log keeps every entry");
 }
