@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::user_references::{UserReference, references_to};
 use crate::import::plan::{PlannedRow, RowOutcome, RowSummary};
 use crate::import::{ImportContext, ImportReport, ReportRow};
 
@@ -79,8 +80,12 @@ pub fn list(
 pub struct StoredRow {
     pub line: u64,
     pub summary: RowSummary,
-    /// The user it created (gone again if the import was undone).
+    /// The user it created; `None` once undo removed it or Django deleted it.
     pub user_id: Option<i64>,
+    /// Undo removed the user this row created (otherwise a missing user was deleted outside Roster).
+    pub removed_by_undo: bool,
+    /// The username of the user it created, as stored (normalised), kept when the user is gone.
+    pub created_username: Option<String>,
     pub code: Option<String>,
     pub column: Option<String>,
     pub message: Option<String>,
@@ -98,7 +103,8 @@ fn stored_rows(
 ) -> rusqlite::Result<Vec<StoredRow>> {
     let mut stmt = conn.prepare(
         "SELECT line, first_name, last_name, email, username, organizational_unit, job_title, \
-         had_password, user_id, code, message, column_name FROM roster_import_row \
+         had_password, user_id, code, message, column_name, removed_by_undo, \
+         created_username FROM roster_import_row \
          WHERE import_id = ?1 AND (?2 = 0 OR code IS NOT NULL) ORDER BY line",
     )?;
     stmt.query_map(params![import_id, failed_only], |row| {
@@ -117,6 +123,8 @@ fn stored_rows(
             code: row.get(9)?,
             message: row.get(10)?,
             column: row.get(11)?,
+            removed_by_undo: row.get(12)?,
+            created_username: row.get(13)?,
         })
     })?
     .collect()
@@ -128,9 +136,15 @@ pub struct UndoPlan {
     pub remove: Vec<(i64, String)>,
     /// (id, username, last login)
     pub keep: Vec<(i64, String, String)>,
+    /// Rows of the project's own tables that point at users to remove: while there are any, the
+    /// undo removes nobody (removing them would delete or orphan the project's data).
+    pub blocked: Vec<UserReference>,
+    /// Users the import created that were deleted outside Roster (by Django, say), by username.
+    pub deleted_elsewhere: Vec<String>,
 }
 
-/// The users an import created that still exist, split by whether they ever logged in.
+/// The users an import created that still exist, split by whether they ever logged in, and what
+/// in the project refers to those that would be removed.
 pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan> {
     let mut stmt = conn.prepare(
         "SELECT u.id, u.username, u.last_login FROM roster_user_profile p JOIN auth_user u ON u.id = p.user_id \
@@ -150,26 +164,49 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
             (id, username, Some(last_login)) => plan.keep.push((id, username, last_login)),
         }
     }
+    let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
+    plan.blocked = references_to(conn, &ids)?;
+    let mut gone = conn.prepare(
+        "SELECT COALESCE(created_username, username) AS name FROM roster_import_row \
+         WHERE import_id = ?1 AND code IS NULL AND user_id IS NULL AND removed_by_undo = 0 ORDER BY name",
+    )?;
+    plan.deleted_elsewhere = gone
+        .query_map([import_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(plan)
 }
 
+/// What an undo did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UndoResult {
+    /// These users were removed; these were kept because they had logged in.
+    Undone {
+        removed: Vec<String>,
+        kept: Vec<String>,
+    },
+    /// A concurrent request undid it first; nothing was changed.
+    AlreadyUndone,
+    /// Project rows point at users to remove; nothing was changed.
+    Blocked(Vec<UserReference>),
+}
+
 /// Removes the import's users who never logged in (all their rows, in one transaction) and marks
-/// the import undone. Users who logged in meanwhile are kept. Returns (removed, kept), or `None`
-/// when the import was already undone (by a concurrent request, say): then nothing is changed.
-pub fn undo(
-    conn: &mut Connection,
-    import_id: i64,
-    actor: &str,
-) -> rusqlite::Result<Option<(Vec<String>, Vec<String>)>> {
+/// the import undone. Users who logged in meanwhile are kept. Changes nothing when the import was
+/// already undone (by a concurrent request, say) or when project rows refer to a user to remove.
+pub fn undo(conn: &mut Connection, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let marked = tx.execute(
         "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3 AND undone_at IS NULL",
         params![super::now_text(), actor, import_id],
     )?;
     if marked == 0 {
-        return Ok(None);
+        return Ok(UndoResult::AlreadyUndone);
     }
     let plan = undo_plan(&tx, import_id)?;
+    if !plan.blocked.is_empty() {
+        // Dropping the transaction rolls back the mark: all or nothing.
+        return Ok(UndoResult::Blocked(plan.blocked));
+    }
     // Set-based: the ids go into a temporary table, then each table is cleared in one statement.
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS roster_undo_user (id INTEGER PRIMARY KEY); \
@@ -182,7 +219,8 @@ pub fn undo(
         }
     }
     tx.execute(
-        "UPDATE roster_import_row SET user_id = NULL WHERE user_id IN (SELECT id FROM temp.roster_undo_user)",
+        "UPDATE roster_import_row SET user_id = NULL, removed_by_undo = 1 \
+         WHERE user_id IN (SELECT id FROM temp.roster_undo_user)",
         [],
     )?;
     for table in [
@@ -203,10 +241,10 @@ pub fn undo(
     )?;
     tx.execute("DELETE FROM temp.roster_undo_user", [])?;
     tx.commit()?;
-    Ok(Some((
-        plan.remove.into_iter().map(|(_, u)| u).collect(),
-        plan.keep.into_iter().map(|(_, u, _)| u).collect(),
-    )))
+    Ok(UndoResult::Undone {
+        removed: plan.remove.into_iter().map(|(_, u)| u).collect(),
+        kept: plan.keep.into_iter().map(|(_, u, _)| u).collect(),
+    })
 }
 
 /// Records a new import with the counts its plan predicts (exact: the plan is what gets written).
@@ -297,18 +335,19 @@ pub fn insert_row(
     user_id: Option<i64>,
 ) -> rusqlite::Result<()> {
     let s = &row.summary;
-    let (code, column, message) = match &row.outcome {
+    let (code, column, message, created_username) = match &row.outcome {
         RowOutcome::Fail(problem) => (
             Some(problem.code.as_str()),
             problem.column,
             Some(problem.message.as_str()),
+            None,
         ),
-        RowOutcome::Create(_) => (None, None, None),
+        RowOutcome::Create(user) => (None, None, None, Some(user.username.as_str())),
     };
     conn.prepare_cached(
         "INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
-         username, organizational_unit, job_title, had_password, code, column_name, message) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         username, organizational_unit, job_title, had_password, code, column_name, message, \
+         created_username) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         import_id,
@@ -323,7 +362,8 @@ pub fn insert_row(
         s.has_password,
         code,
         column,
-        message
+        message,
+        created_username
     ])?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 pub mod api_tokens;
 pub mod audit;
+#[cfg(test)]
+mod delete_rules_tests;
 pub mod directory;
 pub mod imports;
 pub mod invitations;
@@ -10,6 +12,7 @@ pub mod sessions;
 pub mod user_admin;
 pub mod user_list;
 mod user_model;
+pub mod user_references;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -67,10 +70,15 @@ impl Db {
         // Before anything is written: a swapped user model would get a shadow auth_user.
         user_model::refuse_swapped_user_model(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        embedded::migrations::runner()
+        // A migration that rebuilds a table drops it while others still reference it, which
+        // SQLite allows only with foreign keys off (the pragma is ignored inside a transaction, so
+        // it is set here); such a migration checks the foreign keys itself before it commits.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let applied = embedded::migrations::runner()
             .set_migration_table_name("roster_schema_history")
-            .run(&mut conn)
-            .context("applying migrations")?;
+            .run(&mut conn);
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        applied.context("applying migrations")?;
         check_auth_user(&conn)
     }
 }

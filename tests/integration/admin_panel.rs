@@ -2,6 +2,7 @@
 //! history and undo, the audit log, and a Default User's own account page. Helpers here, tests in
 //! `people` (users, roles, sessions, own account) and `records` (units, imports, undo, audit).
 
+mod deletes;
 mod django_flags;
 mod people;
 mod records;

@@ -5,6 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
+use crate::db::imports::UndoResult;
+use crate::db::user_references::{UserReference, describe};
 use crate::web::AppState;
 use crate::web::audit::Actor;
 use crate::web::csrf::CsrfToken;
@@ -95,8 +97,19 @@ pub async fn undo(
         if expected != Some(now) {
             return Ok(UndoOutcome::CountChanged(now));
         }
-        let Some((removed, kept)) = crate::db::imports::undo(&mut conn, id, &actor.name)? else {
-            return Ok(UndoOutcome::AlreadyUndone);
+        let (removed, kept) = match crate::db::imports::undo(&mut conn, id, &actor.name)? {
+            UndoResult::Undone { removed, kept } => (removed, kept),
+            UndoResult::AlreadyUndone => return Ok(UndoOutcome::AlreadyUndone),
+            UndoResult::Blocked(references) => {
+                let detail = format!("nothing removed; {}", describe(&references));
+                actor.record(
+                    &conn,
+                    "import_undo_blocked",
+                    &format!("import:{id}"),
+                    &detail,
+                )?;
+                return Ok(UndoOutcome::Blocked(references));
+            }
         };
         let detail = format!(
             "removed {} user(s): {}; kept {} who logged in",
@@ -121,6 +134,14 @@ pub async fn undo(
                 "The number of users to remove changed to {now} since you confirmed. Nothing was removed; open the undo page again."
             ),
         )),
+        UndoOutcome::Blocked(references) => Err(WebError::bad_request(
+            StatusCode::CONFLICT,
+            format!(
+                "Nothing was removed: rows of your project refer to users this undo would remove ({}). \
+                 Delete or reassign those rows in your project first, or keep these users; then undo again.",
+                describe(&references)
+            ),
+        )),
     }
 }
 
@@ -132,4 +153,6 @@ enum UndoOutcome {
     AlreadyUndone,
     /// The users to remove are no longer what the admin confirmed (now this many).
     CountChanged(usize),
+    /// Rows of the project's own tables refer to users to remove; nothing was changed.
+    Blocked(Vec<UserReference>),
 }

@@ -61,12 +61,20 @@ pub fn undo_confirm(chrome: Chrome<'_>, import: &ImportRecord, plan: &UndoPlan) 
             @if let Some(at) = &import.undone_at {
                 p.notice.warn { "This import was already undone on " (at) " UTC; undoing again only removes users it created who still never logged in." }
             }
-            p #undo-count .notice.warn {
-                "This removes " strong { (plan.remove.len()) } " user(s) this import created who have never logged in. "
-                "It cannot be reversed, but you can import the file again."
+            @if plan.blocked.is_empty() {
+                p #undo-count .notice.warn {
+                    "This removes " strong { (plan.remove.len()) } " user(s) this import created who have never logged in. "
+                    "It cannot be reversed, but you can import the file again."
+                }
+            } @else {
+                (undo_blocked(plan))
             }
             @if !plan.remove.is_empty() {
                 details { summary { "Users that will be removed" } ul { @for (_, username) in &plan.remove { li { (username) } } } }
+            }
+            @if !plan.deleted_elsewhere.is_empty() {
+                h2 { "Already deleted outside Roster" }
+                ul #undo-deleted-elsewhere { @for username in &plan.deleted_elsewhere { li { (username) } } }
             }
             @if !plan.keep.is_empty() {
                 h2 { "Kept: these users have logged in" }
@@ -76,10 +84,30 @@ pub fn undo_confirm(chrome: Chrome<'_>, import: &ImportRecord, plan: &UndoPlan) 
                 form.inline method="post" action={ "/imports/" (import.id) "/undo" } {
                     (csrf_field(chrome.csrf))
                     input type="hidden" name="expected" value=(plan.remove.len());
-                    button.danger type="submit" { "Remove " (plan.remove.len()) " user(s)" }
+                    // Disabled while blocked; a post anyway is refused with the same explanation.
+                    button.danger type="submit" disabled[!plan.blocked.is_empty()] { "Remove " (plan.remove.len()) " user(s)" }
                 }
                 a.button.secondary href={ "/imports/" (import.id) } { "Cancel" }
             }
         },
     )
+}
+
+/// Why the undo cannot run: which users the project's own rows still refer to, and where.
+fn undo_blocked(plan: &UndoPlan) -> Markup {
+    html! {
+        p #undo-blocked .notice.bad role="alert" {
+            "This import cannot be undone now: rows of your project refer to users it would remove, "
+            "and removing those users would delete or orphan that data. Nothing will be removed. "
+            "Delete or reassign these rows in your project (in Django's admin, say), or keep these users; then undo again."
+        }
+        table #undo-blockers {
+            thead { tr { th { "User" } th { "Table" } th { "Column" } th { "Rows" } } }
+            tbody {
+                @for reference in &plan.blocked {
+                    tr { td { (reference.username) } td.code { (reference.table) } td.code { (reference.columns) } td { (reference.rows) } }
+                }
+            }
+        }
+    }
 }

@@ -278,7 +278,7 @@ pub fn result(
             table #all-rows {
                 thead { tr { th { "Line" } th { "Username" } th { "E-mail" } th { "Outcome" } } }
                 tbody {
-                    @for StoredRow { line, summary, user_id, code, message, .. } in rows {
+                    @for StoredRow { line, summary, user_id, code, message, removed_by_undo, created_username, .. } in rows {
                         tr.(if code.is_some() { "error" } else { "" }) {
                             td { (line) }
                             td { @if let Some(id) = user_id { a href={ "/users/" (id) } { (summary.username) } } @else { (summary.username) } }
@@ -286,7 +286,15 @@ pub fn result(
                             td {
                                 @match (code, message) {
                                     (Some(code), Some(message)) => { span.code { (code) } ": " (message) }
-                                    _ => { @if user_id.is_some() { "created" } @else { "created, later removed by undo" } }
+                                    _ => {
+                                        @if user_id.is_some() { "created" }
+                                        @else if *removed_by_undo { "created, later removed by undo" }
+                                        @else {
+                                            "created"
+                                            @if let Some(name) = created_username.as_ref().filter(|name| **name != summary.username) { " as " (name) }
+                                            ", since deleted outside Roster"
+                                        }
+                                    }
                                 }
                             }
                         }
