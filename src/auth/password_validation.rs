@@ -180,6 +180,18 @@ pub fn validate_password(password: &str, user: &UserAttributes) -> Vec<PasswordP
     problems
 }
 
+/// The policy every place that sets a password applies (setup, `createsuperuser`,
+/// `changepassword`, the web forms, import rows): `None` when the password passes, else Django's
+/// messages in one line.
+pub fn refusal(password: &str, user: &UserAttributes) -> Option<String> {
+    let problems = validate_password(password, user);
+    if problems.is_empty() {
+        return None;
+    }
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    Some(messages.join(" "))
+}
+
 /// One sentence per problem, for the help text under a password field.
 pub fn help_texts() -> Vec<String> {
     vec![

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use crate::auth::hashers::make_password;
+use crate::auth::password_validation::{UserAttributes, refusal};
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::import::rules::{
@@ -41,6 +42,15 @@ pub(super) fn create_superuser(
     } else {
         prompt_new_password("--noinput with ROSTER_SUPERUSER_PASSWORD, or --password-stdin")?
     };
+    refuse_weak(
+        &password,
+        &UserAttributes {
+            username: &username,
+            first_name: "",
+            last_name: "",
+            email: &email,
+        },
+    )?;
     let hash = make_password(&password, config.import.pbkdf2_iterations);
     let id = crate::db::users::insert_superuser(&conn, &username, &email, &hash, &db::now_text())?;
     cli_audit(
@@ -68,6 +78,15 @@ pub(super) fn change_password(
     } else {
         prompt_new_password("--password-stdin")?
     };
+    refuse_weak(
+        &password,
+        &UserAttributes {
+            username: &user.username,
+            first_name: &user.first_name,
+            last_name: &user.last_name,
+            email: &user.email,
+        },
+    )?;
     let hash = make_password(&password, config.import.pbkdf2_iterations);
     crate::db::users::set_password(&conn, user.id, &hash)?;
     cli_audit(
@@ -81,6 +100,14 @@ pub(super) fn change_password(
         user.username
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a password Django's validators refuse, as every web form does; nothing is written.
+fn refuse_weak(password: &str, user: &UserAttributes) -> anyhow::Result<()> {
+    match refusal(password, user) {
+        None => Ok(()),
+        Some(problems) => bail!("{problems} Nothing was changed; choose another password."),
+    }
 }
 
 /// The actor name for the command line: `cli:<OS user>`.

@@ -161,6 +161,22 @@ fn createsuperuser_and_changepassword() {
             "root@example.com",
             "--noinput",
         ],
+        &[("ROSTER_SUPERUSER_PASSWORD", "password123")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "Django's validators apply");
+    assert!(text(&out.stderr).contains("This password is too common."));
+    assert!(!text(&out.stderr).contains("password123"), "never echoed");
+    let out = roster_with(
+        &db,
+        &[
+            "createsuperuser",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+            "--noinput",
+        ],
         &[("ROSTER_SUPERUSER_PASSWORD", "root-pass-1")],
         None,
     );
@@ -190,6 +206,19 @@ fn createsuperuser_and_changepassword() {
     assert_eq!(
         check_password("new-pass-2", &hash(&db), TEST_ITERATIONS),
         PasswordCheck::Correct { must_update: false }
+    );
+    let out = roster_with(
+        &db,
+        &["changepassword", "root", "--password-stdin"],
+        &[],
+        Some("12345678\n"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("This password is entirely numeric."));
+    assert_eq!(
+        check_password("new-pass-2", &hash(&db), TEST_ITERATIONS),
+        PasswordCheck::Correct { must_update: false },
+        "unchanged"
     );
     let out = roster_with(
         &db,

@@ -21,6 +21,16 @@ fn setup_link_creates_the_first_admin_once() {
     ];
     let res = app.post_form(&setup, &setup, &fields);
     assert_eq!(res.status().as_u16(), 422, "short password is refused");
+    // The one password policy: Django's validators, not only the length (issue 10).
+    let fields = [
+        ("username", "boss"),
+        ("email", "boss@example.com"),
+        ("password", "password123"),
+        ("password2", "password123"),
+    ];
+    let res = app.post_form(&setup, &setup, &fields);
+    assert_eq!(res.status().as_u16(), 422, "a common password is refused");
+    assert!(res.text().unwrap().contains("This password is too common."));
 
     let fields = [
         ("username", "boss"),

@@ -7,6 +7,7 @@ use subtle::ConstantTimeEq;
 
 use super::{html, see_other};
 use crate::auth::hashers::make_password;
+use crate::auth::password_validation::{UserAttributes, refusal};
 use crate::import::rules::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
@@ -84,13 +85,24 @@ pub async fn setup(
     let username = normalize_username(form.username.trim());
     let email = normalize_email(&form.email);
     let problem = if !is_valid_username(&username) {
-        Some("The username may only contain letters, digits and @ . + - _ (at most 150).")
+        Some(
+            "The username may only contain letters, digits and @ . + - _ (at most 150)."
+                .to_string(),
+        )
     } else if !is_valid_email(&email) {
-        Some("Enter a valid e-mail address.")
-    } else if form.password.chars().count() < 8 {
-        Some("The password must have at least 8 characters.")
+        Some("Enter a valid e-mail address.".to_string())
+    } else if let Some(problems) = refusal(
+        &form.password,
+        &UserAttributes {
+            username: &username,
+            first_name: "",
+            last_name: "",
+            email: &email,
+        },
+    ) {
+        Some(problems)
     } else if form.password != form.password2 {
-        Some("The two passwords do not match.")
+        Some("The two passwords do not match.".to_string())
     } else {
         None
     };
@@ -109,7 +121,7 @@ pub async fn setup(
         response
     };
     if let Some(problem) = problem {
-        return Ok(again(problem));
+        return Ok(again(&problem));
     }
     let iterations = state.config.import.pbkdf2_iterations;
     let password = form.password.clone();
