@@ -34,6 +34,58 @@ impl CsrfToken {
     }
 }
 
+/// A form with nothing but its CSRF token (logout, resend, delete buttons).
+#[derive(Debug, serde::Deserialize)]
+pub struct TokenOnly {}
+
+/// A form whose `csrf_token` field was checked against this request's token before the handler
+/// runs: taking a form as `VerifiedForm<T>` is the CSRF check, so no handler can forget it.
+#[derive(Debug)]
+pub struct VerifiedForm<T>(pub T);
+
+impl<T> VerifiedForm<T> {
+    /// The form's fields.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for VerifiedForm<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for VerifiedForm<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let token = req.extensions().get::<CsrfToken>().cloned();
+        // Read as name/value pairs first (the app's form limit and error page apply), so a
+        // forged post is refused as such before its fields are looked at.
+        let pairs = actix_web::web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        Box::pin(async move {
+            let pairs = pairs.await?.into_inner();
+            let submitted = pairs
+                .iter()
+                .find(|(name, _)| name == "csrf_token")
+                .map_or("", |(_, value)| value.as_str());
+            token.ok_or(WebError::Csrf)?.verify(submitted)?;
+            let unreadable = || {
+                WebError::bad_request(
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                    "The form could not be read. Reload the page and try again.",
+                )
+            };
+            let encoded = serde_urlencoded::to_string(&pairs).map_err(|_| unreadable())?;
+            let fields = serde_urlencoded::from_str(&encoded).map_err(|_| unreadable())?;
+            Ok(Self(fields))
+        })
+    }
+}
+
 impl FromRequest for CsrfToken {
     type Error = WebError;
     type Future = Ready<Result<Self, WebError>>;

@@ -10,7 +10,7 @@ use crate::auth::password_validation::{UserAttributes, help_texts, validate_pass
 use crate::db::users::UserRecord;
 use crate::web::AppState;
 use crate::web::audit::{Actor, client, user_target};
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::{self, LoggedIn};
 use crate::web::views;
@@ -54,8 +54,6 @@ pub async fn login_form(csrf: CsrfToken, query: web::Query<NextQuery>) -> HttpRe
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf_token: String,
     username: String,
     password: String,
     next: Option<String>,
@@ -65,9 +63,8 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     csrf: CsrfToken,
-    form: web::Form<LoginForm>,
+    form: VerifiedForm<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let username = form.username.clone();
@@ -190,19 +187,11 @@ fn authenticate(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
-    csrf: CsrfToken,
-    form: web::Form<CsrfOnly>,
+    _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     if let Some(cookie) = req.cookie(session::COOKIE) {
         let key = cookie.value().to_string();
         web::block(move || {
@@ -260,8 +249,6 @@ fn account_page(
 
 #[derive(Deserialize)]
 pub struct ChangePasswordForm {
-    #[serde(default)]
-    csrf_token: String,
     old_password: String,
     new_password1: String,
     new_password2: String,
@@ -273,9 +260,8 @@ pub async fn change_password(
     user: LoggedIn,
     csrf: CsrfToken,
     state: web::Data<AppState>,
-    form: web::Form<ChangePasswordForm>,
+    form: VerifiedForm<ChangePasswordForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let form = form.into_inner();
     let iterations = state.config.import.pbkdf2_iterations;
     let stored = user.0.password.clone();

@@ -10,7 +10,7 @@ use crate::import::service::{Choices, Invitations, MailGate, Mailer};
 use crate::import::single::{AddOutcome, AddedBy, AddedUser, NewUserEntry, add_user, check};
 use crate::import::{Column, ImportContext, ImportSource, Secret};
 use crate::web::AppState;
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::add_user::{AddUserValues, AddUserView, Field};
@@ -64,8 +64,6 @@ async fn render(
 
 #[derive(Deserialize)]
 pub struct AddUserForm {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     first_name: String,
     #[serde(default)]
@@ -127,9 +125,8 @@ pub async fn add(
     admin: Admin,
     csrf: CsrfToken,
     state: web::Data<AppState>,
-    form: web::Form<AddUserForm>,
+    form: VerifiedForm<AddUserForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let form = form.into_inner();
     let invite = form.invite();
     let mut problems = if invite {

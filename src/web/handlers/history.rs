@@ -9,7 +9,7 @@ use crate::db::imports::UndoResult;
 use crate::db::user_references::{UserReference, describe};
 use crate::web::AppState;
 use crate::web::audit::Actor;
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::{self, layout::Chrome};
@@ -70,8 +70,6 @@ pub async fn undo_confirm(
 
 #[derive(Deserialize)]
 pub struct UndoForm {
-    #[serde(default)]
-    csrf_token: String,
     /// The count the admin confirmed; if it changed meanwhile, ask again.
     expected: Option<usize>,
 }
@@ -79,12 +77,10 @@ pub struct UndoForm {
 pub async fn undo(
     req: HttpRequest,
     admin: Admin,
-    csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<UndoForm>,
+    form: VerifiedForm<UndoForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let id = path.into_inner();
     let expected = form.expected;
     let actor = Actor::admin(&admin, &req);

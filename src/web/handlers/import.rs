@@ -10,7 +10,7 @@ use super::{UploadLimit, html, see_other};
 use crate::import::service::{Choices, MailGate, Prepared, prepare};
 use crate::import::{ImportContext, ImportSource, ParsedFile};
 use crate::web::AppState;
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::staging::{Staged, StagedImport};
@@ -49,6 +49,17 @@ struct Upload {
     allow_weak_passwords: bool,
     file_name: String,
     bytes: Vec<u8>,
+}
+
+/// Reads the upload and checks its CSRF token: the multipart form's counterpart of `VerifiedForm`.
+async fn read_verified_upload(
+    payload: Multipart,
+    limit: usize,
+    csrf: &CsrfToken,
+) -> Result<Upload, WebError> {
+    let upload = read_upload(payload, limit).await?;
+    csrf.verify(&upload.csrf_token)?;
+    Ok(upload)
 }
 
 async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, WebError> {
@@ -118,8 +129,7 @@ pub async fn upload(
     limit: web::Data<UploadLimit>,
     payload: Multipart,
 ) -> Result<HttpResponse, WebError> {
-    let upload = read_upload(payload, limit.0).await?;
-    csrf.verify(&upload.csrf_token)?;
+    let upload = read_verified_upload(payload, limit.0, &csrf).await?;
     let max_rows = state.config.import.max_rows;
     let upload_name = upload.file_name;
     let choices = Choices {
@@ -206,8 +216,6 @@ fn expired() -> WebError {
 
 #[derive(Deserialize)]
 pub struct CommitForm {
-    #[serde(default)]
-    csrf_token: String,
     /// "import anyway, I will set their passwords myself"
     allow_without_mail: Option<String>,
     /// "email a set-password link to each imported user without a password"
@@ -216,12 +224,10 @@ pub struct CommitForm {
 
 pub async fn commit(
     admin: Admin,
-    csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<CommitForm>,
+    form: VerifiedForm<CommitForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let Some(staged) = state.staging.take(&path, admin.0.id) else {
         return Err(expired());
     };

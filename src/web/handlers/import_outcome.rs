@@ -3,12 +3,11 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 
 use super::{html, see_other};
 use crate::import::report::error_report_csv;
 use crate::web::AppState;
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::jobs::ProgressView;
 use crate::web::session::Admin;
@@ -16,12 +15,10 @@ use crate::web::views::{self, layout::Chrome};
 
 pub async fn resend_invitations(
     _admin: Admin,
-    csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<ResendForm>,
+    _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let id = path.into_inner();
     let state2 = state.clone();
     web::block(move || {
@@ -36,12 +33,6 @@ pub async fn resend_invitations(
     .await?
     .map_err(WebError::Unexpected)?;
     Ok(see_other(&format!("/imports/{id}")))
-}
-
-#[derive(Deserialize)]
-pub struct ResendForm {
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn result(

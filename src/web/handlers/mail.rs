@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::html;
 use crate::web::AppState;
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::{self, layout::Chrome, mail::MailPanel};
@@ -41,8 +41,6 @@ pub async fn status(
 
 #[derive(Deserialize)]
 pub struct TestForm {
-    #[serde(default)]
-    csrf_token: String,
     address: String,
 }
 
@@ -50,9 +48,8 @@ pub async fn send_test(
     admin: Admin,
     csrf: CsrfToken,
     state: web::Data<AppState>,
-    form: web::Form<TestForm>,
+    form: VerifiedForm<TestForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let address = form.address.trim().to_string();
     if !crate::import::rules::is_valid_email(&address) {
         return render(

@@ -8,7 +8,7 @@ use super::{html, see_other};
 use crate::db::ous::{AddOuError, ChangeOuError};
 use crate::web::AppState;
 use crate::web::audit::Actor;
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::{self, layout::Chrome};
@@ -64,8 +64,6 @@ pub async fn list(
 #[derive(Deserialize)]
 pub struct NameForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     name: String,
 }
 
@@ -77,11 +75,9 @@ async fn act(
     admin: &Admin,
     csrf: &CsrfToken,
     state: &web::Data<AppState>,
-    form: &NameForm,
     name: &str,
     action: impl FnOnce(&rusqlite::Connection, &Actor) -> rusqlite::Result<Outcome> + Send + 'static,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let actor = Actor::admin(admin, req);
     let state2 = state.clone();
     let outcome = web::block(move || action(&state2.db.connect()?, &actor)).await??;
@@ -116,7 +112,7 @@ pub async fn add(
     admin: Admin,
     csrf: CsrfToken,
     state: web::Data<AppState>,
-    form: web::Form<NameForm>,
+    form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.clone();
     act(
@@ -124,7 +120,6 @@ pub async fn add(
         &admin,
         &csrf,
         &state,
-        &form,
         &form.name,
         move |conn, actor| match crate::db::ous::add(conn, &name, &crate::db::now_text()) {
             Ok(id) => {
@@ -146,7 +141,7 @@ pub async fn rename(
     csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<NameForm>,
+    form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let name = form.name.clone();
@@ -155,7 +150,6 @@ pub async fn rename(
         &admin,
         &csrf,
         &state,
-        &form,
         "",
         move |conn, actor| match crate::db::ous::rename(conn, id, &name) {
             Ok(old) => {
@@ -179,7 +173,7 @@ pub async fn delete(
     csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<NameForm>,
+    _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     act(
@@ -187,7 +181,6 @@ pub async fn delete(
         &admin,
         &csrf,
         &state,
-        &form,
         "",
         move |conn, actor| match crate::db::ous::delete_if_empty(conn, id) {
             Ok(name) => {

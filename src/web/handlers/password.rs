@@ -10,7 +10,7 @@ use crate::auth::password_validation::{UserAttributes, help_texts, validate_pass
 use crate::auth::reset::{LinkPurpose, reset_recipients, send_link, user_for_token};
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session;
 use crate::web::views;
@@ -24,8 +24,6 @@ pub async fn forgot_form(csrf: CsrfToken) -> HttpResponse {
 
 #[derive(Deserialize)]
 pub struct ForgotForm {
-    #[serde(default)]
-    csrf_token: String,
     email: String,
 }
 
@@ -33,10 +31,8 @@ pub struct ForgotForm {
 pub async fn forgot(
     req: HttpRequest,
     state: web::Data<AppState>,
-    csrf: CsrfToken,
-    form: web::Form<ForgotForm>,
+    form: VerifiedForm<ForgotForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let email = form.email.trim().to_string();
     // An address is counted only for clients still under their own limit, so a limited client
     // cannot keep filling the per-address map.
@@ -178,8 +174,6 @@ pub async fn set_password_form(
 
 #[derive(Deserialize)]
 pub struct SetPasswordForm {
-    #[serde(default)]
-    csrf_token: String,
     new_password1: String,
     new_password2: String,
 }
@@ -190,9 +184,8 @@ pub async fn set_password(
     state: web::Data<AppState>,
     csrf: CsrfToken,
     path: web::Path<String>,
-    form: web::Form<SetPasswordForm>,
+    form: VerifiedForm<SetPasswordForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let uidb64 = path.into_inner();
     let token = reset_token(&req);
     let Some(user) = find_user(&state, uidb64.clone(), token).await? else {

@@ -13,7 +13,7 @@ use crate::import::rules::{
 };
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session;
 use crate::web::views;
@@ -61,8 +61,6 @@ pub async fn setup_form(
 
 #[derive(Deserialize)]
 pub struct SetupForm {
-    #[serde(default)]
-    csrf_token: String,
     username: String,
     email: String,
     password: String,
@@ -74,9 +72,8 @@ pub async fn setup(
     state: web::Data<AppState>,
     csrf: CsrfToken,
     path: web::Path<String>,
-    form: web::Form<SetupForm>,
+    form: VerifiedForm<SetupForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let token = path.into_inner();
     if !setup_token_matches(&state, &token) {
         return Err(setup_gone());

@@ -8,7 +8,7 @@ use super::{html, see_other};
 use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
 use crate::web::AppState;
 use crate::web::audit::Actor;
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::{self, layout::Chrome, tokens::Notice};
@@ -53,8 +53,6 @@ pub async fn tokens(
 #[derive(Deserialize)]
 pub struct TokenForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     name: String,
 }
 
@@ -64,9 +62,8 @@ pub async fn create_token(
     admin: Admin,
     csrf: CsrfToken,
     state: web::Data<AppState>,
-    form: web::Form<TokenForm>,
+    form: VerifiedForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let name = form.name.trim().to_string();
     let actor = Actor::admin(&admin, &req);
     let name2 = name.clone();
@@ -112,11 +109,9 @@ pub async fn create_token(
 pub async fn revoke_token(
     req: HttpRequest,
     admin: Admin,
-    csrf: CsrfToken,
     state: web::Data<AppState>,
-    form: web::Form<TokenForm>,
+    form: VerifiedForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let name = form.name.trim().to_string();
     let actor = Actor::admin(&admin, &req);
     let name2 = name.clone();

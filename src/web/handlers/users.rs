@@ -11,7 +11,7 @@ use crate::db::user_admin::{UserChange, UserChangeError};
 use crate::db::user_list::{SortKey, UserQuery};
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
-use crate::web::csrf::CsrfToken;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::Admin;
 use crate::web::views::user_page::{Notice, UserPageView};
@@ -184,7 +184,7 @@ pub async fn update(
     csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    form: VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let fields = form.into_inner();
     let get = |name: &str| {
@@ -193,7 +193,6 @@ pub async fn update(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    csrf.verify(&get("csrf_token").unwrap_or_default())?;
     let id = path.into_inner();
     let change = UserChange {
         first_name: get("first_name").unwrap_or_default(),
@@ -259,15 +258,12 @@ pub async fn update(
 #[derive(Deserialize)]
 pub struct ConfirmedForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     confirm: String,
 }
 
 impl ConfirmedForm {
-    /// The CSRF token, then the ticked confirmation box (browsers require it; this is for the rest).
-    fn verify(&self, csrf: &CsrfToken, what: &str) -> Result<(), WebError> {
-        csrf.verify(&self.csrf_token)?;
+    /// The ticked confirmation box (browsers require it; this is for the rest).
+    fn confirmed(&self, what: &str) -> Result<(), WebError> {
         if self.confirm == "yes" {
             return Ok(());
         }
@@ -283,12 +279,11 @@ impl ConfirmedForm {
 pub async fn terminate_sessions(
     req: HttpRequest,
     admin: Admin,
-    csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<ConfirmedForm>,
+    form: VerifiedForm<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
-    form.verify(&csrf, "end the sessions")?;
+    form.confirmed("end the sessions")?;
     let id = path.into_inner();
     let actor = Actor::admin(&admin, &req);
     let found = web::block(move || -> rusqlite::Result<bool> {
@@ -318,9 +313,9 @@ pub async fn send_reset(
     csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<ConfirmedForm>,
+    form: VerifiedForm<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
-    form.verify(&csrf, "send the mail")?;
+    form.confirmed("send the mail")?;
     let id = path.into_inner();
     let actor = Actor::admin(&admin, &req);
     let state2 = state.clone();
@@ -378,8 +373,6 @@ pub async fn send_reset(
 
 #[derive(Deserialize)]
 pub struct SetPasswordForm {
-    #[serde(default)]
-    csrf_token: String,
     password1: String,
     password2: String,
 }
@@ -390,9 +383,8 @@ pub async fn set_password(
     csrf: CsrfToken,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<SetPasswordForm>,
+    form: VerifiedForm<SetPasswordForm>,
 ) -> Result<HttpResponse, WebError> {
-    csrf.verify(&form.csrf_token)?;
     let id = path.into_inner();
     let state2 = state.clone();
     let user = web::block(move || crate::db::users::find_by_id(&state2.db.connect()?, id))
