@@ -28,12 +28,13 @@ pub struct ListQuery {
     status: Option<String>,
     role: Option<String>,
     never: Option<String>,
+    nopw: Option<String>,
     sort: Option<String>,
     desc: Option<String>,
 }
 
 impl ListQuery {
-    fn to_query(&self) -> UserQuery {
+    pub(super) fn to_query(&self) -> UserQuery {
         UserQuery {
             text: self
                 .q
@@ -54,6 +55,7 @@ impl ListQuery {
                 _ => None,
             },
             never_logged_in: self.never.is_some(),
+            password_not_set: self.nopw.is_some(),
             sort: SortKey::parse(self.sort.as_deref().unwrap_or_default()),
             descending: self.desc.is_some(),
         }
@@ -265,19 +267,26 @@ pub struct ConfirmedForm {
 }
 
 impl ConfirmedForm {
-    /// The CSRF token, then the ticked confirmation box (browsers require it; this is for the rest).
     fn verify(&self, csrf: &CsrfToken, what: &str) -> Result<(), WebError> {
-        csrf.verify(&self.csrf_token)?;
-        if self.confirm == "yes" {
-            return Ok(());
-        }
-        Err(WebError::bad_request(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "Nothing was done. Tick \"Yes, {what}\" to confirm, then press the button again."
-            ),
-        ))
+        verify_confirmed(csrf, &self.csrf_token, &self.confirm, what)
     }
+}
+
+/// The CSRF token, then the ticked "Yes, …" box (browsers require it; this is for the rest).
+pub(super) fn verify_confirmed(
+    csrf: &CsrfToken,
+    token: &str,
+    confirm: &str,
+    what: &str,
+) -> Result<(), WebError> {
+    csrf.verify(token)?;
+    if confirm == "yes" {
+        return Ok(());
+    }
+    Err(WebError::bad_request(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!("Nothing was done. Tick \"Yes, {what}\" to confirm, then press the button again."),
+    ))
 }
 
 pub async fn terminate_sessions(
