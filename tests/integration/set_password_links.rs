@@ -247,6 +247,28 @@ fn nothing_is_sent_without_confirmation_a_pick_or_a_working_mail_server() {
     );
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().unwrap().contains("no user was selected"));
+    // One press sends at most 1,000 links: 1,002 matching users are refused before any mail.
+    app.db()
+        .execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1001) \
+             INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, \
+             email, is_staff, is_active, date_joined, first_name) \
+             SELECT '!', NULL, 0, 'bulk' || i, '', 'bulk' || i || '@example.com', 0, 1, \
+             '2026-01-01 00:00:00', '' FROM n",
+            [],
+        )
+        .unwrap();
+    let res = app.post_form(
+        "/users?nopw=1",
+        &format!("{ACTION}?nopw=1"),
+        &[("scope", "filter"), ("confirm", "yes")],
+    );
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(
+        res.text()
+            .unwrap()
+            .contains("more than 1000 users were picked")
+    );
     std::thread::sleep(Duration::from_millis(300));
     assert!(smtp.messages().is_empty());
 
