@@ -125,18 +125,17 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
             table {
                 thead {
                     tr {
-                        th { "Select" }
                         (view.sort_header("Username", SortKey::Username))
                         (view.sort_header("Name", SortKey::Name))
                         (view.sort_header("E-mail", SortKey::Email))
                         th { "Unit" } th { "Job title" } th { "Role" } th { "Status" } th { "Password" }
                         (view.sort_header("Last login", SortKey::LastLogin))
+                        th { "Select" }
                     }
                 }
                 tbody {
                     @for user in view.users {
                         tr.user-row {
-                            td { input.pick type="checkbox" form="link-form" name="user" value=(user.id) aria-label={ "Select " (user.username) }; }
                             td { a href={ "/users/" (user.id) } { (user.username) } }
                             td { (user.name) }
                             td { (user.email) }
@@ -146,6 +145,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                             td { @if user.is_active { "active" } @else { "inactive" } }
                             td { @if user.has_usable_password { "set" } @else { "not set" } }
                             td { (user.last_login.as_deref().map_or_else(|| "never".to_string(), |at| local(at, view.time_zone))) }
+                            td { input.pick type="checkbox" form="link-form" name="user" value=(user.id) aria-label={ "Select " (user.username) }; }
                         }
                     }
                 }
@@ -156,7 +156,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
     )
 }
 
-/// Send set-password link: to the ticked rows (their boxes belong to `#link-form`) or to every
+/// Send set-password link: to the ticked rows (their boxes, in the last column, belong to `#link-form`) or to every
 /// user the current filter matches, after the "Yes, …" box.
 fn send_links_card(csrf: &str, total: i64) -> Markup {
     html! {
