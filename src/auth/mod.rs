@@ -6,4 +6,5 @@ pub mod password_validation;
 pub mod pbkdf2;
 pub mod reset;
 pub mod secret;
+pub mod set_password_links;
 pub mod tokens;

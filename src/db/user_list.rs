@@ -75,6 +75,8 @@ pub struct UserQuery {
     /// `Some(true)` admins only, `Some(false)` Default Users only.
     pub admin: Option<bool>,
     pub never_logged_in: bool,
+    /// Only users whose password is unusable (Django's `!` prefix, or empty): nobody can log in with one.
+    pub password_not_set: bool,
     pub sort: SortKey,
     pub descending: bool,
 }
@@ -120,6 +122,9 @@ fn conditions(query: &UserQuery) -> (String, Vec<Value>, bool) {
     }
     if query.never_logged_in {
         clauses.push("u.last_login IS NULL");
+    }
+    if query.password_not_set {
+        clauses.push("(substr(u.password, 1, 1) = '!' OR u.password = '')");
     }
     let clause = if clauses.is_empty() {
         String::new()
@@ -205,4 +210,19 @@ pub fn search(
         )?,
     };
     Ok((items, total))
+}
+
+/// The ids of every user matching `query` (filters only; the order is the list's), at most `limit`.
+pub fn matching_ids(
+    conn: &Connection,
+    query: &UserQuery,
+    limit: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    let (clause, mut values, _) = conditions(query);
+    values.push(Value::Integer(limit));
+    let mut stmt = conn.prepare(&format!(
+        "SELECT u.id FROM auth_user u {clause} ORDER BY u.username, u.id LIMIT ?"
+    ))?;
+    stmt.query_map(params_from_iter(&values), |row| row.get(0))?
+        .collect()
 }

@@ -125,6 +125,16 @@ impl World {
                 form(&[("confirm", "yes")]),
                 502,
             ),
+            // Mail is not configured here: nothing is sent and the admin is told why.
+            (
+                "/users/send-set-password-link".to_string(),
+                form(&[
+                    ("scope", "selected"),
+                    ("user", &u.to_string()),
+                    ("confirm", "yes"),
+                ]),
+                503,
+            ),
             (
                 format!("/users/{u}/set-password"),
                 pw("N3w-Pa55-x", "other"),

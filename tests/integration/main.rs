@@ -12,6 +12,7 @@ mod django_companion;
 mod helpers;
 mod jobs;
 mod mail_check;
+mod set_password_links;
 mod smtp_server;
 mod web_auth;
 mod web_import;

@@ -9,10 +9,10 @@ use roster::mail::TlsMode;
 use crate::helpers::*;
 use crate::smtp_server::{SmtpMode, TestSmtp, extract_link, text_part};
 
-const SECRET: &str = "test-secret-key-for-roster-integration-tests-0123456789";
-const BASE_URL: &str = "http://roster.test";
+pub(crate) const SECRET: &str = "test-secret-key-for-roster-integration-tests-0123456789";
+pub(crate) const BASE_URL: &str = "http://roster.test";
 
-fn app_with_mail(smtp: &TestSmtp) -> TestApp {
+pub(crate) fn app_with_mail(smtp: &TestSmtp) -> TestApp {
     let settings = smtp.settings(TlsMode::StartTls, Some(("mailer", "mail-pass")));
     spawn_app_configured(seed_admin, move |config| {
         config.mail = settings;
@@ -21,7 +21,7 @@ fn app_with_mail(smtp: &TestSmtp) -> TestApp {
     })
 }
 
-fn mail_server() -> TestSmtp {
+pub(crate) fn mail_server() -> TestSmtp {
     TestSmtp::start(SmtpMode::StartTls, Some(("mailer", "mail-pass")))
 }
 

@@ -11,6 +11,7 @@ mod import_outcome;
 mod mail;
 mod ous;
 mod password;
+mod set_password_links;
 mod setup;
 mod tokens;
 mod users;
@@ -56,6 +57,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users", web::get().to(users::list))
         .route("/users/new", web::get().to(add_user::form))
         .route("/users/new", web::post().to(add_user::add))
+        .route(
+            "/users/send-set-password-link",
+            web::post().to(set_password_links::send),
+        )
         .route("/users/{id:\\d+}", web::get().to(users::page))
         .route("/users/{id:\\d+}", web::post().to(users::update))
         .route(

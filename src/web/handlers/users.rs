@@ -28,12 +28,13 @@ pub struct ListQuery {
     status: Option<String>,
     role: Option<String>,
     never: Option<String>,
+    nopw: Option<String>,
     sort: Option<String>,
     desc: Option<String>,
 }
 
 impl ListQuery {
-    fn to_query(&self) -> UserQuery {
+    pub(super) fn to_query(&self) -> UserQuery {
         UserQuery {
             text: self
                 .q
@@ -54,6 +55,7 @@ impl ListQuery {
                 _ => None,
             },
             never_logged_in: self.never.is_some(),
+            password_not_set: self.nopw.is_some(),
             sort: SortKey::parse(self.sort.as_deref().unwrap_or_default()),
             descending: self.desc.is_some(),
         }
@@ -264,16 +266,20 @@ pub struct ConfirmedForm {
 impl ConfirmedForm {
     /// The ticked confirmation box (browsers require it; this is for the rest).
     fn confirmed(&self, what: &str) -> Result<(), WebError> {
-        if self.confirm == "yes" {
-            return Ok(());
-        }
-        Err(WebError::bad_request(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "Nothing was done. Tick \"Yes, {what}\" to confirm, then press the button again."
-            ),
-        ))
+        verify_confirmed(&self.confirm, what)
     }
+}
+
+/// The ticked "Yes, …" box (browsers require it; this is for the rest); the form's CSRF token was
+/// checked by `VerifiedForm` before.
+pub(super) fn verify_confirmed(confirm: &str, what: &str) -> Result<(), WebError> {
+    if confirm == "yes" {
+        return Ok(());
+    }
+    Err(WebError::bad_request(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!("Nothing was done. Tick \"Yes, {what}\" to confirm, then press the button again."),
+    ))
 }
 
 pub async fn terminate_sessions(

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod ous;
 pub mod pager;
 pub mod password;
+pub mod set_password_links;
 pub mod time;
 pub mod tokens;
 pub mod user_page;

@@ -23,11 +23,18 @@ pub struct UserListView<'a> {
 impl UserListView<'_> {
     /// The query string for this search with another page or sort.
     fn link(&self, page: i64, sort: SortKey, descending: bool) -> String {
-        let q = self.query;
         let mut parts = vec![format!("page={page}"), format!("sort={}", sort.as_str())];
         if descending {
             parts.push("desc=1".to_string());
         }
+        parts.extend(self.filter_parts());
+        format!("/users?{}", parts.join("&"))
+    }
+
+    /// The filters of this search as query-string parts (no page, no sort).
+    fn filter_parts(&self) -> Vec<String> {
+        let q = self.query;
+        let mut parts = Vec::new();
         if !q.text.is_empty() {
             parts.push(format!("q={}", crate::web::error::urlencode(&q.text)));
         }
@@ -47,7 +54,10 @@ impl UserListView<'_> {
         if q.never_logged_in {
             parts.push("never=1".to_string());
         }
-        format!("/users?{}", parts.join("&"))
+        if q.password_not_set {
+            parts.push("nopw=1".to_string());
+        }
+        parts
     }
 
     fn sort_header(&self, label: &str, key: SortKey) -> Markup {
@@ -67,6 +77,7 @@ impl UserListView<'_> {
 /// One page of users with the search form.
 pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
     let q = view.query;
+    let csrf = chrome.csrf;
     page(
         "Users",
         chrome,
@@ -98,6 +109,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                         }
                     }
                     label.inline { input type="checkbox" name="never" value="1" checked[q.never_logged_in]; " never logged in" }
+                    label.inline { input #filter-nopw type="checkbox" name="nopw" value="1" checked[q.password_not_set]; " password not set" }
                     input type="hidden" name="sort" value=(q.sort.as_str());
                     @if q.descending { input type="hidden" name="desc" value="1"; }
                     button type="submit" { "Search" }
@@ -109,6 +121,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                 a.button.secondary href="/users/import" { "Import users" }
                 span.muted #user-total { (view.total) " user(s)" }
             }
+            form #link-form method="post" action={ "/users/send-set-password-link?" (view.filter_parts().join("&")) } {}
             table {
                 thead {
                     tr {
@@ -117,6 +130,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                         (view.sort_header("E-mail", SortKey::Email))
                         th { "Unit" } th { "Job title" } th { "Role" } th { "Status" } th { "Password" }
                         (view.sort_header("Last login", SortKey::LastLogin))
+                        th { "Select" }
                     }
                 }
                 tbody {
@@ -131,11 +145,32 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                             td { @if user.is_active { "active" } @else { "inactive" } }
                             td { @if user.has_usable_password { "set" } @else { "not set" } }
                             td { (user.last_login.as_deref().map_or_else(|| "never".to_string(), |at| local(at, view.time_zone))) }
+                            td { input.pick type="checkbox" form="link-form" name="user" value=(user.id) aria-label={ "Select " (user.username) }; }
                         }
                     }
                 }
             }
             (pager(view.page, view.pages, |n| view.link(n, q.sort, q.descending)))
+            (send_links_card(csrf, view.total))
         },
     )
+}
+
+/// Send set-password link: to the ticked rows (their boxes, in the last column, belong to `#link-form`) or to every
+/// user the current filter matches, after the "Yes, …" box.
+fn send_links_card(csrf: &str, total: i64) -> Markup {
+    html! {
+        fieldset.card #send-links form="link-form" {
+            legend { "Send set-password link" }
+            p.muted { "Mails a link to set a first password to users Roster created without one. Others (with a password, inactive, without an e-mail address, or SSO-only) are skipped and listed." }
+            label.inline { input #scope-selected type="radio" form="link-form" name="scope" value="selected" checked; " the users ticked above" }
+            label.inline { input #scope-filter type="radio" form="link-form" name="scope" value="filter"; " all " (total) " user(s) matching the filter" }
+            input type="hidden" form="link-form" name="csrf_token" value=(csrf);
+            label.confirm for="confirm-links" {
+                input #confirm-links type="checkbox" form="link-form" name="confirm" value="yes" required;
+                " Yes, send the links"
+            }
+            button #send-links-button type="submit" form="link-form" { "Send set-password link" }
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod import_flow;
 mod keyboard;
 mod mail_gate;
 mod phone;
+mod set_password_links;
 
 use std::future::Future;
 use std::net::TcpListener;

@@ -185,6 +185,11 @@ fn every_state_changing_route_refuses_a_missing_forged_or_foreign_csrf_token() {
             form(&[("confirm", "yes")]),
         ),
         case(
+            "/users/send-set-password-link",
+            "/users/send-set-password-link?nopw=1".into(),
+            form(&[("scope", "filter"), ("confirm", "yes")]),
+        ),
+        case(
             r"/users/{id:\\d+}/set-password",
             format!("/users/{u}/set-password"),
             form(&[

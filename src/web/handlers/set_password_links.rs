@@ -1,0 +1,132 @@
+//! Users → Send set-password link: to the ticked users or to all users the filter matches.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::html;
+use super::users::{ListQuery, verify_confirmed};
+use crate::auth::set_password_links::{LinkCounts, send_set_password_links};
+use crate::web::AppState;
+use crate::web::audit::Actor;
+use crate::web::csrf::{CsrfToken, VerifiedForm};
+use crate::web::error::WebError;
+use crate::web::session::Admin;
+use crate::web::views::{self, layout::Chrome};
+
+/// Most users one press mails to; the request waits for every send.
+pub const MAX_RECIPIENTS: usize = 1000;
+
+/// `POST /users/send-set-password-link?<the list's filter>`: `scope` is `selected` (the ticked
+/// `user` boxes) or `filter` (every user the query string's filter matches).
+pub async fn send(
+    req: HttpRequest,
+    admin: Admin,
+    csrf: CsrfToken,
+    state: web::Data<AppState>,
+    filter: web::Query<ListQuery>,
+    form: VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let fields = form.into_inner();
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    verify_confirmed(get("confirm"), "send the links")?;
+    let whole_filter = get("scope") == "filter";
+    let selected: Vec<i64> = fields
+        .iter()
+        .filter(|(k, _)| k == "user")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let query = filter.to_query();
+    let state2 = state.clone();
+    let ids = if whole_filter {
+        web::block(move || {
+            let conn = state2.db.connect()?;
+            crate::db::user_list::matching_ids(&conn, &query, MAX_RECIPIENTS as i64 + 1)
+        })
+        .await??
+    } else {
+        selected
+    };
+    refuse_unless_sendable(&ids, whole_filter)?;
+    let mail = state.config.mail.clone();
+    let check = web::block(move || crate::mail::check(&mail)).await?;
+    if !check.ok() {
+        return Err(WebError::bad_request(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "Nothing was sent: the mail check failed for {}. {} Fix the mail settings (see \
+                 the Mail page), then send again.",
+                check.server, check.message
+            ),
+        ));
+    }
+    let actor = Actor::admin(&admin, &req);
+    let state2 = state.clone();
+    let outcomes = web::block(move || -> rusqlite::Result<_> {
+        let conn = state2.db.connect()?;
+        let s = &state2;
+        let outcomes = send_set_password_links(
+            &conn,
+            &s.config.mail,
+            &s.config.accounts,
+            &s.secret_key,
+            &ids,
+        )?;
+        let counts = LinkCounts::of(&outcomes);
+        let target = if whole_filter {
+            "users matching the filter"
+        } else {
+            "selected users"
+        };
+        actor.record(
+            &conn,
+            "set_password_links_sent",
+            target,
+            &format!(
+                "{} sent, {} failed, {} skipped ({} SSO-only) of {} user(s)",
+                counts.sent,
+                counts.failed,
+                counts.skipped,
+                counts.sso_only,
+                outcomes.len()
+            ),
+        )?;
+        Ok(outcomes)
+    })
+    .await??;
+    let chrome = Chrome {
+        admin: Some(&admin.0.username),
+        csrf: &csrf.0,
+    };
+    let counts = LinkCounts::of(&outcomes);
+    Ok(html(views::set_password_links::result(
+        chrome, &outcomes, counts,
+    )))
+}
+
+/// Nothing picked, or more than one press may send, is refused before any mail goes out.
+fn refuse_unless_sendable(ids: &[i64], whole_filter: bool) -> Result<(), WebError> {
+    let problem = if ids.is_empty() && whole_filter {
+        "Nothing was sent: no user matches the filter. Change the filter, then send again."
+            .to_string()
+    } else if ids.is_empty() {
+        "Nothing was sent: no user was selected. Tick users in the list, or choose \"All users \
+         matching the filter\", then send again."
+            .to_string()
+    } else if ids.len() > MAX_RECIPIENTS {
+        format!(
+            "Nothing was sent: more than {MAX_RECIPIENTS} users were picked, and one press sends \
+             at most {MAX_RECIPIENTS} links. Narrow the filter (e.g. by unit), then send again."
+        )
+    } else {
+        return Ok(());
+    };
+    Err(WebError::bad_request(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        problem,
+    ))
+}
