@@ -50,6 +50,26 @@ impl<T> VerifiedForm<T> {
     }
 }
 
+/// A form read as name/value pairs, for forms whose fields repeat (checkbox lists).
+impl VerifiedForm<Vec<(String, String)>> {
+    /// The first value of `name`, if the form has it.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name` that parses as `V` (e.g. the ids of ticked boxes).
+    pub fn parsed_all<V: std::str::FromStr>(&self, name: &str) -> Vec<V> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect()
+    }
+}
+
 impl<T> std::ops::Deref for VerifiedForm<T> {
     type Target = T;
     fn deref(&self) -> &T {

@@ -26,20 +26,10 @@ pub async fn send(
     filter: web::Query<ListQuery>,
     form: VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    let fields = form.into_inner();
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let get = |name: &str| form.field(name).unwrap_or_default();
     verify_confirmed(get("confirm"), "send the links")?;
     let whole_filter = get("scope") == "filter";
-    let selected: Vec<i64> = fields
-        .iter()
-        .filter(|(k, _)| k == "user")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let selected: Vec<i64> = form.parsed_all("user");
     let query = filter.to_query();
     let state2 = state.clone();
     let ids = if whole_filter {

@@ -188,13 +188,7 @@ pub async fn update(
     path: web::Path<i64>,
     form: VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    let fields = form.into_inner();
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let get = |name: &str| form.field(name).map(str::to_string);
     let id = path.into_inner();
     let change = UserChange {
         first_name: get("first_name").unwrap_or_default(),
@@ -202,11 +196,7 @@ pub async fn update(
         email: get("email").unwrap_or_default(),
         organizational_unit_id: get("organizational_unit").and_then(|v| v.parse().ok()),
         job_title: get("job_title").unwrap_or_default(),
-        group_ids: fields
-            .iter()
-            .filter(|(k, _)| k == "group")
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect(),
+        group_ids: form.parsed_all("group"),
         admin: get("role").as_deref() == Some("admin"),
         active: get("active").is_some(),
     };
