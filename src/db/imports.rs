@@ -1,6 +1,6 @@
 //! Records of past imports and every row's outcome; the source of result pages and error reports.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::user_references::{UserReference, references_to};
 use crate::import::plan::{PlannedRow, RowOutcome, RowSummary};
@@ -190,23 +190,27 @@ pub enum UndoResult {
     Blocked(Vec<UserReference>),
 }
 
-/// Removes the import's users who never logged in (all their rows, in one transaction) and marks
-/// the import undone. Users who logged in meanwhile are kept. Changes nothing when the import was
-/// already undone (by a concurrent request, say) or when project rows refer to a user to remove.
-pub fn undo(conn: &mut Connection, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let marked = tx.execute(
-        "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3 AND undone_at IS NULL",
-        params![super::now_text(), actor, import_id],
+/// Removes the import's users who never logged in (all their rows) and marks the import undone,
+/// inside the caller's write transaction. Users who logged in meanwhile are kept. Writes nothing
+/// when the import was already undone (by a concurrent request, say) or when project rows refer to
+/// a user to remove, so the caller may commit whatever it gets back.
+pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
+    let undone: Option<String> = tx.query_row(
+        "SELECT undone_at FROM roster_import WHERE id = ?1",
+        [import_id],
+        |r| r.get(0),
     )?;
-    if marked == 0 {
+    if undone.is_some() {
         return Ok(UndoResult::AlreadyUndone);
     }
-    let plan = undo_plan(&tx, import_id)?;
+    let plan = undo_plan(tx, import_id)?;
     if !plan.blocked.is_empty() {
-        // Dropping the transaction rolls back the mark: all or nothing.
         return Ok(UndoResult::Blocked(plan.blocked));
     }
+    tx.execute(
+        "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3",
+        params![super::now_text(), actor, import_id],
+    )?;
     // Set-based: the ids go into a temporary table, then each table is cleared in one statement.
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS roster_undo_user (id INTEGER PRIMARY KEY); \
@@ -240,7 +244,6 @@ pub fn undo(conn: &mut Connection, import_id: i64, actor: &str) -> rusqlite::Res
         [],
     )?;
     tx.execute("DELETE FROM temp.roster_undo_user", [])?;
-    tx.commit()?;
     Ok(UndoResult::Undone {
         removed: plan.remove.into_iter().map(|(_, u)| u).collect(),
         kept: plan.keep.into_iter().map(|(_, u, _)| u).collect(),

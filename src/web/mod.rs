@@ -1,5 +1,6 @@
 //! The admin web interface: one route table, the shared state, and the server that tests and `serve` start.
 
+mod admin_context;
 mod assets;
 mod audit;
 mod connections;

@@ -7,12 +7,9 @@ use serde::Deserialize;
 use super::html;
 use crate::db::audit::AuditFilter;
 use crate::import::report::neutralise_formula;
-use crate::web::AppState;
-use crate::web::csrf::CsrfToken;
+use crate::web::admin_context::AdminContext;
 use crate::web::error::{WebError, urlencode};
-use crate::web::session::Admin;
-use crate::web::views::audit::AuditView;
-use crate::web::views::{self, layout::Chrome};
+use crate::web::views::{self, audit::AuditView};
 
 const PAGE_SIZE: i64 = 100;
 /// Most rows one export holds.
@@ -58,29 +55,23 @@ fn query_string(f: &AuditFilter) -> String {
 }
 
 pub async fn page(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, WebError> {
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let filter = query.filter();
     let filter2 = filter.clone();
-    let time_zone = state.config.accounts.time_zone;
-    let ((rows, total), actions) = web::block(move || -> rusqlite::Result<_> {
-        let conn = state.db.connect()?;
-        Ok((
-            crate::db::audit::search(&conn, &filter2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?,
-            crate::db::audit::actions(&conn)?,
-        ))
-    })
-    .await??;
+    let time_zone = ctx.state().config.accounts.time_zone;
+    let ((rows, total), actions) = ctx
+        .read(move |conn| {
+            Ok((
+                crate::db::audit::search(conn, &filter2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?,
+                crate::db::audit::actions(conn)?,
+            ))
+        })
+        .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let query = query_string(&filter);
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
     let view = AuditView {
         rows: &rows,
         total,
@@ -91,19 +82,17 @@ pub async fn page(
         query: &query,
         time_zone,
     };
-    Ok(html(views::audit::page_view(chrome, &view)))
+    Ok(html(views::audit::page_view(ctx.chrome(), &view)))
 }
 
 pub async fn export(
-    _admin: Admin,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, WebError> {
     let filter = query.filter();
-    let (rows, _) = web::block(move || {
-        crate::db::audit::search(&state.db.connect()?, &filter, 0, EXPORT_LIMIT)
-    })
-    .await??;
+    let (rows, _) = ctx
+        .read(move |conn| crate::db::audit::search(conn, &filter, 0, EXPORT_LIMIT))
+        .await?;
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::CRLF)

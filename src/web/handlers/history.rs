@@ -1,18 +1,16 @@
 //! Import history: the list, and undoing an import after a confirmation that names the count.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
 use crate::db::imports::UndoResult;
 use crate::db::user_references::{UserReference, describe};
-use crate::web::AppState;
-use crate::web::audit::Actor;
-use crate::web::csrf::{CsrfToken, VerifiedForm};
+use crate::web::admin_context::AdminContext;
+use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
-use crate::web::session::Admin;
-use crate::web::views::{self, layout::Chrome};
+use crate::web::views;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -22,50 +20,45 @@ pub struct PageQuery {
 }
 
 pub async fn list(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
-    let time_zone = state.config.accounts.time_zone;
-    let (imports, total) = web::block(move || {
-        crate::db::imports::list(&state.db.connect()?, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-    })
-    .await??;
+    let time_zone = ctx.state().config.accounts.time_zone;
+    let (imports, total) = ctx
+        .read(move |conn| crate::db::imports::list(conn, (page - 1) * PAGE_SIZE, PAGE_SIZE))
+        .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
     Ok(html(views::history::list(
-        chrome, &imports, page, pages, time_zone,
+        ctx.chrome(),
+        &imports,
+        page,
+        pages,
+        time_zone,
     )))
 }
 
 pub async fn undo_confirm(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let found = web::block(move || -> rusqlite::Result<_> {
-        let conn = state.db.connect()?;
-        let Some(record) = crate::db::imports::find(&conn, id)? else {
-            return Ok(None);
-        };
-        Ok(Some((record, crate::db::imports::undo_plan(&conn, id)?)))
-    })
-    .await??;
+    let found = ctx
+        .read(move |conn| {
+            let Some(record) = crate::db::imports::find(conn, id)? else {
+                return Ok(None);
+            };
+            Ok(Some((record, crate::db::imports::undo_plan(conn, id)?)))
+        })
+        .await?;
     let Some((record, plan)) = found else {
         return Err(WebError::NotFound);
     };
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
-    Ok(html(views::history::undo_confirm(chrome, &record, &plan)))
+    Ok(html(views::history::undo_confirm(
+        ctx.chrome(),
+        &record,
+        &plan,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -74,49 +67,48 @@ pub struct UndoForm {
     expected: Option<usize>,
 }
 
+/// Undoes an import and records it, in one write transaction: the count check, the removal and
+/// the audit entry see the same database.
 pub async fn undo(
-    req: HttpRequest,
-    admin: Admin,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     form: VerifiedForm<UndoForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let expected = form.expected;
-    let actor = Actor::admin(&admin, &req);
-    let outcome = web::block(move || -> rusqlite::Result<UndoOutcome> {
-        let mut conn = state.db.connect()?;
-        if crate::db::imports::find(&conn, id)?.is_none() {
-            return Ok(UndoOutcome::NoSuchImport);
-        }
-        let now = crate::db::imports::undo_plan(&conn, id)?.remove.len();
-        if expected != Some(now) {
-            return Ok(UndoOutcome::CountChanged(now));
-        }
-        let (removed, kept) = match crate::db::imports::undo(&mut conn, id, &actor.name)? {
-            UndoResult::Undone { removed, kept } => (removed, kept),
-            UndoResult::AlreadyUndone => return Ok(UndoOutcome::AlreadyUndone),
-            UndoResult::Blocked(references) => {
-                let detail = format!("nothing removed; {}", describe(&references));
-                actor.record(
-                    &conn,
-                    "import_undo_blocked",
-                    &format!("import:{id}"),
-                    &detail,
-                )?;
-                return Ok(UndoOutcome::Blocked(references));
+    let outcome = ctx
+        .change(move |conn, actor| {
+            if crate::db::imports::find(conn, id)?.is_none() {
+                return Ok(UndoOutcome::NoSuchImport);
             }
-        };
-        let detail = format!(
-            "removed {} user(s): {}; kept {} who logged in",
-            removed.len(),
-            removed.join(", "),
-            kept.len()
-        );
-        actor.record(&conn, "import_undone", &format!("import:{id}"), &detail)?;
-        Ok(UndoOutcome::Undone)
-    })
-    .await??;
+            let now = crate::db::imports::undo_plan(conn, id)?.remove.len();
+            if expected != Some(now) {
+                return Ok(UndoOutcome::CountChanged(now));
+            }
+            let (removed, kept) = match crate::db::imports::undo(conn, id, &actor.name)? {
+                UndoResult::Undone { removed, kept } => (removed, kept),
+                UndoResult::AlreadyUndone => return Ok(UndoOutcome::AlreadyUndone),
+                UndoResult::Blocked(references) => {
+                    let detail = format!("nothing removed; {}", describe(&references));
+                    actor.record(
+                        conn,
+                        "import_undo_blocked",
+                        &format!("import:{id}"),
+                        &detail,
+                    )?;
+                    return Ok(UndoOutcome::Blocked(references));
+                }
+            };
+            let detail = format!(
+                "removed {} user(s): {}; kept {} who logged in",
+                removed.len(),
+                removed.join(", "),
+                kept.len()
+            );
+            actor.record(conn, "import_undone", &format!("import:{id}"), &detail)?;
+            Ok(UndoOutcome::Undone)
+        })
+        .await?;
     match outcome {
         UndoOutcome::Undone => Ok(see_other(&format!("/imports/{id}"))),
         UndoOutcome::NoSuchImport => Err(WebError::NotFound),

@@ -1,17 +1,17 @@
 //! Organizational units: list with user counts, create, rename, and delete when empty.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
+use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::{html, see_other};
 use crate::db::ous::{AddOuError, ChangeOuError};
-use crate::web::AppState;
+use crate::web::admin_context::AdminContext;
 use crate::web::audit::Actor;
-use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
+use crate::web::csrf::{TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
-use crate::web::session::Admin;
-use crate::web::views::{self, layout::Chrome};
+use crate::web::views;
 
 #[derive(Debug, Deserialize)]
 pub struct OuQuery {
@@ -20,45 +20,25 @@ pub struct OuQuery {
 }
 
 async fn render(
-    admin: &Admin,
-    csrf: &CsrfToken,
-    state: &web::Data<AppState>,
+    ctx: &AdminContext,
     message: Option<(bool, &str)>,
     name: &str,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let state = state.clone();
-    let units = web::block(move || crate::db::ous::list(&state.db.connect()?)).await??;
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
-    let mut response = html(views::ous::list(chrome, &units, message, name));
+    let units = ctx.read(crate::db::ous::list).await?;
+    let mut response = html(views::ous::list(ctx.chrome(), &units, message, name));
     *response.status_mut() = status;
     Ok(response)
 }
 
-pub async fn list(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-    query: web::Query<OuQuery>,
-) -> Result<HttpResponse, WebError> {
+pub async fn list(ctx: AdminContext, query: web::Query<OuQuery>) -> Result<HttpResponse, WebError> {
     let done = crate::web::notice::verified(
-        &state.secret_key,
+        &ctx.state().secret_key,
         "ous",
         query.done.as_deref(),
         query.sig.as_deref(),
     );
-    render(
-        &admin,
-        &csrf,
-        &state,
-        done.as_deref().map(|m| (true, m)),
-        "",
-        StatusCode::OK,
-    )
-    .await
+    render(&ctx, done.as_deref().map(|m| (true, m)), "", StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -70,27 +50,20 @@ pub struct NameForm {
 /// What an OU action did, or why not.
 type Outcome = Result<String, String>;
 
+/// Runs an OU change with its audit entry in one transaction, then shows the list with what happened.
 async fn act(
-    req: &HttpRequest,
-    admin: &Admin,
-    csrf: &CsrfToken,
-    state: &web::Data<AppState>,
+    ctx: &AdminContext,
     name: &str,
-    action: impl FnOnce(&rusqlite::Connection, &Actor) -> rusqlite::Result<Outcome> + Send + 'static,
+    action: impl FnOnce(&Connection, &Actor) -> rusqlite::Result<Outcome> + Send + 'static,
 ) -> Result<HttpResponse, WebError> {
-    let actor = Actor::admin(admin, req);
-    let state2 = state.clone();
-    let outcome = web::block(move || action(&state2.db.connect()?, &actor)).await??;
-    match outcome {
+    match ctx.change(|tx, actor| action(tx, actor)).await? {
         Ok(done) => Ok(see_other(&format!(
             "/ous?{}",
-            crate::web::notice::query(&state.secret_key, "ous", &done)
+            crate::web::notice::query(&ctx.state().secret_key, "ous", &done)
         ))),
         Err(problem) => {
             render(
-                admin,
-                csrf,
-                state,
+                ctx,
                 Some((false, &problem)),
                 name,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -108,18 +81,12 @@ fn refusal(err: ChangeOuError) -> rusqlite::Result<Outcome> {
 }
 
 pub async fn add(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.clone();
     act(
-        &req,
-        &admin,
-        &csrf,
-        &state,
+        &ctx,
         &form.name,
         move |conn, actor| match crate::db::ous::add(conn, &name, &crate::db::now_text()) {
             Ok(id) => {
@@ -136,22 +103,14 @@ pub async fn add(
 }
 
 pub async fn rename(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let name = form.name.clone();
-    act(
-        &req,
-        &admin,
-        &csrf,
-        &state,
-        "",
-        move |conn, actor| match crate::db::ous::rename(conn, id, &name) {
+    act(&ctx, "", move |conn, actor| {
+        match crate::db::ous::rename(conn, id, &name) {
             Ok(old) => {
                 actor.record(
                     conn,
@@ -162,25 +121,19 @@ pub async fn rename(
                 Ok(Ok(format!("Renamed \"{old}\" to \"{}\".", name.trim())))
             }
             Err(err) => refusal(err),
-        },
-    )
+        }
+    })
     .await
 }
 
 pub async fn delete(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     act(
-        &req,
-        &admin,
-        &csrf,
-        &state,
+        &ctx,
         "",
         move |conn, actor| match crate::db::ous::delete_if_empty(conn, id) {
             Ok(name) => {

@@ -1,30 +1,23 @@
 //! The admin pages for API tokens: list, create (shown once), revoke.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
 use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
-use crate::web::AppState;
-use crate::web::audit::Actor;
-use crate::web::csrf::{CsrfToken, VerifiedForm};
+use crate::web::admin_context::AdminContext;
+use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
-use crate::web::session::Admin;
-use crate::web::views::{self, layout::Chrome, tokens::Notice};
+use crate::web::views::{self, tokens::Notice};
 
 fn render_tokens(
-    admin: &Admin,
-    csrf: &CsrfToken,
+    ctx: &AdminContext,
     tokens: &[ApiTokenInfo],
     notice: Option<Notice<'_>>,
     name: &str,
 ) -> HttpResponse {
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
-    html(views::tokens::list(chrome, tokens, notice, name))
+    html(views::tokens::list(ctx.chrome(), tokens, notice, name))
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,20 +27,18 @@ pub struct TokensQuery {
 }
 
 pub async fn tokens(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     query: web::Query<TokensQuery>,
 ) -> Result<HttpResponse, WebError> {
     let revoked = crate::web::notice::verified(
-        &state.secret_key,
+        &ctx.state().secret_key,
         "tokens",
         query.done.as_deref(),
         query.sig.as_deref(),
     );
-    let list = web::block(move || api_tokens::list(&state.db.connect()?)).await??;
+    let list = ctx.read(api_tokens::list).await?;
     let notice = revoked.as_deref().map(Notice::Revoked);
-    Ok(render_tokens(&admin, &csrf, &list, notice, ""))
+    Ok(render_tokens(&ctx, &list, notice, ""))
 }
 
 #[derive(Deserialize)]
@@ -58,30 +49,24 @@ pub struct TokenForm {
 
 /// Creates a token and shows it on this response only: it must never travel in a URL.
 pub async fn create_token(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     form: VerifiedForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.trim().to_string();
-    let actor = Actor::admin(&admin, &req);
     let name2 = name.clone();
-    let (created, list) = web::block(move || -> rusqlite::Result<_> {
-        let conn = state.db.connect()?;
-        let tx = conn.unchecked_transaction()?;
-        let created = match api_tokens::create(&tx, &name2, &actor.name) {
-            Ok(token) => {
-                actor.record(&tx, "token_created", &format!("token:{name2}"), "")?;
-                Ok(token)
-            }
-            Err(CreateTokenError::Database(err)) => return Err(err),
-            Err(problem) => Err(problem.to_string()),
-        };
-        tx.commit()?;
-        Ok((created, api_tokens::list(&conn)?))
-    })
-    .await??;
+    let (created, list) = ctx
+        .change(move |tx, actor| {
+            let created = match api_tokens::create(tx, &name2, &actor.name) {
+                Ok(token) => {
+                    actor.record(tx, "token_created", &format!("token:{name2}"), "")?;
+                    Ok(token)
+                }
+                Err(CreateTokenError::Database(err)) => return Err(err),
+                Err(problem) => Err(problem.to_string()),
+            };
+            Ok((created, api_tokens::list(tx)?))
+        })
+        .await?;
     match created {
         Ok(token) => {
             tracing::info!(token = %name, "API token created");
@@ -89,17 +74,12 @@ pub async fn create_token(
                 name: &name,
                 token: &token,
             };
-            Ok(render_tokens(&admin, &csrf, &list, Some(notice), ""))
+            Ok(render_tokens(&ctx, &list, Some(notice), ""))
         }
         Err(problem) => {
             let message = format!("Cannot create the token: {problem}.");
-            let mut response = render_tokens(
-                &admin,
-                &csrf,
-                &list,
-                Some(Notice::Error(&message)),
-                &form.name,
-            );
+            let mut response =
+                render_tokens(&ctx, &list, Some(Notice::Error(&message)), &form.name);
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
@@ -107,26 +87,20 @@ pub async fn create_token(
 }
 
 pub async fn revoke_token(
-    req: HttpRequest,
-    admin: Admin,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     form: VerifiedForm<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.trim().to_string();
-    let actor = Actor::admin(&admin, &req);
     let name2 = name.clone();
-    let secret_key = state.secret_key.clone();
-    let revoked = web::block(move || -> rusqlite::Result<bool> {
-        let conn = state.db.connect()?;
-        let tx = conn.unchecked_transaction()?;
-        let revoked = api_tokens::revoke(&tx, &name2)?;
-        if revoked {
-            actor.record(&tx, "token_revoked", &format!("token:{name2}"), "")?;
-        }
-        tx.commit()?;
-        Ok(revoked)
-    })
-    .await??;
+    let revoked = ctx
+        .change(move |tx, actor| {
+            let revoked = api_tokens::revoke(tx, &name2)?;
+            if revoked {
+                actor.record(tx, "token_revoked", &format!("token:{name2}"), "")?;
+            }
+            Ok(revoked)
+        })
+        .await?;
     if !revoked {
         return Err(WebError::bad_request(
             StatusCode::NOT_FOUND,
@@ -136,6 +110,6 @@ pub async fn revoke_token(
     tracing::info!(token = %name, "API token revoked");
     Ok(see_other(&format!(
         "/tokens?{}",
-        crate::web::notice::query(&secret_key, "tokens", &name)
+        crate::web::notice::query(&ctx.state().secret_key, "tokens", &name)
     )))
 }
