@@ -1,6 +1,6 @@
 //! Admin changes to a user: details, unit, groups, role and status, with lockout protection.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::users::find_by_id;
 use crate::import::rules::{
@@ -60,15 +60,42 @@ pub fn group_ids(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<i64>> 
     stmt.query_map([user_id], |r| r.get(0))?.collect()
 }
 
-/// Applies the change in one transaction and returns what changed, in words, for the audit log.
-/// Deactivating a user ends their sessions at once.
+/// What kind of change one audit line records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Details,
+    Role,
+    Deactivated,
+    Reactivated,
+}
+
+impl ChangeKind {
+    /// The audit log's action name for this kind of change.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            Self::Details => "user_changed",
+            Self::Role => "role_changed",
+            Self::Deactivated => "user_deactivated",
+            Self::Reactivated => "user_reactivated",
+        }
+    }
+}
+
+/// One change, in words, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeLine {
+    pub kind: ChangeKind,
+    pub text: String,
+}
+
+/// Applies the change inside the caller's write transaction and returns what changed, for the
+/// audit log. A refused change writes nothing. Deactivating a user ends their sessions at once.
 pub fn apply(
-    conn: &mut Connection,
+    tx: &Transaction<'_>,
     user_id: i64,
     change: &UserChange,
-) -> Result<Vec<String>, UserChangeError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let user = find_by_id(&tx, user_id)?.ok_or(UserChangeError::NotFound)?;
+) -> Result<Vec<ChangeLine>, UserChangeError> {
+    let user = find_by_id(tx, user_id)?.ok_or(UserChangeError::NotFound)?;
     let email = normalize_email(&change.email);
     let first_name = change.first_name.trim();
     let last_name = change.last_name.trim();
@@ -134,25 +161,48 @@ pub fn apply(
         }
     }
     let loses_admin = user.is_admin() && !(change.admin && change.active);
-    if loses_admin && active_admin_count(&tx)? <= 1 {
+    if loses_admin && active_admin_count(tx)? <= 1 {
         return Err(UserChangeError::LastAdmin);
     }
 
     let mut changes = Vec::new();
-    let mut note = |what: &str, before: &str, after: &str| {
+    let mut note = |kind: ChangeKind, what: &str, before: &str, after: &str| {
         if before != after {
-            changes.push(format!("{what}: {before} -> {after}"));
+            changes.push(ChangeLine {
+                kind,
+                text: format!("{what}: {before} -> {after}"),
+            });
         }
     };
-    note("first name", &user.first_name, first_name);
-    note("last name", &user.last_name, last_name);
-    note("e-mail", &user.email, &email);
+    note(
+        ChangeKind::Details,
+        "first name",
+        &user.first_name,
+        first_name,
+    );
+    note(ChangeKind::Details, "last name", &user.last_name, last_name);
+    note(ChangeKind::Details, "e-mail", &user.email, &email);
     let role = |admin: bool| if admin { "Admin" } else { "Default User" };
     if change.admin != user.has_admin_role() {
-        note("role", user.role_label(), role(change.admin));
+        note(
+            ChangeKind::Role,
+            "role",
+            user.role_label(),
+            role(change.admin),
+        );
     }
     let status = |active: bool| if active { "active" } else { "inactive" };
-    note("status", status(user.is_active), status(change.active));
+    let status_change = if change.active {
+        ChangeKind::Reactivated
+    } else {
+        ChangeKind::Deactivated
+    };
+    note(
+        status_change,
+        "status",
+        status(user.is_active),
+        status(change.active),
+    );
 
     // Django's own flags stay as they are unless the role changes (a staff user who is not a
     // superuser is neither Admin nor Default User, and editing a name must not demote them).
@@ -182,11 +232,15 @@ pub fn apply(
         )
         .optional()?;
     let (old_ou, old_title) = old_profile.unwrap_or((None, String::new()));
+    let details = |text: String| ChangeLine {
+        kind: ChangeKind::Details,
+        text,
+    };
     if old_ou != change.organizational_unit_id {
-        changes.push("organizational unit changed".to_string());
+        changes.push(details("organizational unit changed".to_string()));
     }
     if old_title != job_title {
-        changes.push(format!("job title: {old_title} -> {job_title}"));
+        changes.push(details(format!("job title: {old_title} -> {job_title}")));
     }
     tx.execute(
         "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title) VALUES (?1, ?2, ?3) \
@@ -197,8 +251,8 @@ pub fn apply(
     let mut wanted = change.group_ids.clone();
     wanted.sort_unstable();
     wanted.dedup();
-    if group_ids(&tx, user_id)? != wanted {
-        changes.push("groups changed".to_string());
+    if group_ids(tx, user_id)? != wanted {
+        changes.push(details("groups changed".to_string()));
         tx.execute("DELETE FROM auth_user_groups WHERE user_id = ?1", [user_id])?;
         for group in &wanted {
             tx.execute(
@@ -210,7 +264,6 @@ pub fn apply(
     if user.is_active && !change.active {
         tx.execute("DELETE FROM roster_session WHERE user_id = ?1", [user_id])?;
     }
-    tx.commit()?;
     Ok(changes)
 }
 

@@ -35,11 +35,6 @@ impl AdminContext {
         }
     }
 
-    /// The CSRF token for the page's forms.
-    pub fn csrf(&self) -> &str {
-        &self.csrf
-    }
-
     /// The admin as the audit log names them (user, client address).
     pub fn actor(&self) -> &Actor {
         &self.actor

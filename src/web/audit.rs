@@ -2,7 +2,6 @@
 
 use actix_web::HttpRequest;
 
-use super::session::Admin;
 use crate::db::audit::{AuditEntry, record};
 
 /// The person behind a request.
@@ -14,15 +13,6 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The logged-in admin making this request.
-    pub fn admin(admin: &Admin, req: &HttpRequest) -> Self {
-        Self {
-            user_id: Some(admin.0.id),
-            name: admin.0.username.clone(),
-            client: client(req),
-        }
-    }
-
     /// Someone not logged in, named by what they typed (e.g. a username at login).
     pub fn visitor(name: &str, req: &HttpRequest) -> Self {
         Self {

@@ -1,7 +1,7 @@
 //! Users → Add user: one user through the import service, a password or a set-password link.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
@@ -9,12 +9,11 @@ use crate::auth::password_validation::{UserAttributes, help_texts, validate_pass
 use crate::import::service::{Choices, Invitations, MailGate, Mailer};
 use crate::import::single::{AddOutcome, AddedBy, AddedUser, NewUserEntry, add_user, check};
 use crate::import::{Column, ImportContext, ImportSource, Secret};
-use crate::web::AppState;
-use crate::web::csrf::{CsrfToken, VerifiedForm};
+use crate::web::admin_context::AdminContext;
+use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
-use crate::web::session::Admin;
+use crate::web::views;
 use crate::web::views::add_user::{AddUserValues, AddUserView, Field};
-use crate::web::views::{self, layout::Chrome};
 
 /// The name a user page's signed notice is keyed to, so it shows on that user's page only.
 pub fn notice_page(user_id: i64) -> String {
@@ -22,33 +21,22 @@ pub fn notice_page(user_id: i64) -> String {
 }
 
 /// `GET /users/new`: the empty form.
-pub async fn form(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, WebError> {
+pub async fn form(ctx: AdminContext) -> Result<HttpResponse, WebError> {
     let values = AddUserValues {
         invite: true,
         ..AddUserValues::default()
     };
-    render(&admin, &csrf, &state, &values, &[], false, StatusCode::OK).await
+    render(&ctx, &values, &[], false, StatusCode::OK).await
 }
 
 async fn render(
-    admin: &Admin,
-    csrf: &CsrfToken,
-    state: &web::Data<AppState>,
+    ctx: &AdminContext,
     values: &AddUserValues,
     problems: &[(Field, String)],
     offer_without_mail: bool,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let state = state.clone();
-    let units = web::block(move || crate::db::ous::list(&state.db.connect()?)).await??;
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
+    let units = ctx.read(crate::db::ous::list).await?;
     let help = help_texts();
     let view = AddUserView {
         values,
@@ -57,7 +45,7 @@ async fn render(
         password_help: &help,
         offer_without_mail,
     };
-    let mut response = html(views::add_user::form(chrome, &view));
+    let mut response = html(views::add_user::form(ctx.chrome(), &view));
     *response.status_mut() = status;
     Ok(response)
 }
@@ -121,10 +109,7 @@ impl AddUserForm {
 
 /// `POST /users/new`: creates the user, or shows the form again with each problem at its field.
 pub async fn add(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     form: VerifiedForm<AddUserForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
@@ -158,45 +143,46 @@ pub async fn add(
     };
     let by = AddedBy {
         context: ImportContext::new(
-            Some(admin.0.id),
-            admin.0.username.clone(),
+            Some(ctx.admin().id),
+            ctx.admin().username.clone(),
             ImportSource::Web,
             String::new(),
         ),
-        client: crate::web::audit::client(&req),
+        client: ctx.actor().client.clone(),
     };
     let only_check = !problems.is_empty();
-    let state2 = state.clone();
-    let outcome = web::block(move || -> rusqlite::Result<Option<AddOutcome>> {
-        let mut conn = state2.db.connect()?;
-        let check_mail = || crate::mail::check(&state2.config.mail);
-        if only_check {
-            // The password is refused; still show every other field's problem in the same answer.
-            let refused = check(&conn, &entry, choices, check_mail)?;
-            return Ok(refused.map(|problem| AddOutcome::Refused {
-                problem,
-                gate: MailGate::decide(None, choices),
-            }));
-        }
-        let mailer = Mailer {
-            db: &state2.db,
-            mail: &state2.config.mail,
-            accounts: &state2.config.accounts,
-        };
-        let settings = state2.config.import;
-        add_user(
-            &mut conn, &entry, by, choices, &settings, check_mail, mailer,
-        )
-        .map(Some)
-    })
-    .await??;
+    let outcome = ctx
+        .blocking(move |state2, _| {
+            let mut conn = state2.db.connect()?;
+            let check_mail = || crate::mail::check(&state2.config.mail);
+            if only_check {
+                // The password is refused; still show every other field's problem in the same answer.
+                let refused = check(&conn, &entry, choices, check_mail)?;
+                return Ok(refused.map(|problem| AddOutcome::Refused {
+                    problem,
+                    gate: MailGate::decide(None, choices),
+                }));
+            }
+            let mailer = Mailer {
+                db: &state2.db,
+                mail: &state2.config.mail,
+                accounts: &state2.config.accounts,
+            };
+            let settings = state2.config.import;
+            Ok(add_user(
+                &mut conn, &entry, by, choices, &settings, check_mail, mailer,
+            )
+            .map(Some)?)
+        })
+        .await?;
     let mut offer_without_mail = false;
     match outcome {
         Some(AddOutcome::Added {
             user, invitations, ..
         }) => {
             let text = created_notice(&user, &invitations);
-            let query = crate::web::notice::query(&state.secret_key, &notice_page(user.id), &text);
+            let secret_key = &ctx.state().secret_key;
+            let query = crate::web::notice::query(secret_key, &notice_page(user.id), &text);
             return Ok(see_other(&format!("/users/{}?{query}", user.id)));
         }
         Some(AddOutcome::Refused { problem, .. }) => {
@@ -211,9 +197,7 @@ pub async fn add(
         None => {}
     }
     render(
-        &admin,
-        &csrf,
-        &state,
+        &ctx,
         &values,
         &problems,
         offer_without_mail,

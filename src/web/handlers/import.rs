@@ -1,38 +1,31 @@
 //! The import flow over HTTP: upload (multipart), preview, commit, result, error report, sample.
 
 use actix_multipart::Multipart;
+use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::TryStreamExt;
+use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
 use super::{UploadLimit, html, see_other};
 use crate::import::service::{Choices, MailGate, Prepared, prepare};
 use crate::import::{ImportContext, ImportSource, ParsedFile};
-use crate::web::AppState;
+use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
-use crate::web::session::Admin;
 use crate::web::staging::{Staged, StagedImport};
-use crate::web::views::{self, layout::Chrome};
+use crate::web::views;
 
-pub async fn upload_form(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
+pub async fn upload_form(ctx: AdminContext) -> HttpResponse {
     html(views::import::upload(
-        chrome,
-        state.config.import.max_rows,
+        ctx.chrome(),
+        ctx.state().config.import.max_rows,
         None,
     ))
 }
 
-pub async fn sample_csv(_admin: Admin) -> HttpResponse {
+pub async fn sample_csv(_ctx: AdminContext) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -51,15 +44,27 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
-/// Reads the upload and checks its CSRF token: the multipart form's counterpart of `VerifiedForm`.
-async fn read_verified_upload(
-    payload: Multipart,
-    limit: usize,
-    csrf: &CsrfToken,
-) -> Result<Upload, WebError> {
-    let upload = read_upload(payload, limit).await?;
-    csrf.verify(&upload.csrf_token)?;
-    Ok(upload)
+/// An upload whose CSRF token was checked before the handler runs: the multipart form's
+/// counterpart of `VerifiedForm` (the file is capped at the server's upload limit).
+pub struct VerifiedUpload(Upload);
+
+impl FromRequest for VerifiedUpload {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let token = req.extensions().get::<CsrfToken>().cloned();
+        let limit = req
+            .app_data::<web::Data<UploadLimit>>()
+            .map(|limit| limit.0)
+            .unwrap_or(0);
+        let multipart = Multipart::new(req.headers(), payload.take());
+        Box::pin(async move {
+            let upload = read_upload(multipart, limit).await?;
+            token.ok_or(WebError::Csrf)?.verify(&upload.csrf_token)?;
+            Ok(Self(upload))
+        })
+    }
 }
 
 async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, WebError> {
@@ -123,42 +128,39 @@ fn bad_multipart(err: actix_multipart::MultipartError) -> WebError {
 
 /// Parses and previews the upload, keeps it in memory, and redirects to the preview page.
 pub async fn upload(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-    limit: web::Data<UploadLimit>,
-    payload: Multipart,
+    ctx: AdminContext,
+    VerifiedUpload(upload): VerifiedUpload,
 ) -> Result<HttpResponse, WebError> {
-    let upload = read_verified_upload(payload, limit.0, &csrf).await?;
-    let max_rows = state.config.import.max_rows;
+    let max_rows = ctx.state().config.import.max_rows;
     let upload_name = upload.file_name;
     let choices = Choices {
         allow_weak_passwords: upload.allow_weak_passwords,
         ..Choices::default()
     };
-    let state2 = state.clone();
-    let content = web::block(move || -> rusqlite::Result<_> {
-        let conn = state2.db.connect()?;
-        let check_mail = || crate::mail::check(&state2.config.mail);
-        let prepared = prepare::<ParsedFile>(&conn, upload.bytes, max_rows, choices, check_mail)?;
-        Ok(match prepared {
-            Prepared::Rejected(rejection) => Err(rejection),
-            Prepared::Ready {
-                source,
-                planned,
-                gate,
-            } => Ok(StagedImport {
-                parsed: source,
-                plan: planned,
-                mail_check: gate.check,
-                allow_weak_passwords: gate.allow_weak_passwords,
-            }),
+    let content = ctx
+        .blocking(move |state, _| {
+            let conn = state.db.connect()?;
+            let check_mail = || crate::mail::check(&state.config.mail);
+            let prepared =
+                prepare::<ParsedFile>(&conn, upload.bytes, max_rows, choices, check_mail)?;
+            Ok(match prepared {
+                Prepared::Rejected(rejection) => Err(rejection),
+                Prepared::Ready {
+                    source,
+                    planned,
+                    gate,
+                } => Ok(StagedImport {
+                    parsed: source,
+                    plan: planned,
+                    mail_check: gate.check,
+                    allow_weak_passwords: gate.allow_weak_passwords,
+                }),
+            })
         })
-    })
-    .await??;
+        .await?;
     let file_name = display_name(&upload_name);
-    let id = state.staging.put(Staged {
-        owner_id: admin.0.id,
+    let id = ctx.state().staging.put(Staged {
+        owner_id: ctx.admin().id,
         file_name,
         created: std::time::Instant::now(),
         content,
@@ -176,18 +178,9 @@ pub(crate) fn display_name(raw: &str) -> String {
     }
 }
 
-pub async fn preview(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, WebError> {
-    let Some(staged) = state.staging.get(&path, admin.0.id) else {
+pub async fn preview(ctx: AdminContext, path: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let Some(staged) = ctx.state().staging.get(&path, ctx.admin().id) else {
         return Err(expired());
-    };
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
     };
     let content = staged.content.as_ref().map(|s| views::import::PreviewData {
         plan: &s.plan,
@@ -196,7 +189,7 @@ pub async fn preview(
         notices: &s.parsed.notices,
     });
     let mut response = html(views::import::preview(
-        chrome,
+        ctx.chrome(),
         &path,
         &staged.file_name,
         content,
@@ -223,12 +216,12 @@ pub struct CommitForm {
 }
 
 pub async fn commit(
-    admin: Admin,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<String>,
     form: VerifiedForm<CommitForm>,
 ) -> Result<HttpResponse, WebError> {
-    let Some(staged) = state.staging.take(&path, admin.0.id) else {
+    let admin = ctx.admin();
+    let Some(staged) = ctx.state().staging.take(&path, admin.id) else {
         return Err(expired());
     };
     let Ok(import) = &staged.content else {
@@ -244,11 +237,11 @@ pub async fn commit(
     };
     let gate = MailGate::decide(import.mail_check.clone(), choices);
     let context = ImportContext::new(
-        Some(admin.0.id),
-        admin.0.username.clone(),
+        Some(admin.id),
+        admin.username.clone(),
         ImportSource::Web,
         staged.file_name.clone(),
     );
-    let id = crate::web::import_runner::start(state, staged, context, gate).await?;
+    let id = crate::web::import_runner::start(ctx.state().clone(), staged, context, gate).await?;
     Ok(see_other(&format!("/imports/{id}")))
 }

@@ -6,75 +6,62 @@ use actix_web::{HttpResponse, web};
 
 use super::{html, see_other};
 use crate::import::report::error_report_csv;
-use crate::web::AppState;
-use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
+use crate::web::admin_context::AdminContext;
+use crate::web::csrf::{TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::jobs::ProgressView;
-use crate::web::session::Admin;
-use crate::web::views::{self, layout::Chrome};
+use crate::web::views;
 
 pub async fn resend_invitations(
-    _admin: Admin,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let state2 = state.clone();
-    web::block(move || {
+    ctx.blocking(move |state, _| {
         crate::auth::reset::send_invitations(
-            &state2.db,
-            &state2.config.mail,
-            &state2.config.accounts,
+            &state.db,
+            &state.config.mail,
+            &state.config.accounts,
             id,
             true,
         )
+        .map_err(WebError::Unexpected)
     })
-    .await?
-    .map_err(WebError::Unexpected)?;
+    .await?;
     Ok(see_other(&format!("/imports/{id}")))
 }
 
-pub async fn result(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, WebError> {
+pub async fn result(ctx: AdminContext, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let jobs = state.clone();
-    let jobs = &jobs.jobs;
-    let found = web::block(move || -> rusqlite::Result<_> {
-        let conn = state.db.connect()?;
-        let Some(record) = crate::db::imports::find(&conn, id)? else {
-            return Ok(ImportPage::Missing);
-        };
-        if record.status == "running" {
-            // The page only shows progress while the import runs: no rows are read for it.
-            return Ok(ImportPage::Running(record));
-        }
-        let Some((record, report)) = crate::db::imports::report(&conn, id)? else {
-            return Ok(ImportPage::Missing);
-        };
-        let invitations = crate::db::invitations::for_import(&conn, id)?;
-        let rows = crate::db::imports::all_rows(&conn, id)?;
-        Ok(ImportPage::Finished {
-            record,
-            report,
-            invitations,
-            rows,
+    let jobs = &ctx.state().jobs;
+    let found = ctx
+        .read(move |conn| {
+            let Some(record) = crate::db::imports::find(conn, id)? else {
+                return Ok(ImportPage::Missing);
+            };
+            if record.status == "running" {
+                // The page only shows progress while the import runs: no rows are read for it.
+                return Ok(ImportPage::Running(record));
+            }
+            let Some((record, report)) = crate::db::imports::report(conn, id)? else {
+                return Ok(ImportPage::Missing);
+            };
+            let invitations = crate::db::invitations::for_import(conn, id)?;
+            let rows = crate::db::imports::all_rows(conn, id)?;
+            Ok(ImportPage::Finished {
+                record,
+                report,
+                invitations,
+                rows,
+            })
         })
-    })
-    .await??;
+        .await?;
     let (record, report, invitations, rows) = match found {
         ImportPage::Missing => return Err(WebError::NotFound),
         ImportPage::Running(record) => {
             let view = progress_of(jobs, &record);
-            let chrome = Chrome {
-                admin: Some(&admin.0.username),
-                csrf: &csrf.0,
-            };
-            let mut response = html(views::import::running(chrome, &record, &view));
+            let mut response = html(views::import::running(ctx.chrome(), &record, &view));
             response.headers_mut().insert(
                 actix_web::http::header::HeaderName::from_static("refresh"),
                 actix_web::http::header::HeaderValue::from_static("1"),
@@ -88,12 +75,8 @@ pub async fn result(
             rows,
         } => (record, report, invitations, rows),
     };
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
     Ok(html(views::import::result(
-        chrome,
+        ctx.chrome(),
         &record,
         &report,
         &invitations,
@@ -128,26 +111,23 @@ fn progress_of(
 }
 
 /// `{"status", "done", "total", "rate", "seconds_left"}` for scripts and the progress page.
-pub async fn progress(
-    _admin: Admin,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, WebError> {
+pub async fn progress(ctx: AdminContext, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let state2 = state.clone();
-    let record = web::block(move || crate::db::imports::find(&state2.db.connect()?, id))
-        .await??
+    let record = ctx
+        .read(move |conn| crate::db::imports::find(conn, id))
+        .await?
         .ok_or(WebError::NotFound)?;
-    Ok(HttpResponse::Ok().json(progress_of(&state.jobs, &record)))
+    Ok(HttpResponse::Ok().json(progress_of(&ctx.state().jobs, &record)))
 }
 
 pub async fn error_report(
-    _admin: Admin,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let found = web::block(move || crate::db::imports::report(&state.db.connect()?, id)).await??;
+    let found = ctx
+        .read(move |conn| crate::db::imports::report(conn, id))
+        .await?;
     let Some((_, report)) = found else {
         return Err(WebError::NotFound);
     };

@@ -1,17 +1,15 @@
 //! Users → Send set-password link: to the ticked users or to all users the filter matches.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use super::html;
 use super::users::{ListQuery, verify_confirmed};
 use crate::auth::set_password_links::{LinkCounts, send_set_password_links};
-use crate::web::AppState;
-use crate::web::audit::Actor;
-use crate::web::csrf::{CsrfToken, VerifiedForm};
+use crate::web::admin_context::AdminContext;
+use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
-use crate::web::session::Admin;
-use crate::web::views::{self, layout::Chrome};
+use crate::web::views;
 
 /// Most users one press mails to; the request waits for every send.
 pub const MAX_RECIPIENTS: usize = 1000;
@@ -19,10 +17,7 @@ pub const MAX_RECIPIENTS: usize = 1000;
 /// `POST /users/send-set-password-link?<the list's filter>`: `scope` is `selected` (the ticked
 /// `user` boxes) or `filter` (every user the query string's filter matches).
 pub async fn send(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     filter: web::Query<ListQuery>,
     form: VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
@@ -31,19 +26,18 @@ pub async fn send(
     let whole_filter = get("scope") == "filter";
     let selected: Vec<i64> = form.parsed_all("user");
     let query = filter.to_query();
-    let state2 = state.clone();
     let ids = if whole_filter {
-        web::block(move || {
-            let conn = state2.db.connect()?;
-            crate::db::user_list::matching_ids(&conn, &query, MAX_RECIPIENTS as i64 + 1)
+        ctx.read(move |conn| {
+            crate::db::user_list::matching_ids(conn, &query, MAX_RECIPIENTS as i64 + 1)
         })
-        .await??
+        .await?
     } else {
         selected
     };
     refuse_unless_sendable(&ids, whole_filter)?;
-    let mail = state.config.mail.clone();
-    let check = web::block(move || crate::mail::check(&mail)).await?;
+    let check = ctx
+        .blocking(|state, _| Ok(crate::mail::check(&state.config.mail)))
+        .await?;
     if !check.ok() {
         return Err(WebError::bad_request(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -54,47 +48,44 @@ pub async fn send(
             ),
         ));
     }
-    let actor = Actor::admin(&admin, &req);
-    let state2 = state.clone();
-    let outcomes = web::block(move || -> rusqlite::Result<_> {
-        let conn = state2.db.connect()?;
-        let s = &state2;
-        let outcomes = send_set_password_links(
-            &conn,
-            &s.config.mail,
-            &s.config.accounts,
-            &s.secret_key,
-            &ids,
-        )?;
-        let counts = LinkCounts::of(&outcomes);
-        let target = if whole_filter {
-            "users matching the filter"
-        } else {
-            "selected users"
-        };
-        actor.record(
-            &conn,
-            "set_password_links_sent",
-            target,
-            &format!(
-                "{} sent, {} failed, {} skipped ({} SSO-only) of {} user(s)",
-                counts.sent,
-                counts.failed,
-                counts.skipped,
-                counts.sso_only,
-                outcomes.len()
-            ),
-        )?;
-        Ok(outcomes)
-    })
-    .await??;
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
+    // Mails go out while no write transaction is open; the audit entry follows.
+    let outcomes = ctx
+        .blocking(move |s, actor| {
+            let conn = s.db.connect()?;
+            let outcomes = send_set_password_links(
+                &conn,
+                &s.config.mail,
+                &s.config.accounts,
+                &s.secret_key,
+                &ids,
+            )?;
+            let counts = LinkCounts::of(&outcomes);
+            let target = if whole_filter {
+                "users matching the filter"
+            } else {
+                "selected users"
+            };
+            actor.record(
+                &conn,
+                "set_password_links_sent",
+                target,
+                &format!(
+                    "{} sent, {} failed, {} skipped ({} SSO-only) of {} user(s)",
+                    counts.sent,
+                    counts.failed,
+                    counts.skipped,
+                    counts.sso_only,
+                    outcomes.len()
+                ),
+            )?;
+            Ok(outcomes)
+        })
+        .await?;
     let counts = LinkCounts::of(&outcomes);
     Ok(html(views::set_password_links::result(
-        chrome, &outcomes, counts,
+        ctx.chrome(),
+        &outcomes,
+        counts,
     )))
 }
 

@@ -1,7 +1,7 @@
 //! The user list and one user's page: edit, role, status, sessions and password help.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
@@ -9,14 +9,13 @@ use crate::auth::password_validation::{UserAttributes, help_texts, validate_pass
 use crate::auth::reset::{LinkPurpose, send_link};
 use crate::db::user_admin::{UserChange, UserChangeError};
 use crate::db::user_list::{SortKey, UserQuery};
-use crate::web::AppState;
-use crate::web::audit::{Actor, user_target};
-use crate::web::csrf::{CsrfToken, VerifiedForm};
+use crate::web::admin_context::AdminContext;
+use crate::web::audit::user_target;
+use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
-use crate::web::session::Admin;
+use crate::web::views;
 use crate::web::views::user_page::{Notice, UserPageView};
 use crate::web::views::users::UserListView;
-use crate::web::views::{self, layout::Chrome};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -63,27 +62,21 @@ impl ListQuery {
 }
 
 pub async fn list(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, WebError> {
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let search = query.to_query();
     let search2 = search.clone();
-    let time_zone = state.config.accounts.time_zone;
-    let (items, total, units) = web::block(move || -> rusqlite::Result<_> {
-        let conn = state.db.connect()?;
-        let (items, total) =
-            crate::db::user_list::search(&conn, &search2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
-        Ok((items, total, crate::db::ous::list(&conn)?))
-    })
-    .await??;
+    let time_zone = ctx.state().config.accounts.time_zone;
+    let (items, total, units) = ctx
+        .read(move |conn| {
+            let (items, total) =
+                crate::db::user_list::search(conn, &search2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            Ok((items, total, crate::db::ous::list(conn)?))
+        })
+        .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
-    };
     let view = UserListView {
         users: &items,
         total,
@@ -93,7 +86,7 @@ pub async fn list(
         units: &units,
         time_zone,
     };
-    Ok(html(views::users::list(chrome, &view)))
+    Ok(html(views::users::list(ctx.chrome(), &view)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,33 +98,26 @@ pub struct PageQuery {
 }
 
 async fn render(
-    admin: &Admin,
-    csrf: &CsrfToken,
-    state: &web::Data<AppState>,
+    ctx: &AdminContext,
     id: i64,
     notice: Option<Notice<'_>>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let state = state.clone();
-    let time_zone = state.config.accounts.time_zone;
-    let loaded = web::block(move || -> rusqlite::Result<_> {
-        let conn = state.db.connect()?;
-        let Some(detail) = crate::db::users::detail(&conn, id)? else {
-            return Ok(None);
-        };
-        let units = crate::db::ous::list(&conn)?;
-        let groups = crate::db::user_admin::groups(&conn)?;
-        let member_of = crate::db::user_admin::group_ids(&conn, id)?;
-        let sessions = crate::db::user_admin::session_count(&conn, id)?;
-        Ok(Some((detail, units, groups, member_of, sessions)))
-    })
-    .await??;
+    let time_zone = ctx.state().config.accounts.time_zone;
+    let loaded = ctx
+        .read(move |conn| {
+            let Some(detail) = crate::db::users::detail(conn, id)? else {
+                return Ok(None);
+            };
+            let units = crate::db::ous::list(conn)?;
+            let groups = crate::db::user_admin::groups(conn)?;
+            let member_of = crate::db::user_admin::group_ids(conn, id)?;
+            let sessions = crate::db::user_admin::session_count(conn, id)?;
+            Ok(Some((detail, units, groups, member_of, sessions)))
+        })
+        .await?;
     let Some((detail, units, groups, member_of, sessions)) = loaded else {
         return Err(WebError::NotFound);
-    };
-    let chrome = Chrome {
-        admin: Some(&admin.0.username),
-        csrf: &csrf.0,
     };
     let usable = crate::auth::hashers::is_password_usable(&detail.user.password)
         && !detail.user.password.is_empty();
@@ -147,21 +133,19 @@ async fn render(
         sessions,
         time_zone,
     };
-    let mut response = html(views::user_page::detail(chrome, &view));
+    let mut response = html(views::user_page::detail(ctx.chrome(), &view));
     *response.status_mut() = status;
     Ok(response)
 }
 
 pub async fn page(
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let done = crate::web::notice::verified(
-        &state.secret_key,
+        &ctx.state().secret_key,
         &super::add_user::notice_page(id),
         query.done.as_deref(),
         query.sig.as_deref(),
@@ -176,15 +160,12 @@ pub async fn page(
         )),
         _ => None,
     };
-    render(&admin, &csrf, &state, id, notice, StatusCode::OK).await
+    render(&ctx, id, notice, StatusCode::OK).await
 }
 
 /// The edit form; `group` repeats, so it is read as a list of pairs (with the form size limit).
 pub async fn update(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     form: VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
@@ -200,43 +181,31 @@ pub async fn update(
         admin: get("role").as_deref() == Some("admin"),
         active: get("active").is_some(),
     };
-    let actor = Actor::admin(&admin, &req);
-    let state2 = state.clone();
-    let outcome = web::block(move || -> rusqlite::Result<Result<(), UserChangeError>> {
-        let mut conn = state2.db.connect()?;
-        let username = crate::db::users::find_by_id(&conn, id)?
-            .map(|u| u.username)
-            .unwrap_or_default();
-        match crate::db::user_admin::apply(&mut conn, id, &change) {
-            Ok(changes) => {
-                for line in &changes {
-                    let action = if line.starts_with("role:") {
-                        "role_changed"
-                    } else if line.starts_with("status: active") {
-                        "user_deactivated"
-                    } else if line.starts_with("status: inactive") {
-                        "user_reactivated"
-                    } else {
-                        "user_changed"
-                    };
-                    actor.record(&conn, action, &user_target(id, &username), line)?;
+    let outcome = ctx
+        .change(move |tx, actor| {
+            let username = crate::db::users::find_by_id(tx, id)?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            match crate::db::user_admin::apply(tx, id, &change) {
+                Ok(changes) => {
+                    for line in &changes {
+                        let target = user_target(id, &username);
+                        actor.record(tx, line.kind.audit_action(), &target, &line.text)?;
+                    }
+                    Ok(Ok(()))
                 }
-                Ok(Ok(()))
+                Err(UserChangeError::Database(err)) => Err(err),
+                Err(other) => Ok(Err(other)),
             }
-            Err(UserChangeError::Database(err)) => Err(err),
-            Err(other) => Ok(Err(other)),
-        }
-    })
-    .await??;
+        })
+        .await?;
     match outcome {
         Ok(()) => Ok(see_other(&format!("/users/{id}?notice=saved"))),
         Err(UserChangeError::NotFound) => Err(WebError::NotFound),
         Err(problem) => {
             let message = format!("Not saved: {problem}");
             render(
-                &admin,
-                &csrf,
-                &state,
+                &ctx,
                 id,
                 Some(Notice::Bad(&message)),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -273,91 +242,85 @@ pub(super) fn verify_confirmed(confirm: &str, what: &str) -> Result<(), WebError
 }
 
 pub async fn terminate_sessions(
-    req: HttpRequest,
-    admin: Admin,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     form: VerifiedForm<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
     form.confirmed("end the sessions")?;
     let id = path.into_inner();
-    let actor = Actor::admin(&admin, &req);
-    let found = web::block(move || -> rusqlite::Result<bool> {
-        let conn = state.db.connect()?;
-        let Some(user) = crate::db::users::find_by_id(&conn, id)? else {
-            return Ok(false);
-        };
-        let ended = crate::db::user_admin::terminate_sessions(&conn, id)?;
-        actor.record(
-            &conn,
-            "sessions_terminated",
-            &user_target(id, &user.username),
-            &format!("{ended} session(s)"),
-        )?;
-        Ok(true)
-    })
-    .await??;
+    let found = ctx
+        .change(move |tx, actor| {
+            let Some(user) = crate::db::users::find_by_id(tx, id)? else {
+                return Ok(false);
+            };
+            let ended = crate::db::user_admin::terminate_sessions(tx, id)?;
+            actor.record(
+                tx,
+                "sessions_terminated",
+                &user_target(id, &user.username),
+                &format!("{ended} session(s)"),
+            )?;
+            Ok(true)
+        })
+        .await?;
     if !found {
         return Err(WebError::NotFound);
     }
     Ok(see_other(&format!("/users/{id}?notice=sessions-ended")))
 }
 
+/// Mails a reset link (no database lock is held while the mail server answers), then records
+/// the outcome.
 pub async fn send_reset(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     form: VerifiedForm<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
     form.confirmed("send the mail")?;
     let id = path.into_inner();
-    let actor = Actor::admin(&admin, &req);
-    let state2 = state.clone();
-    let sent = web::block(move || -> rusqlite::Result<Option<Result<(), String>>> {
-        let conn = state2.db.connect()?;
-        let Some(user) = crate::db::users::find_by_id(&conn, id)? else {
-            return Ok(None);
-        };
-        let outcome = if !user.is_active {
-            Err("the account is inactive".to_string())
-        } else if user.email.is_empty() {
-            Err("the user has no e-mail address".to_string())
-        } else {
-            let s = &state2;
-            send_link(
-                &s.config.mail,
-                &s.config.accounts,
-                &s.secret_key,
-                &user,
-                LinkPurpose::Reset,
-            )
-            .map_err(|e| e.to_string())
-        };
-        let detail = match &outcome {
-            Ok(()) => "sent".to_string(),
-            Err(reason) => format!("not sent: {reason}"),
-        };
+    let user = ctx
+        .read(move |conn| crate::db::users::find_by_id(conn, id))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let username = user.username.clone();
+    let sent = ctx
+        .blocking(move |state, _| {
+            Ok(if !user.is_active {
+                Err("the account is inactive".to_string())
+            } else if user.email.is_empty() {
+                Err("the user has no e-mail address".to_string())
+            } else {
+                send_link(
+                    &state.config.mail,
+                    &state.config.accounts,
+                    &state.secret_key,
+                    &user,
+                    LinkPurpose::Reset,
+                )
+                .map_err(|e| e.to_string())
+            })
+        })
+        .await?;
+    let detail = match &sent {
+        Ok(()) => "sent".to_string(),
+        Err(reason) => format!("not sent: {reason}"),
+    };
+    ctx.change(move |tx, actor| {
         actor.record(
-            &conn,
+            tx,
             "password_reset_sent",
-            &user_target(id, &user.username),
+            &user_target(id, &username),
             &detail,
-        )?;
-        Ok(Some(outcome))
+        )
     })
-    .await??
-    .ok_or(WebError::NotFound)?;
+    .await?;
     match sent {
         Ok(()) => Ok(see_other(&format!("/users/{id}?notice=reset-sent"))),
         // Shown on this response, not carried in a URL someone else could craft.
         Err(reason) => {
             let message = format!("The reset e-mail was not sent: {reason}");
             render(
-                &admin,
-                &csrf,
-                &state,
+                &ctx,
                 id,
                 Some(Notice::Bad(&message)),
                 StatusCode::BAD_GATEWAY,
@@ -374,17 +337,14 @@ pub struct SetPasswordForm {
 }
 
 pub async fn set_password(
-    req: HttpRequest,
-    admin: Admin,
-    csrf: CsrfToken,
-    state: web::Data<AppState>,
+    ctx: AdminContext,
     path: web::Path<i64>,
     form: VerifiedForm<SetPasswordForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let state2 = state.clone();
-    let user = web::block(move || crate::db::users::find_by_id(&state2.db.connect()?, id))
-        .await??
+    let user = ctx
+        .read(move |conn| crate::db::users::find_by_id(conn, id))
+        .await?
         .ok_or(WebError::NotFound)?;
     let form = form.into_inner();
     let errors: Vec<String> = if form.password1 != form.password2 {
@@ -403,28 +363,32 @@ pub async fn set_password(
     };
     if !errors.is_empty() {
         return render(
-            &admin,
-            &csrf,
-            &state,
+            &ctx,
             id,
             Some(Notice::Errors(&errors)),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     }
-    let iterations = state.config.import.pbkdf2_iterations;
-    let actor = Actor::admin(&admin, &req);
-    web::block(move || -> rusqlite::Result<()> {
-        let hash = crate::auth::hashers::make_password(&form.password1, iterations);
-        let conn = state.db.connect()?;
-        crate::db::users::set_password(&conn, id, &hash)?;
+    let iterations = ctx.state().config.import.pbkdf2_iterations;
+    // Hashed before the write transaction, so the lock is not held for the hashing.
+    let hash = ctx
+        .blocking(move |_, _| {
+            Ok(crate::auth::hashers::make_password(
+                &form.password1,
+                iterations,
+            ))
+        })
+        .await?;
+    ctx.change(move |tx, actor| {
+        crate::db::users::set_password(tx, id, &hash)?;
         actor.record(
-            &conn,
+            tx,
             "password_set",
             &user_target(id, &user.username),
             "set by an admin",
         )
     })
-    .await??;
+    .await?;
     Ok(see_other(&format!("/users/{id}?notice=password-set")))
 }
