@@ -130,12 +130,12 @@ fn stored_rows(
     .collect()
 }
 
-/// What undoing an import would do: users to remove (never logged in) and users kept (logged in).
+/// What undoing an import would do: users to remove (left as imported, never logged in) and
+/// users kept (logged in, admins, or changed since the import).
 #[derive(Debug, Clone, Default)]
 pub struct UndoPlan {
     pub remove: Vec<(i64, String)>,
-    /// (id, username, last login)
-    pub keep: Vec<(i64, String, String)>,
+    pub keep: Vec<KeptUser>,
     /// Rows of the project's own tables that point at users to remove: while there are any, the
     /// undo removes nobody (removing them would delete or orphan the project's data).
     pub blocked: Vec<UserReference>,
@@ -143,25 +143,46 @@ pub struct UndoPlan {
     pub deleted_elsewhere: Vec<String>,
 }
 
-/// The users an import created that still exist, split by whether they ever logged in, and what
-/// in the project refers to those that would be removed.
+/// A user an undo leaves in place, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptUser {
+    pub id: i64,
+    pub username: String,
+    pub reason: String,
+}
+
+/// Audit actions that change a user; for rows written before fingerprints, they tell a changed user.
+const CHANGING_ACTIONS: &str = "'user_changed', 'role_changed', 'user_deactivated',     'user_reactivated', 'password_set', 'password_set_by_link', 'password_changed'";
+
+/// The users an import created that still exist, split into those an undo removes (never logged
+/// in, not admins, unchanged since the import) and those it keeps, with what in the project
+/// refers to those that would be removed.
 pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan> {
     let mut stmt = conn.prepare(
-        "SELECT u.id, u.username, u.last_login FROM roster_user_profile p JOIN auth_user u ON u.id = p.user_id \
-         WHERE p.import_id = ?1 ORDER BY u.username",
+        "SELECT u.id, u.username, u.last_login, u.is_staff, u.is_superuser, u.password,                 r.had_password, r.user_fingerprint          FROM roster_user_profile p JOIN auth_user u ON u.id = p.user_id          LEFT JOIN roster_import_row r ON r.user_id = u.id AND r.import_id = p.import_id          WHERE p.import_id = ?1 ORDER BY u.username",
     )?;
-    let mut plan = UndoPlan::default();
     let rows = stmt.query_map([import_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-        ))
+        Ok(Imported {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            last_login: r.get(2)?,
+            is_staff: r.get(3)?,
+            is_superuser: r.get(4)?,
+            password: r.get(5)?,
+            had_password: r.get::<_, Option<bool>>(6)?.unwrap_or(true),
+            fingerprint: r.get(7)?,
+        })
     })?;
-    for row in rows {
-        match row? {
-            (id, username, None) => plan.remove.push((id, username)),
-            (id, username, Some(last_login)) => plan.keep.push((id, username, last_login)),
+    let mut plan = UndoPlan::default();
+    for user in rows {
+        let user = user?;
+        match why_kept(conn, &user)? {
+            None => plan.remove.push((user.id, user.username)),
+            Some(reason) => plan.keep.push(KeptUser {
+                id: user.id,
+                username: user.username,
+                reason,
+            }),
         }
     }
     let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
@@ -176,10 +197,49 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
     Ok(plan)
 }
 
+/// A user an import created, as the undo sees them now.
+struct Imported {
+    id: i64,
+    username: String,
+    last_login: Option<String>,
+    is_staff: bool,
+    is_superuser: bool,
+    password: String,
+    had_password: bool,
+    fingerprint: Option<String>,
+}
+
+/// Why an undo must keep this user, or `None` when the user is as the import left them.
+fn why_kept(conn: &Connection, user: &Imported) -> rusqlite::Result<Option<String>> {
+    if let Some(at) = &user.last_login {
+        return Ok(Some(format!("logged in (last login {at} UTC)")));
+    }
+    if user.is_superuser || user.is_staff {
+        return Ok(Some("is an admin or staff user now".to_string()));
+    }
+    let usable = !user.password.is_empty() && !user.password.starts_with('!');
+    if !user.had_password && usable {
+        return Ok(Some("a password was set after the import".to_string()));
+    }
+    let changed = match &user.fingerprint {
+        Some(written) => super::user_fingerprint::of_user(conn, user.id)?.as_ref() != Some(written),
+        // Imported before fingerprints were kept: Roster's audit log tells.
+        None => conn.query_row(
+            &format!(
+                "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action IN ({CHANGING_ACTIONS}) \
+                 AND target LIKE ?1)"
+            ),
+            [format!("user:{} (%", user.id)],
+            |r| r.get(0),
+        )?,
+    };
+    Ok(changed.then(|| "changed after the import (details, role, groups or password)".to_string()))
+}
+
 /// What an undo did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UndoResult {
-    /// These users were removed; these were kept because they had logged in.
+    /// These users were removed; these were kept (logged in, admins, or changed since).
     Undone {
         removed: Vec<String>,
         kept: Vec<String>,
@@ -190,8 +250,9 @@ pub enum UndoResult {
     Blocked(Vec<UserReference>),
 }
 
-/// Removes the import's users who never logged in (all their rows) and marks the import undone,
-/// inside the caller's write transaction. Users who logged in meanwhile are kept. Writes nothing
+/// Removes the import's users left as imported (all their rows) and marks the import undone,
+/// inside the caller's write transaction. Users who logged in, became admins or were changed
+/// meanwhile are kept. Writes nothing
 /// when the import was already undone (by a concurrent request, say) or when project rows refer to
 /// a user to remove, so the caller may commit whatever it gets back.
 pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
@@ -246,7 +307,7 @@ pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Resu
     tx.execute("DELETE FROM temp.roster_undo_user", [])?;
     Ok(UndoResult::Undone {
         removed: plan.remove.into_iter().map(|(_, u)| u).collect(),
-        kept: plan.keep.into_iter().map(|(_, u, _)| u).collect(),
+        kept: plan.keep.into_iter().map(|k| k.username).collect(),
     })
 }
 
@@ -338,6 +399,10 @@ pub fn insert_row(
     user_id: Option<i64>,
 ) -> rusqlite::Result<()> {
     let s = &row.summary;
+    let fingerprint = match user_id {
+        Some(id) => super::user_fingerprint::of_user(conn, id)?,
+        None => None,
+    };
     let (code, column, message, created_username) = match &row.outcome {
         RowOutcome::Fail(problem) => (
             Some(problem.code.as_str()),
@@ -350,7 +415,8 @@ pub fn insert_row(
     conn.prepare_cached(
         "INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
          username, organizational_unit, job_title, had_password, code, column_name, message, \
-         created_username) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         created_username, user_fingerprint) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         import_id,
@@ -366,7 +432,8 @@ pub fn insert_row(
         code,
         column,
         message,
-        created_username
+        created_username,
+        fingerprint
     ])?;
     Ok(())
 }

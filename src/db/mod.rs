@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod ous;
 pub mod sessions;
 pub mod user_admin;
+mod user_fingerprint;
 pub mod user_list;
 mod user_model;
 pub mod user_references;

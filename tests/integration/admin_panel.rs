@@ -6,6 +6,7 @@ mod deletes;
 mod django_flags;
 mod people;
 mod records;
+mod undo;
 
 use reqwest::blocking::Response;
 use rusqlite::params;
@@ -110,6 +111,15 @@ fn save_user(app: &TestApp, id: i64, set: &[(&str, &str)], unset: &[&str]) -> Re
     fields.extend(set.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let url = app.url(&format!("/users/{id}"));
     app.client.post(url).form(&fields).send().unwrap()
+}
+
+/// Presses Set password on a user's page with `secret` typed twice.
+fn set_password(app: &TestApp, id: i64, secret: &str) -> Response {
+    app.post_form(
+        &format!("/users/{id}"),
+        &format!("/users/{id}/set-password"),
+        &[("password1", secret), ("password2", secret)],
+    )
 }
 
 /// (first name, last name, e-mail, is_active, is_staff, is_superuser) of a user.

@@ -100,7 +100,7 @@ pub async fn undo(
                 }
             };
             let detail = format!(
-                "removed {} user(s): {}; kept {} who logged in",
+                "removed {} user(s): {}; kept {} (logged in, admins or changed since)",
                 removed.len(),
                 removed.join(", "),
                 kept.len()

@@ -59,11 +59,21 @@ pub fn undo_confirm(chrome: Chrome<'_>, import: &ImportRecord, plan: &UndoPlan) 
         html! {
             h1 { "Undo import #" (import.id) " (" (import.file_name) ")" }
             @if let Some(at) = &import.undone_at {
-                p.notice.warn { "This import was already undone on " (at) " UTC; undoing again only removes users it created who still never logged in." }
+                p #undo-done .notice.warn { "This import was undone on " (at) " UTC by " (import.undone_by.as_deref().unwrap_or("?")) ". An import is undone once; nothing more will be removed." }
+                a.button.secondary href={ "/imports/" (import.id) } { "Back to the import" }
+            } @else {
+                (undo_form(chrome, import, plan))
             }
+        },
+    )
+}
+
+/// What the undo would remove and keep, and the button.
+fn undo_form(chrome: Chrome<'_>, import: &ImportRecord, plan: &UndoPlan) -> Markup {
+    html! {
             @if plan.blocked.is_empty() {
                 p #undo-count .notice.warn {
-                    "This removes " strong { (plan.remove.len()) } " user(s) this import created who have never logged in. "
+                    "This removes " strong { (plan.remove.len()) } " user(s) this import created who are as it left them: never logged in, not admins, not changed since. "
                     "It cannot be reversed, but you can import the file again."
                 }
             } @else {
@@ -77,8 +87,8 @@ pub fn undo_confirm(chrome: Chrome<'_>, import: &ImportRecord, plan: &UndoPlan) 
                 ul #undo-deleted-elsewhere { @for username in &plan.deleted_elsewhere { li { (username) } } }
             }
             @if !plan.keep.is_empty() {
-                h2 { "Kept: these users have logged in" }
-                ul #undo-kept { @for (_, username, last_login) in &plan.keep { li { (username) " (last login " (last_login) " UTC)" } } }
+                h2 { "Kept: these users were used or changed after the import" }
+                ul #undo-kept { @for kept in &plan.keep { li { (kept.username) ": " (kept.reason) } } }
             }
             div.actions {
                 form.inline method="post" action={ "/imports/" (import.id) "/undo" } {
@@ -89,8 +99,7 @@ pub fn undo_confirm(chrome: Chrome<'_>, import: &ImportRecord, plan: &UndoPlan) 
                 }
                 a.button.secondary href={ "/imports/" (import.id) } { "Cancel" }
             }
-        },
-    )
+    }
 }
 
 /// Why the undo cannot run: which users the project's own rows still refer to, and where.

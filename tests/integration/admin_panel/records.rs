@@ -200,13 +200,7 @@ fn audit_log_records_actions_and_exports_them_safely() {
         303
     );
     let secret = "Set-By-Admin-Pa55";
-    let fields = [("password1", secret), ("password2", secret)];
-    let res = app.post_form(
-        &format!("/users/{id}"),
-        &format!("/users/{id}/set-password"),
-        &fields,
-    );
-    assert_eq!(status(&res), 303);
+    assert_eq!(status(&set_password(&app, id, secret)), 303);
     import(
         &app,
         "audit.csv",
