@@ -115,6 +115,11 @@ pub fn make_passwords(passwords: &[&str], iterations: u32) -> Vec<String> {
         .collect()
 }
 
+/// Passwords [`make_passwords`] hashes at once: one engine group on every core.
+pub fn parallel_width() -> usize {
+    Engine::active().group_size() * rayon::current_num_threads()
+}
+
 /// One engine group of [`make_passwords`], on the calling thread.
 fn make_password_group(passwords: &[&str], iterations: u32) -> Vec<String> {
     let iterations = effective_iterations(iterations);

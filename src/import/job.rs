@@ -7,13 +7,29 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::parse::RawRow;
 use super::plan::{PlannedRow, Planner, RowOutcome, taken_in_directory};
 use super::{ImportContext, ImportReport, ImportSettings, ReportRow};
-use crate::auth::hashers::{make_passwords, make_unusable_password};
+use crate::auth::hashers::{make_passwords, make_unusable_password, parallel_width};
 use crate::db;
 
-/// Passwords hashed per batch: enough to keep every core busy, few enough for frequent progress.
-pub const BATCH_PASSWORDS: usize = 64;
+/// Hashing time a batch aims at, so progress moves at least about twice a second.
+const BATCH_SECONDS: f64 = 0.5;
+/// Most passwords per batch (reached only with cheap hashes, e.g. low iteration counts).
+const BATCH_PASSWORDS_MAX: usize = 1024;
 /// Most rows per batch when few of them need hashing.
 pub const BATCH_ROWS: usize = 2048;
+
+/// Passwords for the next batch: as many as hash in about [`BATCH_SECONDS`] at the measured pace,
+/// in whole rounds of `width` (one engine group on every core), at least one round.
+pub fn passwords_per_batch(seconds_per_password: f64, width: usize) -> usize {
+    let width = width.max(1);
+    let round_seconds = seconds_per_password * width as f64;
+    let rounds = if round_seconds > 0.0 {
+        (BATCH_SECONDS / round_seconds).floor() as usize
+    } else {
+        usize::MAX
+    };
+    let most_rounds = (BATCH_PASSWORDS_MAX / width).max(1);
+    rounds.clamp(1, most_rounds) * width
+}
 
 /// How far an import has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +48,8 @@ pub struct ImportJob {
     import_id: i64,
     group_id: i64,
     rows_total: usize,
+    /// Passwords the next batch hashes, sized from the pace of the last one.
+    batch_passwords: usize,
 }
 
 impl ImportJob {
@@ -57,6 +75,7 @@ impl ImportJob {
             import_id,
             group_id,
             rows_total,
+            batch_passwords: parallel_width(),
         })
     }
 
@@ -95,7 +114,7 @@ impl ImportJob {
                 self.seen_max_user_id,
             )?;
             let batch = self.next_batch(&mut rows);
-            let hashes = self.hash_batch(&batch);
+            let hashes = self.hash_batch_and_pace(&batch);
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             self.seen_max_user_id = db::directory::add_users_after(
                 &tx,
@@ -139,11 +158,11 @@ impl ImportJob {
         })
     }
 
-    /// Plans rows until the batch holds `BATCH_PASSWORDS` passwords to hash or `BATCH_ROWS` rows.
+    /// Plans rows until the batch holds `batch_passwords` passwords to hash or `BATCH_ROWS` rows.
     fn next_batch(&mut self, rows: &mut impl Iterator<Item = RawRow>) -> Vec<PlannedRow> {
         let mut batch = Vec::new();
         let mut passwords = 0;
-        while passwords < BATCH_PASSWORDS && batch.len() < BATCH_ROWS {
+        while passwords < self.batch_passwords && batch.len() < BATCH_ROWS {
             let Some(raw) = rows.next() else { break };
             let row = self.planner.plan_row(&raw);
             passwords +=
@@ -151,6 +170,21 @@ impl ImportJob {
             batch.push(row);
         }
         batch
+    }
+
+    /// Hashes the batch and sizes the next one from how long that took.
+    fn hash_batch_and_pace(&mut self, batch: &[PlannedRow]) -> Vec<Option<String>> {
+        let started = std::time::Instant::now();
+        let hashes = self.hash_batch(batch);
+        let hashed = batch
+            .iter()
+            .filter(|row| matches!(&row.outcome, RowOutcome::Create(u) if u.password.is_some()))
+            .count();
+        if hashed > 0 {
+            let pace = started.elapsed().as_secs_f64() / hashed as f64;
+            self.batch_passwords = passwords_per_batch(pace, parallel_width());
+        }
+        hashes
     }
 
     /// Hashes (or makes unusable passwords for) the batch's creatable rows, in engine groups on every core.
@@ -284,4 +318,22 @@ fn max_user_id(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COALESCE(MAX(id), 0) FROM auth_user", [], |r| {
         r.get(0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passwords_per_batch;
+
+    #[test]
+    fn batches_hold_about_half_a_second_of_hashing_in_whole_rounds() {
+        // Django's default iterations on a slow core: one round per batch, never less.
+        assert_eq!(passwords_per_batch(0.4, 8), 8);
+        assert_eq!(passwords_per_batch(10.0, 8), 8);
+        // 10 ms a password, 8 at once: 6 rounds fit in half a second.
+        assert_eq!(passwords_per_batch(0.010, 8), 48);
+        // Cheap hashes: capped, still whole rounds.
+        assert_eq!(passwords_per_batch(0.000_001, 8), 1024);
+        assert_eq!(passwords_per_batch(0.0, 12), 1020);
+        assert_eq!(passwords_per_batch(0.1, 0), 5);
+    }
 }
