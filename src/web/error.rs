@@ -1,4 +1,5 @@
-//! Errors of web handlers: the user's fault (a page with a safe message) or unexpected (500, logged once).
+//! Errors of web handlers: the user's fault (a page with a safe message) or unexpected (500, logged
+//! once in the request's span, the page quoting the request id).
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
@@ -83,12 +84,17 @@ impl ResponseError for WebError {
             Self::NotFound => ("Not found", "There is nothing at this address.".to_string()),
             Self::BadRequest { message, .. } => ("Cannot do that", message.clone()),
             Self::Unexpected(err) => {
+                // Inside the request's span: the line carries the request id quoted on the page.
                 tracing::error!(error = ?err, "unexpected error");
+                let reference = super::middleware::current_request_id()
+                    .map(|id| format!(" Quote this reference: {id}."))
+                    .unwrap_or_default();
                 (
                     "Something went wrong",
-                    "Roster hit an unexpected error; nothing was half-done. The details are in \
-                     the server log."
-                        .to_string(),
+                    format!(
+                        "Roster hit an unexpected error; nothing was half-done. The details are \
+                         in the server log.{reference}"
+                    ),
                 )
             }
         };

@@ -1,4 +1,5 @@
-//! Request logging (route pattern, never the raw path: it can hold tokens), security headers, HEAD as GET.
+//! Request logging (route pattern, never the raw path: it can hold tokens) in a span carrying the
+//! request id, security headers, HEAD as GET.
 
 use std::time::Instant;
 
@@ -6,6 +7,17 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::{DefaultHeaders, Next};
+use tracing::Instrument;
+
+tokio::task_local! {
+    /// The id of the request being handled, for pages that quote it (the 500 page).
+    static REQUEST_ID: String;
+}
+
+/// The id `log_request` gave the request being handled; `None` outside a request.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(String::clone).ok()
+}
 
 /// Headers sent with every response.
 pub fn security_headers() -> DefaultHeaders {
@@ -21,7 +33,9 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("Cache-Control", "no-store"))
 }
 
-/// Logs method, route pattern, status and duration of each request.
+/// Handles each request inside a `request` span carrying a fresh `request_id`, so every line logged
+/// for it (the unexpected-error line too) names the id, then logs method, route pattern, status and
+/// duration.
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -32,14 +46,19 @@ pub async fn log_request(
         .match_pattern()
         .unwrap_or_else(|| "(no route)".to_string());
     let id = crate::auth::hashers::random_string(8);
-    let res = next.call(req).await;
+    let span = tracing::info_span!("request", request_id = %id);
+    let res = REQUEST_ID
+        .scope(id, next.call(req))
+        .instrument(span.clone())
+        .await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
     match &res {
         Ok(res) => {
-            tracing::info!(request_id = %id, %method, %route, status = res.status().as_u16(), elapsed_ms, "request")
+            tracing::info!(%method, %route, status = res.status().as_u16(), elapsed_ms, "request")
         }
         Err(err) => {
-            tracing::warn!(request_id = %id, %method, %route, error = %err, elapsed_ms, "request failed")
+            tracing::warn!(%method, %route, error = %err, elapsed_ms, "request failed")
         }
     }
     res

@@ -7,6 +7,7 @@ use std::time::Duration;
 use roster::config::SecretKeySource;
 use roster::mail::{MailSettings, TlsMode};
 
+use crate::eventually::eventually;
 use crate::helpers::*;
 use crate::smtp_server::{SmtpMode, TestSmtp, closed_port, extract_link};
 
@@ -378,14 +379,11 @@ fn a_set_password_link_is_mailed_and_works_like_an_invitation() {
 
     // Forgot Password records its audit entry after the mail, in the background: wait for it, so
     // the link below is not used while that write is still under way.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while audit(&app, "password_reset_requested").is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the request was audited"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(
+        "the reset request's audit entry",
+        Duration::from_secs(10),
+        || (!audit(&app, "password_reset_requested").is_empty()).then_some(()),
+    );
 
     // The invitation's link sets her first password.
     let link = extract_link(&mails[0], BASE_URL).expect("link in the invitation");

@@ -1,5 +1,6 @@
 //! The command line as a process: exit codes, JSON, error reports, OUs, admins, passwords.
 
+use crate::eventually::eventually;
 use crate::helpers::*;
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -439,16 +440,19 @@ fn logs_written_to_a_file_carry_no_colour_codes() {
         .stderr(log)
         .spawn()
         .expect("start roster serve");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let written = loop {
-        let written = std::fs::read_to_string(&log_path).unwrap_or_default();
-        if written.contains("Roster is serving") || std::time::Instant::now() > deadline {
-            break written;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let written = std::panic::catch_unwind(|| {
+        eventually(
+            "the server to log that it serves",
+            std::time::Duration::from_secs(30),
+            || {
+                let written = std::fs::read_to_string(&log_path).unwrap_or_default();
+                written.contains("Roster is serving").then_some(written)
+            },
+        )
+    });
+    // Stopped before any verdict, so a failure leaves no server behind.
     let _ = server.kill();
     let _ = server.wait();
-    assert!(written.contains("Roster is serving"), "{written}");
+    let written = written.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     assert!(!written.contains('\u{1b}'), "no ANSI escapes: {written:?}");
 }

@@ -2,17 +2,57 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, Once, mpsc};
+use std::time::Duration;
 
 use reqwest::blocking::{Client, Response, multipart};
 use roster::config::{Config, ServeConfig};
 use roster::web::Application;
 use scraper::{Html, Selector};
 
+use crate::eventually::eventually;
+
 /// Iterations used in tests: fast, but still Django's real PBKDF2 format.
 pub const TEST_ITERATIONS: u32 = 1000;
 pub const ADMIN: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin-pass-123";
+
+/// The log filter `ROSTER_TEST_LOG` asks for: unset, empty or `0` keeps tests quiet; `1` means
+/// `info`; anything else is a filter such as `roster=debug`.
+fn test_log_filter() -> Option<String> {
+    let value = std::env::var("ROSTER_TEST_LOG").ok()?;
+    match value.as_str() {
+        "" | "0" => None,
+        "1" => Some("info".to_string()),
+        _ => Some(value),
+    }
+}
+
+/// With `ROSTER_TEST_LOG` set, the in-process servers log into the output libtest captures for
+/// the test that started them: printed when that test fails, or live with `--nocapture`.
+fn start_test_log() {
+    static STARTED: Once = Once::new();
+    STARTED.call_once(|| {
+        if let Some(filter) = test_log_filter() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_ansi(false)
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// With `ROSTER_TEST_LOG` set, shows what a `roster` process wrote to stderr with the test's output.
+fn show_process_log(args: &[&str], stderr: &[u8]) {
+    if test_log_filter().is_some() && !stderr.is_empty() {
+        eprintln!(
+            "--- stderr of `roster {}` ---\n{}--- end ---",
+            args.join(" "),
+            String::from_utf8_lossy(stderr)
+        );
+    }
+}
 
 /// A running server with its own database.
 pub struct TestApp {
@@ -33,6 +73,7 @@ pub fn spawn_app_configured(
     prepare: impl FnOnce(&Path),
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
+    start_test_log();
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("roster.sqlite3");
     prepare(&db_path);
@@ -209,20 +250,16 @@ impl TestApp {
 
     /// Polls an import's progress until it is no longer running.
     pub fn wait_for_import(&self, result_path: &str) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            let res = self.get(&format!("{result_path}/progress.json"));
-            assert_eq!(res.status().as_u16(), 200, "progress of {result_path}");
-            let progress: serde_json::Value = res.json().expect("progress JSON");
-            if progress["status"] != "running" {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "import did not finish: {progress}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        eventually(
+            &format!("the import {result_path} to finish"),
+            Duration::from_secs(60),
+            || {
+                let res = self.get(&format!("{result_path}/progress.json"));
+                assert_eq!(res.status().as_u16(), 200, "progress of {result_path}");
+                let progress: serde_json::Value = res.json().expect("progress JSON");
+                (progress["status"] != "running").then_some(())
+            },
+        )
     }
 
     /// The id of the user `username`.
@@ -296,6 +333,9 @@ pub fn roster_with(db: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
+    if let Some(filter) = test_log_filter().filter(|f| f != "info") {
+        cmd.env("ROSTER_LOG", filter);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -314,7 +354,9 @@ pub fn roster_with(db: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option
         }
     }
     drop(child.stdin.take());
-    child.wait_with_output().expect("roster output")
+    let output = child.wait_with_output().expect("roster output");
+    show_process_log(args, &output.stderr);
+    output
 }
 
 pub const HEADER: &str =
@@ -349,6 +391,22 @@ pub fn snapshot(app: &TestApp) -> Vec<String> {
 pub struct Server {
     pub child: std::process::Child,
     pub base: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    /// A test that fails half-way leaves no server behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// What the server has logged so far (its stderr).
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 pub fn start_server(db: &std::path::Path) -> Server {
@@ -356,27 +414,45 @@ pub fn start_server(db: &std::path::Path) -> Server {
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("ROSTER_DATABASE", db)
         .env("ROSTER_PBKDF2_ITERATIONS", "200000")
-        .env("ROSTER_LOG", "info")
+        .env(
+            "ROSTER_LOG",
+            test_log_filter().unwrap_or("info".to_string()),
+        )
         .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start roster serve");
     let stderr = child.stderr.take().expect("stderr");
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
-    let base = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(at) = line.find("http://127.0.0.1:") {
-            let address: String = line[at..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            break address;
+    let log = Arc::new(Mutex::new(String::new()));
+    let (address_tx, address_rx) = mpsc::channel();
+    let kept = Arc::clone(&log);
+    let show = test_log_filter().is_some();
+    // Keeps reading stderr for as long as the server runs, so it never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+            let Ok(line) = line else { break };
+            if show {
+                eprintln!("[roster serve] {line}");
+            }
+            if let Some(at) = line.find("http://127.0.0.1:") {
+                let address: String = line[at..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                let _ = address_tx.send(address);
+            }
+            let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+            kept.push_str(&line);
+            kept.push('\n');
         }
+    });
+    let Ok(base) = address_rx.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        let said = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        panic!("roster serve did not say where it listens; its log:\n{said}");
     };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
+    Server { child, base, log }
 }
 
 /// Records that a Roster import created this user without a password (an import and its row), as

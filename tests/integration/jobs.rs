@@ -1,11 +1,63 @@
 //! Imports as background jobs: live progress, concurrent imports, and a killed import's aftermath.
 
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
+use crate::eventually::eventually;
 use crate::helpers::*;
 
-/// Iterations high enough that an import takes a few seconds here, so its progress can be seen.
+/// Iterations high enough that hashing a batch of passwords takes far longer than a request to
+/// the server: an import answered with its redirect is far from its last batch.
 const SLOW_ITERATIONS: u32 = 200_000;
+
+/// The database's write lock, held by the test until dropped. An import keeps planning and hashing
+/// meanwhile but cannot commit a batch, nor record that it finished: while the test holds this, a
+/// running import stays running, whatever the machine's speed. Pages keep answering (they only read).
+struct HeldWriteLock(rusqlite::Connection);
+
+impl HeldWriteLock {
+    fn take(db: &Path) -> HeldWriteLock {
+        let conn = rusqlite::Connection::open(db).expect("open db");
+        conn.busy_timeout(Duration::from_secs(30))
+            .expect("busy timeout");
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        HeldWriteLock(conn)
+    }
+
+    /// The import's status and rows done, as the database has them.
+    fn import(&self, id: i64) -> (String, i64) {
+        self.0
+            .query_row(
+                "SELECT status, rows_done FROM roster_import WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("import record")
+    }
+}
+
+impl Drop for HeldWriteLock {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
+    }
+}
+
+/// The import id at the end of a result path such as `/imports/7`.
+fn import_id(result: &str) -> i64 {
+    result
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no import id in {result}"))
+}
+
+/// What `progress.json` says about the import at `result`.
+fn progress(app: &TestApp, result: &str) -> serde_json::Value {
+    app.get(&format!("{result}/progress.json"))
+        .json()
+        .expect("progress JSON")
+}
 
 fn csv_with_passwords(prefix: &str, range: std::ops::Range<usize>) -> String {
     let mut csv = format!("{HEADER}\n");
@@ -26,6 +78,12 @@ fn a_web_import_runs_in_the_background_and_shows_progress() {
     let res = app.post_form(&preview, &format!("{preview}/commit"), &[]);
     assert_eq!(res.status().as_u16(), 303, "the commit answers at once");
     let result = location(&res);
+    let held = HeldWriteLock::take(&app.db_path);
+    let (status, done) = held.import(import_id(&result));
+    assert!(
+        status == "running" && done < 240,
+        "the redirect comes long before the last batch is written: {status}, {done} rows done"
+    );
 
     let res = app.get(&result);
     assert_eq!(res.status().as_u16(), 200);
@@ -39,10 +97,10 @@ fn a_web_import_runs_in_the_background_and_shows_progress() {
         html.contains("id=\"import-progress\""),
         "a progress bar while running: {html}"
     );
-    let progress: serde_json::Value = app.get(&format!("{result}/progress.json")).json().unwrap();
-    assert_eq!(progress["status"], "running");
-    assert_eq!(progress["total"], 240);
-    assert!(progress["done"].as_u64().unwrap() < 240);
+    let running = progress(&app, &result);
+    assert_eq!(running["status"], "running");
+    assert_eq!(running["total"], 240);
+    assert!(running["done"].as_u64().unwrap() < 240);
 
     let other = app.get("/users");
     assert_eq!(
@@ -50,18 +108,14 @@ fn a_web_import_runs_in_the_background_and_shows_progress() {
         200,
         "other pages answer while the import runs"
     );
+    drop(held);
 
     let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let p: serde_json::Value = app.get(&format!("{result}/progress.json")).json().unwrap();
+    eventually("the import to finish", Duration::from_secs(120), || {
+        let p = progress(&app, &result);
         seen.push(p["done"].as_u64().unwrap());
-        if p["status"] != "running" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the import never finished");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        (p["status"] != "running").then_some(())
+    });
     assert!(
         seen.windows(2).all(|w| w[0] <= w[1]),
         "progress only moves forward: {seen:?}"
@@ -77,7 +131,7 @@ fn a_web_import_runs_in_the_background_and_shows_progress() {
 
 #[test]
 fn overlapping_imports_at_the_same_time_create_each_user_once() {
-    let app = spawn_app_configured(seed_admin, |c| c.import.pbkdf2_iterations = 20_000);
+    let app = spawn_app_configured(seed_admin, |c| c.import.pbkdf2_iterations = SLOW_ITERATIONS);
     let hash = roster::auth::hashers::make_password("second-admin-pw", TEST_ITERATIONS);
     roster::db::users::insert_superuser(
         &app.db(),
@@ -102,6 +156,17 @@ fn overlapping_imports_at_the_same_time_create_each_user_once() {
             .spawn(|| location(&second.post_form(&preview_b, &format!("{preview_b}/commit"), &[])));
         (a.join().unwrap(), b.join().unwrap())
     });
+    // Both imports have started and neither has finished: from here on they run side by side.
+    let held = HeldWriteLock::take(&app.db_path);
+    for import in [&a, &b] {
+        let (status, done) = held.import(import_id(import));
+        assert_eq!(
+            status, "running",
+            "{import} still runs once both have started"
+        );
+        assert!(done < 150, "{import} is part-way: {done} rows done");
+    }
+    drop(held);
     first.wait_for_import(&a);
     second.wait_for_import(&b);
     let conn = app.db();
@@ -141,20 +206,22 @@ fn a_killed_import_leaves_whole_users_and_a_rerun_finishes_it() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let done: Option<i64> = rusqlite::Connection::open(&db).ok().and_then(|c| {
-            c.query_row("SELECT rows_done FROM roster_import", [], |r| r.get(0))
-                .ok()
-        });
-        if done.is_some_and(|d| d >= 64) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no batch was committed");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(
+        "the first batch to be committed",
+        Duration::from_secs(60),
+        || {
+            let done: Option<i64> = rusqlite::Connection::open(&db).ok().and_then(|c| {
+                c.query_row("SELECT rows_done FROM roster_import", [], |r| r.get(0))
+                    .ok()
+            });
+            done.filter(|&d| d >= 64)
+        },
+    );
+    // Killed while the test holds the write lock: the import cannot have written everything.
+    let held = HeldWriteLock::take(&db);
     child.kill().unwrap();
     child.wait().unwrap();
+    drop(held);
 
     let conn = rusqlite::Connection::open(&db).unwrap();
     let check: String = conn
@@ -193,17 +260,52 @@ fn a_killed_import_leaves_whole_users_and_a_rerun_finishes_it() {
     assert_eq!(total, 600, "the re-run finished the job without duplicates");
 }
 
+/// What the progress bar draws and nothing else prints: `<done>/<total> rows` (the summary line
+/// says `300 rows,`).
+const BAR_MARK: &str = "/300 rows";
+
+/// Runs `roster import <csv> <extra>` under a pseudo-terminal (util-linux `script`), as a person at
+/// a terminal would; returns everything the terminal showed.
+fn import_at_a_terminal(db: &Path, csv: &Path, extra: &str) -> String {
+    let out = std::process::Command::new("script")
+        .args(["--quiet", "--return", "--command"])
+        .arg(format!("\"$ROSTER_BIN\" import \"$ROSTER_CSV\" {extra}"))
+        .arg("/dev/null")
+        .env("ROSTER_BIN", env!("CARGO_BIN_EXE_roster"))
+        .env("ROSTER_CSV", csv)
+        .env("ROSTER_DATABASE", db)
+        .env("ROSTER_PBKDF2_ITERATIONS", "20000")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux `script` runs the CLI under a pseudo-terminal");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    shown
+}
+
 #[test]
-fn the_cli_shows_no_progress_bar_when_piped() {
+fn the_cli_shows_a_progress_bar_at_a_terminal_and_never_when_piped_or_asked_for_json() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("roster.sqlite3");
     let csv = dir.path().join("t.csv");
-    std::fs::write(&csv, csv_with_passwords("pipe", 0..100)).unwrap();
-    let out = roster(&db, &["import", csv.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    std::fs::write(&csv, csv_with_passwords("tty", 0..300)).unwrap();
+
+    let at_terminal = import_at_a_terminal(&dir.path().join("terminal.sqlite3"), &csv, "");
     assert!(
-        !stderr.contains("rows/s") && !stderr.contains('\u{2588}'),
-        "{stderr}"
+        at_terminal.contains(BAR_MARK),
+        "a bar at a terminal: {at_terminal:?}"
     );
+
+    let json = import_at_a_terminal(&dir.path().join("json.sqlite3"), &csv, "--json");
+    assert!(
+        !json.contains(BAR_MARK) && json.contains("\"created\": 300"),
+        "--json at a terminal prints JSON only: {json:?}"
+    );
+
+    let piped = roster(
+        &dir.path().join("piped.sqlite3"),
+        &["import", csv.to_str().unwrap()],
+    );
+    assert_eq!(piped.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains(BAR_MARK), "no bar when piped: {stderr}");
 }

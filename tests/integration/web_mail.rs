@@ -6,6 +6,7 @@ use std::time::Duration;
 use roster::config::SecretKeySource;
 use roster::mail::TlsMode;
 
+use crate::eventually::eventually;
 use crate::helpers::*;
 use crate::smtp_server::{SmtpMode, TestSmtp, extract_link, text_part};
 
@@ -285,14 +286,11 @@ fn invitations_are_mailed_after_the_import_and_reported() {
             .contains("Subject: Set your password for Roster")
     );
     let link = link_path(&mails[0]);
-    let mut html = String::new();
-    for _ in 0..50 {
-        html = app.page(&result).1;
-        if html.contains("1 sent, 0 failed") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let html = eventually(
+        "the invitation's outcome on the result page",
+        Duration::from_secs(5),
+        || Some(app.page(&result).1).filter(|html| html.contains("1 sent, 0 failed")),
+    );
     assert!(
         select_text(&html, "#invitations-summary")
             .unwrap()
@@ -409,12 +407,11 @@ fn failed_invitations_can_be_resent() {
     let summary = |app: &TestApp| {
         select_text(&app.page(&result).1, "#invitations-summary").unwrap_or_default()
     };
-    for _ in 0..50 {
-        if summary(&app).starts_with("1 sent, 1 failed") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    eventually(
+        "both invitations' outcomes on the result page",
+        Duration::from_secs(5),
+        || summary(&app).starts_with("1 sent, 1 failed").then_some(()),
+    );
     let (_, html) = app.page(&result);
     assert!(summary(&app).starts_with("1 sent, 1 failed"), "{html}");
     assert!(

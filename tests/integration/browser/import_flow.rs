@@ -1,11 +1,12 @@
 //! An admin's import in Chromium: drag and drop a file, read the preview, import with live progress,
 //! read the result and download the error report.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
 use super::{Browser, run};
+use crate::eventually::eventually_async;
 use crate::helpers::*;
 
 /// Rows with a password; enough hashing at `ITERATIONS` that the progress page shows.
@@ -134,18 +135,18 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
 
 /// The progress page refreshes itself until the result replaces it.
 async fn wait_for_result(browser: &Browser) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        let found = browser
-            .client
-            .find(fantoccini::Locator::Css("#created"))
-            .await;
-        if found.is_ok() {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the import never finished");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually_async(
+        "the import's result page",
+        Duration::from_secs(180),
+        || async {
+            let found = browser
+                .client
+                .find(fantoccini::Locator::Css("#created"))
+                .await;
+            found.ok().map(drop)
+        },
+    )
+    .await
 }
 
 /// The one finished download, read once Chromium has renamed it from `.crdownload`.

@@ -12,17 +12,19 @@ mod phone;
 mod set_password_links;
 
 use std::future::Future;
-use std::net::TcpListener;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
+
+use crate::eventually::eventually_async;
 
 /// One browser at a time: two Chromiums on a 2-core CI machine only slow each other down.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -53,9 +55,27 @@ fn program(var: &str, debian_path: &str) -> PathBuf {
     path
 }
 
-fn free_loopback_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr").port()
+/// The port chromedriver announces once it listens (started with `--port=0`, it picks a free one
+/// itself, so no other process can take the port between choosing and listening). Keeps draining
+/// its output afterwards, so it never blocks on a full pipe.
+fn announced_port(stdout: ChildStdout) -> u16 {
+    const STARTED: &str = "ChromeDriver was started successfully on port ";
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut seen = Vec::new();
+    let port = loop {
+        let Some(Ok(line)) = lines.next() else {
+            panic!("chromedriver exited before it listened; it said: {seen:?}");
+        };
+        if let Some(rest) = line.split(STARTED).nth(1) {
+            break rest
+                .trim_end_matches('.')
+                .parse()
+                .expect("chromedriver's port");
+        }
+        seen.push(line);
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    port
 }
 
 /// chromedriver in its own process group, so the browsers it starts go down with it.
@@ -87,14 +107,14 @@ impl Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let chromium = program("ROSTER_CHROMIUM", "/usr/bin/chromium");
         let chromedriver = program("ROSTER_CHROMEDRIVER", "/usr/bin/chromedriver");
-        let port = free_loopback_port();
         let mut command = Command::new(chromedriver);
         command
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null());
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let driver = Driver(command.spawn().expect("start chromedriver"));
+        let mut driver = Driver(command.spawn().expect("start chromedriver"));
+        let port = announced_port(driver.0.stdout.take().expect("chromedriver's stdout"));
         let profile = tempfile::tempdir().expect("profile dir");
         let downloads = profile.path().join("downloads");
         std::fs::create_dir_all(&downloads).expect("downloads dir");
@@ -225,11 +245,11 @@ impl Browser {
         F: FnMut() -> Fut,
         Fut: Future<Output = bool>,
     {
-        let deadline = Instant::now() + PATIENCE;
-        while !ready().await {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually_async(what, PATIENCE, || {
+            let ready = ready();
+            async move { ready.await.then_some(()) }
+        })
+        .await
     }
 
     /// Logs in on the login page at `login_url`.
@@ -279,17 +299,10 @@ async fn connect(port: u16, chromium: &Path, profile: &Path, downloads: &Path) -
         unreachable!("a JSON object literal")
     };
     let webdriver = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let mut builder = ClientBuilder::rustls().expect("rustls connector");
-        builder.capabilities(capabilities.clone());
-        match builder.connect(&webdriver).await {
-            Ok(client) => return client,
-            // chromedriver needs a moment before it listens.
-            Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("could not start Chromium through chromedriver: {e}"),
-        }
+    let mut builder = ClientBuilder::rustls().expect("rustls connector");
+    builder.capabilities(capabilities);
+    match builder.connect(&webdriver).await {
+        Ok(client) => client,
+        Err(e) => panic!("could not start Chromium through chromedriver: {e}"),
     }
 }
