@@ -131,6 +131,14 @@ pub struct AccountArgs {
         default_value_t = 259_200
     )]
     pub password_reset_timeout: i64,
+    /// The name people see in pages and mails, e.g. your company's name for this system.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_SITE_NAME",
+        default_value = "Roster"
+    )]
+    pub site_name: String,
     /// Django's AUTH_USER_MODEL as `app_label.Model`; only Django's default `auth.User` so far.
     #[arg(
         long,

@@ -59,6 +59,8 @@ pub struct AccountSettings {
     pub reset_timeout_secs: i64,
     /// Django's TIME_ZONE: token timestamps count local seconds in it.
     pub time_zone: chrono_tz::Tz,
+    /// The name people see in pages and mails (`ROSTER_SITE_NAME`).
+    pub site_name: String,
 }
 
 impl AccountSettings {
@@ -70,6 +72,7 @@ impl AccountSettings {
             secret_key_fallbacks: SecretKeyFallbacks::default(),
             reset_timeout_secs: crate::auth::tokens::DEFAULT_RESET_TIMEOUT_SECS,
             time_zone: chrono_tz::UTC,
+            site_name: DEFAULT_SITE_NAME.to_string(),
         }
     }
 
@@ -161,6 +164,7 @@ impl Config {
                 a.time_zone
             )
         })?;
+        let site_name = site_name(&a.site_name)?;
         config.accounts = AccountSettings {
             base_url,
             secret_key: match (&a.secret_key, &a.secret_key_file) {
@@ -177,9 +181,24 @@ impl Config {
             ),
             reset_timeout_secs: a.password_reset_timeout,
             time_zone,
+            site_name,
         };
         Ok(config)
     }
+}
+
+/// The name pages and mails show when none is set.
+pub const DEFAULT_SITE_NAME: &str = "Roster";
+
+/// `ROSTER_SITE_NAME`, trimmed: 1 to 60 characters on one line.
+fn site_name(given: &str) -> anyhow::Result<String> {
+    let name = given.trim();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        bail!(
+            "ROSTER_SITE_NAME \"{given}\" must be 1 to 60 characters on one line, e.g. \"Acme Accounts\""
+        );
+    }
+    Ok(name.to_string())
 }
 
 /// Refuses `scheme://…` database URLs (PostgreSQL, MySQL, …): Roster works with SQLite files only.

@@ -60,6 +60,7 @@ pub fn link_mail(
         },
         link: &link,
         valid_hours: (accounts.reset_timeout_secs / 3600).max(1),
+        site: &accounts.site_name,
     };
     match purpose {
         LinkPurpose::Reset if !crate::auth::hashers::is_password_usable(&user.password) => {

@@ -11,29 +11,34 @@ pub struct ResetMailData<'a> {
     pub display_name: &'a str,
     pub link: &'a str,
     pub valid_hours: i64,
+    /// The name people know the system by (`ROSTER_SITE_NAME`).
+    pub site: &'a str,
 }
 
-/// "Reset your Roster password": someone asked for a reset; ignore it if it was not you.
+/// "Reset your <site> password": someone asked for a reset; ignore it if it was not you.
 pub fn password_reset(d: &ResetMailData) -> OutgoingMail {
     let name = greeting_name(d);
     let hours = hours(d.valid_hours);
     let text = format!(
         "Hello {name},\n\n\
-         Someone asked to reset the password of your Roster account. To choose a new \
+         Someone asked to reset the password of your {site} account. To choose a new \
          password, open this link:\n\n\
          {link}\n\n\
          The link is valid for {hours}.\n\n\
          If you did not ask for this, ignore this mail: your password stays as it is.\n\n\
          Your username, in case you forgot it: {username}\n\n\
-         -- \nRoster\n",
+         -- \n{site}\n",
         link = d.link,
         username = d.username,
+        site = d.site,
     );
+    let subject = format!("Reset your {} password", d.site);
     let html = layout(
-        "Reset your Roster password",
+        &subject,
+        d.site,
         html! {
             p { "Hello " (name) "," }
-            p { "Someone asked to reset the password of your Roster account. To choose a new password, open this link:" }
+            p { "Someone asked to reset the password of your " (d.site) " account. To choose a new password, open this link:" }
             (button(d.link, "Choose a new password"))
             (link_fallback(d.link))
             p { "The link is valid for " (hours) "." }
@@ -41,7 +46,7 @@ pub fn password_reset(d: &ResetMailData) -> OutgoingMail {
             p { "Your username, in case you forgot it: " strong { (d.username) } }
         },
     );
-    mail(d.to, "Reset your Roster password", text, html)
+    mail(d.to, &subject, text, html)
 }
 
 /// "Set your password": an account was created; the link sets its first password.
@@ -50,27 +55,34 @@ pub fn invitation(d: &ResetMailData) -> OutgoingMail {
     let hours = hours(d.valid_hours);
     let text = format!(
         "Hello {name},\n\n\
-         An account was created for you in Roster. Your username is: {username}\n\n\
+         An account was created for you in {site}. Your username is: {username}\n\n\
          Set your password at this link:\n\n\
          {link}\n\n\
          The link is valid for {hours}. If it has expired, use \"Forgot password?\" on the \
          login page to get a new one.\n\n\
-         -- \nRoster\n",
+         -- \n{site}\n",
         link = d.link,
         username = d.username,
+        site = d.site,
     );
     let html = layout(
         "Set your password",
+        d.site,
         html! {
             p { "Hello " (name) "," }
-            p { "An account was created for you in Roster. Your username is: " strong { (d.username) } }
+            p { "An account was created for you in " (d.site) ". Your username is: " strong { (d.username) } }
             p { "Set your password at this link:" }
             (button(d.link, "Set your password"))
             (link_fallback(d.link))
             p { "The link is valid for " (hours) ". If it has expired, use \u{201c}Forgot password?\u{201d} on the login page to get a new one." }
         },
     );
-    mail(d.to, "Set your password for Roster", text, html)
+    mail(
+        d.to,
+        &format!("Set your password for {}", d.site),
+        text,
+        html,
+    )
 }
 
 /// "Set your password" on request: Forgot Password or an admin's reset for an account that never
@@ -80,22 +92,25 @@ pub fn first_password(d: &ResetMailData) -> OutgoingMail {
     let hours = hours(d.valid_hours);
     let text = format!(
         "Hello {name},\n\n\
-         Someone asked for a link to set the password of your Roster account. Your account has \
+         Someone asked for a link to set the password of your {site} account. Your account has \
          no password yet; choose one at this link:\n\n\
          {link}\n\n\
          The link is valid for {hours}.\n\n\
          If you did not ask for this, ignore this mail: nobody can log in to your account \
          until a password is set.\n\n\
          Your username: {username}\n\n\
-         -- \nRoster\n",
+         -- \n{site}\n",
         link = d.link,
         username = d.username,
+        site = d.site,
     );
+    let subject = format!("Set your {} password", d.site);
     let html = layout(
-        "Set your Roster password",
+        &subject,
+        d.site,
         html! {
             p { "Hello " (name) "," }
-            p { "Someone asked for a link to set the password of your Roster account. Your account has no password yet; choose one at this link:" }
+            p { "Someone asked for a link to set the password of your " (d.site) " account. Your account has no password yet; choose one at this link:" }
             (button(d.link, "Set your password"))
             (link_fallback(d.link))
             p { "The link is valid for " (hours) "." }
@@ -103,7 +118,7 @@ pub fn first_password(d: &ResetMailData) -> OutgoingMail {
             p { "Your username: " strong { (d.username) } }
         },
     );
-    mail(d.to, "Set your Roster password", text, html)
+    mail(d.to, &subject, text, html)
 }
 
 /// Like Django's `sendtestemail`: proves that mail leaves Roster and arrives.
@@ -116,6 +131,7 @@ pub fn test_message(to: &str, server: &str) -> OutgoingMail {
     );
     let html = layout(
         "Test email from Roster",
+        "Roster",
         html! {
             p { "This is a test email from Roster, sent through " code { (server) } "." }
             p { "If you can read this, Roster can send mail: password resets and invitations will arrive too." }
@@ -149,7 +165,7 @@ fn hours(n: i64) -> String {
     }
 }
 
-fn layout(title: &str, body: Markup) -> Markup {
+fn layout(title: &str, site: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -162,7 +178,7 @@ fn layout(title: &str, body: Markup) -> Markup {
                 div style="max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:24px 28px" {
                     h1 style="font-size:20px;margin:0 0 16px" { (title) }
                     (body)
-                    p style="margin-top:24px;color:#6a737d;font-size:13px" { "Roster" }
+                    p style="margin-top:24px;color:#6a737d;font-size:13px" { (site) }
                 }
             }
         }
@@ -198,6 +214,7 @@ mod tests {
             display_name,
             link,
             valid_hours: 72,
+            site: "Roster",
         }
     }
 

@@ -12,6 +12,16 @@ use tracing::Instrument;
 tokio::task_local! {
     /// The id of the request being handled, for pages that quote it (the 500 page).
     static REQUEST_ID: String;
+    /// `ROSTER_SITE_NAME` of the server handling the request, for every page (error pages are
+    /// rendered where no application state is at hand).
+    static SITE_NAME: String;
+}
+
+/// The name pages show for the request being handled; "Roster" outside a request.
+pub fn current_site_name() -> String {
+    SITE_NAME
+        .try_with(String::clone)
+        .unwrap_or_else(|_| crate::config::DEFAULT_SITE_NAME.to_string())
 }
 
 /// The id `log_request` gave the request being handled; `None` outside a request.
@@ -47,8 +57,14 @@ pub async fn log_request(
         .unwrap_or_else(|| "(no route)".to_string());
     let id = crate::auth::hashers::random_string(8);
     let span = tracing::info_span!("request", request_id = %id);
+    let site_name = req
+        .app_data::<actix_web::web::Data<super::AppState>>()
+        .map_or_else(
+            || crate::config::DEFAULT_SITE_NAME.to_string(),
+            |state| state.config.accounts.site_name.clone(),
+        );
     let res = REQUEST_ID
-        .scope(id, next.call(req))
+        .scope(id, SITE_NAME.scope(site_name, next.call(req)))
         .instrument(span.clone())
         .await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;

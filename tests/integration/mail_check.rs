@@ -304,6 +304,7 @@ fn mail_send_reset_mail_link_survives_transfer_encoding() {
         display_name: "Zoë 🦀 <script>",
         link: &link,
         valid_hours: 72,
+        site: "Roster",
     };
     send(&smtp.settings(TlsMode::None, None), &password_reset(&data)).expect("sent");
     let mails = smtp.wait_for_messages(1, Duration::from_secs(5));

@@ -15,6 +15,7 @@ mod helpers;
 mod jobs;
 mod mail_check;
 mod set_password_links;
+mod site_name;
 mod smtp_server;
 mod web_auth;
 mod web_import;

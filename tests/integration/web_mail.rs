@@ -14,11 +14,20 @@ pub(crate) const SECRET: &str = "test-secret-key-for-roster-integration-tests-01
 pub(crate) const BASE_URL: &str = "http://roster.test";
 
 pub(crate) fn app_with_mail(smtp: &TestSmtp) -> TestApp {
+    app_with_mail_configured(smtp, |_| {})
+}
+
+/// Like [`app_with_mail`], with more configuration on top.
+pub(crate) fn app_with_mail_configured(
+    smtp: &TestSmtp,
+    more: impl FnOnce(&mut roster::config::Config),
+) -> TestApp {
     let settings = smtp.settings(TlsMode::StartTls, Some(("mailer", "mail-pass")));
     spawn_app_configured(seed_admin, move |config| {
         config.mail = settings;
         config.accounts.base_url = BASE_URL.to_string();
         config.accounts.secret_key = SecretKeySource::Given(SECRET.to_string());
+        more(config);
     })
 }
 

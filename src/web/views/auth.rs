@@ -11,7 +11,7 @@ pub fn login(csrf: &str, next: &str, username: &str, error: Option<&str>) -> Mar
         Chrome { admin: None, csrf },
         html! {
             div.card.narrow {
-                h1 { "Log in to Roster" }
+                h1 { "Log in to " (super::layout::site_name()) }
                 @if let Some(error) = error {
                     p.notice.bad role="alert" { (error) }
                 }

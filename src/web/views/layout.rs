@@ -2,6 +2,11 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+/// The name people see on the page being rendered: `ROSTER_SITE_NAME`, or "Roster".
+pub fn site_name() -> String {
+    crate::web::middleware::current_site_name()
+}
+
 /// Who is looking at the page, for the navigation bar.
 #[derive(Debug, Clone, Copy)]
 pub struct Chrome<'a> {
@@ -58,13 +63,13 @@ fn frame(title: &str, navigation: Markup, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Roster" }
+                title { (title) " · " (site_name()) }
                 link rel="stylesheet" href="/static/app.css";
             }
             body {
                 a.skip href="#content" { "Skip to content" }
                 header.top {
-                    a.brand href="/" { "Roster" }
+                    a.brand href="/" { (site_name()) }
                     (navigation)
                 }
                 main #content tabindex="-1" { (body) }
@@ -90,7 +95,7 @@ pub fn error_page(title: &str, message: &str) -> Markup {
             div.card.narrow {
                 h1 { (title) }
                 p { (message) }
-                p { a href="/" { "Back to Roster" } }
+                p { a href="/" { "Back to " (site_name()) } }
             }
         },
     )
