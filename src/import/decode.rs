@@ -16,6 +16,9 @@ pub const BOM: char = '\u{feff}';
 /// Decodes the file as UTF-8 or (with a byte order mark) UTF-16, normalising old Mac CR-only
 /// line ends. A byte order mark is kept as the text's first character ([`BOM`]).
 pub fn decode(bytes: &[u8]) -> Result<String, FileError> {
+    if super::spreadsheet::is_spreadsheet(bytes) {
+        return super::spreadsheet::to_text(bytes);
+    }
     // UTF-32's little-endian BOM starts like UTF-16's, so it is checked first.
     if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
         return Err(FileError::new(

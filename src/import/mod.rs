@@ -13,6 +13,7 @@ pub mod service;
 mod shape;
 pub mod single;
 mod sniff;
+mod spreadsheet;
 pub mod validate;
 
 pub use context::{DEFAULT_GROUP, ImportContext, ImportSource, MailCheckRecord};

@@ -1,0 +1,150 @@
+//! Spreadsheet uploads (XLSX, ODS, XLS): the first sheet is read cell by cell and handed on as semicolon text, so every rule and message of a CSV import applies; what a spreadsheet cannot hand over faithfully is refused with the cell to fix.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+
+use super::FileError;
+
+/// Most bytes the files inside an XLSX or ODS may unpack to: far more than any user list needs,
+/// little enough that a crafted archive cannot exhaust memory.
+pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Whether the upload is a spreadsheet rather than text: a ZIP archive (XLSX, ODS) or an OLE
+/// compound file (XLS).
+pub fn is_spreadsheet(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1])
+}
+
+/// The first sheet as `;`-separated text, one sheet row per record, the header first.
+pub fn to_text(bytes: &[u8]) -> Result<String, FileError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        refuse_oversized_archive(bytes)?;
+    }
+    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| unreadable())?;
+    let sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(unreadable)?;
+    let range = workbook.worksheet_range(&sheet).map_err(|_| unreadable())?;
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for (i, row) in range.rows().enumerate() {
+        let sheet_row = u64::from(first_row) + i as u64 + 1;
+        let mut record = Vec::with_capacity(row.len());
+        for (j, cell) in row.iter().enumerate() {
+            let column = u64::from(first_column) + j as u64;
+            record.push(cell_text(cell, &sheet, sheet_row, column)?);
+        }
+        writer.write_record(&record).map_err(|_| unreadable())?;
+    }
+    let bytes = writer.into_inner().map_err(|_| unreadable())?;
+    String::from_utf8(bytes).map_err(|_| unreadable())
+}
+
+/// A cell as the text a user typed: numbers without a trailing `.0`, error values as the
+/// spreadsheet shows them (the import then refuses them as damaged), dates refused.
+fn cell_text(cell: &Data, sheet: &str, row: u64, column: u64) -> Result<String, FileError> {
+    Ok(match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.clone(),
+        Data::Int(n) => n.to_string(),
+        Data::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
+        Data::Float(x) => x.to_string(),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::Error(error) => error.to_string(),
+        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
+            let cell = format!("{}{row}", column_letters(column));
+            return Err(FileError::new(
+                "spreadsheet_date",
+                format!(
+                    "Cell {cell} (sheet \"{sheet}\", row {row}) holds a date or time, which no \
+                     column of a user list can take: the spreadsheet probably turned what was \
+                     typed (e.g. a username like 3-4) into a date. Format the column as Text, \
+                     type the value again, save, and upload the file again."
+                ),
+            ));
+        }
+    })
+}
+
+/// `A`, `B`, …, `Z`, `AA`, … for a 0-based column index.
+fn column_letters(mut column: u64) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (column % 26) as u8);
+        if column < 26 {
+            break;
+        }
+        column = column / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// Refuses an archive whose files unpack to more than [`MAX_UNPACKED_BYTES`] (as declared in its
+/// directory; the reader stops at the declared sizes).
+fn refuse_oversized_archive(bytes: &[u8]) -> Result<(), FileError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|_| unreadable())?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(FileError::new(
+            "file_too_large",
+            format!(
+                "The spreadsheet unpacks to {} MB, more than the {} MB Roster reads. Keep only \
+                 the user list in the file (one sheet, no pictures), or save it as CSV UTF-8.",
+                total / (1024 * 1024),
+                MAX_UNPACKED_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn unreadable() -> FileError {
+    FileError::new(
+        "unreadable_spreadsheet",
+        "The file looks like a spreadsheet (XLSX, ODS or XLS) but cannot be read. Open it in your \
+         spreadsheet program, save it again as Excel Workbook (.xlsx) or as CSV UTF-8, and upload \
+         that file.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_named_like_spreadsheets_name_them() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn numbers_keep_their_digits_and_error_values_stay_visible() {
+        let text = |d: Data| cell_text(&d, "S", 2, 0).unwrap();
+        assert_eq!(text(Data::Float(20231200000000.0)), "20231200000000");
+        assert_eq!(text(Data::Int(42)), "42");
+        assert_eq!(text(Data::Float(1.5)), "1.5");
+        assert_eq!(text(Data::Error(calamine::CellErrorType::NA)), "#N/A");
+        assert_eq!(text(Data::Empty), "");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_workbook_is_refused_as_unreadable() {
+        let err = to_text(b"PK\x03\x04 not really a zip").unwrap_err();
+        assert_eq!(err.code, "unreadable_spreadsheet");
+    }
+}
