@@ -74,7 +74,10 @@ fn the_checker_reports_upward_imports_and_cycles() {
             "db/users.rs",
             "use super::ous::Unit;\nuse crate::web::Page;\n",
         ),
-        ("db/ous.rs", "// crate::web::Ignored\nuse crate::db::users::User;\n"),
+        (
+            "db/ous.rs",
+            "// crate::web::Ignored\nuse crate::db::users::User;\n",
+        ),
         (
             "web/mod.rs",
             "use crate::db::users::User;\n#[cfg(test)]\nmod tests { use crate::commands::X; }\n",
@@ -218,10 +221,7 @@ fn build_graph(sources: &[Source]) -> Graph {
                 continue;
             }
             if from_top != to_top {
-                graph
-                    .top
-                    .entry((from_top, to_top))
-                    .or_insert(evidence);
+                graph.top.entry((from_top, to_top)).or_insert(evidence);
                 continue;
             }
             let from_second = module.get(1).cloned().unwrap_or_else(|| MOD_RS.to_string());
@@ -421,7 +421,9 @@ fn blank_comments_and_literals(text: &str) -> String {
             }
         } else if c == 'r'
             && (next == Some('"') || next == Some('#'))
-            && !chars[..i].last().is_some_and(|p| p.is_alphanumeric() || *p == '_')
+            && !chars[..i]
+                .last()
+                .is_some_and(|p| p.is_alphanumeric() || *p == '_')
         {
             // Raw string r"…" or r#"…"#.
             let mut hashes = 0;
@@ -499,7 +501,10 @@ fn drop_test_items(text: &str) -> (String, BTreeSet<String>) {
             i += 1;
             continue;
         };
-        let attribute: String = chars[i..end].iter().filter(|c| !c.is_whitespace()).collect();
+        let attribute: String = chars[i..end]
+            .iter()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let inner = attribute.starts_with("#!");
         if !(attribute.ends_with("[cfg(test)]")) {
             i = end;

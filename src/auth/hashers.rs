@@ -2,11 +2,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rand::Rng as _;
+
 use rayon::prelude::*;
 use subtle::ConstantTimeEq as _;
 
 use super::pbkdf2::Engine;
+pub use crate::domain::random::{RANDOM_STRING_CHARS, random_string};
 
 /// Django 6.1's `PBKDF2PasswordHasher.iterations`.
 pub const DEFAULT_ITERATIONS: u32 = 1_500_000;
@@ -23,10 +24,6 @@ pub const DJANGO_DEFAULT_ITERATIONS: [(&str, u32); 6] = [
     ("6.0", 1_200_000),
     ("6.1", 1_500_000),
 ];
-
-/// Django's `RANDOM_STRING_CHARS` alphabet used for salts and unusable passwords.
-pub const RANDOM_STRING_CHARS: &str =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /// Salt length Django derives from 128 bits of entropy over a 62-char alphabet.
 const SALT_LEN: usize = 22;
@@ -88,15 +85,6 @@ struct Decoded<'a> {
     digest: Digest,
     iterations: u32,
     salt: &'a str,
-}
-
-/// Returns `len` characters drawn uniformly from [`RANDOM_STRING_CHARS`] with a CSPRNG.
-pub fn random_string(len: usize) -> String {
-    let alphabet = RANDOM_STRING_CHARS.as_bytes();
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-        .collect()
 }
 
 /// Hashes `password` as `pbkdf2_sha256` with a fresh 22-character salt (0 iterations = default).

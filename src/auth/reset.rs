@@ -4,8 +4,8 @@ use rusqlite::Connection;
 use unicode_normalization::UnicodeNormalization;
 
 use super::tokens::{TokenUser, check_token, make_token, uidb64_decode, uidb64_encode};
-use crate::config::AccountSettings;
 use crate::db::users::UserRecord;
+use crate::domain::accounts::AccountSettings;
 use crate::mail::messages::{ResetMailData, first_password, invitation, password_reset};
 use crate::mail::{MailSettings, OutgoingMail};
 

@@ -12,7 +12,7 @@ use anyhow::bail;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ServeConfig};
 use crate::db::Db;
-use crate::import::rules::is_valid_email;
+use crate::domain::fields::is_valid_email;
 use accounts::{change_password, create_superuser};
 use adduser::{AddUserOptions, adduser};
 use directory::{api_tokens, organizational_units};

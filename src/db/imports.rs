@@ -3,8 +3,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::user_references::{UserReference, references_to};
-use crate::import::plan::{PlannedRow, RowOutcome, RowSummary};
-use crate::import::{ImportContext, ImportReport, ReportRow};
+use crate::domain::import_context::ImportContext;
+use crate::domain::report::{ImportReport, ReportRow};
+use crate::domain::rows::{PlannedRow, RowOutcome, RowSummary};
 
 /// An import as recorded.
 #[derive(Debug, Clone)]

@@ -14,6 +14,10 @@ pub const FIRST_NAME_MAX: usize = 150;
 pub const LAST_NAME_MAX: usize = 150;
 /// `email` column limit (`varchar(254)`).
 pub const EMAIL_MAX: usize = 254;
+/// Longest job title or organizational unit name Roster stores.
+pub const LABEL_MAX: usize = 150;
+/// Longest password accepted; Django sets no limit, this keeps hostile input cheap.
+pub const PASSWORD_MAX: usize = 4096;
 /// `password` column limit (`varchar(128)`).
 pub const PASSWORD_HASH_MAX: usize = 128;
 
