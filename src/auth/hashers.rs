@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use subtle::ConstantTimeEq as _;
 
 use super::pbkdf2::Engine;
+pub use super::verdict::PasswordCheck;
 pub use crate::domain::random::{RANDOM_STRING_CHARS, random_string};
 
 /// Django 6.1's `PBKDF2PasswordHasher.iterations`.
@@ -35,27 +36,6 @@ const UNUSABLE_PREFIX: char = '!';
 const UNUSABLE_SUFFIX_LEN: usize = 40;
 /// Iteration counts above this are refused so hostile hashes cannot stall us.
 const MAX_ITERATIONS: u32 = 100_000_000;
-
-/// Outcome of checking a password against a stored Django hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordCheck {
-    /// The password matches; `must_update` means Django would re-hash it on login.
-    Correct {
-        /// True when the hash is not `pbkdf2_sha256` at the target iterations with a full salt.
-        must_update: bool,
-    },
-    /// The hash is valid but the password does not match.
-    Wrong,
-    /// The stored value is unusable (`!…`) or empty.
-    Unusable,
-    /// A Django algorithm that Roster recognises but does not verify.
-    Unsupported {
-        /// The Django algorithm name, e.g. `argon2`.
-        algorithm: String,
-    },
-    /// Unknown algorithm or a pbkdf2 hash that cannot be parsed.
-    Malformed,
-}
 
 /// PBKDF2 digest variants Django ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,3 +8,4 @@ pub mod reset;
 pub mod secret;
 pub mod set_password_links;
 pub mod tokens;
+mod verdict;

@@ -60,3 +60,12 @@ impl fmt::Debug for MailSettings {
             .finish()
     }
 }
+
+/// The trimmed host, or `None` when mail is not configured.
+pub(crate) fn configured_host(settings: &MailSettings) -> Option<&str> {
+    settings
+        .host
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+}
