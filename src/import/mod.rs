@@ -3,6 +3,7 @@
 pub mod context;
 mod damage;
 pub mod decode;
+pub mod formula;
 pub mod job;
 mod lines;
 pub mod parse;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::html;
 use crate::db::audit::AuditFilter;
-use crate::import::report::neutralise_formula;
+use crate::import::formula::neutralise_formula;
 use crate::web::AppState;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{WebError, urlencode};
