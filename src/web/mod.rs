@@ -15,6 +15,7 @@ mod notice;
 mod query_string;
 mod ratelimit;
 mod session;
+mod session_cookie;
 mod staging;
 mod state;
 mod views;
