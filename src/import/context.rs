@@ -1,9 +1,7 @@
 //! Who runs an import, from where, on which file, and the mail choices recorded with it.
 
 use super::plan::PlanRules;
-pub use crate::domain::import_context::{
-    DEFAULT_GROUP, ImportContext, ImportSource, MailCheckRecord, PasswordlessPolicy,
-};
+use crate::domain::import_context::{ImportContext, MailCheckRecord};
 use crate::mail::CheckOutcome;
 
 impl ImportContext {

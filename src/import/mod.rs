@@ -1,17 +1,17 @@
 //! The import engine: bytes in, a preview plan, a committed import and a report out; no HTTP, no terminal.
 
-pub mod context;
+pub(crate) mod context;
 mod damage;
 pub mod decode;
-pub mod formula;
-pub mod job;
+pub(crate) mod formula;
+pub(crate) mod job;
 mod lines;
 pub mod parse;
 pub mod plan;
 pub mod report;
 pub mod service;
 mod shape;
-pub mod single;
+pub(crate) mod single;
 mod sniff;
 pub mod validate;
 
