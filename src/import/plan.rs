@@ -59,10 +59,6 @@ impl Plan {
     pub fn failed(&self) -> usize {
         self.rows_total() - self.creatable()
     }
-    /// Rows of the file with an empty password cell, whatever their outcome.
-    pub fn rows_without_password(&self) -> usize {
-        self.rows.iter().filter(|r| !r.summary.has_password).count()
-    }
     /// Rows refused only because mail does not work.
     pub fn refused_for_mail(&self) -> usize {
         self.rows

@@ -34,11 +34,6 @@ pub struct MailSettings {
 }
 
 impl MailSettings {
-    /// Whether a host is set at all.
-    pub fn is_configured(&self) -> bool {
-        self.host.as_deref().is_some_and(|h| !h.trim().is_empty())
-    }
-
     /// Whether AUTH credentials are set.
     pub fn has_credentials(&self) -> bool {
         self.username.as_deref().is_some_and(|u| !u.is_empty())
