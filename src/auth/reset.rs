@@ -6,6 +6,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::tokens::{TokenUser, check_token, make_token, uidb64_decode, uidb64_encode};
 use crate::db::users::UserRecord;
 use crate::domain::accounts::AccountSettings;
+use crate::domain::status::InvitationStatus;
 use crate::mail::messages::{ResetMailData, first_password, invitation, password_reset};
 use crate::mail::{MailSettings, OutgoingMail};
 
@@ -150,7 +151,8 @@ pub fn send_invitations(
     let (mut sent, mut failed) = (0, 0);
     let users = crate::db::users::invited_by_import(&conn, import_id)?;
     for invite in crate::db::invitations::for_import(&conn, import_id)? {
-        let due = invite.status == "pending" || (retry_failed && invite.status == "failed");
+        let due = invite.status == InvitationStatus::Pending
+            || (retry_failed && invite.status == InvitationStatus::Failed);
         if !due {
             continue;
         }
@@ -168,11 +170,17 @@ pub fn send_invitations(
         match outcome {
             Ok(()) => {
                 sent += 1;
-                crate::db::invitations::mark(&conn, invite.id, true, None, &now)?;
+                crate::db::invitations::mark(&conn, invite.id, InvitationStatus::Sent, None, &now)?;
             }
             Err(reason) => {
                 failed += 1;
-                crate::db::invitations::mark(&conn, invite.id, false, Some(&reason), &now)?;
+                crate::db::invitations::mark(
+                    &conn,
+                    invite.id,
+                    InvitationStatus::Failed,
+                    Some(&reason),
+                    &now,
+                )?;
             }
         }
     }

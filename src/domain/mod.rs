@@ -7,3 +7,4 @@ pub mod import_context;
 pub mod random;
 pub mod report;
 pub mod rows;
+pub mod status;
