@@ -3,7 +3,9 @@
 use rusqlite::Connection;
 use unicode_normalization::UnicodeNormalization;
 
-use super::tokens::{TokenUser, check_token, make_token, uidb64_decode, uidb64_encode};
+use super::tokens::{
+    TokenUser, check_token, django_timestamp, make_token, uidb64_decode, uidb64_encode,
+};
 use crate::db::users::UserRecord;
 use crate::domain::accounts::AccountSettings;
 use crate::domain::status::InvitationStatus;
@@ -25,6 +27,19 @@ fn token_user(user: &UserRecord) -> TokenUser<'_> {
         password: &user.password,
         last_login: user.last_login.as_deref(),
         email: &user.email,
+    }
+}
+
+impl AccountSettings {
+    /// Seconds since Django's epoch in TIME_ZONE's local time, as its token generator counts them.
+    pub fn token_timestamp(&self, now: chrono::DateTime<chrono::Utc>) -> i64 {
+        use chrono::{Offset, TimeZone};
+        let offset = self
+            .time_zone
+            .offset_from_utc_datetime(&now.naive_utc())
+            .fix()
+            .local_minus_utc();
+        django_timestamp(now.timestamp(), i64::from(offset))
     }
 }
 

@@ -9,8 +9,6 @@ use regex::Regex;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
-use crate::domain::accounts::AccountSettings;
-
 /// Django's `PASSWORD_RESET_TIMEOUT` default: three days.
 pub const DEFAULT_RESET_TIMEOUT_SECS: i64 = 259_200;
 
@@ -41,19 +39,6 @@ pub struct TokenUser<'a> {
     pub last_login: Option<&'a str>,
     /// Stored e-mail, verbatim (may be empty).
     pub email: &'a str,
-}
-
-impl AccountSettings {
-    /// Seconds since Django's epoch in TIME_ZONE's local time, as its token generator counts them.
-    pub fn token_timestamp(&self, now: chrono::DateTime<chrono::Utc>) -> i64 {
-        use chrono::{Offset, TimeZone};
-        let offset = self
-            .time_zone
-            .offset_from_utc_datetime(&now.naive_utc())
-            .fix()
-            .local_minus_utc();
-        django_timestamp(now.timestamp(), i64::from(offset))
-    }
 }
 
 /// Seconds since 2001-01-01 in naive local time, as Django's `_num_seconds(_now())`.
