@@ -525,10 +525,11 @@ fn drop_test_items(text: &str) -> (String, BTreeSet<String>) {
             .copied()
             .skip_while(|w| matches!(*w, "pub" | "crate" | "super" | "in" | "self"))
             .collect();
-        if item.trim_end().ends_with(';') && after_visibility.first() == Some(&"mod") {
-            if let Some(name) = after_visibility.get(1) {
-                test_children.insert(name.to_string());
-            }
+        if item.trim_end().ends_with(';')
+            && after_visibility.first() == Some(&"mod")
+            && let Some(name) = after_visibility.get(1)
+        {
+            test_children.insert(name.to_string());
         }
         for c in &mut chars[i..item_end] {
             if *c != '\n' {
@@ -698,10 +699,10 @@ fn references(
         let mut paths = Vec::new();
         parse_use_tree(&text[position..], &mut 0, Vec::new(), &mut paths);
         for path in paths {
-            if let Some(target) = resolve(&path, module, children) {
-                if !target.is_empty() {
-                    found.push((target, line_of(position)));
-                }
+            if let Some(target) = resolve(&path, module, children)
+                && !target.is_empty()
+            {
+                found.push((target, line_of(position)));
             }
         }
     }
