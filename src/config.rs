@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::cli::{Cli, MailArgs};
+pub use crate::domain::accounts::{AccountSettings, SecretKeyFallbacks, SecretKeySource};
 use crate::import::ImportSettings;
 use crate::mail::{MailSettings, TlsMode};
 
@@ -17,50 +18,6 @@ pub struct Config {
     pub import: ImportSettings,
     pub mail: MailSettings,
     pub accounts: AccountSettings,
-}
-
-/// Where the secret key comes from.
-#[derive(Clone)]
-pub enum SecretKeySource {
-    /// Given in ROSTER_SECRET_KEY.
-    Given(String),
-    /// Read from this file, generated there on first use.
-    File(PathBuf),
-}
-
-impl std::fmt::Debug for SecretKeySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Given(_) => f.write_str("Given(***)"),
-            Self::File(path) => f.debug_tuple("File").field(path).finish(),
-        }
-    }
-}
-
-/// Older secret keys (Django's `SECRET_KEY_FALLBACKS`), never shown in debug output.
-#[derive(Clone, Default)]
-pub struct SecretKeyFallbacks(pub Vec<String>);
-
-impl std::fmt::Debug for SecretKeyFallbacks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretKeyFallbacks({} keys)", self.0.len())
-    }
-}
-
-/// Password reset links and tokens.
-#[derive(Debug, Clone)]
-pub struct AccountSettings {
-    /// Public base URL without a trailing slash, e.g. `https://roster.example.com`.
-    pub base_url: String,
-    pub secret_key: SecretKeySource,
-    /// Django's SECRET_KEY_FALLBACKS: tokens signed with these still verify; new ones never use them.
-    pub secret_key_fallbacks: SecretKeyFallbacks,
-    /// Django's PASSWORD_RESET_TIMEOUT in seconds.
-    pub reset_timeout_secs: i64,
-    /// Django's TIME_ZONE: token timestamps count local seconds in it.
-    pub time_zone: chrono_tz::Tz,
-    /// The name people see in pages and mails (`ROSTER_SITE_NAME`).
-    pub site_name: String,
 }
 
 impl AccountSettings {
@@ -74,25 +31,6 @@ impl AccountSettings {
             time_zone: chrono_tz::UTC,
             site_name: DEFAULT_SITE_NAME.to_string(),
         }
-    }
-
-    /// The secret key; generates and stores one (owner-only) when none exists yet.
-    pub fn load_secret_key(&self) -> anyhow::Result<String> {
-        match &self.secret_key {
-            SecretKeySource::Given(key) => Ok(key.clone()),
-            SecretKeySource::File(path) => crate::auth::secret::load_or_create(path),
-        }
-    }
-
-    /// Seconds since Django's epoch in TIME_ZONE's local time, as its token generator counts them.
-    pub fn token_timestamp(&self, now: chrono::DateTime<chrono::Utc>) -> i64 {
-        use chrono::{Offset, TimeZone};
-        let offset = self
-            .time_zone
-            .offset_from_utc_datetime(&now.naive_utc())
-            .fix()
-            .local_minus_utc();
-        crate::auth::tokens::django_timestamp(now.timestamp(), i64::from(offset))
     }
 }
 

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub(crate) mod domain;
 pub mod import;
 pub mod mail;
 pub mod web;

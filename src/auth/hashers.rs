@@ -2,11 +2,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rand::Rng as _;
+
 use rayon::prelude::*;
 use subtle::ConstantTimeEq as _;
 
 use super::pbkdf2::Engine;
+pub use super::verdict::PasswordCheck;
+pub use crate::domain::random::{RANDOM_STRING_CHARS, random_string};
 
 /// Django 6.1's `PBKDF2PasswordHasher.iterations`.
 pub const DEFAULT_ITERATIONS: u32 = 1_500_000;
@@ -24,10 +26,6 @@ pub const DJANGO_DEFAULT_ITERATIONS: [(&str, u32); 6] = [
     ("6.1", 1_500_000),
 ];
 
-/// Django's `RANDOM_STRING_CHARS` alphabet used for salts and unusable passwords.
-pub const RANDOM_STRING_CHARS: &str =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
 /// Salt length Django derives from 128 bits of entropy over a 62-char alphabet.
 const SALT_LEN: usize = 22;
 /// Bits of salt entropy Django requires before it stops re-hashing (`salt_entropy`).
@@ -38,27 +36,6 @@ const UNUSABLE_PREFIX: char = '!';
 const UNUSABLE_SUFFIX_LEN: usize = 40;
 /// Iteration counts above this are refused so hostile hashes cannot stall us.
 const MAX_ITERATIONS: u32 = 100_000_000;
-
-/// Outcome of checking a password against a stored Django hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordCheck {
-    /// The password matches; `must_update` means Django would re-hash it on login.
-    Correct {
-        /// True when the hash is not `pbkdf2_sha256` at the target iterations with a full salt.
-        must_update: bool,
-    },
-    /// The hash is valid but the password does not match.
-    Wrong,
-    /// The stored value is unusable (`!…`) or empty.
-    Unusable,
-    /// A Django algorithm that Roster recognises but does not verify.
-    Unsupported {
-        /// The Django algorithm name, e.g. `argon2`.
-        algorithm: String,
-    },
-    /// Unknown algorithm or a pbkdf2 hash that cannot be parsed.
-    Malformed,
-}
 
 /// PBKDF2 digest variants Django ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,15 +65,6 @@ struct Decoded<'a> {
     digest: Digest,
     iterations: u32,
     salt: &'a str,
-}
-
-/// Returns `len` characters drawn uniformly from [`RANDOM_STRING_CHARS`] with a CSPRNG.
-pub fn random_string(len: usize) -> String {
-    let alphabet = RANDOM_STRING_CHARS.as_bytes();
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-        .collect()
 }
 
 /// Hashes `password` as `pbkdf2_sha256` with a fresh 22-character salt (0 iterations = default).

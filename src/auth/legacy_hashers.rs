@@ -8,7 +8,7 @@ use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
-use super::hashers::PasswordCheck;
+use super::verdict::PasswordCheck;
 
 /// Argon2 memory above this (KiB) is refused so a hostile hash cannot exhaust memory (Django: 102,400).
 const ARGON2_MAX_MEMORY_KIB: u32 = 1024 * 1024;

@@ -2,9 +2,10 @@
 
 pub mod hashers;
 mod legacy_hashers;
-pub mod password_validation;
+pub(crate) mod password_validation;
 pub mod pbkdf2;
 pub mod reset;
-pub mod secret;
-pub mod set_password_links;
+pub(crate) mod secret;
+pub(crate) mod set_password_links;
 pub mod tokens;
+mod verdict;

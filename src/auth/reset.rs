@@ -3,9 +3,12 @@
 use rusqlite::Connection;
 use unicode_normalization::UnicodeNormalization;
 
-use super::tokens::{TokenUser, check_token, make_token, uidb64_decode, uidb64_encode};
-use crate::config::AccountSettings;
+use super::tokens::{
+    TokenUser, check_token, django_timestamp, make_token, uidb64_decode, uidb64_encode,
+};
 use crate::db::users::UserRecord;
+use crate::domain::accounts::AccountSettings;
+use crate::domain::status::InvitationStatus;
 use crate::mail::messages::{ResetMailData, first_password, invitation, password_reset};
 use crate::mail::{MailSettings, OutgoingMail};
 
@@ -24,6 +27,19 @@ fn token_user(user: &UserRecord) -> TokenUser<'_> {
         password: &user.password,
         last_login: user.last_login.as_deref(),
         email: &user.email,
+    }
+}
+
+impl AccountSettings {
+    /// Seconds since Django's epoch in TIME_ZONE's local time, as its token generator counts them.
+    pub fn token_timestamp(&self, now: chrono::DateTime<chrono::Utc>) -> i64 {
+        use chrono::{Offset, TimeZone};
+        let offset = self
+            .time_zone
+            .offset_from_utc_datetime(&now.naive_utc())
+            .fix()
+            .local_minus_utc();
+        django_timestamp(now.timestamp(), i64::from(offset))
     }
 }
 
@@ -151,7 +167,8 @@ pub fn send_invitations(
     let (mut sent, mut failed) = (0, 0);
     let users = crate::db::users::invited_by_import(&conn, import_id)?;
     for invite in crate::db::invitations::for_import(&conn, import_id)? {
-        let due = invite.status == "pending" || (retry_failed && invite.status == "failed");
+        let due = invite.status == InvitationStatus::Pending
+            || (retry_failed && invite.status == InvitationStatus::Failed);
         if !due {
             continue;
         }
@@ -169,11 +186,17 @@ pub fn send_invitations(
         match outcome {
             Ok(()) => {
                 sent += 1;
-                crate::db::invitations::mark(&conn, invite.id, true, None, &now)?;
+                crate::db::invitations::mark(&conn, invite.id, InvitationStatus::Sent, None, &now)?;
             }
             Err(reason) => {
                 failed += 1;
-                crate::db::invitations::mark(&conn, invite.id, false, Some(&reason), &now)?;
+                crate::db::invitations::mark(
+                    &conn,
+                    invite.id,
+                    InvitationStatus::Failed,
+                    Some(&reason),
+                    &now,
+                )?;
             }
         }
     }

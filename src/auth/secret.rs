@@ -6,8 +6,20 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use rand::Rng;
 
+use crate::domain::accounts::{AccountSettings, SecretKeySource};
+
 /// Django's `get_random_secret_key` alphabet.
 const SECRET_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
+
+impl AccountSettings {
+    /// The secret key; generates and stores one (owner-only) when none exists yet.
+    pub fn load_secret_key(&self) -> anyhow::Result<String> {
+        match &self.secret_key {
+            SecretKeySource::Given(key) => Ok(key.clone()),
+            SecretKeySource::File(path) => load_or_create(path),
+        }
+    }
+}
 
 /// Reads the key from `path`, or creates the file (mode 0600) with a new 50-character key.
 pub fn load_or_create(path: &Path) -> anyhow::Result<String> {

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 use super::reset::{LinkPurpose, send_link};
-use crate::config::AccountSettings;
+use crate::domain::accounts::AccountSettings;
 use crate::mail::MailSettings;
 
 /// Why a user got no link although the admin picked them.

@@ -9,7 +9,7 @@ use crate::auth::hashers::make_password;
 use crate::auth::password_validation::{UserAttributes, refusal};
 use crate::config::Config;
 use crate::db::{self, Db};
-use crate::import::rules::{
+use crate::domain::fields::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
 

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use super::accounts::{cli_actor, password_from_stdin, prompt_new_password};
-use super::{EXIT_FAILURE, EXIT_PARTIAL};
+use super::exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
 use crate::config::Config;
 use crate::db::Db;
 use crate::import::service::{Choices, Invitations, Mailer};

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::accounts::cli_actor;
-use super::{EXIT_FAILURE, EXIT_PARTIAL};
+use super::exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
 use crate::config::Config;
 use crate::db::Db;
 use crate::import::report::{error_report_csv, rejected_json};

@@ -3,25 +3,23 @@
 mod accounts;
 mod adduser;
 mod directory;
+mod exit_codes;
 mod import;
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 
+pub use exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
+
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ServeConfig};
 use crate::db::Db;
-use crate::import::rules::is_valid_email;
+use crate::domain::fields::is_valid_email;
 use accounts::{change_password, create_superuser};
 use adduser::{AddUserOptions, adduser};
 use directory::{api_tokens, organizational_units};
 use import::{ImportOptions, import};
-
-/// Exit code when a file is rejected or a command fails.
-pub const EXIT_FAILURE: u8 = 1;
-/// Exit code when some rows of an import failed.
-pub const EXIT_PARTIAL: u8 = 3;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {

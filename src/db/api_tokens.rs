@@ -4,7 +4,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::auth::hashers::random_string;
+use crate::domain::random::random_string;
 
 /// Every token starts with this, so a leaked one is easy to recognise (and to grep for).
 pub const PREFIX: &str = "rst_";

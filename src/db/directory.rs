@@ -2,8 +2,8 @@
 
 use rusqlite::Connection;
 
-use crate::import::plan::DirectorySnapshot;
-use crate::import::rules::{ascii_casefold, unit_casefold};
+use crate::domain::fields::{ascii_casefold, unit_casefold};
+use crate::domain::rows::DirectorySnapshot;
 
 /// Reads every username, e-mail and OU name, case-folded the way Django compares them on SQLite.
 pub fn snapshot(conn: &Connection) -> rusqlite::Result<DirectorySnapshot> {

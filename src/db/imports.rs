@@ -3,8 +3,9 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::user_references::{UserReference, references_to};
-use crate::import::plan::{PlannedRow, RowOutcome, RowSummary};
-use crate::import::{ImportContext, ImportReport, ReportRow};
+use crate::domain::import_context::ImportContext;
+use crate::domain::report::{ImportReport, ReportRow};
+use crate::domain::rows::{PlannedRow, RowOutcome, RowSummary};
 
 /// An import as recorded.
 #[derive(Debug, Clone)]
@@ -23,8 +24,6 @@ pub struct ImportRecord {
     pub mail_check_message: Option<String>,
     /// The admin imported passwordless rows although the mail check failed.
     pub allowed_without_mail: bool,
-    /// Invitations were requested.
-    pub invite: bool,
     /// When the import was undone, if it was.
     pub undone_at: Option<String>,
     pub undone_by: Option<String>,
@@ -34,8 +33,8 @@ pub struct ImportRecord {
 }
 
 const RECORD_COLUMNS: &str = "id, started_at, actor, source, file_name, rows_total, created, failed, \
-     passwordless, mail_check, mail_check_message, allowed_without_mail, invite, undone_at, undone_by, \
-     status, rows_done";
+     passwordless, mail_check, mail_check_message, allowed_without_mail, undone_at, undone_by, status, \
+     rows_done";
 
 fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImportRecord> {
     Ok(ImportRecord {
@@ -51,11 +50,10 @@ fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImportRecord> {
         mail_check: row.get(9)?,
         mail_check_message: row.get(10)?,
         allowed_without_mail: row.get(11)?,
-        invite: row.get(12)?,
-        undone_at: row.get(13)?,
-        undone_by: row.get(14)?,
-        status: row.get(15)?,
-        rows_done: row.get(16)?,
+        undone_at: row.get(12)?,
+        undone_by: row.get(13)?,
+        status: row.get(14)?,
+        rows_done: row.get(15)?,
     })
 }
 

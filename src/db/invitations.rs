@@ -2,6 +2,8 @@
 
 use rusqlite::{Connection, params};
 
+use crate::domain::status::InvitationStatus;
+
 /// An invitation with what is needed to send it and to show its outcome.
 #[derive(Debug, Clone)]
 pub struct Invitation {
@@ -9,8 +11,7 @@ pub struct Invitation {
     pub user_id: i64,
     pub username: String,
     pub email: String,
-    /// `pending`, `sent` or `failed`.
-    pub status: String,
+    pub status: InvitationStatus,
     /// Why the last send failed.
     pub reason: Option<String>,
 }
@@ -37,24 +38,36 @@ pub fn for_import(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<Inv
             user_id: row.get(1)?,
             username: row.get(2)?,
             email: row.get(3)?,
-            status: row.get(4)?,
+            status: stored_status(row, 4)?,
             reason: row.get(5)?,
         })
     })?
     .collect()
 }
 
+/// The status in column `index`; a value Roster never writes is an error, not a guess.
+fn stored_status(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<InvitationStatus> {
+    let value: String = row.get(index)?;
+    InvitationStatus::from_stored(&value).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("unknown invitation status {value:?}").into(),
+        )
+    })
+}
+
 /// Records the outcome of one send.
 pub fn mark(
     conn: &Connection,
     id: i64,
-    sent: bool,
+    status: InvitationStatus,
     reason: Option<&str>,
     now: &str,
 ) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE roster_invitation SET status = ?1, reason = ?2, updated_at = ?3 WHERE id = ?4",
-        params![if sent { "sent" } else { "failed" }, reason, now, id],
+        params![status.as_str(), reason, now, id],
     )?;
     Ok(())
 }

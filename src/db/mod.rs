@@ -1,19 +1,19 @@
 //! The database: opening SQLite with Roster's pragmas, embedded migrations, and all SQL.
 
-pub mod api_tokens;
-pub mod audit;
+pub(crate) mod api_tokens;
+pub(crate) mod audit;
 #[cfg(test)]
 mod delete_rules_tests;
-pub mod directory;
-pub mod imports;
-pub mod invitations;
+pub(crate) mod directory;
+pub(crate) mod imports;
+pub(crate) mod invitations;
 pub mod ous;
-pub mod sessions;
-pub mod user_admin;
+pub(crate) mod sessions;
+pub(crate) mod user_admin;
 mod user_fingerprint;
-pub mod user_list;
+pub(crate) mod user_list;
 mod user_model;
-pub mod user_references;
+pub(crate) mod user_references;
 pub mod users;
 
 use std::path::{Path, PathBuf};

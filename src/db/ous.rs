@@ -43,7 +43,7 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<OuItem>> {
 /// Creates an OU; the name is trimmed and must be new (case-insensitively).
 pub fn add(conn: &Connection, name: &str, now: &str) -> Result<i64, AddOuError> {
     let name = name.trim();
-    let max = crate::import::validate::LABEL_MAX;
+    let max = crate::domain::fields::LABEL_MAX;
     if name.is_empty() {
         return Err(AddOuError::Empty);
     }
@@ -80,7 +80,7 @@ pub enum ChangeOuError {
 pub fn rename(conn: &Connection, id: i64, name: &str) -> Result<String, ChangeOuError> {
     let old = name_of(conn, id)?;
     let name = name.trim();
-    let max = crate::import::validate::LABEL_MAX;
+    let max = crate::domain::fields::LABEL_MAX;
     if name.is_empty() {
         return Err(AddOuError::Empty.into());
     }
@@ -127,12 +127,12 @@ fn same_name(
     name: &str,
     except: Option<i64>,
 ) -> rusqlite::Result<Option<String>> {
-    let folded = crate::import::rules::unit_casefold(name);
+    let folded = crate::domain::fields::unit_casefold(name);
     let mut stmt = conn.prepare("SELECT id, name FROM roster_organizational_unit")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let (id, existing): (i64, String) = (row.get(0)?, row.get(1)?);
-        if Some(id) != except && crate::import::rules::unit_casefold(&existing) == folded {
+        if Some(id) != except && crate::domain::fields::unit_casefold(&existing) == folded {
             return Ok(Some(existing));
         }
     }

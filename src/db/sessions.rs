@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::users::{UserRecord, find_by_id};
-use crate::auth::hashers::random_string;
+use crate::domain::random::random_string;
 
 /// How long a session lasts (Django's default `SESSION_COOKIE_AGE`, two weeks).
 pub const SESSION_AGE: chrono::Duration = chrono::Duration::weeks(2);

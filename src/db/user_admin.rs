@@ -3,10 +3,9 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::users::find_by_id;
-use crate::import::rules::{
-    EMAIL_MAX, FIRST_NAME_MAX, LAST_NAME_MAX, is_valid_email, normalize_email,
+use crate::domain::fields::{
+    EMAIL_MAX, FIRST_NAME_MAX, LABEL_MAX, LAST_NAME_MAX, is_valid_email, normalize_email,
 };
-use crate::import::validate::LABEL_MAX;
 
 /// The user page's form, validated here.
 #[derive(Debug, Clone)]

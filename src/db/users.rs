@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::import::plan::NewUser;
+use crate::domain::rows::NewUser;
 
 /// A user as stored in `auth_user`. `password` is the Django hash: never display or log it.
 #[derive(Debug, Clone)]

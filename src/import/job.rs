@@ -84,11 +84,6 @@ impl ImportJob {
         self.import_id
     }
 
-    /// Rows to process.
-    pub fn total(&self) -> usize {
-        self.rows_total
-    }
-
     /// Plans and writes the rows batch by batch, reporting progress after each commit. Only one
     /// batch of rows (and of passwords) is held at a time.
     pub fn run(

@@ -1,25 +1,28 @@
 //! The import engine: bytes in, a preview plan, a committed import and a report out; no HTTP, no terminal.
 
-pub mod context;
+pub(crate) mod context;
 mod damage;
 pub mod decode;
-pub mod job;
+pub(crate) mod formula;
+pub(crate) mod job;
 mod lines;
 pub mod parse;
 pub mod plan;
 pub mod report;
-pub mod rules;
 pub mod service;
 mod shape;
-pub mod single;
+pub(crate) mod single;
 mod sniff;
 mod spreadsheet;
 pub mod validate;
 
-pub use context::{DEFAULT_GROUP, ImportContext, ImportSource, MailCheckRecord};
+pub use crate::domain::import_context::{
+    DEFAULT_GROUP, ImportContext, ImportSource, MailCheckRecord, PasswordlessPolicy,
+};
+pub use crate::domain::report::{ImportReport, ReportRow};
+pub use crate::domain::rows::{PlannedRow, RowError, RowErrorCode, RowOutcome, Secret};
 pub use parse::{ParsedFile, RawRow, parse};
-pub use plan::{PasswordlessPolicy, Plan, PlanRules, PlannedRow, RowOutcome};
-pub use report::{ImportReport, ReportRow};
+pub use plan::{Plan, PlanRules};
 
 use std::fmt;
 
@@ -67,64 +70,6 @@ impl fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
-/// Stable codes for row-level problems; each skips only its row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RowErrorCode {
-    MissingRequiredField,
-    InvalidEmail,
-    InvalidUsername,
-    FieldTooLong,
-    DuplicateUsername,
-    DuplicateEmail,
-    DuplicateInFile,
-    UnknownOrganizationalUnit,
-    MalformedRow,
-    MailServerUnavailable,
-    SpreadsheetErrorValue,
-    LostCharacters,
-    NumberShownAsScientific,
-    ControlCharacter,
-    /// The project's own trigger or constraint refused the insert.
-    RefusedByDatabase,
-    /// The password fails Django's validators and the admin did not allow weak passwords.
-    WeakPassword,
-}
-
-impl RowErrorCode {
-    /// The snake_case code used in JSON, error reports and the UI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MissingRequiredField => "missing_required_field",
-            Self::InvalidEmail => "invalid_email",
-            Self::InvalidUsername => "invalid_username",
-            Self::FieldTooLong => "field_too_long",
-            Self::DuplicateUsername => "duplicate_username",
-            Self::DuplicateEmail => "duplicate_email",
-            Self::DuplicateInFile => "duplicate_in_file",
-            Self::UnknownOrganizationalUnit => "unknown_organizational_unit",
-            Self::MalformedRow => "malformed_row",
-            Self::MailServerUnavailable => "mail_server_unavailable",
-            Self::SpreadsheetErrorValue => "spreadsheet_error_value",
-            Self::LostCharacters => "lost_characters",
-            Self::NumberShownAsScientific => "number_shown_as_scientific",
-            Self::ControlCharacter => "control_character",
-            Self::RefusedByDatabase => "refused_by_database",
-            Self::WeakPassword => "weak_password",
-        }
-    }
-}
-
-/// Why one row is skipped: where (line, column), a stable code and a message that says the fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
-    /// The stable code.
-    pub code: RowErrorCode,
-    /// The CSV column at fault, when one is.
-    pub column: Option<&'static str>,
-    /// Human explanation including the fix; never contains a password.
-    pub message: String,
-}
-
 /// A value made safe to quote in a message: control and invisible formatting characters
 /// (bidi overrides, zero-width spaces) are shown as `\u{...}` so they cannot disguise the text.
 pub fn visible(value: &str) -> String {
@@ -153,27 +98,6 @@ pub fn shown(value: &str, max: usize) -> String {
     let cut: String = value.chars().take(max).collect();
     let more = if cut.len() < value.len() { "…" } else { "" };
     format!("{}{more}", visible(&cut))
-}
-
-/// A password kept only in memory until it is hashed; it never prints.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a plaintext password.
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-    /// The plaintext, for hashing only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
 }
 
 /// The columns Roster understands, in the order of the sample file.

@@ -34,7 +34,7 @@ impl RowValues {
     }
 
     fn set(&mut self, column: Column, raw: &str) {
-        let value = super::report::restore_formula(raw.trim()).to_string();
+        let value = super::formula::restore_formula(raw.trim()).to_string();
         match column {
             Column::FirstName => self.first_name = value,
             Column::LastName => self.last_name = value,

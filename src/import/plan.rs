@@ -1,40 +1,17 @@
 //! Decides, row by row, what an import would do against the current directory: the preview.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::parse::{ParsedFile, RawRow};
-use super::rules::{ascii_casefold, unit_casefold};
 use super::validate::{ValidRow, validate};
-use super::{RowError, RowErrorCode, Secret, visible};
+use super::visible;
 use crate::auth::password_validation::{UserAttributes, validate_password};
-
-/// What the database already holds that an import must not collide with.
-#[derive(Debug, Clone, Default)]
-pub struct DirectorySnapshot {
-    /// Existing usernames, ASCII-case-folded (Django's `username__iexact` on SQLite).
-    pub usernames: HashSet<String>,
-    /// Existing e-mail addresses, ASCII-case-folded.
-    pub emails: HashSet<String>,
-    /// Organizational units by ASCII-case-folded name.
-    pub organizational_units: HashMap<String, i64>,
-}
-
-/// The displayable values of a row: never the password, only whether there was one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RowSummary {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub username: String,
-    pub organizational_unit: String,
-    pub job_title: String,
-    pub has_password: bool,
-}
-
-/// The most characters of one value a summary keeps: more than any column allows (e-mail, the
-/// longest, takes 254), so only values that fail as too long are ever cut, and a hostile file cannot
-/// make the preview, the stored rows or the error report many times its own size.
-pub const SUMMARY_VALUE_MAX: usize = 300;
+use crate::domain::fields::{ascii_casefold, unit_casefold};
+pub use crate::domain::import_context::PasswordlessPolicy;
+pub use crate::domain::rows::{
+    DirectorySnapshot, NewUser, PlannedRow, RowError, RowErrorCode, RowOutcome, RowSummary,
+    SUMMARY_VALUE_MAX, Secret,
+};
 
 impl RowSummary {
     fn of(row: &RawRow) -> Self {
@@ -60,33 +37,6 @@ fn capped(value: &str) -> String {
     }
 }
 
-/// A user the import will create, with values exactly as they will be stored.
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub username: String,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub organizational_unit_id: Option<i64>,
-    pub job_title: String,
-    pub password: Option<Secret>,
-}
-
-/// What happens to one row.
-#[derive(Debug, Clone)]
-pub enum RowOutcome {
-    Create(NewUser),
-    Fail(RowError),
-}
-
-/// One row of the plan.
-#[derive(Debug, Clone)]
-pub struct PlannedRow {
-    pub line: u64,
-    pub summary: RowSummary,
-    pub outcome: RowOutcome,
-}
-
 /// The preview: every row with its outcome, in file order.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
@@ -109,10 +59,6 @@ impl Plan {
     pub fn failed(&self) -> usize {
         self.rows_total() - self.creatable()
     }
-    /// Rows of the file with an empty password cell, whatever their outcome.
-    pub fn rows_without_password(&self) -> usize {
-        self.rows.iter().filter(|r| !r.summary.has_password).count()
-    }
     /// Rows refused only because mail does not work.
     pub fn refused_for_mail(&self) -> usize {
         self.rows
@@ -127,16 +73,6 @@ impl Plan {
             .filter(|r| matches!(&r.outcome, RowOutcome::Create(_)) && !r.summary.has_password)
             .count()
     }
-}
-
-/// Whether rows without a password may be created.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum PasswordlessPolicy {
-    /// Yes: mail works, or the admin chose to set passwords themselves.
-    #[default]
-    Allowed,
-    /// No: the mail server check failed for this reason, so nobody could use Forgot Password.
-    Refused { reason: String },
 }
 
 /// What an import lets through beyond the fixed row rules, decided once per import.

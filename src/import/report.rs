@@ -2,42 +2,10 @@
 
 use serde::Serialize;
 
-use super::plan::{Plan, RowOutcome, RowSummary};
+use super::formula::neutralise_formula;
+use super::plan::{Plan, RowOutcome};
 use super::{Column, FileError};
-
-/// One failed row: where, what it held (never a password) and why it failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportRow {
-    pub line: u64,
-    pub summary: RowSummary,
-    pub code: String,
-    pub column: Option<String>,
-    pub message: String,
-}
-
-impl ReportRow {
-    /// "line 4, column email" (or just "line 4" when no single column is at fault).
-    pub fn location(&self) -> String {
-        match &self.column {
-            Some(column) => format!("line {}, column {column}", self.line),
-            None => format!("line {}", self.line),
-        }
-    }
-}
-
-/// Counts plus every failed row; built from a plan (dry run) or from a stored import.
-#[derive(Debug, Clone, Default)]
-pub struct ImportReport {
-    /// The recorded import, when one was committed.
-    pub import_id: Option<i64>,
-    pub rows_total: usize,
-    /// Users created (or, for a dry run, that would be created).
-    pub created: usize,
-    pub failed: usize,
-    /// Created users without a password.
-    pub passwordless: usize,
-    pub failures: Vec<ReportRow>,
-}
+pub use crate::domain::report::{ImportReport, ReportRow};
 
 impl ImportReport {
     /// The report a plan predicts, for previews and `--dry-run`.
@@ -187,43 +155,4 @@ pub fn error_report_csv(rows: &[ReportRow]) -> Vec<u8> {
         }
     }
     writer.into_inner().unwrap_or_default()
-}
-
-/// Cells a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) get a
-/// leading `'`, so opening the report in Excel or LibreOffice runs nothing. The import removes that
-/// apostrophe again, so a corrected report can be uploaded as it is.
-pub fn neutralise_formula(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    }
-}
-
-/// Undoes `neutralise_formula` on an imported value.
-pub fn restore_formula(value: &str) -> &str {
-    match value.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
-        _ => value,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_neutralised_and_restored() {
-        for value in ["=HYPERLINK(\"http://x\")", "+1", "-x", "@SUM(A1)"] {
-            let cell = neutralise_formula(value);
-            assert_eq!(cell, format!("'{value}"));
-            assert_eq!(restore_formula(&cell), value);
-        }
-        assert_eq!(neutralise_formula("Ada"), "Ada");
-        assert_eq!(
-            restore_formula("'quoted"),
-            "'quoted",
-            "other apostrophes stay"
-        );
-        assert_eq!(neutralise_formula("\tx"), "'\tx");
-    }
 }

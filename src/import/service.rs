@@ -9,8 +9,8 @@ use super::plan::{
     DirectorySnapshot, PasswordlessPolicy, Plan, PlanRules, PlanTally, Planner, plan,
 };
 use super::{FileError, ImportContext, ImportReport, ImportSettings, MailCheckRecord, RawRow};
-use crate::config::AccountSettings;
 use crate::db::{self, Db};
+use crate::domain::accounts::AccountSettings;
 use crate::mail::{CheckOutcome, MailSettings};
 
 /// What the caller lets an import do with rows that have no password.

@@ -1,16 +1,11 @@
 //! Checks one row on its own (required fields, Django's length limits, e-mail and username rules).
 
 use super::parse::{RawRow, RowValues};
-use super::rules::{
-    EMAIL_MAX, FIRST_NAME_MAX, LAST_NAME_MAX, USERNAME_MAX, is_valid_email, is_valid_username,
-    normalize_email, normalize_username,
-};
 use super::{Column, RowError, RowErrorCode, Secret, is_invisible, visible};
-
-/// Longest job title or organizational unit name Roster stores.
-pub const LABEL_MAX: usize = 150;
-/// Longest password accepted; Django sets no limit, this keeps hostile input cheap.
-pub const PASSWORD_MAX: usize = 4096;
+use crate::domain::fields::{
+    EMAIL_MAX, FIRST_NAME_MAX, LABEL_MAX, LAST_NAME_MAX, PASSWORD_MAX, USERNAME_MAX,
+    is_valid_email, is_valid_username, normalize_email, normalize_username,
+};
 
 /// A row that passed every check that needs no database: values are normalised as Django would.
 #[derive(Debug, Clone)]

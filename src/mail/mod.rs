@@ -1,10 +1,12 @@
 //! Mail: settings, the SMTP server check, sending, and the messages Roster sends (text + HTML).
 
-pub mod check;
+pub(crate) mod check;
+mod diagnosis;
 pub mod messages;
-pub mod settings;
-pub mod transport;
+pub(crate) mod settings;
+pub(crate) mod transport;
 
-pub use check::{CheckOutcome, Diagnosis, check};
+pub use check::{CheckOutcome, check};
+pub use diagnosis::Diagnosis;
 pub use settings::{MailSettings, TlsMode};
 pub use transport::{OutgoingMail, SendError, send};

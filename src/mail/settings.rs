@@ -34,11 +34,6 @@ pub struct MailSettings {
 }
 
 impl MailSettings {
-    /// Whether a host is set at all.
-    pub fn is_configured(&self) -> bool {
-        self.host.as_deref().is_some_and(|h| !h.trim().is_empty())
-    }
-
     /// Whether AUTH credentials are set.
     pub fn has_credentials(&self) -> bool {
         self.username.as_deref().is_some_and(|u| !u.is_empty())
@@ -59,4 +54,13 @@ impl fmt::Debug for MailSettings {
             .field("extra_root_pem", &self.extra_root_pem)
             .finish()
     }
+}
+
+/// The trimmed host, or `None` when mail is not configured.
+pub(crate) fn configured_host(settings: &MailSettings) -> Option<&str> {
+    settings
+        .host
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
 }

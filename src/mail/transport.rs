@@ -1,19 +1,15 @@
 //! Sending one mail over SMTP with lettre's blocking transport (callers run it on a blocking
-//! thread), plus the lettre plumbing shared with the check: TLS parameters, credentials, and
-//! reading the causes out of lettre's errors.
+//! thread), plus the lettre plumbing shared with the check: TLS parameters, credentials and scrubbing.
 
-use std::error::Error as StdError;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::Error as SmtpError;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 
-use super::check::{self, Diagnosis, Step};
-use super::settings::{MailSettings, TlsMode};
+use super::diagnosis::{Diagnosis, Step, explain};
+use super::settings::{MailSettings, TlsMode, configured_host};
 
 /// A mail with a text and an HTML body (multipart/alternative).
 #[derive(Debug, Clone)]
@@ -55,22 +51,13 @@ pub fn send(settings: &MailSettings, mail: &OutgoingMail) -> Result<(), SendErro
     match transport.send(&message) {
         Ok(_) => Ok(()),
         Err(err) => {
-            let (diagnosis, message) = check::explain(&err, settings, Step::Send);
+            let (diagnosis, message) = explain(&err, settings, Step::Send);
             Err(SendError::Smtp {
                 diagnosis,
                 message: scrub(&message, settings),
             })
         }
     }
-}
-
-/// The trimmed host, or `None` when mail is not configured.
-pub(crate) fn configured_host(settings: &MailSettings) -> Option<&str> {
-    settings
-        .host
-        .as_deref()
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
 }
 
 fn build_message(settings: &MailSettings, mail: &OutgoingMail) -> Result<Message, SendError> {
@@ -164,89 +151,6 @@ pub(crate) fn scrub(text: &str, settings: &MailSettings) -> String {
         Some(p) if p.chars().count() >= 4 => text.replace(p, "********"),
         _ => text.to_string(),
     }
-}
-
-// ---- Reading lettre's errors -------------------------------------------------------------
-
-pub(crate) enum TlsProblem {
-    /// The certificate was rejected; the text says why.
-    Certificate(String),
-    /// The peer did not answer with TLS at all.
-    NotTls,
-    Other,
-}
-
-/// Finds the rustls error inside lettre's error chain (`lettre::Error` -> `io::Error` ->
-/// `rustls::Error`). rustls is not a direct dependency of Roster, so its error is recognised by
-/// its `Debug` form (`InvalidCertificate(UnknownIssuer)`, `InvalidMessage(..)`).
-pub(crate) fn tls_problem(err: &SmtpError) -> Option<TlsProblem> {
-    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = current {
-        if let Some(io_err) = e.downcast_ref::<io::Error>()
-            && let Some(inner) = io_err.get_ref()
-            && let Some(problem) = rustls_problem(inner)
-        {
-            return Some(problem);
-        }
-        if let Some(problem) = rustls_problem(e) {
-            return Some(problem);
-        }
-        current = e.source();
-    }
-    None
-}
-
-fn rustls_problem(e: &(dyn StdError + 'static)) -> Option<TlsProblem> {
-    use rustls::{CertificateError, Error as TlsError};
-    let tls = e.downcast_ref::<TlsError>()?;
-    Some(match tls {
-        TlsError::InvalidCertificate(kind) => {
-            let detail = kind.to_string();
-            let what = match kind {
-                CertificateError::UnknownIssuer => {
-                    "it is not signed by a certificate authority this \
-                     machine trusts (a self-signed certificate, or one from an internal CA)"
-                        .to_string()
-                }
-                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                    format!("it has expired ({detail})")
-                }
-                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                    format!("it is not valid yet; check this machine's clock ({detail})")
-                }
-                CertificateError::NotValidForName
-                | CertificateError::NotValidForNameContext { .. } => {
-                    format!("it was issued for another name ({detail}); check ROSTER_EMAIL_HOST")
-                }
-                CertificateError::Revoked => "it has been revoked".to_string(),
-                _ => format!("it is invalid ({detail})"),
-            };
-            TlsProblem::Certificate(what)
-        }
-        TlsError::InvalidMessage(_)
-        | TlsError::InappropriateMessage { .. }
-        | TlsError::InappropriateHandshakeMessage { .. } => TlsProblem::NotTls,
-        _ => TlsProblem::Other,
-    })
-}
-
-pub(crate) fn io_kind(err: &SmtpError) -> Option<io::ErrorKind> {
-    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = current {
-        if let Some(io_err) = e.downcast_ref::<io::Error>() {
-            return Some(io_err.kind());
-        }
-        current = e.source();
-    }
-    None
-}
-
-/// A socket read timeout shows up as `WouldBlock` on Unix and `TimedOut` elsewhere.
-pub(crate) fn is_timeout(err: &SmtpError) -> bool {
-    matches!(
-        io_kind(err),
-        Some(io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock)
-    )
 }
 
 #[cfg(test)]

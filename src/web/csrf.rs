@@ -145,7 +145,7 @@ pub async fn ensure_cookie(
     let issued = existing.is_none();
     let token = existing.unwrap_or_else(|| random_string(43));
     let session = req
-        .cookie(super::session::COOKIE)
+        .cookie(super::session_cookie::NAME)
         .map(|c| c.value().to_string())
         .filter(|v| !v.is_empty());
     let secret = req

@@ -4,6 +4,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 
+use super::query_string::urlencode;
 use super::views;
 
 /// What can go wrong in a handler.
@@ -136,17 +137,4 @@ pub fn query_error(
          number). Go back and use the page's own links.",
     )
     .into()
-}
-
-/// Percent-encodes a value for a query string.
-pub fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

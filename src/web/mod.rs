@@ -13,9 +13,12 @@ mod import_runner;
 mod jobs;
 mod middleware;
 mod notice;
+mod query_string;
 mod ratelimit;
 mod session;
+mod session_cookie;
 mod staging;
+mod state;
 mod views;
 
 use std::net::TcpListener;
@@ -28,27 +31,7 @@ use anyhow::Context;
 use crate::auth::hashers::random_string;
 use crate::config::{Config, ServeConfig};
 use crate::db::Db;
-
-/// What every request handler can reach.
-pub struct AppState {
-    pub db: Db,
-    pub config: Config,
-    pub staging: staging::Staging,
-    /// The one-time first-admin setup token, while no admin exists.
-    pub setup_token: Mutex<Option<String>>,
-    /// Django's SECRET_KEY for reset tokens.
-    pub secret_key: String,
-    /// Forgot-password requests per client address and per e-mail address.
-    pub forgot_by_ip: ratelimit::RateLimit,
-    pub forgot_by_email: ratelimit::RateLimit,
-    /// Imports running in the background.
-    pub jobs: jobs::Jobs,
-    /// Login attempts per client address and per username.
-    pub login_by_ip: ratelimit::RateLimit,
-    pub login_by_username: ratelimit::RateLimit,
-    /// Clients whose rate-limited logins were already audited in this window.
-    pub login_limit_audited: ratelimit::RateLimit,
-}
+pub use state::AppState;
 
 /// A bound, not yet running server.
 pub struct Application {

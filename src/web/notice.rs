@@ -7,7 +7,7 @@
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
-use super::error::urlencode;
+use super::query_string::urlencode;
 
 /// The query string (`done=…&sig=…`) that carries `text` to `page`.
 pub fn query(secret_key: &str, page: &str, text: &str) -> String {

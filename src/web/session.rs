@@ -10,7 +10,7 @@ use super::error::WebError;
 use crate::db::users::UserRecord;
 
 /// Name of the session cookie.
-pub const COOKIE: &str = "roster_session";
+pub const COOKIE: &str = super::session_cookie::NAME;
 
 /// The session cookie for a new login.
 pub fn cookie(key: &str) -> Cookie<'static> {

@@ -6,9 +6,10 @@ use serde::Deserialize;
 
 use super::html;
 use crate::db::audit::AuditFilter;
-use crate::import::report::neutralise_formula;
+use crate::import::formula::neutralise_formula;
 use crate::web::admin_context::AdminContext;
-use crate::web::error::{WebError, urlencode};
+use crate::web::error::WebError;
+use crate::web::query_string::urlencode;
 use crate::web::views::{self, audit::AuditView};
 
 const PAGE_SIZE: i64 = 100;

@@ -40,7 +40,7 @@ pub async fn send_test(
     form: VerifiedForm<TestForm>,
 ) -> Result<HttpResponse, WebError> {
     let address = form.address.trim().to_string();
-    if !crate::import::rules::is_valid_email(&address) {
+    if !crate::domain::fields::is_valid_email(&address) {
         return render(
             &ctx,
             Some((

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use super::{html, see_other};
 use crate::auth::hashers::make_password;
 use crate::auth::password_validation::{UserAttributes, refusal};
-use crate::import::rules::{
+use crate::domain::fields::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
 use crate::web::AppState;

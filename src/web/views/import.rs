@@ -5,6 +5,7 @@ use maud::{Markup, html};
 use super::layout::{Chrome, csrf_field, page};
 use crate::db::imports::{ImportRecord, StoredRow};
 use crate::db::invitations::Invitation;
+use crate::domain::status::InvitationStatus;
 use crate::import::plan::{RowOutcome, RowSummary};
 use crate::import::{Column, FileError, ImportReport, Plan};
 use crate::mail::CheckOutcome;
@@ -309,8 +310,14 @@ pub fn result(
 }
 
 fn invitation_table(chrome: Chrome<'_>, import_id: i64, invitations: &[Invitation]) -> Markup {
-    let sent = invitations.iter().filter(|i| i.status == "sent").count();
-    let failed = invitations.iter().filter(|i| i.status == "failed").count();
+    let sent = invitations
+        .iter()
+        .filter(|i| i.status == InvitationStatus::Sent)
+        .count();
+    let failed = invitations
+        .iter()
+        .filter(|i| i.status == InvitationStatus::Failed)
+        .count();
     let pending = invitations.len() - sent - failed;
     html! {
         h2 { "Set-password invitations" }
@@ -319,9 +326,9 @@ fn invitation_table(chrome: Chrome<'_>, import_id: i64, invitations: &[Invitatio
             thead { tr { th { "Username" } th { "E-mail" } th { "Outcome" } } }
             tbody {
                 @for i in invitations {
-                    tr.(if i.status == "failed" { "error" } else { "" }) {
+                    tr.(if i.status == InvitationStatus::Failed { "error" } else { "" }) {
                         td { (i.username) } td { (i.email) }
-                        td { (i.status) @if let Some(reason) = &i.reason { ": " (reason) } }
+                        td { (i.status.as_str()) @if let Some(reason) = &i.reason { ": " (reason) } }
                     }
                 }
             }

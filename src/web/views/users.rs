@@ -36,7 +36,10 @@ impl UserListView<'_> {
         let q = self.query;
         let mut parts = Vec::new();
         if !q.text.is_empty() {
-            parts.push(format!("q={}", crate::web::error::urlencode(&q.text)));
+            parts.push(format!(
+                "q={}",
+                crate::web::query_string::urlencode(&q.text)
+            ));
         }
         if let Some(ou) = q.organizational_unit {
             parts.push(format!("ou={ou}"));

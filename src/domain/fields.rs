@@ -14,9 +14,10 @@ pub const FIRST_NAME_MAX: usize = 150;
 pub const LAST_NAME_MAX: usize = 150;
 /// `email` column limit (`varchar(254)`).
 pub const EMAIL_MAX: usize = 254;
-/// `password` column limit (`varchar(128)`).
-pub const PASSWORD_HASH_MAX: usize = 128;
-
+/// Longest job title or organizational unit name Roster stores.
+pub const LABEL_MAX: usize = 150;
+/// Longest password accepted; Django sets no limit, this keeps hostile input cheap.
+pub const PASSWORD_MAX: usize = 4096;
 /// Longest value `EmailValidator` accepts (RFC 3696).
 const EMAIL_VALIDATOR_MAX: usize = 320;
 /// Longest IPv6 literal Django's `is_valid_ipv6_address` accepts.

@@ -1,0 +1,10 @@
+//! The bottom layer: Django's field rules and the values every other layer passes around; it
+//! depends on nothing else in the crate.
+
+pub mod accounts;
+pub mod fields;
+pub mod import_context;
+pub mod random;
+pub mod report;
+pub mod rows;
+pub mod status;
