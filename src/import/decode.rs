@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn binary_garbage_is_rejected() {
-        let err = decode(b"PK\x03\x04\x00\x00garbage").unwrap_err();
+        let err = decode(b"\x7fELF\x02\x01\x00\x00garbage").unwrap_err();
         assert_eq!(err.code, "encoding_error");
         assert!(err.message.contains("NUL"), "{}", err.message);
     }

@@ -13,7 +13,7 @@ pub mod service;
 mod shape;
 pub(crate) mod single;
 mod sniff;
-mod spreadsheet;
+pub(crate) mod spreadsheet;
 pub mod validate;
 
 pub use crate::domain::import_context::{

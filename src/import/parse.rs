@@ -115,16 +115,20 @@ pub struct RowReader<'a> {
     failed: bool,
     delimiter: Delimiter,
     lossy_export: bool,
+    /// For text made from a spreadsheet: the sheet row of the header (rows are named by sheet row).
+    sheet_rows_from: Option<u64>,
 }
 
 impl<'a> RowReader<'a> {
     /// Checks the delimiter and header of `text` (already decoded).
     pub fn new(text: &'a str, max_rows: usize) -> Result<Self, FileError> {
+        let (sheet_rows_from, text) = super::spreadsheet::strip_sheet_mark(text);
         let (text, had_bom) = match text.strip_prefix(super::decode::BOM) {
             Some(rest) => (rest, true),
             None => (text, false),
         };
-        let lossy_export = !had_bom && text.is_ascii();
+        // A spreadsheet stores Unicode: no letter was lost to `?` on the way.
+        let lossy_export = !had_bom && sheet_rows_from.is_none() && text.is_ascii();
         let (body, skipped_lines, declared) = strip_sep_line(text)?;
         let delimiter = detect_delimiter(body, declared)?;
         let mut records = csv::ReaderBuilder::new()
@@ -165,6 +169,7 @@ impl<'a> RowReader<'a> {
             failed: false,
             delimiter,
             lossy_export,
+            sheet_rows_from,
         })
     }
 
@@ -199,7 +204,10 @@ impl Iterator for RowReader<'_> {
                 Err(err) => break Err(csv_error(&err, self.skipped_lines)),
             };
             let start = record.position().map_or(0, |p| p.byte());
-            let line = self.lines.line_at(start) + self.skipped_lines;
+            let line = match self.sheet_rows_from {
+                Some(first) => first + record.position().map_or(0, |p| p.record()),
+                None => self.lines.line_at(start) + self.skipped_lines,
+            };
             let end = self.records.reader().position().byte();
             let ends_open = self.open_quote.is_some_and(|at| start <= at && at < end);
             if record.iter().all(|field| field.trim().is_empty()) {

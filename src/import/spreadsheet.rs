@@ -10,6 +10,22 @@ use super::FileError;
 /// little enough that a crafted archive cannot exhaust memory.
 pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 
+/// Starts the text made from a sheet, followed by the sheet row of its header and a line end: the
+/// row reader then names each row by its sheet row, even below cells holding line breaks.
+/// (U+FDD0 is a Unicode noncharacter, reserved for such internal use; no file can carry it here.)
+pub const SHEET_MARK: char = '\u{FDD0}';
+
+/// Splits text made by [`to_text`] into the sheet row of its first record and the CSV text.
+pub fn strip_sheet_mark(text: &str) -> (Option<u64>, &str) {
+    let Some(rest) = text.strip_prefix(SHEET_MARK) else {
+        return (None, text);
+    };
+    match rest.split_once('\n') {
+        Some((row, csv)) => (row.parse().ok(), csv),
+        None => (None, rest),
+    }
+}
+
 /// Whether the upload is a spreadsheet rather than text: a ZIP archive (XLSX, ODS) or an OLE
 /// compound file (XLS).
 pub fn is_spreadsheet(bytes: &[u8]) -> bool {
@@ -21,6 +37,12 @@ pub fn to_text(bytes: &[u8]) -> Result<String, FileError> {
     if bytes.starts_with(b"PK\x03\x04") {
         refuse_oversized_archive(bytes)?;
     }
+    // The reader panics on some damaged files (e.g. a cut-off .xls); that is an unreadable file,
+    // not a crash.
+    std::panic::catch_unwind(|| read_first_sheet(bytes)).unwrap_or_else(|_| Err(unreadable()))
+}
+
+fn read_first_sheet(bytes: &[u8]) -> Result<String, FileError> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| unreadable())?;
     let sheet = workbook
         .sheet_names()
@@ -43,7 +65,8 @@ pub fn to_text(bytes: &[u8]) -> Result<String, FileError> {
         writer.write_record(&record).map_err(|_| unreadable())?;
     }
     let bytes = writer.into_inner().map_err(|_| unreadable())?;
-    String::from_utf8(bytes).map_err(|_| unreadable())
+    let csv = String::from_utf8(bytes).map_err(|_| unreadable())?;
+    Ok(format!("{SHEET_MARK}{}\n{csv}", u64::from(first_row) + 1))
 }
 
 /// A cell as the text a user typed: numbers without a trailing `.0`, error values as the

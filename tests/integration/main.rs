@@ -17,6 +17,7 @@ mod mail_check;
 mod set_password_links;
 mod site_name;
 mod smtp_server;
+mod spreadsheets;
 mod web_auth;
 mod web_import;
 mod web_mail;

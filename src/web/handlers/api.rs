@@ -20,6 +20,11 @@ use crate::import::service::{Choices, Mailer, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportSource};
 use crate::web::AppState;
 
+/// Media types of spreadsheet bodies, read like a CSV body.
+const SPREADSHEET_XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const SPREADSHEET_ODS: &str = "application/vnd.oasis.opendocument.spreadsheet";
+const SPREADSHEET_XLS: &str = "application/vnd.ms-excel";
+
 /// The file name recorded for a `text/csv` body, which has none.
 const DEFAULT_FILE_NAME: &str = "api-upload.csv";
 
@@ -206,7 +211,7 @@ async fn read_csv(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     match content_type.as_str() {
-        "text/csv" => {
+        "text/csv" | SPREADSHEET_XLSX | SPREADSHEET_ODS | SPREADSHEET_XLS => {
             if declared.is_some_and(|n| n > limit) {
                 return Err(too_large(limit));
             }
@@ -216,8 +221,8 @@ async fn read_csv(
         "multipart/form-data" => read_multipart_file(req, payload, limit).await,
         _ => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Send the CSV as multipart/form-data (field \"file\") or as the body with \
-             Content-Type: text/csv.",
+            "Send the file as multipart/form-data (field \"file\") or as the body with \
+             Content-Type: text/csv (or the XLSX, ODS or XLS media type for a spreadsheet).",
         )),
     }
 }

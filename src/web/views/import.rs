@@ -17,7 +17,7 @@ pub fn upload(chrome: Chrome<'_>, max_rows: usize, error: Option<&str>) -> Marku
         "Import users",
         chrome,
         html! {
-            h1 { "Import users from a CSV file" }
+            h1 { "Import users from a CSV file or a spreadsheet" }
             @if let Some(error) = error {
                 p.notice.bad role="alert" { (error) }
             }
@@ -25,8 +25,8 @@ pub fn upload(chrome: Chrome<'_>, max_rows: usize, error: Option<&str>) -> Marku
                 form #upload-form method="post" action="/users/import" enctype="multipart/form-data" {
                     (csrf_field(chrome.csrf))
                     div #dropzone .dropzone {
-                        label for="file" { "Choose a CSV file, or drop it here" }
-                        input #file type="file" name="file" accept=".csv,text/csv" required;
+                        label for="file" { "Choose a CSV file or a spreadsheet (XLSX, ODS, XLS), or drop it here" }
+                        input #file type="file" name="file" accept=(UPLOAD_ACCEPT) required;
                         p #chosen .muted aria-live="polite" { "No file selected." }
                     }
                     p { label.inline { input type="checkbox" name="allow_weak_passwords" value="1"; " Allow weak passwords (one-time passwords I hand out myself; recorded in the audit log)" } }
@@ -36,7 +36,7 @@ pub fn upload(chrome: Chrome<'_>, max_rows: usize, error: Option<&str>) -> Marku
                         a href="/users/import/sample.csv" download="roster-sample.csv" { "Download the sample CSV" }
                     }
                 }
-                p.muted { "Nothing is written until you confirm the preview." }
+                p.muted { "Nothing is written until you confirm the preview. A spreadsheet's first sheet is read; its first row is the header." }
             }
             div.card {
                 h2 { "File format" }
@@ -363,3 +363,8 @@ pub fn running(chrome: Chrome<'_>, record: &ImportRecord, progress: &ProgressVie
         },
     )
 }
+
+/// What the file picker offers: CSV files and the spreadsheet formats Roster reads.
+const UPLOAD_ACCEPT: &str = ".csv,.xlsx,.ods,.xls,text/csv,\
+    application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,\
+    application/vnd.oasis.opendocument.spreadsheet,application/vnd.ms-excel";
