@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 
 use crate::cli::{Cli, MailArgs};
 use crate::import::ImportSettings;
-use crate::mail::{MailSettings, TlsMode};
+use crate::mail::{MailField, MailLocks, MailSettings, TlsMode};
 
 /// Settings shared by every command.
 #[derive(Debug, Clone)]
@@ -17,6 +17,8 @@ pub struct Config {
     pub import: ImportSettings,
     pub mail: MailSettings,
     pub accounts: AccountSettings,
+    /// Mail settings given by flag or environment, which the Mail page cannot change.
+    pub mail_locks: MailLocks,
 }
 
 /// Where the secret key comes from.
@@ -126,6 +128,7 @@ impl Config {
                 from: "webmaster@localhost".to_string(),
                 extra_root_pem: None,
             },
+            mail_locks: MailLocks::default(),
         })
     }
 
@@ -133,16 +136,13 @@ impl Config {
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
         let mut config = Self::new(cli.database.clone(), cli.pbkdf2_iterations, cli.max_rows)?;
         config.mail = mail_settings(&cli.mail)?;
+        config.mail_locks = mail_locks(cli);
         let a = &cli.accounts;
-        let base_url = a.base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
-            || base_url.len() < 10
-        {
-            bail!(
-                "ROSTER_BASE_URL \"{}\" must be an http:// or https:// address, e.g. https://roster.example.com",
-                a.base_url
-            );
-        }
+        let base_url = match &a.base_url {
+            Some(given) => parse_base_url(given)
+                .map_err(|problem| anyhow::anyhow!("ROSTER_BASE_URL {problem}"))?,
+            None => config.accounts.base_url.clone(),
+        };
         if !a.user_model.trim().eq_ignore_ascii_case("auth.User") {
             bail!(
                 "ROSTER_USER_MODEL \"{}\": Roster works with Django's default user model \
@@ -180,6 +180,49 @@ impl Config {
         };
         Ok(config)
     }
+}
+
+/// A site link (`base_url`) without its trailing slash, or what is wrong with it.
+pub fn parse_base_url(given: &str) -> Result<String, String> {
+    let base_url = given.trim().trim_end_matches('/').to_string();
+    let scheme_ok = base_url.starts_with("http://") || base_url.starts_with("https://");
+    if !scheme_ok || base_url.len() < 10 || base_url.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "\"{given}\" must be an http:// or https:// address, e.g. https://roster.example.com"
+        ));
+    }
+    Ok(base_url)
+}
+
+/// The mail settings a flag or variable gave, which then win over the Mail page.
+fn mail_locks(cli: &Cli) -> MailLocks {
+    let m = &cli.mail;
+    let mut locks = MailLocks::default();
+    let given = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
+    if given(&m.email_host) {
+        locks.lock(MailField::Host, "ROSTER_EMAIL_HOST");
+    }
+    if m.email_port.is_some() {
+        locks.lock(MailField::Port, "ROSTER_EMAIL_PORT");
+    }
+    if m.email_use_tls {
+        locks.lock(MailField::Encryption, "ROSTER_EMAIL_USE_TLS");
+    } else if m.email_use_ssl {
+        locks.lock(MailField::Encryption, "ROSTER_EMAIL_USE_SSL");
+    }
+    if given(&m.email_host_user) {
+        locks.lock(MailField::Login, "ROSTER_EMAIL_HOST_USER");
+    }
+    if given(&m.email_host_password) {
+        locks.lock(MailField::Password, "ROSTER_EMAIL_HOST_PASSWORD");
+    }
+    if given(&m.default_from_email) {
+        locks.lock(MailField::From, "ROSTER_DEFAULT_FROM_EMAIL");
+    }
+    if given(&cli.accounts.base_url) {
+        locks.lock(MailField::BaseUrl, "ROSTER_BASE_URL");
+    }
+    locks
 }
 
 /// Refuses `scheme://…` database URLs (PostgreSQL, MySQL, …): Roster works with SQLite files only.
@@ -226,7 +269,12 @@ fn mail_settings(m: &MailArgs) -> anyhow::Result<MailSettings> {
         TlsMode::StartTls => 587,
         TlsMode::None => 25,
     });
-    let from = m.default_from_email.trim().to_string();
+    let from = m
+        .default_from_email
+        .as_deref()
+        .unwrap_or("webmaster@localhost")
+        .trim()
+        .to_string();
     if !from.contains('@') {
         bail!("ROSTER_DEFAULT_FROM_EMAIL \"{from}\" is not an e-mail address");
     }

@@ -7,6 +7,7 @@ mod delete_rules_tests;
 pub mod directory;
 pub mod imports;
 pub mod invitations;
+pub mod mail_settings;
 pub mod ous;
 pub mod sessions;
 pub mod user_admin;

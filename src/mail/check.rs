@@ -32,6 +32,10 @@ pub enum Diagnosis {
     CertificateProblem,
     CredentialsRejected,
     ServerError,
+    /// The port answers HTTP: a web server, not a mail server.
+    WebServer,
+    /// Not finished yet: the check runs in the background (see `check_cache`).
+    StillRunning,
 }
 
 /// The result of [`check`]: a diagnosis, a message with the fix, and the server as configured.
@@ -96,8 +100,17 @@ fn run(settings: &MailSettings) -> Result<String, Failure> {
         TlsMode::Implicit => Some(tls_parameters(settings, host).map_err(ca_failure)?),
         _ => None,
     };
-    let mut conn = SmtpConnection::connect(addr, Some(timeout), &hello, implicit.as_ref(), None)
-        .map_err(|e| explain(&e, settings, Step::Greeting))?;
+    let mut conn =
+        match SmtpConnection::connect(addr, Some(timeout), &hello, implicit.as_ref(), None) {
+            Ok(conn) => conn,
+            Err(_) if super::web_port::speaks_http(addr, timeout) => {
+                return Err((
+                    Diagnosis::WebServer,
+                    super::web_port::message(host, settings.port),
+                ));
+            }
+            Err(e) => return Err(explain(&e, settings, Step::Greeting)),
+        };
     if settings.tls == TlsMode::StartTls {
         if !conn.can_starttls() {
             conn.abort();
@@ -343,7 +356,7 @@ fn ok_message(settings: &MailSettings) -> String {
 }
 
 /// `host:port (mode)` as configured.
-fn server_label(settings: &MailSettings) -> String {
+pub(crate) fn server_label(settings: &MailSettings) -> String {
     let Some(host) = configured_host(settings) else {
         return "not configured".to_string();
     };

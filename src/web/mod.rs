@@ -11,6 +11,7 @@ mod handlers;
 mod https_cookies;
 mod import_runner;
 mod jobs;
+mod mail_state;
 mod middleware;
 mod notice;
 mod ratelimit;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub login_by_username: ratelimit::RateLimit,
     /// Clients whose rate-limited logins were already audited in this window.
     pub login_limit_audited: ratelimit::RateLimit,
+    /// Recent mail check results; checks run in the background.
+    pub mail_checks: crate::mail::CheckCache,
 }
 
 /// A bound, not yet running server.
@@ -89,6 +92,7 @@ impl Application {
             login_by_ip: ratelimit::RateLimit::new(30, quarter_hour),
             login_by_username: ratelimit::RateLimit::new(10, quarter_hour),
             login_limit_audited: ratelimit::RateLimit::new(1, quarter_hour),
+            mail_checks: crate::mail::CheckCache::default(),
         });
         let listener = TcpListener::bind(serve.bind)
             .with_context(|| format!("cannot listen on {}", serve.bind))?;

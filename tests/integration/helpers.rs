@@ -410,8 +410,14 @@ impl Server {
 }
 
 pub fn start_server(db: &std::path::Path) -> Server {
+    start_server_with(db, &[])
+}
+
+/// `roster serve` with extra environment variables (e.g. `ROSTER_EMAIL_HOST`).
+pub fn start_server_with(db: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
         .args(["serve", "--bind", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         .env("ROSTER_DATABASE", db)
         .env("ROSTER_PBKDF2_ITERATIONS", "200000")
         .env(

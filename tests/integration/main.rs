@@ -14,6 +14,7 @@ mod eventually;
 mod helpers;
 mod jobs;
 mod mail_check;
+mod mail_settings;
 mod set_password_links;
 mod smtp_server;
 mod web_auth;
