@@ -325,7 +325,7 @@ fn a_setting_from_the_environment_is_read_only_wins_and_no_log_shows_the_passwor
 
 /// Accepts connections and answers the first line it reads with an HTTP error, as web servers
 /// answer a request they cannot parse; with `greet`, it speaks HTTP before reading anything.
-fn http_server(greet: bool) -> u16 {
+pub(crate) fn http_server(greet: bool) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
