@@ -317,3 +317,44 @@ impl ServeConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn mail_settings_given_by_flag_or_variable_are_locked_and_defaults_are_not() {
+        let cli = Cli::try_parse_from([
+            "roster",
+            "--email-host",
+            "smtp.example.com",
+            "--email-use-ssl",
+            "--base-url",
+            "https://roster.example.com/",
+            "migrate",
+        ])
+        .unwrap();
+        let config = Config::from_cli(&cli).unwrap();
+        let locks = &config.mail_locks;
+        assert_eq!(locks.locked_by(MailField::Host), Some("ROSTER_EMAIL_HOST"));
+        assert_eq!(
+            locks.locked_by(MailField::Encryption),
+            Some("ROSTER_EMAIL_USE_SSL")
+        );
+        assert_eq!(locks.locked_by(MailField::BaseUrl), Some("ROSTER_BASE_URL"));
+        assert_eq!(config.accounts.base_url, "https://roster.example.com");
+        for free in [
+            MailField::Port,
+            MailField::Login,
+            MailField::Password,
+            MailField::From,
+        ] {
+            assert_eq!(locks.locked_by(free), None, "{free:?}");
+        }
+        assert_eq!(config.mail.from, "webmaster@localhost");
+        assert_eq!(config.mail.port, 465);
+        assert!(parse_base_url("ftp://x.example.com").is_err());
+    }
+}

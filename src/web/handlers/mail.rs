@@ -71,6 +71,12 @@ async fn current_and_check(ctx: &AdminContext) -> Result<(CurrentMail, CheckOutc
     .await
 }
 
+/// The page with the settings in force and their check.
+async fn page_in_force(ctx: &AdminContext, extras: &Extras) -> Result<HttpResponse, WebError> {
+    let (current, check) = current_and_check(ctx).await?;
+    Ok(render(ctx, &values_of(&current), &current, &check, extras))
+}
+
 #[derive(Deserialize)]
 pub struct StatusQuery {
     done: Option<String>,
@@ -81,7 +87,6 @@ pub async fn status(
     ctx: AdminContext,
     query: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let (current, check) = current_and_check(&ctx).await?;
     let extras = Extras {
         done: crate::web::notice::verified(
             &ctx.state().secret_key,
@@ -91,13 +96,7 @@ pub async fn status(
         ),
         ..Extras::default()
     };
-    Ok(render(
-        &ctx,
-        &values_of(&current),
-        &current,
-        &check,
-        &extras,
-    ))
+    page_in_force(&ctx, &extras).await
 }
 
 /// The result of a check the page is waiting for, as JSON for its script.
@@ -390,16 +389,9 @@ pub async fn send_test(
             format!("\"{address}\" is not a valid e-mail address."),
         )
     };
-    let (current, check) = current_and_check(&ctx).await?;
     let extras = Extras {
         test_result: Some(result),
         ..Extras::default()
     };
-    Ok(render(
-        &ctx,
-        &values_of(&current),
-        &current,
-        &check,
-        &extras,
-    ))
+    page_in_force(&ctx, &extras).await
 }

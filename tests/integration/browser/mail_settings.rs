@@ -58,7 +58,13 @@ fn edit_check_save_and_use_the_mail_settings() {
         let passed = browser.text("#mail-check").await;
         assert!(passed.starts_with("Mail server check passed"), "{passed}");
         assert_eq!(
-            browser.find("#password").await.prop("value").await.unwrap().as_deref(),
+            browser
+                .find("#password")
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
             Some(""),
             "the password is never shown back"
         );
@@ -67,7 +73,10 @@ fn edit_check_save_and_use_the_mail_settings() {
         browser.fill("#password", "mail-pass").await;
         browser.click_to_navigate("#save-button").await;
         let saved = browser.text("#mail-saved").await;
-        assert!(saved.starts_with("Mail settings saved and in use"), "{saved}");
+        assert!(
+            saved.starts_with("Mail settings saved and in use"),
+            "{saved}"
+        );
         browser.shot("saved").await;
 
         browser.goto(&app.url("/password-reset")).await;
