@@ -379,6 +379,7 @@ pub fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT name || '|' || COALESCE(revoked_at, '-') FROM roster_api_token ORDER BY name",
         "SELECT 'invitations ' || COUNT(*) FROM roster_invitation",
         "SELECT 'audit entries ' || COUNT(*) FROM roster_audit",
+        "SELECT 'mail settings ' || COUNT(*) FROM roster_mail_settings",
     ] {
         let mut stmt = conn.prepare(sql).unwrap();
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();

@@ -9,6 +9,7 @@ mod history;
 mod import;
 mod import_outcome;
 mod mail;
+mod mail_form;
 mod ous;
 mod password;
 mod set_password_links;
