@@ -403,12 +403,32 @@ fn no_page_waits_more_than_two_seconds_on_a_silent_server() {
     assert!(notice.contains("still running"), "{page}");
     assert!(page.contains("/static/mail-check.js"));
 
-    let csv = format!("{HEADER}\nNew;Bie;newbie@example.com;newbie;;;\n");
+    let csv = format!(
+        "{HEADER}\nWith;Password;with@example.com;withpw;;;Has-a-pass-1\n\
+         New;Bie;newbie@example.com;newbie;;;\n"
+    );
     let res = timed("the upload", &|| app.upload("new.csv", csv.as_bytes()));
     let preview = location(&res);
     let res = timed("the preview", &|| app.get(&preview));
     let page = res.text().unwrap();
     assert!(select_text(&page, "#mail-check").is_some(), "{page}");
+    // The gate stays: a check that has not passed (running or failed) imports no passwordless row.
+    let started = Instant::now();
+    app.commit(&preview);
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    let users: Vec<String> = app
+        .db()
+        .prepare("SELECT username FROM auth_user ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(users, [ADMIN, "withpw"]);
 
     // The check itself finishes in the background: the implicit-TLS diagnosis, shown on reload.
     let page = eventually("the check's result", Duration::from_secs(20), || {
