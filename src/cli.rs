@@ -83,14 +83,9 @@ pub struct MailArgs {
         default_value_t = 10
     )]
     pub email_timeout: u64,
-    /// The From address of Roster's mails.
-    #[arg(
-        long,
-        global = true,
-        env = "ROSTER_DEFAULT_FROM_EMAIL",
-        default_value = "webmaster@localhost"
-    )]
-    pub default_from_email: String,
+    /// The From address of Roster's mails [default: webmaster@localhost, or the Mail page's].
+    #[arg(long, global = true, env = "ROSTER_DEFAULT_FROM_EMAIL")]
+    pub default_from_email: Option<String>,
     /// A PEM file with an extra CA certificate to trust (an internal mail server's CA).
     #[arg(long, global = true, env = "ROSTER_EMAIL_CA_FILE")]
     pub email_ca_file: Option<PathBuf>,
@@ -100,14 +95,10 @@ pub struct MailArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Accounts")]
 pub struct AccountArgs {
-    /// Public address of Roster; links in mails are built from it, never from the request.
-    #[arg(
-        long,
-        global = true,
-        env = "ROSTER_BASE_URL",
-        default_value = "http://127.0.0.1:8000"
-    )]
-    pub base_url: String,
+    /// Public address of Roster; links in mails are built from it, never from the request
+    /// [default: http://127.0.0.1:8000, or the Mail page's site link].
+    #[arg(long, global = true, env = "ROSTER_BASE_URL")]
+    pub base_url: Option<String>,
     /// Django's SECRET_KEY (reset tokens); without it one is generated and kept in --secret-key-file.
     #[arg(long, global = true, env = "ROSTER_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,

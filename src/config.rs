@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use crate::cli::{Cli, MailArgs};
 pub use crate::domain::accounts::{AccountSettings, SecretKeyFallbacks, SecretKeySource};
 use crate::import::ImportSettings;
-use crate::mail::{MailSettings, TlsMode};
+use crate::mail::{MailField, MailLocks, MailSettings, TlsMode};
 
 /// Settings shared by every command.
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub struct Config {
     pub import: ImportSettings,
     pub mail: MailSettings,
     pub accounts: AccountSettings,
+    /// Mail settings given by flag or environment, which the Mail page cannot change.
+    pub mail_locks: MailLocks,
 }
 
 impl AccountSettings {
@@ -67,6 +69,7 @@ impl Config {
                 from: "webmaster@localhost".to_string(),
                 extra_root_pem: None,
             },
+            mail_locks: MailLocks::default(),
         })
     }
 
@@ -74,16 +77,13 @@ impl Config {
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
         let mut config = Self::new(cli.database.clone(), cli.pbkdf2_iterations, cli.max_rows)?;
         config.mail = mail_settings(&cli.mail)?;
+        config.mail_locks = mail_locks(cli);
         let a = &cli.accounts;
-        let base_url = a.base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://"))
-            || base_url.len() < 10
-        {
-            bail!(
-                "ROSTER_BASE_URL \"{}\" must be an http:// or https:// address, e.g. https://roster.example.com",
-                a.base_url
-            );
-        }
+        let base_url = match &a.base_url {
+            Some(given) => parse_base_url(given)
+                .map_err(|problem| anyhow::anyhow!("ROSTER_BASE_URL {problem}"))?,
+            None => config.accounts.base_url.clone(),
+        };
         if !a.user_model.trim().eq_ignore_ascii_case("auth.User") {
             bail!(
                 "ROSTER_USER_MODEL \"{}\": Roster works with Django's default user model \
@@ -139,6 +139,49 @@ fn site_name(given: &str) -> anyhow::Result<String> {
     Ok(name.to_string())
 }
 
+/// A site link (`base_url`) without its trailing slash, or what is wrong with it.
+pub fn parse_base_url(given: &str) -> Result<String, String> {
+    let base_url = given.trim().trim_end_matches('/').to_string();
+    let scheme_ok = base_url.starts_with("http://") || base_url.starts_with("https://");
+    if !scheme_ok || base_url.len() < 10 || base_url.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "\"{given}\" must be an http:// or https:// address, e.g. https://roster.example.com"
+        ));
+    }
+    Ok(base_url)
+}
+
+/// The mail settings a flag or variable gave, which then win over the Mail page.
+fn mail_locks(cli: &Cli) -> MailLocks {
+    let m = &cli.mail;
+    let mut locks = MailLocks::default();
+    let given = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
+    if given(&m.email_host) {
+        locks.lock(MailField::Host, "ROSTER_EMAIL_HOST");
+    }
+    if m.email_port.is_some() {
+        locks.lock(MailField::Port, "ROSTER_EMAIL_PORT");
+    }
+    if m.email_use_tls {
+        locks.lock(MailField::Encryption, "ROSTER_EMAIL_USE_TLS");
+    } else if m.email_use_ssl {
+        locks.lock(MailField::Encryption, "ROSTER_EMAIL_USE_SSL");
+    }
+    if given(&m.email_host_user) {
+        locks.lock(MailField::Login, "ROSTER_EMAIL_HOST_USER");
+    }
+    if given(&m.email_host_password) {
+        locks.lock(MailField::Password, "ROSTER_EMAIL_HOST_PASSWORD");
+    }
+    if given(&m.default_from_email) {
+        locks.lock(MailField::From, "ROSTER_DEFAULT_FROM_EMAIL");
+    }
+    if given(&cli.accounts.base_url) {
+        locks.lock(MailField::BaseUrl, "ROSTER_BASE_URL");
+    }
+    locks
+}
+
 /// Refuses `scheme://…` database URLs (PostgreSQL, MySQL, …): Roster works with SQLite files only.
 fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
     let text = database.to_string_lossy();
@@ -183,7 +226,12 @@ fn mail_settings(m: &MailArgs) -> anyhow::Result<MailSettings> {
         TlsMode::StartTls => 587,
         TlsMode::None => 25,
     });
-    let from = m.default_from_email.trim().to_string();
+    let from = m
+        .default_from_email
+        .as_deref()
+        .unwrap_or("webmaster@localhost")
+        .trim()
+        .to_string();
     if !from.contains('@') {
         bail!("ROSTER_DEFAULT_FROM_EMAIL \"{from}\" is not an e-mail address");
     }
@@ -224,5 +272,46 @@ impl ServeConfig {
             bind,
             max_upload_bytes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn mail_settings_given_by_flag_or_variable_are_locked_and_defaults_are_not() {
+        let cli = Cli::try_parse_from([
+            "roster",
+            "--email-host",
+            "smtp.example.com",
+            "--email-use-ssl",
+            "--base-url",
+            "https://roster.example.com/",
+            "migrate",
+        ])
+        .unwrap();
+        let config = Config::from_cli(&cli).unwrap();
+        let locks = &config.mail_locks;
+        assert_eq!(locks.locked_by(MailField::Host), Some("ROSTER_EMAIL_HOST"));
+        assert_eq!(
+            locks.locked_by(MailField::Encryption),
+            Some("ROSTER_EMAIL_USE_SSL")
+        );
+        assert_eq!(locks.locked_by(MailField::BaseUrl), Some("ROSTER_BASE_URL"));
+        assert_eq!(config.accounts.base_url, "https://roster.example.com");
+        for free in [
+            MailField::Port,
+            MailField::Login,
+            MailField::Password,
+            MailField::From,
+        ] {
+            assert_eq!(locks.locked_by(free), None, "{free:?}");
+        }
+        assert_eq!(config.mail.from, "webmaster@localhost");
+        assert_eq!(config.mail.port, 465);
+        assert!(parse_base_url("ftp://x.example.com").is_err());
     }
 }

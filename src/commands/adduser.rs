@@ -43,10 +43,11 @@ pub(super) fn adduser(
         // One user's password passes Django's validators; there is no one-time-password opt-out.
         allow_weak_passwords: false,
     };
+    let current = crate::mail::current::load_for_command(config, db);
     let mailer = Mailer {
         db,
-        mail: &config.mail,
-        accounts: &config.accounts,
+        mail: &current.mail,
+        accounts: &current.accounts,
     };
     let outcome = add_user(
         &mut db.connect()?,
@@ -54,7 +55,7 @@ pub(super) fn adduser(
         by,
         choices,
         &config.import,
-        || crate::mail::check(&config.mail),
+        || crate::mail::check(&current.mail),
         mailer,
     )?;
     let gate = match &outcome {

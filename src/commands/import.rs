@@ -58,10 +58,11 @@ pub(super) fn import(
         invite: options.invite,
         allow_weak_passwords: options.allow_weak_passwords,
     };
+    let current = crate::mail::current::load_for_command(config, db);
     let mailer = Mailer {
         db,
-        mail: &config.mail,
-        accounts: &config.accounts,
+        mail: &current.mail,
+        accounts: &current.accounts,
     };
     let bar = progress_bar(options.json);
     let outcome = import_streamed(
@@ -71,7 +72,7 @@ pub(super) fn import(
         choices,
         options.dry_run,
         &config.import,
-        || crate::mail::check(&config.mail),
+        || crate::mail::check(&current.mail),
         |p| {
             if let Some(bar) = &bar {
                 bar.set_length(p.total as u64);

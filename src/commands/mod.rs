@@ -115,7 +115,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckMail => {
-            let outcome = crate::mail::check(&config.mail);
+            let current = crate::mail::current::load_for_command(&config, &db);
+            let outcome = crate::mail::check(&current.mail);
             println!("{}: {}", outcome.server, outcome.message);
             Ok(if outcome.ok() {
                 ExitCode::SUCCESS
@@ -127,13 +128,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !is_valid_email(address.trim()) {
                 bail!("\"{address}\" is not a valid e-mail address");
             }
+            let current = crate::mail::current::load_for_command(&config, &db);
             let server = format!(
                 "{}:{}",
-                config.mail.host.as_deref().unwrap_or("?"),
-                config.mail.port
+                current.mail.host.as_deref().unwrap_or("?"),
+                current.mail.port
             );
             crate::mail::send(
-                &config.mail,
+                &current.mail,
                 &crate::mail::messages::test_message(address.trim(), &server),
             )
             .map_err(|e| anyhow::anyhow!("The test e-mail was not sent: {e}"))?;

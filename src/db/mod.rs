@@ -7,6 +7,7 @@ mod delete_rules_tests;
 pub(crate) mod directory;
 pub(crate) mod imports;
 pub(crate) mod invitations;
+pub(crate) mod mail_settings;
 pub mod ous;
 pub(crate) mod sessions;
 pub(crate) mod user_admin;

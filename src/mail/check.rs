@@ -65,8 +65,17 @@ fn run(settings: &MailSettings) -> Result<String, Failure> {
         TlsMode::Implicit => Some(tls_parameters(settings, host).map_err(ca_failure)?),
         _ => None,
     };
-    let mut conn = SmtpConnection::connect(addr, Some(timeout), &hello, implicit.as_ref(), None)
-        .map_err(|e| explain(&e, settings, Step::Greeting))?;
+    let mut conn =
+        match SmtpConnection::connect(addr, Some(timeout), &hello, implicit.as_ref(), None) {
+            Ok(conn) => conn,
+            Err(_) if super::web_port::speaks_http(addr, timeout) => {
+                return Err((
+                    Diagnosis::WebServer,
+                    super::web_port::message(host, settings.port),
+                ));
+            }
+            Err(e) => return Err(explain(&e, settings, Step::Greeting)),
+        };
     if settings.tls == TlsMode::StartTls {
         if !conn.can_starttls() {
             conn.abort();

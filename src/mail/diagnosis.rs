@@ -23,6 +23,10 @@ pub enum Diagnosis {
     CertificateProblem,
     CredentialsRejected,
     ServerError,
+    /// The port answers HTTP: a web server, not a mail server.
+    WebServer,
+    /// Not finished yet: the check runs in the background (see `check_cache`).
+    StillRunning,
 }
 
 /// The SMTP step an error happened in; decides how an ambiguous error is read.

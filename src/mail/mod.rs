@@ -1,12 +1,17 @@
 //! Mail: settings, the SMTP server check, sending, and the messages Roster sends (text + HTML).
 
 pub(crate) mod check;
+pub mod check_cache;
+pub mod current;
 mod diagnosis;
 pub mod messages;
 pub(crate) mod settings;
 pub(crate) mod transport;
+mod web_port;
 
 pub use check::{CheckOutcome, check};
+pub use check_cache::{CheckCache, Freshness};
+pub use current::{CurrentMail, MailField, MailLocks};
 pub use diagnosis::Diagnosis;
 pub use settings::{MailSettings, TlsMode};
 pub use transport::{OutgoingMail, SendError, send};

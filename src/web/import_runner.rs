@@ -42,10 +42,14 @@ fn run(
     };
     let mut started = Some(started);
     let mut import_id = None;
+    let current = state.current_mail().unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "the Mail page's saved settings could not be read");
+        crate::mail::current::merge(&state.config, &Default::default())
+    });
     let mailer = Mailer {
         db: &state.db,
-        mail: &state.config.mail,
-        accounts: &state.config.accounts,
+        mail: &current.mail,
+        accounts: &current.accounts,
     };
     let outcome = state.db.connect().and_then(|mut conn| {
         commit(

@@ -11,6 +11,7 @@ mod handlers;
 mod https_cookies;
 mod import_runner;
 mod jobs;
+mod mail_state;
 mod middleware;
 mod notice;
 mod query_string;
@@ -72,6 +73,7 @@ impl Application {
             login_by_ip: ratelimit::RateLimit::new(30, quarter_hour),
             login_by_username: ratelimit::RateLimit::new(10, quarter_hour),
             login_limit_audited: ratelimit::RateLimit::new(1, quarter_hour),
+            mail_checks: crate::mail::CheckCache::default(),
         });
         let listener = TcpListener::bind(serve.bind)
             .with_context(|| format!("cannot listen on {}", serve.bind))?;

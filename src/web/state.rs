@@ -25,4 +25,6 @@ pub struct AppState {
     pub login_by_username: ratelimit::RateLimit,
     /// Clients whose rate-limited logins were already audited in this window.
     pub login_limit_audited: ratelimit::RateLimit,
+    /// Recent mail check results; checks run in the background.
+    pub mail_checks: crate::mail::CheckCache,
 }

@@ -379,6 +379,7 @@ pub fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT name || '|' || COALESCE(revoked_at, '-') FROM roster_api_token ORDER BY name",
         "SELECT 'invitations ' || COUNT(*) FROM roster_invitation",
         "SELECT 'audit entries ' || COUNT(*) FROM roster_audit",
+        "SELECT 'mail settings ' || COUNT(*) FROM roster_mail_settings",
     ] {
         let mut stmt = conn.prepare(sql).unwrap();
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
@@ -410,8 +411,14 @@ impl Server {
 }
 
 pub fn start_server(db: &std::path::Path) -> Server {
+    start_server_with(db, &[])
+}
+
+/// `roster serve` with extra environment variables (e.g. `ROSTER_EMAIL_HOST`).
+pub fn start_server_with(db: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
         .args(["serve", "--bind", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         .env("ROSTER_DATABASE", db)
         .env("ROSTER_PBKDF2_ITERATIONS", "200000")
         .env(

@@ -14,6 +14,7 @@ mod eventually;
 mod helpers;
 mod jobs;
 mod mail_check;
+mod mail_settings;
 mod set_password_links;
 mod site_name;
 mod smtp_server;

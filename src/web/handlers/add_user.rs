@@ -154,7 +154,8 @@ pub async fn add(
     let outcome = ctx
         .blocking(move |state2, _| {
             let mut conn = state2.db.connect()?;
-            let check_mail = || crate::mail::check(&state2.config.mail);
+            let current = crate::mail::current::load(&state2.config, &conn)?;
+            let check_mail = || state2.page_mail_check(&current.mail);
             if only_check {
                 // The password is refused; still show every other field's problem in the same answer.
                 let refused = check(&conn, &entry, choices, check_mail)?;
@@ -165,8 +166,8 @@ pub async fn add(
             }
             let mailer = Mailer {
                 db: &state2.db,
-                mail: &state2.config.mail,
-                accounts: &state2.config.accounts,
+                mail: &current.mail,
+                accounts: &current.accounts,
             };
             let settings = state2.config.import;
             Ok(add_user(

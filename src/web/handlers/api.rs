@@ -305,10 +305,11 @@ pub async fn import(
             invite,
             allow_weak_passwords,
         };
+        let current = state2.current_mail()?;
         let mailer = Mailer {
             db: &state2.db,
-            mail: &state2.config.mail,
-            accounts: &state2.config.accounts,
+            mail: &current.mail,
+            accounts: &current.accounts,
         };
         import_streamed(
             &mut state2.db.connect()?,
@@ -317,7 +318,13 @@ pub async fn import(
             choices,
             dry_run,
             &settings,
-            || crate::mail::check(&state2.config.mail),
+            || {
+                state2.mail_checks.outcome(
+                    &current.mail,
+                    crate::mail::Freshness::Recent,
+                    crate::mail::check_cache::API_WAIT,
+                )
+            },
             |_| {},
             Some(mailer),
         )

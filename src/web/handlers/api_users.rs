@@ -122,10 +122,11 @@ pub async fn add(
     };
     let state2 = state.clone();
     let outcome = web::block(move || {
+        let current = state2.current_mail()?;
         let mailer = Mailer {
             db: &state2.db,
-            mail: &state2.config.mail,
-            accounts: &state2.config.accounts,
+            mail: &current.mail,
+            accounts: &current.accounts,
         };
         add_user(
             &mut state2.db.connect()?,
@@ -133,7 +134,13 @@ pub async fn add(
             by,
             choices,
             &state2.config.import,
-            || crate::mail::check(&state2.config.mail),
+            || {
+                state2.mail_checks.outcome(
+                    &current.mail,
+                    crate::mail::Freshness::Recent,
+                    crate::mail::check_cache::API_WAIT,
+                )
+            },
             mailer,
         )
     })

@@ -140,7 +140,8 @@ pub async fn upload(
     let content = ctx
         .blocking(move |state, _| {
             let conn = state.db.connect()?;
-            let check_mail = || crate::mail::check(&state.config.mail);
+            let current = crate::mail::current::load(&state.config, &conn)?;
+            let check_mail = || state.page_mail_check(&current.mail);
             let prepared =
                 prepare::<ParsedFile>(&conn, upload.bytes, max_rows, choices, check_mail)?;
             Ok(match prepared {
@@ -182,9 +183,17 @@ pub async fn preview(ctx: AdminContext, path: web::Path<String>) -> Result<HttpR
     let Some(staged) = ctx.state().staging.get(&path, ctx.admin().id) else {
         return Err(expired());
     };
+    let pending = staged
+        .content
+        .as_ref()
+        .ok()
+        .and_then(|s| s.mail_check.clone());
+    let mail_check = ctx
+        .blocking(move |state, _| Ok(state.settle_mail_check(pending)))
+        .await?;
     let content = staged.content.as_ref().map(|s| views::import::PreviewData {
         plan: &s.plan,
-        mail_check: s.mail_check.as_ref(),
+        mail_check: mail_check.as_ref(),
         allow_weak_passwords: s.allow_weak_passwords,
         notices: &s.parsed.notices,
     });
@@ -235,7 +244,11 @@ pub async fn commit(
         invite: form.invite.is_some(),
         allow_weak_passwords: import.allow_weak_passwords,
     };
-    let gate = MailGate::decide(import.mail_check.clone(), choices);
+    let pending = import.mail_check.clone();
+    let mail_check = ctx
+        .blocking(move |state, _| Ok(state.settle_mail_check(pending)))
+        .await?;
+    let gate = MailGate::decide(mail_check, choices);
     let context = ImportContext::new(
         Some(admin.id),
         admin.username.clone(),

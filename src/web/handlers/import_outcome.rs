@@ -19,14 +19,9 @@ pub async fn resend_invitations(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     ctx.blocking(move |state, _| {
-        crate::auth::reset::send_invitations(
-            &state.db,
-            &state.config.mail,
-            &state.config.accounts,
-            id,
-            true,
-        )
-        .map_err(WebError::Unexpected)
+        let current = state.current_mail()?;
+        crate::auth::reset::send_invitations(&state.db, &current.mail, &current.accounts, id, true)
+            .map_err(WebError::Unexpected)
     })
     .await?;
     Ok(see_other(&format!("/imports/{id}")))

@@ -9,6 +9,7 @@ mod history;
 mod import;
 mod import_outcome;
 mod mail;
+mod mail_form;
 mod ous;
 mod password;
 mod set_password_links;
@@ -29,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/static/app.css", web::get().to(assets::app_css))
         .route("/static/import.js", web::get().to(assets::import_js))
+        .route(
+            "/static/mail-check.js",
+            web::get().to(assets::mail_check_js),
+        )
         .route("/login", web::get().to(account::login_form))
         .route("/login", web::post().to(account::login))
         .route("/logout", web::post().to(account::logout))
@@ -50,6 +55,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reset/{uidb64}/{token}", web::get().to(password::link))
         .route("/mail", web::get().to(mail::status))
         .route("/mail/test", web::post().to(mail::send_test))
+        .route("/mail/settings", web::post().to(mail::save))
+        .route("/mail/check/{ticket}", web::get().to(mail::check_result))
         .route(
             "/account/password",
             web::post().to(account::change_password),

@@ -53,11 +53,11 @@ pub async fn forgot(
         let outcome = web::block(move || -> anyhow::Result<usize> {
             let conn = state2.db.connect()?;
             let users = reset_recipients(&conn, &email)?;
-            let accounts = &state2.config.accounts;
+            let current = crate::mail::current::load(&state2.config, &conn)?;
             for user in &users {
                 let sent = send_link(
-                    &state2.config.mail,
-                    accounts,
+                    &current.mail,
+                    &current.accounts,
                     &state2.secret_key,
                     user,
                     LinkPurpose::Reset,

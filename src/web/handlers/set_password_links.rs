@@ -36,7 +36,7 @@ pub async fn send(
     };
     refuse_unless_sendable(&ids, whole_filter)?;
     let check = ctx
-        .blocking(|state, _| Ok(crate::mail::check(&state.config.mail)))
+        .blocking(|state, _| Ok(state.page_mail_check(&state.current_mail()?.mail)))
         .await?;
     if !check.ok() {
         return Err(WebError::bad_request(
@@ -52,10 +52,11 @@ pub async fn send(
     let outcomes = ctx
         .blocking(move |s, actor| {
             let conn = s.db.connect()?;
+            let current = crate::mail::current::load(&s.config, &conn)?;
             let outcomes = send_set_password_links(
                 &conn,
-                &s.config.mail,
-                &s.config.accounts,
+                &current.mail,
+                &current.accounts,
                 &s.secret_key,
                 &ids,
             )?;

@@ -290,9 +290,10 @@ pub async fn send_reset(
             } else if user.email.is_empty() {
                 Err("the user has no e-mail address".to_string())
             } else {
+                let current = state.current_mail()?;
                 send_link(
-                    &state.config.mail,
-                    &state.config.accounts,
+                    &current.mail,
+                    &current.accounts,
                     &state.secret_key,
                     &user,
                     LinkPurpose::Reset,

@@ -8,6 +8,7 @@ mod forgot_password;
 mod import_flow;
 mod keyboard;
 mod mail_gate;
+mod mail_settings;
 mod phone;
 mod set_password_links;
 

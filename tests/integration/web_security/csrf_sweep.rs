@@ -155,6 +155,19 @@ fn every_state_changing_route_refuses_a_missing_forged_or_foreign_csrf_token() {
             form(&[("address", "x@example.com")]),
         ),
         case(
+            "/mail/settings",
+            "/mail/settings".into(),
+            form(&[
+                ("host", "mail.attacker.example"),
+                ("port", "25"),
+                ("encryption", "none"),
+                ("from", "roster@example.com"),
+                ("base_url", "https://attacker.example"),
+                ("save_anyway", "1"),
+                ("action", "save"),
+            ]),
+        ),
+        case(
             "/account/password",
             "/account/password".into(),
             form(&[

@@ -1,0 +1,36 @@
+//! The mail settings in force and their recent check, as every web handler reads them.
+
+use super::AppState;
+use crate::mail::check_cache::PAGE_WAIT;
+use crate::mail::{CheckOutcome, CurrentMail, Diagnosis, Freshness, MailSettings};
+
+impl AppState {
+    /// The settings in force now: flags and variables, then the Mail page's saved values.
+    pub fn current_mail(&self) -> rusqlite::Result<CurrentMail> {
+        crate::mail::current::load(&self.config, &self.db.connect()?)
+    }
+
+    /// The check of `settings` as a page shows it: a recent result, or one awaited for at most
+    /// two seconds (then "still running", which the import gate counts as not passed).
+    pub fn page_mail_check(&self, settings: &MailSettings) -> CheckOutcome {
+        self.mail_checks
+            .outcome(settings, Freshness::Recent, PAGE_WAIT)
+    }
+
+    /// A check that was still running when a page was shown, replaced by its result if it has
+    /// one now (waiting at most two seconds); any other outcome is kept as it is.
+    pub fn settle_mail_check(&self, check: Option<CheckOutcome>) -> Option<CheckOutcome> {
+        match check {
+            Some(pending) if pending.diagnosis == Diagnosis::StillRunning => {
+                Some(match self.current_mail() {
+                    Ok(current) => self.page_mail_check(&current.mail),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "mail settings could not be read");
+                        pending
+                    }
+                })
+            }
+            other => other,
+        }
+    }
+}
