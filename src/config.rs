@@ -9,7 +9,11 @@ use anyhow::{Context, bail};
 use crate::cli::{Cli, MailArgs};
 pub use crate::domain::accounts::{AccountSettings, SecretKeyFallbacks, SecretKeySource};
 use crate::import::ImportSettings;
-use crate::mail::{MailField, MailLocks, MailSettings, TlsMode};
+pub mod current_mail;
+
+pub use current_mail::{CurrentMail, MailField, MailLocks};
+
+use crate::mail::{MailSettings, TlsMode};
 
 /// Settings shared by every command.
 #[derive(Debug, Clone)]

@@ -43,7 +43,7 @@ pub(super) fn adduser(
         // One user's password passes Django's validators; there is no one-time-password opt-out.
         allow_weak_passwords: false,
     };
-    let current = crate::mail::current::load_for_command(config, db);
+    let current = crate::config::current_mail::load_for_command(config, db);
     let mailer = Mailer {
         db,
         mail: &current.mail,

@@ -58,7 +58,7 @@ pub(super) fn import(
         invite: options.invite,
         allow_weak_passwords: options.allow_weak_passwords,
     };
-    let current = crate::mail::current::load_for_command(config, db);
+    let current = crate::config::current_mail::load_for_command(config, db);
     let mailer = Mailer {
         db,
         mail: &current.mail,

@@ -115,7 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckMail => {
-            let current = crate::mail::current::load_for_command(&config, &db);
+            let current = crate::config::current_mail::load_for_command(&config, &db);
             let outcome = crate::mail::check(&current.mail);
             println!("{}: {}", outcome.server, outcome.message);
             Ok(if outcome.ok() {
@@ -128,7 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !is_valid_email(address.trim()) {
                 bail!("\"{address}\" is not a valid e-mail address");
             }
-            let current = crate::mail::current::load_for_command(&config, &db);
+            let current = crate::config::current_mail::load_for_command(&config, &db);
             let server = format!(
                 "{}:{}",
                 current.mail.host.as_deref().unwrap_or("?"),

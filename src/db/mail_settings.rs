@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::mail::TlsMode;
+use crate::domain::mail_mode::TlsMode;
 
 /// Saved values; `None` leaves the setting to the command line, environment or default.
 #[derive(Clone, Default, PartialEq, Eq)]

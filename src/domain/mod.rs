@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod fields;
 pub mod import_context;
+pub mod mail_mode;
 pub mod random;
 pub mod report;
 pub mod rows;

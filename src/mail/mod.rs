@@ -2,7 +2,6 @@
 
 pub(crate) mod check;
 pub mod check_cache;
-pub mod current;
 mod diagnosis;
 pub mod messages;
 pub(crate) mod settings;
@@ -11,7 +10,6 @@ mod web_port;
 
 pub use check::{CheckOutcome, check};
 pub use check_cache::{CheckCache, Freshness};
-pub use current::{CurrentMail, MailField, MailLocks};
 pub use diagnosis::Diagnosis;
 pub use settings::{MailSettings, TlsMode};
 pub use transport::{OutgoingMail, SendError, send};

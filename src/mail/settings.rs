@@ -4,16 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How the SMTP connection is encrypted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
-    /// Plain SMTP (`EMAIL_USE_TLS` and `EMAIL_USE_SSL` both off).
-    None,
-    /// Plain connection upgraded with STARTTLS (`EMAIL_USE_TLS`, usually port 587).
-    StartTls,
-    /// TLS from the first byte (`EMAIL_USE_SSL`, usually port 465).
-    Implicit,
-}
+pub use crate::domain::mail_mode::TlsMode;
 
 /// Validated mail settings; the password never prints.
 #[derive(Clone)]

@@ -44,7 +44,7 @@ fn run(
     let mut import_id = None;
     let current = state.current_mail().unwrap_or_else(|err| {
         tracing::warn!(error = %err, "the Mail page's saved settings could not be read");
-        crate::mail::current::merge(&state.config, &Default::default())
+        crate::config::current_mail::merge(&state.config, &Default::default())
     });
     let mailer = Mailer {
         db: &state.db,

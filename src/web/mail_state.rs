@@ -1,13 +1,14 @@
 //! The mail settings in force and their recent check, as every web handler reads them.
 
 use super::AppState;
+use crate::config::CurrentMail;
 use crate::mail::check_cache::PAGE_WAIT;
-use crate::mail::{CheckOutcome, CurrentMail, Diagnosis, Freshness, MailSettings};
+use crate::mail::{CheckOutcome, Diagnosis, Freshness, MailSettings};
 
 impl AppState {
     /// The settings in force now: flags and variables, then the Mail page's saved values.
     pub fn current_mail(&self) -> rusqlite::Result<CurrentMail> {
-        crate::mail::current::load(&self.config, &self.db.connect()?)
+        crate::config::current_mail::load(&self.config, &self.db.connect()?)
     }
 
     /// The check of `settings` as a page shows it: a recent result, or one awaited for at most

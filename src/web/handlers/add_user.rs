@@ -154,7 +154,7 @@ pub async fn add(
     let outcome = ctx
         .blocking(move |state2, _| {
             let mut conn = state2.db.connect()?;
-            let current = crate::mail::current::load(&state2.config, &conn)?;
+            let current = crate::config::current_mail::load(&state2.config, &conn)?;
             let check_mail = || state2.page_mail_check(&current.mail);
             if only_check {
                 // The password is refused; still show every other field's problem in the same answer.

@@ -140,7 +140,7 @@ pub async fn upload(
     let content = ctx
         .blocking(move |state, _| {
             let conn = state.db.connect()?;
-            let current = crate::mail::current::load(&state.config, &conn)?;
+            let current = crate::config::current_mail::load(&state.config, &conn)?;
             let check_mail = || state.page_mail_check(&current.mail);
             let prepared =
                 prepare::<ParsedFile>(&conn, upload.bytes, max_rows, choices, check_mail)?;

@@ -6,9 +6,10 @@ use serde::Deserialize;
 
 use super::mail_form::{SettingsForm, changed_fields, parse_form, values_typed};
 use super::{html, see_other};
+use crate::config::current_mail::merge;
+use crate::config::{CurrentMail, MailField};
 use crate::mail::check_cache::PAGE_WAIT;
-use crate::mail::current::merge;
-use crate::mail::{CheckOutcome, CurrentMail, Diagnosis, Freshness, MailField};
+use crate::mail::{CheckOutcome, Diagnosis, Freshness};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;

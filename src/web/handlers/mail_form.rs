@@ -4,8 +4,9 @@ use serde::Deserialize;
 
 use super::mail::values_of;
 use crate::config::parse_base_url;
+use crate::config::{CurrentMail, MailField, MailLocks};
 use crate::db::mail_settings::StoredMail;
-use crate::mail::{CurrentMail, MailField, MailLocks, TlsMode};
+use crate::mail::TlsMode;
 use crate::web::views::mail::SettingsValues;
 
 #[derive(Deserialize)]

@@ -53,7 +53,7 @@ pub async fn forgot(
         let outcome = web::block(move || -> anyhow::Result<usize> {
             let conn = state2.db.connect()?;
             let users = reset_recipients(&conn, &email)?;
-            let current = crate::mail::current::load(&state2.config, &conn)?;
+            let current = crate::config::current_mail::load(&state2.config, &conn)?;
             for user in &users {
                 let sent = send_link(
                     &current.mail,

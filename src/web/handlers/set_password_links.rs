@@ -52,7 +52,7 @@ pub async fn send(
     let outcomes = ctx
         .blocking(move |s, actor| {
             let conn = s.db.connect()?;
-            let current = crate::mail::current::load(&s.config, &conn)?;
+            let current = crate::config::current_mail::load(&s.config, &conn)?;
             let outcomes = send_set_password_links(
                 &conn,
                 &current.mail,

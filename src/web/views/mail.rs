@@ -4,7 +4,8 @@
 use maud::{Markup, html};
 
 use super::layout::{Chrome, csrf_field, page};
-use crate::mail::{CheckOutcome, Diagnosis, MailField, MailLocks, TlsMode};
+use crate::config::{MailField, MailLocks};
+use crate::mail::{CheckOutcome, Diagnosis, TlsMode};
 
 /// The values the form shows: the settings in force, or what the admin just typed.
 pub struct SettingsValues {

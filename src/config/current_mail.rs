@@ -3,9 +3,9 @@
 
 use rusqlite::Connection;
 
-use super::settings::MailSettings;
-use crate::config::{AccountSettings, Config};
+use super::{AccountSettings, Config};
 use crate::db::mail_settings::StoredMail;
+use crate::mail::MailSettings;
 
 /// A setting the Mail page edits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
