@@ -10,6 +10,7 @@ pub(crate) mod invitations;
 pub(crate) mod mail_settings;
 pub mod ous;
 pub(crate) mod sessions;
+pub(crate) mod undo;
 pub(crate) mod user_admin;
 mod user_fingerprint;
 pub(crate) mod user_list;

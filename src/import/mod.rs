@@ -4,6 +4,8 @@ pub(crate) mod context;
 mod damage;
 pub mod decode;
 pub(crate) mod formula;
+mod gate;
+mod header;
 pub(crate) mod job;
 mod lines;
 pub mod parse;

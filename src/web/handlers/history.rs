@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
-use crate::db::imports::UndoResult;
+use crate::db::undo::UndoResult;
 use crate::db::user_references::{UserReference, describe};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
@@ -48,7 +48,7 @@ pub async fn undo_confirm(
             let Some(record) = crate::db::imports::find(conn, id)? else {
                 return Ok(None);
             };
-            Ok(Some((record, crate::db::imports::undo_plan(conn, id)?)))
+            Ok(Some((record, crate::db::undo::undo_plan(conn, id)?)))
         })
         .await?;
     let Some((record, plan)) = found else {
@@ -81,11 +81,11 @@ pub async fn undo(
             if crate::db::imports::find(conn, id)?.is_none() {
                 return Ok(UndoOutcome::NoSuchImport);
             }
-            let now = crate::db::imports::undo_plan(conn, id)?.remove.len();
+            let now = crate::db::undo::undo_plan(conn, id)?.remove.len();
             if expected != Some(now) {
                 return Ok(UndoOutcome::CountChanged(now));
             }
-            let (removed, kept) = match crate::db::imports::undo(conn, id, &actor.name)? {
+            let (removed, kept) = match crate::db::undo::undo(conn, id, &actor.name)? {
                 UndoResult::Undone { removed, kept } => (removed, kept),
                 UndoResult::AlreadyUndone => return Ok(UndoOutcome::AlreadyUndone),
                 UndoResult::Blocked(references) => {

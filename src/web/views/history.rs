@@ -5,7 +5,8 @@ use maud::{Markup, html};
 use super::layout::{Chrome, csrf_field, page};
 use super::pager::pager;
 use super::time::{label, local};
-use crate::db::imports::{ImportRecord, UndoPlan};
+use crate::db::imports::ImportRecord;
+use crate::db::undo::UndoPlan;
 
 /// Every import, newest first.
 pub fn list(

@@ -1,0 +1,187 @@
+//! Undoing an import: which of its users go (left as imported) and which stay (used or changed since, with the reason), and the removal itself.
+
+use rusqlite::{Connection, Transaction, params};
+
+use super::user_references::{UserReference, references_to};
+
+/// What undoing an import would do: users to remove (left as imported, never logged in) and
+/// users kept (logged in, admins, or changed since the import).
+#[derive(Debug, Clone, Default)]
+pub struct UndoPlan {
+    pub remove: Vec<(i64, String)>,
+    pub keep: Vec<KeptUser>,
+    /// Rows of the project's own tables that point at users to remove: while there are any, the
+    /// undo removes nobody (removing them would delete or orphan the project's data).
+    pub blocked: Vec<UserReference>,
+    /// Users the import created that were deleted outside Roster (by Django, say), by username.
+    pub deleted_elsewhere: Vec<String>,
+}
+
+/// A user an undo leaves in place, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptUser {
+    pub id: i64,
+    pub username: String,
+    pub reason: String,
+}
+
+/// Audit actions that change a user; for rows written before fingerprints, they tell a changed user.
+const CHANGING_ACTIONS: &str = "'user_changed', 'role_changed', 'user_deactivated', \
+    'user_reactivated', 'password_set', 'password_set_by_link', 'password_changed'";
+
+/// The users an import created that still exist, split into those an undo removes (never logged
+/// in, not admins, unchanged since the import) and those it keeps, with what in the project
+/// refers to those that would be removed.
+pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan> {
+    let mut stmt = conn.prepare(
+        "SELECT u.id, u.username, u.last_login, u.is_staff, u.is_superuser, u.password,                 r.had_password, r.user_fingerprint          FROM roster_user_profile p JOIN auth_user u ON u.id = p.user_id          LEFT JOIN roster_import_row r ON r.user_id = u.id AND r.import_id = p.import_id          WHERE p.import_id = ?1 ORDER BY u.username",
+    )?;
+    let rows = stmt.query_map([import_id], |r| {
+        Ok(Imported {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            last_login: r.get(2)?,
+            is_staff: r.get(3)?,
+            is_superuser: r.get(4)?,
+            password: r.get(5)?,
+            had_password: r.get::<_, Option<bool>>(6)?.unwrap_or(true),
+            fingerprint: r.get(7)?,
+        })
+    })?;
+    let mut plan = UndoPlan::default();
+    for user in rows {
+        let user = user?;
+        match why_kept(conn, &user)? {
+            None => plan.remove.push((user.id, user.username)),
+            Some(reason) => plan.keep.push(KeptUser {
+                id: user.id,
+                username: user.username,
+                reason,
+            }),
+        }
+    }
+    let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
+    plan.blocked = references_to(conn, &ids)?;
+    let mut gone = conn.prepare(
+        "SELECT COALESCE(created_username, username) AS name FROM roster_import_row \
+         WHERE import_id = ?1 AND code IS NULL AND user_id IS NULL AND removed_by_undo = 0 ORDER BY name",
+    )?;
+    plan.deleted_elsewhere = gone
+        .query_map([import_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(plan)
+}
+
+/// A user an import created, as the undo sees them now.
+struct Imported {
+    id: i64,
+    username: String,
+    last_login: Option<String>,
+    is_staff: bool,
+    is_superuser: bool,
+    password: String,
+    had_password: bool,
+    fingerprint: Option<String>,
+}
+
+/// Why an undo must keep this user, or `None` when the user is as the import left them.
+fn why_kept(conn: &Connection, user: &Imported) -> rusqlite::Result<Option<String>> {
+    if let Some(at) = &user.last_login {
+        return Ok(Some(format!("logged in (last login {at} UTC)")));
+    }
+    if user.is_superuser || user.is_staff {
+        return Ok(Some("is an admin or staff user now".to_string()));
+    }
+    let usable = !user.password.is_empty() && !user.password.starts_with('!');
+    if !user.had_password && usable {
+        return Ok(Some("a password was set after the import".to_string()));
+    }
+    let changed = match &user.fingerprint {
+        Some(written) => super::user_fingerprint::of_user(conn, user.id)?.as_ref() != Some(written),
+        // Imported before fingerprints were kept: Roster's audit log tells.
+        None => conn.query_row(
+            &format!(
+                "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action IN ({CHANGING_ACTIONS}) \
+                 AND target LIKE ?1)"
+            ),
+            [format!("user:{} (%", user.id)],
+            |r| r.get(0),
+        )?,
+    };
+    Ok(changed.then(|| "changed after the import (details, role, groups or password)".to_string()))
+}
+
+/// What an undo did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UndoResult {
+    /// These users were removed; these were kept (logged in, admins, or changed since).
+    Undone {
+        removed: Vec<String>,
+        kept: Vec<String>,
+    },
+    /// A concurrent request undid it first; nothing was changed.
+    AlreadyUndone,
+    /// Project rows point at users to remove; nothing was changed.
+    Blocked(Vec<UserReference>),
+}
+
+/// Removes the import's users left as imported (all their rows) and marks the import undone,
+/// inside the caller's write transaction. Users who logged in, became admins or were changed
+/// meanwhile are kept. Writes nothing
+/// when the import was already undone (by a concurrent request, say) or when project rows refer to
+/// a user to remove, so the caller may commit whatever it gets back.
+pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
+    let undone: Option<String> = tx.query_row(
+        "SELECT undone_at FROM roster_import WHERE id = ?1",
+        [import_id],
+        |r| r.get(0),
+    )?;
+    if undone.is_some() {
+        return Ok(UndoResult::AlreadyUndone);
+    }
+    let plan = undo_plan(tx, import_id)?;
+    if !plan.blocked.is_empty() {
+        return Ok(UndoResult::Blocked(plan.blocked));
+    }
+    tx.execute(
+        "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3",
+        params![super::now_text(), actor, import_id],
+    )?;
+    // Set-based: the ids go into a temporary table, then each table is cleared in one statement.
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS roster_undo_user (id INTEGER PRIMARY KEY); \
+         DELETE FROM temp.roster_undo_user;",
+    )?;
+    {
+        let mut insert = tx.prepare("INSERT INTO temp.roster_undo_user (id) VALUES (?1)")?;
+        for (id, _) in &plan.remove {
+            insert.execute([id])?;
+        }
+    }
+    tx.execute(
+        "UPDATE roster_import_row SET user_id = NULL, removed_by_undo = 1 \
+         WHERE user_id IN (SELECT id FROM temp.roster_undo_user)",
+        [],
+    )?;
+    for table in [
+        "auth_user_groups",
+        "auth_user_user_permissions",
+        "roster_user_profile",
+        "roster_invitation",
+        "roster_session",
+    ] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE user_id IN (SELECT id FROM temp.roster_undo_user)"),
+            [],
+        )?;
+    }
+    tx.execute(
+        "DELETE FROM auth_user WHERE last_login IS NULL AND id IN (SELECT id FROM temp.roster_undo_user)",
+        [],
+    )?;
+    tx.execute("DELETE FROM temp.roster_undo_user", [])?;
+    Ok(UndoResult::Undone {
+        removed: plan.remove.into_iter().map(|(_, u)| u).collect(),
+        kept: plan.keep.into_iter().map(|k| k.username).collect(),
+    })
+}
