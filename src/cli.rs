@@ -187,7 +187,7 @@ pub enum Command {
         /// Print the result as JSON on stdout.
         #[arg(long, env = "ROSTER_JSON")]
         json: bool,
-        /// Also write the failed rows as a semicolon CSV (no passwords) to this path.
+        /// Also write the failed rows (no passwords) to this path: `.xlsx`, or a semicolon CSV otherwise.
         #[arg(long, env = "ROSTER_ERROR_REPORT")]
         error_report: Option<PathBuf>,
         /// Import rows without a password even when the mail server check fails.
@@ -244,6 +244,11 @@ pub enum Command {
     },
     /// Print the sample CSV.
     SampleCsv,
+    /// Write the import template to FILE: `.xlsx` (columns typed as Text) or `.csv`.
+    Template {
+        /// The new file (must not exist yet); its extension picks the format.
+        file: PathBuf,
+    },
     /// Manage organizational units.
     Ou {
         #[command(subcommand)]

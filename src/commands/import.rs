@@ -104,8 +104,7 @@ pub(super) fn import(
         }
     }
     if let Some(path) = &options.error_report {
-        std::fs::write(path, error_report_csv(&report.failures))
-            .with_context(|| format!("cannot write the error report to {}", path.display()))?;
+        write_error_report(path, &report.failures)?;
     }
     if options.json {
         let mut json = report.to_json();
@@ -179,6 +178,23 @@ fn print_summary(
         writeln!(out, "Error report written to {}.", path.display())?;
     }
     Ok(())
+}
+
+/// The failed rows as `.xlsx` (Text-typed columns) when the path ends in `.xlsx`, else as CSV.
+fn write_error_report(path: &Path, failures: &[crate::import::ReportRow]) -> anyhow::Result<()> {
+    let bytes = if is_xlsx(path) {
+        crate::import::workbook::error_report_xlsx(failures)?
+    } else {
+        error_report_csv(failures)
+    };
+    std::fs::write(path, bytes)
+        .with_context(|| format!("cannot write the error report to {}", path.display()))
+}
+
+/// Whether a path names an `.xlsx` file (any letter case).
+pub(super) fn is_xlsx(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("xlsx"))
 }
 
 fn display_or_dash(value: &str) -> &str {

@@ -8,7 +8,7 @@ mod import;
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 pub use exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
 
@@ -29,6 +29,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::SampleCsv => {
             print!("{}", crate::SAMPLE_CSV);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Template { file } => {
+            write_template(&file)?;
+            println!("Template written to {}.", file.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -165,4 +170,31 @@ fn configure_hashing(threads: Option<usize>) -> anyhow::Result<()> {
         .thread_name(|i| format!("roster-hash-{i}"))
         .build_global()
         .map_err(|e| anyhow::anyhow!("cannot start the hashing threads: {e}"))
+}
+
+/// The import template: `.xlsx` with Text-typed columns, or the sample CSV for a `.csv` path; an
+/// existing file is never overwritten.
+fn write_template(file: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let bytes = if import::is_xlsx(file) {
+        crate::import::workbook::template_xlsx()?
+    } else if file
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"))
+    {
+        crate::SAMPLE_CSV.as_bytes().to_vec()
+    } else {
+        anyhow::bail!(
+            "{}: the template file must end in .xlsx (recommended: its columns are typed as Text, \
+             so Excel keeps leading zeros) or .csv",
+            file.display()
+        );
+    };
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", file.display()))?;
+    out.write_all(&bytes)
+        .with_context(|| format!("cannot write {}", file.display()))
 }

@@ -35,7 +35,7 @@ pub const MAX_COLUMNS: usize = 200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Slot {
     Known(Column),
-    /// The `error` column of Roster's own error report.
+    /// The `error` and `note` columns of Roster's own error report.
     Ignored,
     /// A header cell left empty (spreadsheets add these); values under it are refused.
     Unnamed,
@@ -63,7 +63,7 @@ pub(super) fn header_layout(header: &csv::StringRecord) -> Result<Vec<Slot>, Fil
             layout.push(Slot::Unnamed);
             continue;
         }
-        if name == "error" {
+        if name == "error" || name == "note" {
             layout.push(Slot::Ignored);
             continue;
         }

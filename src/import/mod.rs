@@ -17,6 +17,7 @@ pub(crate) mod single;
 mod sniff;
 pub(crate) mod spreadsheet;
 pub mod validate;
+pub mod workbook;
 
 pub use crate::domain::import_context::{
     DEFAULT_GROUP, ImportContext, ImportSource, MailCheckRecord, PasswordlessPolicy,

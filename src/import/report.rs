@@ -123,22 +123,22 @@ pub fn rejected_json(error: &FileError) -> JsonReport {
     }
 }
 
-/// The failed rows as a semicolon CSV in the import format plus `error`, password cells left empty.
-/// Starts with a UTF-8 BOM so Excel opens it as UTF-8; Roster's import accepts the BOM.
+/// The failed rows as a semicolon CSV in the import format plus `error` and `note`, password cells
+/// left empty and the note saying which rows had one. Starts with a UTF-8 BOM so Excel opens it as
+/// UTF-8; Roster's import accepts the BOM and ignores both extra columns.
 pub fn error_report_csv(rows: &[ReportRow]) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::CRLF)
         .from_writer(b"\xEF\xBB\xBF".to_vec());
     let mut header: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
-    header.push("error");
+    header.extend(["error", "note"]);
     // Writing into a Vec cannot fail; a failure here would be a bug in csv, so fall back to empty.
     if writer.write_record(&header).is_err() {
         return Vec::new();
     }
     for row in rows {
         let s = &row.summary;
-        let error = format!("{}: {}: {}", row.location(), row.code, row.message);
         let record = [
             s.first_name.as_str(),
             &s.last_name,
@@ -147,7 +147,8 @@ pub fn error_report_csv(rows: &[ReportRow]) -> Vec<u8> {
             &s.organizational_unit,
             &s.job_title,
             "",
-            &error,
+            &error_cell(row),
+            password_note(row),
         ]
         .map(neutralise_formula);
         if writer.write_record(&record).is_err() {
@@ -155,4 +156,20 @@ pub fn error_report_csv(rows: &[ReportRow]) -> Vec<u8> {
         }
     }
     writer.into_inner().unwrap_or_default()
+}
+
+/// The `error` cell of a report row: where, the code and the fix.
+pub(super) fn error_cell(row: &ReportRow) -> String {
+    format!("{}: {}: {}", row.location(), row.code, row.message)
+}
+
+/// The `note` cell: reports never carry passwords, so a row that had one says so, or the corrected
+/// row would silently become a row without a password.
+pub(super) fn password_note(row: &ReportRow) -> &'static str {
+    if row.summary.has_password {
+        "This row had a password; it is not copied into the report. Type it again in the \
+         password column, or leave it empty and Roster e-mails a link to set one."
+    } else {
+        ""
+    }
 }

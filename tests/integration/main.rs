@@ -23,3 +23,4 @@ mod web_auth;
 mod web_import;
 mod web_mail;
 mod web_security;
+mod workbooks;

@@ -77,7 +77,9 @@ fn admin_pages_require_login() {
         "/ous",
         "/imports/1",
         "/imports/1/errors.csv",
+        "/imports/1/errors.xlsx",
         "/users/import/sample.csv",
+        "/users/import/template.xlsx",
     ] {
         let res = app.get(path);
         assert_eq!(

@@ -120,7 +120,7 @@ fn upload_preview_import_and_error_report() {
     let body = report.text().unwrap();
     let body = body.trim_start_matches('\u{feff}');
     let mut lines = body.lines();
-    assert_eq!(lines.next(), Some(format!("{HEADER};error").as_str()));
+    assert_eq!(lines.next(), Some(format!("{HEADER};error;note").as_str()));
     assert_eq!(
         body.lines().count(),
         4,
@@ -134,6 +134,12 @@ fn upload_preview_import_and_error_report() {
         !body.contains("pw-bob-secret"),
         "no password in the error report"
     );
+    let notes: Vec<&str> = body
+        .lines()
+        .filter(|line| line.contains("This row had a password"))
+        .collect();
+    assert_eq!(notes.len(), 1, "only Bob had a password: {body}");
+    assert!(notes[0].starts_with("Bob;"), "{body}");
 
     // The report is itself importable: its error column is ignored.
     let (_, status, html) = app.upload_and_preview("errors.csv", body.as_bytes());

@@ -21,7 +21,7 @@ use crate::import::{ImportContext, ImportSource};
 use crate::web::AppState;
 
 /// Media types of spreadsheet bodies, read like a CSV body.
-const SPREADSHEET_XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const SPREADSHEET_XLSX: &str = super::XLSX_MEDIA_TYPE;
 const SPREADSHEET_ODS: &str = "application/vnd.oasis.opendocument.spreadsheet";
 const SPREADSHEET_XLS: &str = "application/vnd.ms-excel";
 

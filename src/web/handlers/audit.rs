@@ -1,6 +1,5 @@
 //! The audit log page and its CSV export (formulas neutralised so spreadsheets run nothing).
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -121,11 +120,9 @@ pub async fn export(
     let body = writer
         .into_inner()
         .map_err(|e| WebError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"roster-audit.csv\"",
-        ))
-        .body(body))
+    Ok(super::download(
+        "text/csv; charset=utf-8",
+        "roster-audit.csv",
+        body,
+    ))
 }

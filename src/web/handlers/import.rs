@@ -2,13 +2,13 @@
 
 use actix_multipart::Multipart;
 use actix_web::dev::Payload;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::TryStreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
-use super::{UploadLimit, html, see_other};
+use super::{UploadLimit, XLSX_MEDIA_TYPE, download, html, see_other};
 use crate::import::service::{Choices, MailGate, Prepared, prepare};
 use crate::import::{ImportContext, ImportSource, ParsedFile};
 use crate::web::admin_context::AdminContext;
@@ -26,13 +26,18 @@ pub async fn upload_form(ctx: AdminContext) -> HttpResponse {
 }
 
 pub async fn sample_csv(_ctx: AdminContext) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"roster-sample.csv\"",
-        ))
-        .body(crate::SAMPLE_CSV)
+    download(
+        "text/csv; charset=utf-8",
+        "roster-sample.csv",
+        crate::SAMPLE_CSV,
+    )
+}
+
+/// The sample as an `.xlsx` template whose columns are typed as Text, so Excel keeps `00123`.
+pub async fn template_xlsx(_ctx: AdminContext) -> Result<HttpResponse, WebError> {
+    let bytes = crate::import::workbook::template_xlsx()
+        .map_err(|e| WebError::Unexpected(anyhow::anyhow!("writing the template: {e}")))?;
+    Ok(download(XLSX_MEDIA_TYPE, "roster-template.xlsx", bytes))
 }
 
 /// The fields of the upload form, read from the multipart stream with a size cap.

@@ -1,10 +1,9 @@
 //! After the Import button: the background job, its progress, the result page, the error report and
 //! invitations.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use super::{html, see_other};
+use super::{XLSX_MEDIA_TYPE, download, html, see_other};
 use crate::import::report::error_report_csv;
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{TokenOnly, VerifiedForm};
@@ -115,22 +114,45 @@ pub async fn progress(ctx: AdminContext, path: web::Path<i64>) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(progress_of(&ctx.state().jobs, &record)))
 }
 
+/// The failed rows as the semicolon CSV Roster imports again.
 pub async fn error_report(
     ctx: AdminContext,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
+    let failures = stored_failures(&ctx, id).await?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("roster-import-{id}-errors.csv"),
+        error_report_csv(&failures),
+    ))
+}
+
+/// The failed rows as an `.xlsx` whose columns are typed as Text, so fixing it in Excel keeps `00777`.
+pub async fn error_report_xlsx(
+    ctx: AdminContext,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let failures = stored_failures(&ctx, id).await?;
+    let bytes = crate::import::workbook::error_report_xlsx(&failures)
+        .map_err(|e| WebError::Unexpected(anyhow::anyhow!("writing the error report: {e}")))?;
+    Ok(download(
+        XLSX_MEDIA_TYPE,
+        &format!("roster-import-{id}-errors.xlsx"),
+        bytes,
+    ))
+}
+
+/// The failed rows of a stored import, or 404.
+async fn stored_failures(
+    ctx: &AdminContext,
+    id: i64,
+) -> Result<Vec<crate::import::ReportRow>, WebError> {
     let found = ctx
         .read(move |conn| crate::db::imports::report(conn, id))
         .await?;
-    let Some((_, report)) = found else {
-        return Err(WebError::NotFound);
-    };
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"roster-import-{id}-errors.csv\""),
-        ))
-        .body(error_report_csv(&report.failures)))
+    found
+        .map(|(_, report)| report.failures)
+        .ok_or(WebError::NotFound)
 }

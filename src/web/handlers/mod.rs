@@ -97,6 +97,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/users/import/sample.csv",
             web::get().to(import::sample_csv),
         )
+        .route(
+            "/users/import/template.xlsx",
+            web::get().to(import::template_xlsx),
+        )
         .route("/users/import/preview/{id}", web::get().to(import::preview))
         .route(
             "/users/import/preview/{id}/commit",
@@ -115,6 +119,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/imports/{id}/errors.csv",
             web::get().to(import_outcome::error_report),
         )
+        .route(
+            "/imports/{id}/errors.xlsx",
+            web::get().to(import_outcome::error_report_xlsx),
+        )
         .configure(api::routes)
         .default_service(web::to(not_found));
 }
@@ -132,6 +140,25 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
+}
+
+/// The media type of an `.xlsx` workbook.
+pub const XLSX_MEDIA_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file the browser saves under `file_name` instead of showing it.
+pub fn download(
+    media_type: &str,
+    file_name: &str,
+    body: impl actix_web::body::MessageBody + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(body)
 }
 
 /// An HTML response.

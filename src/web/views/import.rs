@@ -33,6 +33,7 @@ pub fn upload(chrome: Chrome<'_>, max_rows: usize, error: Option<&str>) -> Marku
                     div.actions {
                         button type="submit" { "Upload file" }
                         button.secondary type="reset" { "Upload different file" }
+                        a href="/users/import/template.xlsx" download="roster-template.xlsx" { "Download the Excel template" }
                         a href="/users/import/sample.csv" download="roster-sample.csv" { "Download the sample CSV" }
                     }
                 }
@@ -255,7 +256,8 @@ pub fn result(
             }
             @if report.failed > 0 {
                 div.actions {
-                    a.button href={ "/imports/" (record.id) "/errors.csv" } { "Download error report" }
+                    a.button href={ "/imports/" (record.id) "/errors.xlsx" } { "Download error report (Excel)" }
+                    a.button.secondary href={ "/imports/" (record.id) "/errors.csv" } { "Download error report (CSV)" }
                     a.button.secondary href="/users/import" { "Import the corrected file" }
                 }
                 h2 { "Failed rows" }
