@@ -171,7 +171,7 @@ fn check_error_report(report: &[u8]) {
     assert!(text.starts_with('\u{feff}'), "a BOM so Excel reads UTF-8");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "header and the two failed rows: {text}");
-    assert!(lines[0].ends_with(";password;error"), "{}", lines[0]);
+    assert!(lines[0].ends_with(";password;error;note"), "{}", lines[0]);
     assert!(lines[1].contains("line 102, column email"), "{}", lines[1]);
     assert!(
         lines[1].starts_with("\"'=HYPERLINK("),

@@ -105,7 +105,7 @@ fn the_import_works_with_the_keyboard_alone() {
 
         assert_eq!(browser.text("#created").await, "1");
         let report = tab_to(&browser, "the error report link", |f| {
-            f.text == "Download error report"
+            f.text == "Download error report (Excel)"
         })
         .await;
         assert_eq!(report.tag, "a");
@@ -116,7 +116,7 @@ fn the_import_works_with_the_keyboard_alone() {
                 let downloads = std::fs::read_dir(&browser.downloads).expect("downloads dir");
                 let done = downloads
                     .map(|e| e.expect("entry").path())
-                    .any(|p| p.extension().is_some_and(|x| x == "csv"));
+                    .any(|p| p.extension().is_some_and(|x| x == "xlsx"));
                 std::future::ready(done)
             })
             .await;
