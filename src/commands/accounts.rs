@@ -8,6 +8,7 @@ use anyhow::bail;
 use crate::auth::hashers::make_password;
 use crate::auth::password_validation::{UserAttributes, refusal};
 use crate::config::Config;
+use crate::db::audit::AuditAction;
 use crate::db::{self, Db};
 use crate::domain::fields::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
@@ -55,7 +56,7 @@ pub(super) fn create_superuser(
     let id = crate::db::users::insert_superuser(&conn, &username, &email, &hash, &db::now_text())?;
     cli_audit(
         &conn,
-        "admin_created",
+        AuditAction::AdminCreated,
         &format!("user:{id} ({username})"),
         "roster createsuperuser",
     )?;
@@ -91,7 +92,7 @@ pub(super) fn change_password(
     crate::db::users::set_password(&conn, user.id, &hash)?;
     cli_audit(
         &conn,
-        "password_set",
+        AuditAction::PasswordSet,
         &format!("user:{} ({})", user.id, user.username),
         "roster changepassword",
     )?;
@@ -121,7 +122,7 @@ pub(super) fn cli_actor() -> String {
 /// Appends an audit entry for a command-line action.
 pub(super) fn cli_audit(
     conn: &rusqlite::Connection,
-    action: &str,
+    action: crate::db::audit::AuditAction,
     target: &str,
     detail: &str,
 ) -> rusqlite::Result<()> {

@@ -6,6 +6,7 @@ use anyhow::bail;
 
 use super::accounts::{cli_actor, cli_audit};
 use crate::cli::OuCommand;
+use crate::db::audit::AuditAction;
 use crate::db::{self, Db};
 
 pub(super) fn organizational_units(db: &Db, command: OuCommand) -> anyhow::Result<ExitCode> {
@@ -23,7 +24,12 @@ pub(super) fn organizational_units(db: &Db, command: OuCommand) -> anyhow::Resul
         OuCommand::Add { name } => {
             let id = crate::db::ous::add(&conn, &name, &db::now_text())
                 .map_err(|e| anyhow::anyhow!("Cannot create organizational unit: {e}"))?;
-            cli_audit(&conn, "ou_created", &format!("ou:{id}"), name.trim())?;
+            cli_audit(
+                &conn,
+                AuditAction::OuCreated,
+                &format!("ou:{id}"),
+                name.trim(),
+            )?;
             println!("Organizational unit \"{}\" created.", name.trim());
         }
     }
@@ -39,7 +45,12 @@ pub(super) fn api_tokens(db: &Db, command: crate::cli::TokenCommand) -> anyhow::
             let tx = conn.transaction()?;
             let token = api_tokens::create(&tx, &name, &cli_actor())
                 .map_err(|e| anyhow::anyhow!("Cannot create the API token: {e}"))?;
-            cli_audit(&tx, "token_created", &format!("token:{}", name.trim()), "")?;
+            cli_audit(
+                &tx,
+                AuditAction::TokenCreated,
+                &format!("token:{}", name.trim()),
+                "",
+            )?;
             tx.commit()?;
             // Only the token on stdout, so scripts can capture it.
             println!("{token}");
@@ -53,7 +64,12 @@ pub(super) fn api_tokens(db: &Db, command: crate::cli::TokenCommand) -> anyhow::
             if !api_tokens::revoke(&tx, &name)? {
                 bail!("There is no active API token named \"{}\"", name.trim());
             }
-            cli_audit(&tx, "token_revoked", &format!("token:{}", name.trim()), "")?;
+            cli_audit(
+                &tx,
+                AuditAction::TokenRevoked,
+                &format!("token:{}", name.trim()),
+                "",
+            )?;
             tx.commit()?;
             println!("API token \"{}\" revoked.", name.trim());
         }

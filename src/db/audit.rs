@@ -2,14 +2,15 @@
 
 use rusqlite::{Connection, params};
 
+pub use crate::domain::audit_action::AuditAction;
+
 /// What happened, by whom, to what. Never put a password, hash, token or cookie in any field.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
     pub actor_user_id: Option<i64>,
     /// Username of the actor, `cli:<os user>`, `api:<token name>` or `anonymous`.
     pub actor: &'a str,
-    /// A stable snake_case action, e.g. `login_failed`, `import`, `role_changed`.
-    pub action: &'a str,
+    pub action: AuditAction,
     /// What was acted on, e.g. `user:42 (alice)` or `import:7`.
     pub target: &'a str,
     /// Human details, e.g. `Default User -> Admin`.
@@ -27,7 +28,7 @@ pub fn record(conn: &Connection, entry: &AuditEntry<'_>) -> rusqlite::Result<()>
             super::now_text(),
             entry.actor_user_id,
             entry.actor,
-            entry.action,
+            entry.action.as_str(),
             entry.target,
             entry.detail,
             entry.client

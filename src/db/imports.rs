@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::domain::import_context::ImportContext;
 use crate::domain::report::{ImportReport, ReportRow};
 use crate::domain::rows::{PlannedRow, RowOutcome, RowSummary};
+use crate::domain::status::{ImportStatus, StoredStatus};
 
 /// An import as recorded.
 #[derive(Debug, Clone)]
@@ -26,8 +27,7 @@ pub struct ImportRecord {
     /// When the import was undone, if it was.
     pub undone_at: Option<String>,
     pub undone_by: Option<String>,
-    /// `running`, `done` or `interrupted` (the process died; re-import the file to finish).
-    pub status: String,
+    pub status: ImportStatus,
     pub rows_done: i64,
 }
 
@@ -51,7 +51,7 @@ fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImportRecord> {
         allowed_without_mail: row.get(11)?,
         undone_at: row.get(12)?,
         undone_by: row.get(13)?,
-        status: row.get(14)?,
+        status: super::stored_status(row, 14)?,
         rows_done: row.get(15)?,
     })
 }
@@ -141,7 +141,7 @@ pub fn create(
     conn.execute(
         "INSERT INTO roster_import (started_at, actor_user_id, actor, source, file_name, rows_total, \
          created, failed, passwordless, mail_check, mail_check_message, allowed_without_mail, invite, \
-         status, rows_done) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 0, ?7, ?8, ?9, ?10, 'running', 0)",
+         status, rows_done) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 0, ?7, ?8, ?9, ?10, ?11, 0)",
         params![
             now,
             context.actor_user_id,
@@ -153,6 +153,7 @@ pub fn create(
             check_message,
             context.allowed_without_mail,
             context.invite,
+            ImportStatus::Running.as_str(),
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -184,8 +185,8 @@ pub fn created_user_ids(conn: &Connection, import_id: i64) -> rusqlite::Result<V
 /// Marks an import finished.
 pub fn finish(conn: &Connection, import_id: i64) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE roster_import SET status = 'done', finished_at = ?1 WHERE id = ?2",
-        params![super::now_text(), import_id],
+        "UPDATE roster_import SET status = ?1, finished_at = ?2 WHERE id = ?3",
+        params![ImportStatus::Done.as_str(), super::now_text(), import_id],
     )?;
     Ok(())
 }
@@ -193,8 +194,13 @@ pub fn finish(conn: &Connection, import_id: i64) -> rusqlite::Result<()> {
 /// Marks one import interrupted (its job failed); the batches it finished stay.
 pub fn mark_interrupted(conn: &Connection, import_id: i64) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE roster_import SET status = 'interrupted', finished_at = ?1 WHERE id = ?2 AND status = 'running'",
-        params![super::now_text(), import_id],
+        "UPDATE roster_import SET status = ?1, finished_at = ?2 WHERE id = ?3 AND status = ?4",
+        params![
+            ImportStatus::Interrupted.as_str(),
+            super::now_text(),
+            import_id,
+            ImportStatus::Running.as_str()
+        ],
     )?;
     Ok(())
 }
@@ -202,8 +208,12 @@ pub fn mark_interrupted(conn: &Connection, import_id: i64) -> rusqlite::Result<(
 /// Marks imports left running by a process that died as interrupted; returns how many.
 pub fn interrupt_running(conn: &Connection) -> rusqlite::Result<usize> {
     conn.execute(
-        "UPDATE roster_import SET status = 'interrupted', finished_at = ?1 WHERE status = 'running'",
-        [super::now_text()],
+        "UPDATE roster_import SET status = ?1, finished_at = ?2 WHERE status = ?3",
+        params![
+            ImportStatus::Interrupted.as_str(),
+            super::now_text(),
+            ImportStatus::Running.as_str()
+        ],
     )
 }
 

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, params};
 
-use crate::domain::status::InvitationStatus;
+use crate::domain::status::{InvitationStatus, StoredStatus};
 
 /// An invitation with what is needed to send it and to show its outcome.
 #[derive(Debug, Clone)]
@@ -38,23 +38,11 @@ pub fn for_import(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<Inv
             user_id: row.get(1)?,
             username: row.get(2)?,
             email: row.get(3)?,
-            status: stored_status(row, 4)?,
+            status: super::stored_status(row, 4)?,
             reason: row.get(5)?,
         })
     })?
     .collect()
-}
-
-/// The status in column `index`; a value Roster never writes is an error, not a guess.
-fn stored_status(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<InvitationStatus> {
-    let value: String = row.get(index)?;
-    InvitationStatus::from_stored(&value).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Text,
-            format!("unknown invitation status {value:?}").into(),
-        )
-    })
 }
 
 /// Records the outcome of one send.

@@ -176,6 +176,21 @@ pub fn format_datetime(at: chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
+/// The status in column `index`; a value Roster never writes is an error, not a guess.
+pub(crate) fn stored_status<T: crate::domain::status::StoredStatus>(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+) -> rusqlite::Result<T> {
+    let value: String = row.get(index)?;
+    T::from_stored(&value).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("unknown {} status {value:?}", T::OF).into(),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

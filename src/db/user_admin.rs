@@ -70,12 +70,13 @@ pub enum ChangeKind {
 
 impl ChangeKind {
     /// The audit log's action name for this kind of change.
-    pub fn audit_action(self) -> &'static str {
+    pub fn audit_action(self) -> super::audit::AuditAction {
+        use super::audit::AuditAction;
         match self {
-            Self::Details => "user_changed",
-            Self::Role => "role_changed",
-            Self::Deactivated => "user_deactivated",
-            Self::Reactivated => "user_reactivated",
+            Self::Details => AuditAction::UserChanged,
+            Self::Role => AuditAction::RoleChanged,
+            Self::Deactivated => AuditAction::UserDeactivated,
+            Self::Reactivated => AuditAction::UserReactivated,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! depends on nothing else in the crate.
 
 pub mod accounts;
+pub mod audit_action;
 pub mod fields;
 pub mod import_context;
 pub mod mail_mode;

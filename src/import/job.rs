@@ -9,6 +9,7 @@ use super::plan::{PlannedRow, Planner, RowOutcome, taken_in_directory};
 use super::{ImportContext, ImportReport, ImportSettings, ReportRow};
 use crate::auth::hashers::{make_passwords, make_unusable_password, parallel_width};
 use crate::db;
+use crate::db::audit::AuditAction;
 
 /// Hashing time a batch aims at, so progress moves at least about twice a second.
 const BATCH_SECONDS: f64 = 0.5;
@@ -273,7 +274,7 @@ impl ImportJob {
             &db::audit::AuditEntry {
                 actor_user_id: c.actor_user_id,
                 actor: &c.actor,
-                action: "import",
+                action: AuditAction::Import,
                 target: &format!("import:{}", self.import_id),
                 detail: &detail,
                 client: "",

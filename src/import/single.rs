@@ -15,6 +15,7 @@ use super::service::{
 };
 use super::{ImportContext, ImportReport, ImportSettings};
 use crate::db;
+use crate::db::audit::AuditAction;
 use crate::mail::CheckOutcome;
 
 /// The line a single user's row is reported on: the form is the whole "file".
@@ -238,7 +239,7 @@ pub fn add_user(
         &db::audit::AuditEntry {
             actor_user_id: actor.0,
             actor: &actor.1,
-            action: "user_added",
+            action: AuditAction::UserAdded,
             target: &format!("user:{} ({})", user.id, user.username),
             detail: &detail,
             client: &by.client,

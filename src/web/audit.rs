@@ -2,7 +2,7 @@
 
 use actix_web::HttpRequest;
 
-use crate::db::audit::{AuditEntry, record};
+use crate::db::audit::{AuditAction, AuditEntry, record};
 
 /// The person behind a request.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ impl Actor {
     pub fn record(
         &self,
         conn: &rusqlite::Connection,
-        action: &str,
+        action: AuditAction,
         target: &str,
         detail: &str,
     ) -> rusqlite::Result<()> {

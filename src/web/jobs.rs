@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::domain::status::ImportStatus;
 use crate::import::job::Progress;
 
 /// Live progress of the running imports, by import id.
@@ -25,7 +26,7 @@ struct Running {
 /// What the progress page and its JSON show.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProgressView {
-    pub status: String,
+    pub status: ImportStatus,
     pub done: usize,
     pub total: usize,
     /// Rows per second so far.
@@ -88,7 +89,7 @@ impl Jobs {
         let left = progress.total.saturating_sub(progress.done) as f64;
         let since_move = now.saturating_duration_since(moved).as_secs_f64();
         Some(ProgressView {
-            status: "running".to_string(),
+            status: ImportStatus::Running,
             done: progress.done,
             total: progress.total,
             rate,

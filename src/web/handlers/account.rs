@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::{html, see_other};
 use crate::auth::hashers::{PasswordCheck, check_password, make_password, run_dummy_hash};
 use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
+use crate::db::audit::AuditAction;
 use crate::db::users::UserRecord;
 use crate::web::AppState;
 use crate::web::audit::{Actor, client, user_target};
@@ -84,8 +85,10 @@ pub async fn login(
         // Recorded once per client and window, so a flood cannot fill the append-only log.
         if state.login_limit_audited.allow(&ip) {
             let (state2, visitor) = (state.clone(), Actor::visitor(&username, &req));
-            web::block(move || visitor.record(&state2.db.connect()?, "login_rate_limited", "", ""))
-                .await??;
+            web::block(move || {
+                visitor.record(&state2.db.connect()?, AuditAction::LoginRateLimited, "", "")
+            })
+            .await??;
         }
         let mut response = html(views::auth::login(
             &csrf.0,
@@ -105,7 +108,7 @@ pub async fn login(
         let Some(user) = authenticate(&conn, &form.username, &form.password, iterations)? else {
             visitor.record(
                 &conn,
-                "login_failed",
+                AuditAction::LoginFailed,
                 "",
                 "wrong username or password, or not allowed",
             )?;
@@ -121,7 +124,7 @@ pub async fn login(
         };
         actor.record(
             &conn,
-            "login",
+            AuditAction::Login,
             &user_target(user.id, &user.username),
             if user.is_admin() { "admin" } else { "user" },
         )?;
@@ -310,7 +313,7 @@ pub async fn change_password(
         crate::db::users::set_password(&conn, id, &make_password(&form.new_password1, iterations))?;
         // Like Django's update_session_auth_hash: other sessions end, this one continues.
         crate::db::user_admin::terminate_sessions(&conn, id)?;
-        actor.record(&conn, "password_changed", &target, "by the user")?;
+        actor.record(&conn, AuditAction::PasswordChanged, &target, "by the user")?;
         let fresh = crate::db::users::find_by_id(&conn, id)?
             .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
         Ok(crate::db::sessions::create(&conn, &fresh)?)

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
+use crate::db::audit::AuditAction;
 use crate::db::undo::UndoResult;
 use crate::db::user_references::{UserReference, describe};
 use crate::web::admin_context::AdminContext;
@@ -92,7 +93,7 @@ pub async fn undo(
                     let detail = format!("nothing removed; {}", describe(&references));
                     actor.record(
                         conn,
-                        "import_undo_blocked",
+                        AuditAction::ImportUndoBlocked,
                         &format!("import:{id}"),
                         &detail,
                     )?;
@@ -105,7 +106,12 @@ pub async fn undo(
                 removed.join(", "),
                 kept.len()
             );
-            actor.record(conn, "import_undone", &format!("import:{id}"), &detail)?;
+            actor.record(
+                conn,
+                AuditAction::ImportUndone,
+                &format!("import:{id}"),
+                &detail,
+            )?;
             Ok(UndoOutcome::Undone)
         })
         .await?;

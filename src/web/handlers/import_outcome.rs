@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 
 use super::{XLSX_MEDIA_TYPE, download, html, see_other};
+use crate::domain::status::ImportStatus;
 use crate::import::report::error_report_csv;
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{TokenOnly, VerifiedForm};
@@ -34,7 +35,7 @@ pub async fn result(ctx: AdminContext, path: web::Path<i64>) -> Result<HttpRespo
             let Some(record) = crate::db::imports::find(conn, id)? else {
                 return Ok(ImportPage::Missing);
             };
-            if record.status == "running" {
+            if record.status == ImportStatus::Running {
                 // The page only shows progress while the import runs: no rows are read for it.
                 return Ok(ImportPage::Running(record));
             }
@@ -95,8 +96,8 @@ fn progress_of(
     jobs: &crate::web::jobs::Jobs,
     record: &crate::db::imports::ImportRecord,
 ) -> ProgressView {
-    jobs.view(record.id).unwrap_or_else(|| ProgressView {
-        status: record.status.clone(),
+    jobs.view(record.id).unwrap_or(ProgressView {
+        status: record.status,
         done: record.rows_done as usize,
         total: record.rows_total as usize,
         rate: 0.0,

@@ -8,6 +8,7 @@ use super::mail_form::{SettingsForm, changed_fields, parse_form, values_typed};
 use super::{html, see_other};
 use crate::config::current_mail::merge;
 use crate::config::{CurrentMail, MailField};
+use crate::db::audit::AuditAction;
 use crate::mail::check_cache::PAGE_WAIT;
 use crate::mail::{CheckOutcome, Diagnosis, Freshness};
 use crate::web::admin_context::AdminContext;
@@ -169,7 +170,12 @@ pub async fn save(
         };
         ctx.change(move |tx, actor| {
             crate::db::mail_settings::save(tx, &candidate)?;
-            actor.record(tx, "mail_settings_changed", "mail settings", &detail)
+            actor.record(
+                tx,
+                AuditAction::MailSettingsChanged,
+                "mail settings",
+                &detail,
+            )
         })
         .await?;
         tracing::info!(fields = %changed.join(","), "mail settings saved");

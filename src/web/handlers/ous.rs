@@ -6,6 +6,7 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::{html, see_other};
+use crate::db::audit::AuditAction;
 use crate::db::ous::{AddOuError, ChangeOuError};
 use crate::web::admin_context::AdminContext;
 use crate::web::audit::Actor;
@@ -90,7 +91,12 @@ pub async fn add(
         &form.name,
         move |conn, actor| match crate::db::ous::add(conn, &name, &crate::db::now_text()) {
             Ok(id) => {
-                actor.record(conn, "ou_created", &format!("ou:{id}"), name.trim())?;
+                actor.record(
+                    conn,
+                    AuditAction::OuCreated,
+                    &format!("ou:{id}"),
+                    name.trim(),
+                )?;
                 Ok(Ok(format!(
                     "Organizational unit \"{}\" created.",
                     name.trim()
@@ -114,7 +120,7 @@ pub async fn rename(
             Ok(old) => {
                 actor.record(
                     conn,
-                    "ou_renamed",
+                    AuditAction::OuRenamed,
                     &format!("ou:{id}"),
                     &format!("{old} -> {}", name.trim()),
                 )?;
@@ -137,7 +143,7 @@ pub async fn delete(
         "",
         move |conn, actor| match crate::db::ous::delete_if_empty(conn, id) {
             Ok(name) => {
-                actor.record(conn, "ou_deleted", &format!("ou:{id}"), &name)?;
+                actor.record(conn, AuditAction::OuDeleted, &format!("ou:{id}"), &name)?;
                 Ok(Ok(format!("Organizational unit \"{name}\" deleted.")))
             }
             Err(err) => refusal(err),

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{html, see_other};
 use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
 use crate::auth::reset::{LinkPurpose, reset_recipients, send_link, user_for_token};
+use crate::db::audit::AuditAction;
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
 use crate::web::csrf::{CsrfToken, VerifiedForm};
@@ -72,7 +73,7 @@ pub async fn forgot(
                     "Forgot Password; the mail could not be sent"
                 };
                 let target = user_target(user.id, &user.username);
-                visitor.record(&conn, "password_reset_requested", &target, detail)?;
+                visitor.record(&conn, AuditAction::PasswordResetRequested, &target, detail)?;
             }
             Ok(users.len())
         })
@@ -238,17 +239,17 @@ pub async fn set_password(
         let first = !crate::auth::hashers::is_password_usable(&user.password);
         let (action, detail) = if first && crate::db::invitations::was_invited(&tx, user.id)? {
             (
-                "invitation_used",
+                AuditAction::InvitationUsed,
                 "first password set through the invitation link",
             )
         } else if first {
             (
-                "password_set_by_link",
+                AuditAction::PasswordSetByLink,
                 "first password set through a Forgot Password link",
             )
         } else {
             (
-                "password_set_by_link",
+                AuditAction::PasswordSetByLink,
                 "password reset through a Forgot Password link",
             )
         };

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use super::html;
 use super::users::{ListQuery, verify_confirmed};
 use crate::auth::set_password_links::{LinkCounts, send_set_password_links};
+use crate::db::audit::AuditAction;
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
@@ -68,7 +69,7 @@ pub async fn send(
             };
             actor.record(
                 &conn,
-                "set_password_links_sent",
+                AuditAction::SetPasswordLinksSent,
                 target,
                 &format!(
                     "{} sent, {} failed, {} skipped ({} SSO-only) of {} user(s)",

@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq;
 use super::{html, see_other};
 use crate::auth::hashers::make_password;
 use crate::auth::password_validation::{UserAttributes, refusal};
+use crate::db::audit::AuditAction;
 use crate::domain::fields::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
@@ -152,7 +153,7 @@ pub async fn setup(
         let target = user_target(id, &user.username);
         actor.record(
             &tx,
-            "admin_created",
+            AuditAction::AdminCreated,
             &target,
             "first admin, through the setup link",
         )?;

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::{html, see_other};
 use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
+use crate::db::audit::AuditAction;
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
@@ -58,7 +59,7 @@ pub async fn create_token(
         .change(move |tx, actor| {
             let created = match api_tokens::create(tx, &name2, &actor.name) {
                 Ok(token) => {
-                    actor.record(tx, "token_created", &format!("token:{name2}"), "")?;
+                    actor.record(tx, AuditAction::TokenCreated, &format!("token:{name2}"), "")?;
                     Ok(token)
                 }
                 Err(CreateTokenError::Database(err)) => return Err(err),
@@ -96,7 +97,7 @@ pub async fn revoke_token(
         .change(move |tx, actor| {
             let revoked = api_tokens::revoke(tx, &name2)?;
             if revoked {
-                actor.record(tx, "token_revoked", &format!("token:{name2}"), "")?;
+                actor.record(tx, AuditAction::TokenRevoked, &format!("token:{name2}"), "")?;
             }
             Ok(revoked)
         })

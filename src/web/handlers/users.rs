@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::{html, see_other};
 use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
 use crate::auth::reset::{LinkPurpose, send_link};
+use crate::db::audit::AuditAction;
 use crate::db::user_admin::{UserChange, UserChangeError};
 use crate::db::user_list::{SortKey, UserQuery};
 use crate::web::admin_context::AdminContext;
@@ -256,7 +257,7 @@ pub async fn terminate_sessions(
             let ended = crate::db::user_admin::terminate_sessions(tx, id)?;
             actor.record(
                 tx,
-                "sessions_terminated",
+                AuditAction::SessionsTerminated,
                 &user_target(id, &user.username),
                 &format!("{ended} session(s)"),
             )?;
@@ -309,7 +310,7 @@ pub async fn send_reset(
     ctx.change(move |tx, actor| {
         actor.record(
             tx,
-            "password_reset_sent",
+            AuditAction::PasswordResetSent,
             &user_target(id, &username),
             &detail,
         )
@@ -385,7 +386,7 @@ pub async fn set_password(
         crate::db::users::set_password(tx, id, &hash)?;
         actor.record(
             tx,
-            "password_set",
+            AuditAction::PasswordSet,
             &user_target(id, &user.username),
             "set by an admin",
         )

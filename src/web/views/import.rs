@@ -5,7 +5,7 @@ use maud::{Markup, html};
 use super::layout::{Chrome, csrf_field, page};
 use crate::db::imports::{ImportRecord, StoredRow};
 use crate::db::invitations::Invitation;
-use crate::domain::status::InvitationStatus;
+use crate::domain::status::{ImportStatus, InvitationStatus, StoredStatus};
 use crate::import::plan::{RowOutcome, RowSummary};
 use crate::import::{Column, FileError, ImportReport, Plan};
 use crate::mail::CheckOutcome;
@@ -225,7 +225,7 @@ pub fn result(
         html! {
             h1 { "Import of " (record.file_name) }
             p.muted { "Started " (record.started_at) " UTC by " (record.actor) " (" (record.source) ")." }
-            @if record.status == "interrupted" {
+            @if record.status == ImportStatus::Interrupted {
                 p.notice.bad #interrupted role="alert" {
                     "This import was interrupted (Roster stopped) after " (record.rows_done) " of " (record.rows_total)
                     " rows. Every user it created is complete. Import the same file again to finish: the users already created are reported as duplicates, the rest are created."
