@@ -264,20 +264,24 @@ pub fn insert_refusable<T>(
     tx: &Connection,
     insert: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<Result<T, String>> {
-    tx.execute_batch("SAVEPOINT roster_insert")?;
+    // Cached statements: an import runs this once per row.
+    let run = |sql: &str| tx.prepare_cached(sql)?.execute([]).map(drop);
+    run("SAVEPOINT roster_insert")?;
     match insert(tx) {
         Ok(value) => {
-            tx.execute_batch("RELEASE roster_insert")?;
+            run("RELEASE roster_insert")?;
             Ok(Ok(value))
         }
         Err(rusqlite::Error::SqliteFailure(failure, message))
             if failure.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            tx.execute_batch("ROLLBACK TO roster_insert; RELEASE roster_insert")?;
+            run("ROLLBACK TO roster_insert")?;
+            run("RELEASE roster_insert")?;
             Ok(Err(message.unwrap_or_else(|| failure.to_string())))
         }
         Err(other) => {
-            tx.execute_batch("ROLLBACK TO roster_insert; RELEASE roster_insert")?;
+            run("ROLLBACK TO roster_insert")?;
+            run("RELEASE roster_insert")?;
             Err(other)
         }
     }
