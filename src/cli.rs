@@ -130,7 +130,7 @@ pub struct AccountArgs {
         default_value = "Roster"
     )]
     pub site_name: String,
-    /// Django's AUTH_USER_MODEL as `app_label.Model`; only Django's default `auth.User` so far.
+    /// Django's AUTH_USER_MODEL as `app_label.Model` (e.g. accounts.User); its table and columns are read from the database.
     #[arg(
         long,
         global = true,

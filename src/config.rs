@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::cli::{Cli, MailArgs};
+pub use crate::db::user_table::UserModelName;
 pub use crate::domain::accounts::{AccountSettings, SecretKeyFallbacks, SecretKeySource};
 use crate::import::ImportSettings;
 pub mod current_mail;
@@ -24,6 +25,8 @@ pub struct Config {
     pub accounts: AccountSettings,
     /// Mail settings given by flag or environment, which the Mail page cannot change.
     pub mail_locks: MailLocks,
+    /// Django's `AUTH_USER_MODEL` (`ROSTER_USER_MODEL`).
+    pub user_model: UserModelName,
 }
 
 impl AccountSettings {
@@ -74,6 +77,7 @@ impl Config {
                 extra_root_pem: None,
             },
             mail_locks: MailLocks::default(),
+            user_model: UserModelName::default(),
         })
     }
 
@@ -88,13 +92,7 @@ impl Config {
                 .map_err(|problem| anyhow::anyhow!("ROSTER_BASE_URL {problem}"))?,
             None => config.accounts.base_url.clone(),
         };
-        if !a.user_model.trim().eq_ignore_ascii_case("auth.User") {
-            bail!(
-                "ROSTER_USER_MODEL \"{}\": Roster works with Django's default user model \
-                 (auth.User) only; custom user models are not supported yet",
-                a.user_model
-            );
-        }
+        config.user_model = UserModelName::parse(&a.user_model).map_err(anyhow::Error::msg)?;
         if a.password_reset_timeout < 60 {
             bail!(
                 "ROSTER_PASSWORD_RESET_TIMEOUT must be at least 60 seconds (Django's default is 259200)"

@@ -25,7 +25,7 @@ use import::{ImportOptions, import};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_cli(&cli)?;
     configure_hashing(cli.hash_threads)?;
-    let db = Db::new(&config.database);
+    let db = Db::new(&config.database).with_user_model(config.user_model.clone());
     match cli.command {
         Command::SampleCsv => {
             print!("{}", crate::SAMPLE_CSV);

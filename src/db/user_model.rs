@@ -1,4 +1,4 @@
-//! Detects a Django project whose `AUTH_USER_MODEL` is not `auth.User`, before Roster writes anything.
+//! Detects a Django project whose `AUTH_USER_MODEL` is not `auth.User` when Roster was not told so, before it writes anything.
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -51,10 +51,10 @@ pub(super) fn refuse_swapped_user_model(conn: &Connection) -> anyhow::Result<()>
         .and_then(|t| t.model.clone())
         .unwrap_or_else(|| "app_label.Model".to_string());
     anyhow::bail!(
-        "this Django database uses a custom user model (AUTH_USER_MODEL): {found}. Roster works \
-         with Django's default auth.User only (ROSTER_USER_MODEL=auth.User); \
-         ROSTER_USER_MODEL={model_hint} is not supported yet. Nothing was written. Point \
-         --database at a project that uses auth.User, or at a new file"
+        "this Django database uses a custom user model (AUTH_USER_MODEL): {found}, but Roster \
+         was told the users are in Django's default auth.User (ROSTER_USER_MODEL=auth.User). \
+         Nothing was written. Set ROSTER_USER_MODEL={model_hint} (the project's AUTH_USER_MODEL) \
+         to use it, or point --database at a project that uses auth.User, or at a new file"
     )
 }
 

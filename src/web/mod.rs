@@ -44,7 +44,7 @@ pub struct Application {
 impl Application {
     /// Migrates the database and binds the listener (port 0 picks a free port).
     pub fn build(config: Config, serve: ServeConfig) -> anyhow::Result<Self> {
-        let db = Db::new(&config.database);
+        let db = Db::new(&config.database).with_user_model(config.user_model.clone());
         db.migrate()?;
         let conn = db.connect()?;
         let interrupted = crate::db::imports::interrupt_running(&conn)?;

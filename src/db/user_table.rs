@@ -1,0 +1,445 @@
+//! Where the Django user model lives: table, name columns and group/permission links, read from the database's own schema.
+//
+// Resolved once per database file when `Db::migrate` runs and looked up by each connection's file,
+// so every query about users renders its SQL from one map. Identifiers come from the schema and
+// are always quoted; nothing a user types ever becomes part of the SQL text.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use rusqlite::{Connection, OptionalExtension};
+
+/// Django's `AUTH_USER_MODEL`, `app_label.Model` (e.g. `auth.User`, `accounts.User`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserModelName {
+    app_label: String,
+    model: String,
+}
+
+impl Default for UserModelName {
+    fn default() -> Self {
+        Self {
+            app_label: "auth".to_string(),
+            model: "User".to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for UserModelName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.app_label, self.model)
+    }
+}
+
+impl UserModelName {
+    /// Parses `app_label.Model` the way Django writes `AUTH_USER_MODEL`.
+    pub fn parse(given: &str) -> Result<Self, String> {
+        let identifier = |part: &str| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        match given.trim().split_once('.') {
+            Some((app_label, model)) if identifier(app_label) && identifier(model) => Ok(Self {
+                app_label: app_label.to_string(),
+                model: model.to_string(),
+            }),
+            _ => Err(format!(
+                "ROSTER_USER_MODEL \"{given}\" is not Django's app_label.Model form, e.g. auth.User \
+                 or accounts.User (the value of AUTH_USER_MODEL in the project's settings)"
+            )),
+        }
+    }
+
+    /// Django's own `auth.User` (the app label compared as Django does, exactly; the model name
+    /// without case, as Django's `get_model` does).
+    pub fn is_default(&self) -> bool {
+        self.app_label == "auth" && self.model.eq_ignore_ascii_case("user")
+    }
+
+    /// The table Django makes for the model without `Meta.db_table`: `app_label_modelname`.
+    fn default_table(&self) -> String {
+        format!("{}_{}", self.app_label, self.model.to_ascii_lowercase())
+    }
+}
+
+/// How the model stores a person's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NameColumns {
+    /// Django's `first_name` and `last_name`.
+    FirstAndLast,
+    /// One column (cookiecutter-django's `name`): Roster stores "first last" in it and reads it
+    /// back as the first name.
+    Single(String),
+}
+
+/// A link table between users and groups or permissions (`<user table>_groups`).
+#[derive(Debug, Clone)]
+struct LinkTable {
+    /// The table's name as the schema spells it.
+    name: String,
+    table: String,
+    user_column: String,
+    other_column: String,
+}
+
+/// The user model's table and columns, as quoted SQL identifiers and fragments.
+#[derive(Debug, Clone)]
+pub struct UserTable {
+    model: UserModelName,
+    /// The table's name as the schema spells it.
+    name: String,
+    table: String,
+    names: NameColumns,
+    groups: LinkTable,
+    permissions: LinkTable,
+    /// Whether the database itself keeps e-mails unique (a UNIQUE index on the e-mail column).
+    pub email_unique: bool,
+}
+
+/// The columns of Django's `AbstractUser` that Roster reads and writes, besides the names.
+const REQUIRED_COLUMNS: [&str; 9] = [
+    "id",
+    "password",
+    "last_login",
+    "is_superuser",
+    "username",
+    "email",
+    "is_staff",
+    "is_active",
+    "date_joined",
+];
+
+static DEFAULT: LazyLock<Arc<UserTable>> = LazyLock::new(|| Arc::new(UserTable::django_default()));
+static BY_DATABASE: LazyLock<Mutex<HashMap<String, Arc<UserTable>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// An SQL identifier in double quotes.
+pub(crate) fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl UserTable {
+    /// Django's `auth_user` with its `auth_user_groups` and `auth_user_user_permissions`.
+    pub(super) fn django_default() -> Self {
+        let link = |suffix: &str, other: &str| LinkTable {
+            name: format!("auth_user_{suffix}"),
+            table: quoted(&format!("auth_user_{suffix}")),
+            user_column: quoted("user_id"),
+            other_column: quoted(other),
+        };
+        Self {
+            model: UserModelName::default(),
+            name: "auth_user".to_string(),
+            table: quoted("auth_user"),
+            names: NameColumns::FirstAndLast,
+            groups: link("groups", "group_id"),
+            permissions: link("user_permissions", "permission_id"),
+            email_unique: false,
+        }
+    }
+
+    /// The map for the database `conn` is open on (Django's default unless `migrate` resolved
+    /// another model for that file in this process).
+    pub fn of(conn: &Connection) -> Arc<UserTable> {
+        let key = conn.path().unwrap_or_default();
+        if key.is_empty() {
+            return DEFAULT.clone();
+        }
+        let known = BY_DATABASE.lock().unwrap_or_else(|e| e.into_inner());
+        known.get(key).cloned().unwrap_or_else(|| DEFAULT.clone())
+    }
+
+    /// Remembers the map for the database `conn` is open on.
+    pub(super) fn register(conn: &Connection, table: UserTable) {
+        if let Some(key) = conn.path().filter(|key| !key.is_empty()) {
+            BY_DATABASE
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.to_string(), Arc::new(table));
+        }
+    }
+
+    /// Whether this is Django's own `auth.User`.
+    pub fn is_default(&self) -> bool {
+        self.model.is_default()
+    }
+
+    /// The table's name, unquoted (for comparing with the schema's own names).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The link tables' names, unquoted: their rows go with the user.
+    pub fn link_table_names(&self) -> [&str; 2] {
+        [&self.groups.name, &self.permissions.name]
+    }
+
+    /// The quoted table name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The quoted user-to-group link table, its user column and its group column.
+    pub fn groups(&self) -> (&str, &str, &str) {
+        let link = &self.groups;
+        (&link.table, &link.user_column, &link.other_column)
+    }
+
+    /// The quoted user-to-permission link table, its user column and its permission column.
+    pub fn permissions(&self) -> (&str, &str, &str) {
+        let link = &self.permissions;
+        (&link.table, &link.user_column, &link.other_column)
+    }
+
+    /// Two select expressions, first name then last name, for the table aliased `alias`
+    /// (`"u."`, or `""` for none).
+    pub fn first_last(&self, alias: &str) -> String {
+        match &self.names {
+            NameColumns::FirstAndLast => format!("{alias}first_name, {alias}last_name"),
+            NameColumns::Single(column) => format!("{alias}{column}, ''"),
+        }
+    }
+
+    /// The whole name as one expression ("first last", trimmed).
+    pub fn full_name(&self, alias: &str) -> String {
+        match &self.names {
+            NameColumns::FirstAndLast => {
+                format!("trim({alias}first_name || ' ' || {alias}last_name)")
+            }
+            NameColumns::Single(column) => format!("{alias}{column}"),
+        }
+    }
+
+    /// The name as the user list searches it ("first last", untrimmed).
+    pub fn searched_name(&self, alias: &str) -> String {
+        match &self.names {
+            NameColumns::FirstAndLast => format!("{alias}first_name || ' ' || {alias}last_name"),
+            NameColumns::Single(column) => format!("{alias}{column}"),
+        }
+    }
+
+    /// The columns the list sorts by for "name" (last name first).
+    pub fn name_sort_columns(&self, alias: &str) -> Vec<String> {
+        match &self.names {
+            NameColumns::FirstAndLast => {
+                vec![format!("{alias}last_name"), format!("{alias}first_name")]
+            }
+            NameColumns::Single(column) => vec![format!("{alias}{column}")],
+        }
+    }
+
+    /// The name columns to insert, and their values built from the parameters `first` and
+    /// `last` (e.g. `"?6"`, `"?3"`), as column list and value list fragments.
+    pub fn name_insert(&self, first: &str, last: &str) -> (String, String) {
+        match &self.names {
+            NameColumns::FirstAndLast => (
+                "last_name, first_name".to_string(),
+                format!("{last}, {first}"),
+            ),
+            NameColumns::Single(column) => {
+                (column.clone(), format!("trim({first} || ' ' || {last})"))
+            }
+        }
+    }
+
+    /// `SET` assignments storing the parameters `first` and `last` as the name.
+    pub fn name_assignments(&self, first: &str, last: &str) -> String {
+        match &self.names {
+            NameColumns::FirstAndLast => format!("first_name = {first}, last_name = {last}"),
+            NameColumns::Single(column) => format!("{column} = trim({first} || ' ' || {last})"),
+        }
+    }
+
+    /// Rewrites one of Roster's migrations for this model: every reference to `auth_user` names
+    /// the model's table, and the name index uses its name columns. Django's tables (V1) exist
+    /// already in a project with its own user model, so that migration only checks for them.
+    pub(super) fn render_migration(&self, version: i64, sql: &str) -> String {
+        if self.is_default() {
+            return sql.to_string();
+        }
+        if version == 1 {
+            return "SELECT 1 FROM django_migrations LIMIT 1;".to_string();
+        }
+        let names = self.name_sort_columns("").join(", ");
+        let sql = sql.replace("(last_name, first_name)", &format!("({names})"));
+        replace_identifier(&sql, "auth_user", &self.table)
+    }
+
+    /// Reads the map for `model` from the database; refuses, naming what is wrong, a table Roster
+    /// cannot fill correctly. Reads only.
+    pub(super) fn resolve(conn: &Connection, model: &UserModelName) -> anyhow::Result<UserTable> {
+        let hint = "Nothing was written";
+        let table = model.default_table();
+        let columns = table_columns(conn, &table)?;
+        anyhow::ensure!(
+            !columns.is_empty(),
+            "ROSTER_USER_MODEL={model}: the database has no table {table} (Django's table for \
+             that model). Run the project's `manage.py migrate` first, check AUTH_USER_MODEL in its \
+             settings, or point --database at the project's file. A model with its own \
+             Meta.db_table is not supported. {hint}."
+        );
+        let has = |name: &str| columns.iter().any(|c| c.name == name);
+        let missing: Vec<&str> = REQUIRED_COLUMNS.into_iter().filter(|c| !has(c)).collect();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "ROSTER_USER_MODEL={model}: the table {table} lacks the columns {} of Django's \
+             AbstractUser, which Roster reads and writes. Roster supports user models based on \
+             AbstractUser (with first_name/last_name or one name column). {hint}.",
+            missing.join(", ")
+        );
+        let names = if has("first_name") && has("last_name") {
+            NameColumns::FirstAndLast
+        } else if has("name") {
+            NameColumns::Single(quoted("name"))
+        } else {
+            anyhow::bail!(
+                "ROSTER_USER_MODEL={model}: the table {table} has neither first_name and last_name \
+                 nor a name column; Roster needs one of them to store names. {hint}."
+            )
+        };
+        let known = |name: &str| {
+            REQUIRED_COLUMNS.contains(&name) || ["first_name", "last_name", "name"].contains(&name)
+        };
+        let unfillable: Vec<&str> = columns
+            .iter()
+            .filter(|c| c.not_null && !c.has_default && !known(&c.name))
+            .map(|c| c.name.as_str())
+            .collect();
+        anyhow::ensure!(
+            unfillable.is_empty(),
+            "ROSTER_USER_MODEL={model}: the table {table} has required columns without a \
+             database default that Roster does not know how to fill: {}. Give them a default in \
+             the model (Django 5.0+: db_default=...), or make them null=True, and migrate; then \
+             run Roster again. {hint}.",
+            unfillable.join(", ")
+        );
+        let groups = link_table(conn, model, &table, "groups", "auth_group")?;
+        let permissions = link_table(conn, model, &table, "user_permissions", "auth_permission")?;
+        let email_unique = email_is_unique(conn, &table)?;
+        Ok(UserTable {
+            model: model.clone(),
+            table: quoted(&table),
+            name: table,
+            names,
+            groups,
+            permissions,
+            email_unique,
+        })
+    }
+}
+
+/// One column of `PRAGMA table_info`.
+struct ColumnInfo {
+    name: String,
+    not_null: bool,
+    has_default: bool,
+}
+
+fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<ColumnInfo>> {
+    let mut stmt = conn.prepare("SELECT name, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)")?;
+    stmt.query_map([table], |r| {
+        let primary_key: i64 = r.get(3)?;
+        Ok(ColumnInfo {
+            name: r.get(0)?,
+            not_null: r.get::<_, bool>(1)? && primary_key == 0,
+            has_default: r.get::<_, Option<String>>(2)?.is_some(),
+        })
+    })?
+    .collect()
+}
+
+/// The many-to-many table Django makes for the user model's `groups` or `user_permissions` field,
+/// with the columns that point at the user table and at `other_table`.
+fn link_table(
+    conn: &Connection,
+    model: &UserModelName,
+    user_table: &str,
+    field: &str,
+    other_table: &str,
+) -> anyhow::Result<LinkTable> {
+    let table = format!("{user_table}_{field}");
+    let column_to = |target: &str| -> rusqlite::Result<Option<String>> {
+        conn.query_row(
+            "SELECT \"from\" FROM pragma_foreign_key_list(?1) WHERE \"table\" = ?2 COLLATE NOCASE",
+            [&table, target],
+            |r| r.get(0),
+        )
+        .optional()
+    };
+    match (column_to(user_table)?, column_to(other_table)?) {
+        (Some(user_column), Some(other_column)) => Ok(LinkTable {
+            table: quoted(&table),
+            name: table,
+            user_column: quoted(&user_column),
+            other_column: quoted(&other_column),
+        }),
+        _ => anyhow::bail!(
+            "ROSTER_USER_MODEL={model}: there is no table {table} linking {user_table} to \
+             {other_table} (Django makes it for PermissionsMixin's {field}). Roster supports user \
+             models based on AbstractUser. Nothing was written."
+        ),
+    }
+}
+
+/// Whether a UNIQUE index (or constraint) covers exactly the `email` column of `table`.
+fn email_is_unique(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM pragma_index_list(?1) AS l WHERE l.\"unique\" = 1 \
+         AND (SELECT group_concat(name) FROM pragma_index_info(l.name)) = 'email')",
+        [table],
+        |r| r.get(0),
+    )
+}
+
+/// Replaces the identifier `name` (not a longer identifier containing it, quoted or not) by `with`.
+fn replace_identifier(sql: &str, name: &str, with: &str) -> String {
+    let is_identifier_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(name) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + name.len()..].chars().next();
+        let (quoted_before, quoted_after) = (before == Some('"'), after == Some('"'));
+        let whole = !before.is_some_and(is_identifier_char) && !after.is_some_and(is_identifier_char);
+        if whole && quoted_before == quoted_after {
+            let start = if quoted_before { at - 1 } else { at };
+            out.push_str(&rest[..start]);
+            out.push_str(with);
+            rest = &rest[at + name.len() + usize::from(quoted_after)..];
+        } else {
+            out.push_str(&rest[..at + name.len()]);
+            rest = &rest[at + name.len()..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names_are_parsed_like_auth_user_model() {
+        assert!(UserModelName::parse("auth.User").unwrap().is_default());
+        let custom = UserModelName::parse(" accounts.User ").unwrap();
+        assert!(!custom.is_default());
+        assert_eq!(custom.default_table(), "accounts_user");
+        for bad in ["accounts", "accounts.User.x", "1app.User", "app.Us-er", "a;b.User", ""] {
+            assert!(UserModelName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_the_whole_identifier_is_replaced() {
+        let sql = "CREATE INDEX roster_auth_user_name ON auth_user (x); \
+                   SELECT 1 FROM \"auth_user\" JOIN auth_user_groups; REFERENCES auth_user(id)";
+        assert_eq!(
+            replace_identifier(sql, "auth_user", "\"accounts_user\""),
+            "CREATE INDEX roster_auth_user_name ON \"accounts_user\" (x); \
+             SELECT 1 FROM \"accounts_user\" JOIN auth_user_groups; REFERENCES \"accounts_user\"(id)"
+        );
+    }
+}
