@@ -111,7 +111,8 @@ fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>, bool
     }
     if let Some(unit) = query.organizational_unit {
         clauses.push(
-            "u.id IN (SELECT user_id FROM roster_user_profile WHERE organizational_unit_id = ?)".into(),
+            "u.id IN (SELECT user_id FROM roster_user_profile WHERE organizational_unit_id = ?)"
+                .into(),
         );
         values.push(Value::Integer(unit));
     }

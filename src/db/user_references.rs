@@ -68,7 +68,10 @@ pub fn references_to(conn: &Connection, user_ids: &[i64]) -> rusqlite::Result<Ve
 
 /// The foreign keys to the user table declared by tables that are neither Roster's nor removed
 /// with the user (its group and permission links), read from `PRAGMA foreign_key_list`.
-fn foreign_keys_to_users(conn: &Connection, users: &UserTable) -> rusqlite::Result<Vec<ForeignKey>> {
+fn foreign_keys_to_users(
+    conn: &Connection,
+    users: &UserTable,
+) -> rusqlite::Result<Vec<ForeignKey>> {
     let mut stmt = conn.prepare(
         "SELECT m.name, f.id, f.\"from\", COALESCE(f.\"to\", 'id') \
          FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f \

@@ -96,6 +96,9 @@ pub struct UserTable {
     permissions: LinkTable,
     /// Whether the database itself keeps e-mails unique (a UNIQUE index on the e-mail column).
     pub email_unique: bool,
+    /// The model's own required text columns (a `CharField` or `TextField` without a default),
+    /// quoted: Roster fills them with "" on insert, as Django does for such a field.
+    empty_text_columns: Vec<String>,
 }
 
 /// The columns of Django's `AbstractUser` that Roster reads and writes, besides the names.
@@ -137,6 +140,7 @@ impl UserTable {
             groups: link("groups", "group_id"),
             permissions: link("user_permissions", "permission_id"),
             email_unique: false,
+            empty_text_columns: Vec::new(),
         }
     }
 
@@ -244,6 +248,18 @@ impl UserTable {
         }
     }
 
+    /// The model's own required text columns and as many `''` values, each fragment starting
+    /// with ", " (empty for Django's `auth_user`), to append to an `INSERT`'s lists.
+    pub fn empty_text_insert(&self) -> (String, String) {
+        let columns: String = self
+            .empty_text_columns
+            .iter()
+            .map(|c| format!(", {c}"))
+            .collect();
+        let values = ", ''".repeat(self.empty_text_columns.len());
+        (columns, values)
+    }
+
     /// `SET` assignments storing the parameters `first` and `last` as the name.
     pub fn name_assignments(&self, first: &str, last: &str) -> String {
         match &self.names {
@@ -302,16 +318,21 @@ impl UserTable {
         let known = |name: &str| {
             REQUIRED_COLUMNS.contains(&name) || ["first_name", "last_name", "name"].contains(&name)
         };
-        let unfillable: Vec<&str> = columns
+        let required: Vec<&ColumnInfo> = columns
             .iter()
             .filter(|c| c.not_null && !c.has_default && !known(&c.name))
-            .map(|c| c.name.as_str())
+            .collect();
+        let (empty_text, unfillable): (Vec<&ColumnInfo>, Vec<&ColumnInfo>) =
+            required.into_iter().partition(|c| c.plain_text);
+        let unfillable: Vec<String> = unfillable
+            .iter()
+            .map(|c| format!("{} ({})", c.name, c.declared_type))
             .collect();
         anyhow::ensure!(
             unfillable.is_empty(),
             "ROSTER_USER_MODEL={model}: the table {table} has required columns without a \
              database default that Roster does not know how to fill: {}. Give them a default in \
-             the model (Django 5.0+: db_default=...), or make them null=True, and migrate; then \
+             the database (Django 5.0+: db_default=...), or make them null=True, and migrate; then \
              run Roster again. {hint}.",
             unfillable.join(", ")
         );
@@ -326,6 +347,7 @@ impl UserTable {
             groups,
             permissions,
             email_unique,
+            empty_text_columns: empty_text.iter().map(|c| quoted(&c.name)).collect(),
         })
     }
 }
@@ -333,18 +355,37 @@ impl UserTable {
 /// One column of `PRAGMA table_info`.
 struct ColumnInfo {
     name: String,
+    declared_type: String,
     not_null: bool,
     has_default: bool,
+    /// Django's `CharField`/`TextField` family (`varchar(n)` or `text`, no JSON check), whose
+    /// implicit default is "".
+    plain_text: bool,
 }
 
 fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<ColumnInfo>> {
-    let mut stmt = conn.prepare("SELECT name, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)")?;
+    let ddl: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_default();
+    let mut stmt =
+        conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)")?;
     stmt.query_map([table], |r| {
-        let primary_key: i64 = r.get(3)?;
+        let name: String = r.get(0)?;
+        let declared_type: String = r.get(1)?;
+        let primary_key: i64 = r.get(4)?;
+        let lower = declared_type.to_ascii_lowercase();
+        let json_checked = ddl.contains(&format!("JSON_VALID({})", quoted(&name)));
         Ok(ColumnInfo {
-            name: r.get(0)?,
-            not_null: r.get::<_, bool>(1)? && primary_key == 0,
-            has_default: r.get::<_, Option<String>>(2)?.is_some(),
+            plain_text: (lower.starts_with("varchar") || lower == "text") && !json_checked,
+            name,
+            declared_type,
+            not_null: r.get::<_, bool>(2)? && primary_key == 0,
+            has_default: r.get::<_, Option<String>>(3)?.is_some(),
         })
     })?
     .collect()
@@ -402,7 +443,8 @@ fn replace_identifier(sql: &str, name: &str, with: &str) -> String {
         let before = rest[..at].chars().next_back();
         let after = rest[at + name.len()..].chars().next();
         let (quoted_before, quoted_after) = (before == Some('"'), after == Some('"'));
-        let whole = !before.is_some_and(is_identifier_char) && !after.is_some_and(is_identifier_char);
+        let whole =
+            !before.is_some_and(is_identifier_char) && !after.is_some_and(is_identifier_char);
         if whole && quoted_before == quoted_after {
             let start = if quoted_before { at - 1 } else { at };
             out.push_str(&rest[..start]);
@@ -427,7 +469,14 @@ mod tests {
         let custom = UserModelName::parse(" accounts.User ").unwrap();
         assert!(!custom.is_default());
         assert_eq!(custom.default_table(), "accounts_user");
-        for bad in ["accounts", "accounts.User.x", "1app.User", "app.Us-er", "a;b.User", ""] {
+        for bad in [
+            "accounts",
+            "accounts.User.x",
+            "1app.User",
+            "app.Us-er",
+            "a;b.User",
+            "",
+        ] {
             assert!(UserModelName::parse(bad).is_err(), "{bad}");
         }
     }

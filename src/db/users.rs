@@ -177,10 +177,11 @@ fn insert_user(
     (first, last): (&str, &str),
 ) -> String {
     let (name_columns, name_values) = users.name_insert(first, last);
+    let (text_columns, text_values) = users.empty_text_insert();
     format!(
         "INSERT INTO {} (password, last_login, is_superuser, username, email, is_staff, is_active, \
-         date_joined, {name_columns}) VALUES (?1, NULL, {flag}, {username}, {email}, {flag}, 1, \
-         {joined}, {name_values})",
+         date_joined, {name_columns}{text_columns}) VALUES (?1, NULL, {flag}, {username}, {email}, \
+         {flag}, 1, {joined}, {name_values}{text_values})",
         users.table()
     )
 }
@@ -196,16 +197,14 @@ pub fn insert_imported(
 ) -> rusqlite::Result<i64> {
     let users = UserTable::of(conn);
     conn.prepare_cached(&insert_user(&users, "0", "?2", "?4", "?5", ("?6", "?3")))?
-    .execute(
-        params![
+        .execute(params![
             password_hash,
             user.username,
             user.last_name,
             user.email,
             now,
             user.first_name
-        ],
-    )?;
+        ])?;
     let user_id = conn.last_insert_rowid();
     let (groups, user_column, group_column) = users.groups();
     conn.prepare_cached(&format!(

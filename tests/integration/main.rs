@@ -7,6 +7,7 @@ mod authz;
 mod browser;
 mod cli;
 mod crash;
+mod custom_user_model;
 mod diagnostics;
 mod django;
 mod django_companion;
