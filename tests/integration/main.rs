@@ -13,6 +13,7 @@ mod django;
 mod django_companion;
 mod eventually;
 mod helpers;
+mod install_script;
 mod jobs;
 mod mail_check;
 mod mail_settings;
