@@ -141,6 +141,17 @@ pub struct AccountArgs {
     /// Django's TIME_ZONE; reset-token timestamps use its local time.
     #[arg(long, global = true, env = "ROSTER_TIME_ZONE", default_value = "UTC")]
     pub time_zone: String,
+    /// Django's USE_TZ: false stores the users' last login and date joined as naive local time
+    /// in TIME_ZONE, as Django does with USE_TZ = False.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_USE_TZ",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub use_tz: bool,
 }
 
 /// What to do.

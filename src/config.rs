@@ -27,6 +27,9 @@ pub struct Config {
     pub mail_locks: MailLocks,
     /// Django's `AUTH_USER_MODEL` (`ROSTER_USER_MODEL`).
     pub user_model: UserModelName,
+    /// Django's `USE_TZ` (`ROSTER_USE_TZ`): false stores user datetimes as naive local time in
+    /// `accounts.time_zone`.
+    pub use_tz: bool,
 }
 
 impl AccountSettings {
@@ -50,6 +53,13 @@ fn default_secret_file(database: &Path) -> PathBuf {
 }
 
 impl Config {
+    /// The database, with the user model and datetime storage the settings describe.
+    pub fn db(&self) -> crate::db::Db {
+        crate::db::Db::new(&self.database)
+            .with_user_model(self.user_model.clone())
+            .with_naive_local_time((!self.use_tz).then_some(self.accounts.time_zone))
+    }
+
     /// Validates the global flags.
     pub fn new(database: PathBuf, pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<Self> {
         if pbkdf2_iterations == 0 {
@@ -78,6 +88,7 @@ impl Config {
             },
             mail_locks: MailLocks::default(),
             user_model: UserModelName::default(),
+            use_tz: true,
         })
     }
 
@@ -93,6 +104,7 @@ impl Config {
             None => config.accounts.base_url.clone(),
         };
         config.user_model = UserModelName::parse(&a.user_model).map_err(anyhow::Error::msg)?;
+        config.use_tz = a.use_tz;
         if a.password_reset_timeout < 60 {
             bail!(
                 "ROSTER_PASSWORD_RESET_TIMEOUT must be at least 60 seconds (Django's default is 259200)"

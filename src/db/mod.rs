@@ -36,6 +36,8 @@ mod embedded {
 pub struct Db {
     path: PathBuf,
     user_model: UserModelName,
+    /// `Some(zone)` when Django runs with `USE_TZ = False` and `TIME_ZONE = zone`.
+    naive_local_time: Option<chrono_tz::Tz>,
 }
 
 impl Db {
@@ -44,6 +46,16 @@ impl Db {
         Self {
             path: path.into(),
             user_model: UserModelName::default(),
+            naive_local_time: None,
+        }
+    }
+
+    /// The same database, whose user datetimes Django stores as naive local time in `zone`
+    /// (`USE_TZ = False`), or in UTC (`None`, Django's default `USE_TZ = True`).
+    pub fn with_naive_local_time(self, zone: Option<chrono_tz::Tz>) -> Self {
+        Self {
+            naive_local_time: zone,
+            ..self
         }
     }
 
@@ -116,7 +128,7 @@ impl Db {
         if default_model {
             check_auth_user(&conn)?;
         }
-        UserTable::register(&conn, users);
+        UserTable::register(&conn, users.with_naive_local_time(self.naive_local_time));
         Ok(())
     }
 }
@@ -217,7 +229,13 @@ pub fn now_text() -> String {
 
 /// Formats a UTC instant the way Django writes it: microseconds omitted when zero.
 pub fn format_datetime(at: chrono::DateTime<chrono::Utc>) -> String {
-    if at.timestamp_subsec_micros() == 0 {
+    format_naive(at.naive_utc())
+}
+
+/// Formats a wall-clock time the way Django writes it: microseconds omitted when zero.
+pub(crate) fn format_naive(at: chrono::NaiveDateTime) -> String {
+    use chrono::Timelike;
+    if at.nanosecond() / 1000 == 0 {
         at.format("%Y-%m-%d %H:%M:%S").to_string()
     } else {
         at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()

@@ -93,6 +93,7 @@ struct Imported {
 /// Why an undo must keep this user, or `None` when the user is as the import left them.
 fn why_kept(conn: &Connection, user: &Imported) -> rusqlite::Result<Option<String>> {
     if let Some(at) = &user.last_login {
+        let at = UserTable::of(conn).utc_datetime(at);
         return Ok(Some(format!("logged in (last login {at} UTC)")));
     }
     if user.is_superuser || user.is_staff {

@@ -99,6 +99,9 @@ pub struct UserTable {
     /// The model's own required text columns (a `CharField` or `TextField` without a default),
     /// quoted: Roster fills them with "" on insert, as Django does for such a field.
     empty_text_columns: Vec<String>,
+    /// `Some(zone)` when Django runs with `USE_TZ = False`: `last_login` and `date_joined` hold
+    /// naive local time in `zone` (TIME_ZONE) instead of UTC.
+    naive_local_time: Option<chrono_tz::Tz>,
 }
 
 /// The columns of Django's `AbstractUser` that Roster reads and writes, besides the names.
@@ -141,6 +144,7 @@ impl UserTable {
             permissions: link("user_permissions", "permission_id"),
             email_unique: false,
             empty_text_columns: Vec::new(),
+            naive_local_time: None,
         }
     }
 
@@ -162,6 +166,45 @@ impl UserTable {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(key.to_string(), Arc::new(table));
+        }
+    }
+
+    /// The same map, with user datetimes stored as Django's `USE_TZ` says (see the field).
+    pub(super) fn with_naive_local_time(self, zone: Option<chrono_tz::Tz>) -> Self {
+        Self {
+            naive_local_time: zone,
+            ..self
+        }
+    }
+
+    /// A UTC datetime in Django's text form (`db::now_text`) as this database stores the users'
+    /// datetimes: unchanged with `USE_TZ = True`, else the naive wall clock in TIME_ZONE.
+    pub fn stored_datetime(&self, utc_text: &str) -> String {
+        let Some(zone) = self.naive_local_time else {
+            return utc_text.to_string();
+        };
+        match parse_naive(utc_text) {
+            Some(utc) => super::format_naive(utc.and_utc().with_timezone(&zone).naive_local()),
+            None => utc_text.to_string(),
+        }
+    }
+
+    /// A stored user datetime as UTC text, for showing it (the inverse of `stored_datetime`; a
+    /// wall-clock time that a DST change skipped or doubled takes the earlier instant).
+    pub fn utc_datetime(&self, stored: &str) -> String {
+        use chrono::TimeZone;
+        let Some(zone) = self.naive_local_time else {
+            return stored.to_string();
+        };
+        let instant = parse_naive(stored).and_then(|naive| {
+            zone.from_local_datetime(&naive).earliest().or_else(|| {
+                zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+        });
+        match instant {
+            Some(at) => super::format_datetime(at.with_timezone(&chrono::Utc)),
+            None => stored.to_string(),
         }
     }
 
@@ -348,8 +391,17 @@ impl UserTable {
             permissions,
             email_unique,
             empty_text_columns: empty_text.iter().map(|c| quoted(&c.name)).collect(),
+            naive_local_time: None,
         })
     }
+}
+
+/// Django's SQLite datetime text (`YYYY-MM-DD HH:MM:SS[.ffffff]`, or with a `T`).
+fn parse_naive(text: &str) -> Option<chrono::NaiveDateTime> {
+    let text = text.trim();
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
+        .ok()
 }
 
 /// One column of `PRAGMA table_info`.
@@ -479,6 +531,45 @@ mod tests {
         ] {
             assert!(UserModelName::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn with_use_tz_false_user_datetimes_are_naive_local_time() {
+        let utc = UserTable::django_default();
+        assert_eq!(
+            utc.stored_datetime("2026-01-01 00:00:00"),
+            "2026-01-01 00:00:00"
+        );
+        let tokyo = UserTable::django_default().with_naive_local_time(Some(chrono_tz::Asia::Tokyo));
+        assert_eq!(
+            tokyo.stored_datetime("2026-01-01 00:00:00.097724"),
+            "2026-01-01 09:00:00.097724"
+        );
+        assert_eq!(
+            tokyo.utc_datetime("2026-01-01 09:00:00"),
+            "2026-01-01 00:00:00"
+        );
+        let new_york =
+            UserTable::django_default().with_naive_local_time(Some(chrono_tz::America::New_York));
+        // Summer time: UTC-4; winter: UTC-5.
+        assert_eq!(
+            new_york.stored_datetime("2026-07-01 12:00:00"),
+            "2026-07-01 08:00:00"
+        );
+        assert_eq!(
+            new_york.stored_datetime("2026-01-01 12:00:00"),
+            "2026-01-01 07:00:00"
+        );
+        // 02:30 on 8 March 2026 does not exist in New York; 01:30 on 1 November is there twice.
+        assert_eq!(
+            new_york.utc_datetime("2026-03-08 02:30:00"),
+            "2026-03-08 07:30:00"
+        );
+        assert_eq!(
+            new_york.utc_datetime("2026-11-01 01:30:00"),
+            "2026-11-01 05:30:00"
+        );
+        assert_eq!(new_york.utc_datetime("not a time"), "not a time");
     }
 
     #[test]

@@ -202,7 +202,7 @@ pub fn insert_imported(
             user.username,
             user.last_name,
             user.email,
-            now,
+            users.stored_datetime(now),
             user.first_name
         ])?;
     let user_id = conn.last_insert_rowid();
@@ -232,9 +232,10 @@ pub fn insert_superuser(
     password_hash: &str,
     now: &str,
 ) -> rusqlite::Result<i64> {
+    let users = UserTable::of(conn);
     conn.execute(
-        &insert_user(&UserTable::of(conn), "1", "?2", "?3", "?4", ("''", "''")),
-        params![password_hash, username, email, now],
+        &insert_user(&users, "1", "?2", "?3", "?4", ("''", "''")),
+        params![password_hash, username, email, users.stored_datetime(now)],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -253,12 +254,10 @@ pub fn set_password(conn: &Connection, user_id: i64, password_hash: &str) -> rus
 
 /// Records a successful login, as Django's `update_last_login` does.
 pub fn touch_last_login(conn: &Connection, user_id: i64, now: &str) -> rusqlite::Result<()> {
+    let users = UserTable::of(conn);
     conn.execute(
-        &format!(
-            "UPDATE {} SET last_login = ?1 WHERE id = ?2",
-            UserTable::of(conn).table()
-        ),
-        params![now, user_id],
+        &format!("UPDATE {} SET last_login = ?1 WHERE id = ?2", users.table()),
+        params![users.stored_datetime(now), user_id],
     )?;
     Ok(())
 }

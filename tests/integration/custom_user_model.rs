@@ -197,3 +197,66 @@ fn user_models_roster_cannot_fill_are_refused_before_anything_is_written() {
     assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
     assert!(!missing.exists());
 }
+
+/// The UTC instant a stored naive datetime means in `zone`.
+fn as_utc(stored: &str, zone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(stored, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+#[test]
+fn with_use_tz_false_user_datetimes_are_stored_as_local_time_like_django() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let csv = dir.path().join("team.csv");
+    std::fs::write(
+        &csv,
+        format!("{HEADER}\nAda;Lovelace;ada@example.com;ada;;;Ada-pass-2026!\n"),
+    )
+    .unwrap();
+    let tokyo = [
+        ("ROSTER_USE_TZ", "False"),
+        ("ROSTER_TIME_ZONE", "Asia/Tokyo"),
+    ];
+    let before = chrono::Utc::now();
+    let out = roster_with(&db, &["import", csv.to_str().unwrap()], &tokyo, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = chrono::Utc::now();
+    let joined = text(
+        &db,
+        "SELECT date_joined FROM auth_user WHERE username = 'ada'",
+    );
+    // Django with USE_TZ = False and TIME_ZONE = "Asia/Tokyo" writes the naive Tokyo wall clock.
+    let meant = as_utc(&joined, chrono_tz::Asia::Tokyo);
+    assert!(
+        meant >= before - chrono::Duration::seconds(1) && meant <= after,
+        "{joined} is not Tokyo time now"
+    );
+    // Roster's own records stay UTC.
+    let started = text(&db, "SELECT started_at FROM roster_import");
+    assert!(as_utc(&started, chrono_tz::UTC) >= before - chrono::Duration::seconds(1));
+
+    // Default USE_TZ = True: UTC, whatever the time zone.
+    let db_utc = dir.path().join("utc.sqlite3");
+    let out = roster_with(
+        &db_utc,
+        &["import", csv.to_str().unwrap()],
+        &[("ROSTER_TIME_ZONE", "Asia/Tokyo")],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let joined = text(
+        &db_utc,
+        "SELECT date_joined FROM auth_user WHERE username = 'ada'",
+    );
+    assert!(as_utc(&joined, chrono_tz::UTC) >= before - chrono::Duration::seconds(1));
+    assert!(as_utc(&joined, chrono_tz::UTC) <= after);
+
+    let out = roster_with(&db, &["migrate"], &[("ROSTER_USE_TZ", "maybe")], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("use-tz"), "{}", stderr(&out));
+}
