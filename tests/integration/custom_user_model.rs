@@ -8,6 +8,7 @@ use crate::helpers::*;
 
 const NAMED: &str = "tests/fixtures/django/named_user_project.sqlite3";
 const MODEL: (&str, &str) = ("ROSTER_USER_MODEL", "accounts.User");
+const ADA: &str = "Ada;Lovelace;ada@example.com;ada;;;Ada-pass-2026!";
 
 /// A copy of a fixture database in a fresh temp dir.
 fn copy_of(fixture: &str) -> (tempfile::TempDir, PathBuf) {
@@ -25,21 +26,26 @@ fn text(db: &Path, sql: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Runs `roster import` on a CSV holding `row` (after the header) next to `db`; panics unless it succeeds.
+fn import_row(db: &Path, row: &str, env: &[(&str, &str)]) {
+    let csv = db.with_file_name("team.csv");
+    std::fs::write(&csv, format!("{HEADER}\n{row}\n")).unwrap();
+    let out = roster_with(db, &["import", csv.to_str().unwrap()], env, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
 fn users_are_imported_edited_and_logged_in_through_the_projects_user_model() {
-    let (dir, db) = copy_of(NAMED);
-    let csv = dir.path().join("team.csv");
-    std::fs::write(
-        &csv,
-        format!("{HEADER}\nAda;Lovelace;ada@example.com;ada;;Engineer;Ada-pass-2026!\n"),
-    )
-    .unwrap();
-    let out = roster_with(&db, &["import", csv.to_str().unwrap()], &[MODEL], None);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let (_dir, db) = copy_of(NAMED);
+    import_row(
+        &db,
+        "Ada;Lovelace;ada@example.com;ada;;Engineer;Ada-pass-2026!",
+        &[MODEL],
+    );
 
     // Everything went into Django's accounts_user and its link table; no shadow auth tables.
     let tables = text(
@@ -126,15 +132,8 @@ fn users_are_imported_edited_and_logged_in_through_the_projects_user_model() {
 fn a_required_text_field_of_the_model_gets_an_empty_string_as_django_gives_it() {
     // mkproject.sh's accounts.User(AbstractUser) adds `department = CharField(blank=True)`:
     // NOT NULL without a database default, which Django fills with "".
-    let (dir, db) = copy_of("tests/fixtures/django/custom_user_project.sqlite3");
-    let csv = dir.path().join("team.csv");
-    std::fs::write(
-        &csv,
-        format!("{HEADER}\nAda;Lovelace;ada@example.com;ada;;;Ada-pass-2026!\n"),
-    )
-    .unwrap();
-    let out = roster_with(&db, &["import", csv.to_str().unwrap()], &[MODEL], None);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let (_dir, db) = copy_of("tests/fixtures/django/custom_user_project.sqlite3");
+    import_row(&db, ADA, &[MODEL]);
     assert_eq!(
         text(
             &db,
@@ -212,19 +211,12 @@ fn as_utc(stored: &str, zone: chrono_tz::Tz) -> chrono::DateTime<chrono::Utc> {
 fn with_use_tz_false_user_datetimes_are_stored_as_local_time_like_django() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
-    let csv = dir.path().join("team.csv");
-    std::fs::write(
-        &csv,
-        format!("{HEADER}\nAda;Lovelace;ada@example.com;ada;;;Ada-pass-2026!\n"),
-    )
-    .unwrap();
     let tokyo = [
         ("ROSTER_USE_TZ", "False"),
         ("ROSTER_TIME_ZONE", "Asia/Tokyo"),
     ];
     let before = chrono::Utc::now();
-    let out = roster_with(&db, &["import", csv.to_str().unwrap()], &tokyo, None);
-    assert!(out.status.success(), "{}", stderr(&out));
+    import_row(&db, ADA, &tokyo);
     let after = chrono::Utc::now();
     let joined = text(
         &db,
@@ -238,17 +230,13 @@ fn with_use_tz_false_user_datetimes_are_stored_as_local_time_like_django() {
     );
     // Roster's own records stay UTC.
     let started = text(&db, "SELECT started_at FROM roster_import");
-    assert!(as_utc(&started, chrono_tz::UTC) >= before - chrono::Duration::seconds(1));
+    let started = as_utc(&started, chrono_tz::UTC);
+    assert!(started >= before - chrono::Duration::seconds(1) && started <= after);
 
     // Default USE_TZ = True: UTC, whatever the time zone.
-    let db_utc = dir.path().join("utc.sqlite3");
-    let out = roster_with(
-        &db_utc,
-        &["import", csv.to_str().unwrap()],
-        &[("ROSTER_TIME_ZONE", "Asia/Tokyo")],
-        None,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let utc_dir = tempfile::tempdir().unwrap();
+    let db_utc = utc_dir.path().join("db.sqlite3");
+    import_row(&db_utc, ADA, &[("ROSTER_TIME_ZONE", "Asia/Tokyo")]);
     let joined = text(
         &db_utc,
         "SELECT date_joined FROM auth_user WHERE username = 'ada'",
