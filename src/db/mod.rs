@@ -111,7 +111,7 @@ impl Db {
             user_model::refuse_swapped_user_model(&conn)?;
             UserTable::django_default()
         } else {
-            UserTable::resolve(&conn, &self.user_model)?
+            user_model::resolve_user_table(&conn, &self.user_model)?
         };
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // A migration that rebuilds a table drops it while others still reference it, which
