@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::cli::{Cli, MailArgs};
-pub use crate::db::user_table::UserModelName;
+pub use crate::db::user_model::UserModelName;
 pub use crate::domain::accounts::{AccountSettings, SecretKeyFallbacks, SecretKeySource};
 use crate::import::ImportSettings;
 pub mod current_mail;

@@ -14,7 +14,7 @@ pub(crate) mod undo;
 pub(crate) mod user_admin;
 mod user_fingerprint;
 pub(crate) mod user_list;
-mod user_model;
+pub mod user_model;
 pub(crate) mod user_references;
 pub mod user_table;
 pub mod users;
@@ -25,7 +25,8 @@ use std::time::Duration;
 use anyhow::Context;
 use rusqlite::Connection;
 
-use user_table::{UserModelName, UserTable};
+use user_model::UserModelName;
+use user_table::UserTable;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -229,17 +230,7 @@ pub fn now_text() -> String {
 
 /// Formats a UTC instant the way Django writes it: microseconds omitted when zero.
 pub fn format_datetime(at: chrono::DateTime<chrono::Utc>) -> String {
-    format_naive(at.naive_utc())
-}
-
-/// Formats a wall-clock time the way Django writes it: microseconds omitted when zero.
-pub(crate) fn format_naive(at: chrono::NaiveDateTime) -> String {
-    use chrono::Timelike;
-    if at.nanosecond() / 1000 == 0 {
-        at.format("%Y-%m-%d %H:%M:%S").to_string()
-    } else {
-        at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
-    }
+    user_table::format_naive(at.naive_utc())
 }
 
 #[cfg(test)]

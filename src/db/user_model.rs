@@ -224,7 +224,7 @@ pub(super) fn resolve_user_table(
     let permissions = link_table(conn, model, &table, "user_permissions", "auth_permission")?;
     let email_unique = email_is_unique(conn, &table)?;
     Ok(UserTable {
-        model: model.clone(),
+        is_default_model: false,
         table: quoted(&table),
         name: table,
         names,

@@ -9,8 +9,6 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use rusqlite::Connection;
 
-pub use super::user_model::UserModelName;
-
 /// How the model stores a person's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum NameColumns {
@@ -34,7 +32,8 @@ pub(super) struct LinkTable {
 /// The user model's table and columns, as quoted SQL identifiers and fragments.
 #[derive(Debug, Clone)]
 pub struct UserTable {
-    pub(super) model: UserModelName,
+    /// Django's own `auth.User` (`auth_user`), whose migrations Roster runs unchanged.
+    pub(super) is_default_model: bool,
     /// The table's name as the schema spells it.
     pub(super) name: String,
     pub(super) table: String,
@@ -70,7 +69,7 @@ impl UserTable {
             other_column: quoted(other),
         };
         Self {
-            model: UserModelName::default(),
+            is_default_model: true,
             name: "auth_user".to_string(),
             table: quoted("auth_user"),
             names: NameColumns::FirstAndLast,
@@ -118,7 +117,7 @@ impl UserTable {
             return utc_text.to_string();
         };
         match parse_naive(utc_text) {
-            Some(utc) => super::format_naive(utc.and_utc().with_timezone(&zone).naive_local()),
+            Some(utc) => format_naive(utc.and_utc().with_timezone(&zone).naive_local()),
             None => utc_text.to_string(),
         }
     }
@@ -137,14 +136,14 @@ impl UserTable {
             })
         });
         match instant {
-            Some(at) => super::format_datetime(at.with_timezone(&chrono::Utc)),
+            Some(at) => format_naive(at.naive_utc()),
             None => stored.to_string(),
         }
     }
 
     /// Whether this is Django's own `auth.User`.
     pub fn is_default(&self) -> bool {
-        self.model.is_default()
+        self.is_default_model
     }
 
     /// The table's name, unquoted (for comparing with the schema's own names).
@@ -258,6 +257,16 @@ impl UserTable {
         let names = self.name_sort_columns("").join(", ");
         let sql = sql.replace("(last_name, first_name)", &format!("({names})"));
         replace_identifier(&sql, "auth_user", &self.table)
+    }
+}
+
+/// Formats a wall-clock time the way Django writes datetimes on SQLite: microseconds omitted when zero.
+pub(crate) fn format_naive(at: chrono::NaiveDateTime) -> String {
+    use chrono::Timelike;
+    if at.nanosecond() / 1000 == 0 {
+        at.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
     }
 }
 
