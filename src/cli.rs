@@ -130,7 +130,7 @@ pub struct AccountArgs {
         default_value = "Roster"
     )]
     pub site_name: String,
-    /// Django's AUTH_USER_MODEL as `app_label.Model`; only Django's default `auth.User` so far.
+    /// Django's AUTH_USER_MODEL as `app_label.Model` (e.g. accounts.User); its table and columns are read from the database.
     #[arg(
         long,
         global = true,
@@ -141,6 +141,17 @@ pub struct AccountArgs {
     /// Django's TIME_ZONE; reset-token timestamps use its local time.
     #[arg(long, global = true, env = "ROSTER_TIME_ZONE", default_value = "UTC")]
     pub time_zone: String,
+    /// Django's USE_TZ: false stores the users' last login and date joined as naive local time
+    /// in TIME_ZONE, as Django does with USE_TZ = False.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_USE_TZ",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub use_tz: bool,
 }
 
 /// What to do.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::cli::{Cli, MailArgs};
+pub use crate::db::user_model::UserModelName;
 pub use crate::domain::accounts::{AccountSettings, SecretKeyFallbacks, SecretKeySource};
 use crate::import::ImportSettings;
 pub mod current_mail;
@@ -24,6 +25,11 @@ pub struct Config {
     pub accounts: AccountSettings,
     /// Mail settings given by flag or environment, which the Mail page cannot change.
     pub mail_locks: MailLocks,
+    /// Django's `AUTH_USER_MODEL` (`ROSTER_USER_MODEL`).
+    pub user_model: UserModelName,
+    /// Django's `USE_TZ` (`ROSTER_USE_TZ`): false stores user datetimes as naive local time in
+    /// `accounts.time_zone`.
+    pub use_tz: bool,
 }
 
 impl AccountSettings {
@@ -47,6 +53,13 @@ fn default_secret_file(database: &Path) -> PathBuf {
 }
 
 impl Config {
+    /// The database, with the user model and datetime storage the settings describe.
+    pub fn db(&self) -> crate::db::Db {
+        crate::db::Db::new(&self.database)
+            .with_user_model(self.user_model.clone())
+            .with_naive_local_time((!self.use_tz).then_some(self.accounts.time_zone))
+    }
+
     /// Validates the global flags.
     pub fn new(database: PathBuf, pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<Self> {
         if pbkdf2_iterations == 0 {
@@ -74,6 +87,8 @@ impl Config {
                 extra_root_pem: None,
             },
             mail_locks: MailLocks::default(),
+            user_model: UserModelName::default(),
+            use_tz: true,
         })
     }
 
@@ -88,13 +103,8 @@ impl Config {
                 .map_err(|problem| anyhow::anyhow!("ROSTER_BASE_URL {problem}"))?,
             None => config.accounts.base_url.clone(),
         };
-        if !a.user_model.trim().eq_ignore_ascii_case("auth.User") {
-            bail!(
-                "ROSTER_USER_MODEL \"{}\": Roster works with Django's default user model \
-                 (auth.User) only; custom user models are not supported yet",
-                a.user_model
-            );
-        }
+        config.user_model = UserModelName::parse(&a.user_model).map_err(anyhow::Error::msg)?;
+        config.use_tz = a.use_tz;
         if a.password_reset_timeout < 60 {
             bail!(
                 "ROSTER_PASSWORD_RESET_TIMEOUT must be at least 60 seconds (Django's default is 259200)"

@@ -14,7 +14,6 @@ pub use exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ServeConfig};
-use crate::db::Db;
 use crate::domain::fields::is_valid_email;
 use accounts::{change_password, create_superuser};
 use adduser::{AddUserOptions, adduser};
@@ -25,7 +24,7 @@ use import::{ImportOptions, import};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_cli(&cli)?;
     configure_hashing(cli.hash_threads)?;
-    let db = Db::new(&config.database);
+    let db = config.db();
     match cli.command {
         Command::SampleCsv => {
             print!("{}", crate::SAMPLE_CSV);

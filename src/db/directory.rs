@@ -2,6 +2,7 @@
 
 use rusqlite::Connection;
 
+use super::user_table::UserTable;
 use crate::domain::fields::{ascii_casefold, unit_casefold};
 use crate::domain::rows::DirectorySnapshot;
 
@@ -27,7 +28,10 @@ pub fn add_users_after(
     snapshot: &mut DirectorySnapshot,
     after: i64,
 ) -> rusqlite::Result<i64> {
-    let mut stmt = conn.prepare("SELECT id, username, email FROM auth_user WHERE id > ?1")?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, username, email FROM {} WHERE id > ?1",
+        UserTable::of(conn).table()
+    ))?;
     let mut rows = stmt.query([after])?;
     let mut highest = after;
     while let Some(row) = rows.next()? {

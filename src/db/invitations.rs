@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::user_table::UserTable;
 use crate::domain::status::{InvitationStatus, StoredStatus};
 
 /// An invitation with what is needed to send it and to show its outcome.
@@ -28,10 +29,11 @@ pub fn queue(conn: &Connection, import_id: i64, user_id: i64, now: &str) -> rusq
 
 /// Every invitation of an import, by username.
 pub fn for_import(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<Invitation>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare(&format!(
         "SELECT i.id, i.user_id, u.username, u.email, i.status, i.reason FROM roster_invitation i \
-         JOIN auth_user u ON u.id = i.user_id WHERE i.import_id = ?1 ORDER BY u.username",
-    )?;
+         JOIN {} u ON u.id = i.user_id WHERE i.import_id = ?1 ORDER BY u.username",
+        UserTable::of(conn).table()
+    ))?;
     stmt.query_map([import_id], |row| {
         Ok(Invitation {
             id: row.get(0)?,

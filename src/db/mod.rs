@@ -14,8 +14,9 @@ pub(crate) mod undo;
 pub(crate) mod user_admin;
 mod user_fingerprint;
 pub(crate) mod user_list;
-mod user_model;
+pub mod user_model;
 pub(crate) mod user_references;
+pub mod user_table;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,9 @@ use anyhow::Context;
 use rusqlite::Connection;
 use rusqlite::config::DbConfig;
 
+use user_model::UserModelName;
+use user_table::UserTable;
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
@@ -33,12 +37,36 @@ mod embedded {
 #[derive(Debug, Clone)]
 pub struct Db {
     path: PathBuf,
+    user_model: UserModelName,
+    /// `Some(zone)` when Django runs with `USE_TZ = False` and `TIME_ZONE = zone`.
+    naive_local_time: Option<chrono_tz::Tz>,
 }
 
 impl Db {
     /// A handle on the SQLite file at `path` (not opened yet).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            user_model: UserModelName::default(),
+            naive_local_time: None,
+        }
+    }
+
+    /// The same database, whose user datetimes Django stores as naive local time in `zone`
+    /// (`USE_TZ = False`), or in UTC (`None`, Django's default `USE_TZ = True`).
+    pub fn with_naive_local_time(self, zone: Option<chrono_tz::Tz>) -> Self {
+        Self {
+            naive_local_time: zone,
+            ..self
+        }
+    }
+
+    /// The same database, holding its users in Django's `model` (`ROSTER_USER_MODEL`).
+    pub fn with_user_model(self, model: UserModelName) -> Self {
+        Self {
+            user_model: model,
+            ..self
+        }
     }
 
     /// The file this handle points at.
@@ -64,8 +92,17 @@ impl Db {
         Ok(conn)
     }
 
-    /// Creates or upgrades the schema: Django's tables when absent, then Roster's own.
+    /// Creates or upgrades the schema: Django's tables when absent, then Roster's own. Resolves
+    /// where the users live (`ROSTER_USER_MODEL`) first, refusing before anything is written.
     pub fn migrate(&self) -> anyhow::Result<()> {
+        let default_model = self.user_model.is_default();
+        anyhow::ensure!(
+            default_model || self.path.exists(),
+            "ROSTER_USER_MODEL={}: {} does not exist. A custom user model lives in a Django \
+             project's database: point --database at it (after `manage.py migrate`)",
+            self.user_model,
+            self.path.display()
+        );
         if !self.path.exists() {
             match create_owner_only(&self.path) {
                 Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => {
@@ -80,19 +117,43 @@ impl Db {
             .connect()
             .with_context(|| format!("cannot open database {}", self.path.display()))?;
         // Before anything is written: a swapped user model would get a shadow auth_user.
-        user_model::refuse_swapped_user_model(&conn)?;
+        let users = if default_model {
+            user_model::refuse_swapped_user_model(&conn)?;
+            UserTable::django_default()
+        } else {
+            user_model::resolve_user_table(&conn, &self.user_model)?
+        };
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // A migration that rebuilds a table drops it while others still reference it, which
         // SQLite allows only with foreign keys off (the pragma is ignored inside a transaction, so
         // it is set here); such a migration checks the foreign keys itself before it commits.
         conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let applied = embedded::migrations::runner()
-            .set_migration_table_name("roster_schema_history")
-            .run(&mut conn);
+        let applied = migrations_for(&users).and_then(|migrations| {
+            refinery::Runner::new(&migrations)
+                .set_migration_table_name("roster_schema_history")
+                .run(&mut conn)
+        });
         conn.pragma_update(None, "foreign_keys", "ON")?;
         applied.context("applying migrations")?;
-        check_auth_user(&conn)
+        if default_model {
+            check_auth_user(&conn)?;
+        }
+        UserTable::register(&conn, users.with_naive_local_time(self.naive_local_time));
+        Ok(())
     }
+}
+
+/// Roster's migrations, rendered for the user model's table.
+fn migrations_for(users: &UserTable) -> Result<Vec<refinery::Migration>, refinery::Error> {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|migration| {
+            let version = i64::from(migration.version());
+            let sql = users.render_migration(version, migration.sql().unwrap_or_default());
+            refinery::Migration::unapplied(&format!("V{version}__{}", migration.name()), &sql)
+        })
+        .collect()
 }
 
 impl Db {
@@ -178,11 +239,7 @@ pub fn now_text() -> String {
 
 /// Formats a UTC instant the way Django writes it: microseconds omitted when zero.
 pub fn format_datetime(at: chrono::DateTime<chrono::Utc>) -> String {
-    if at.timestamp_subsec_micros() == 0 {
-        at.format("%Y-%m-%d %H:%M:%S").to_string()
-    } else {
-        at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
-    }
+    user_table::format_naive(at.naive_utc())
 }
 
 /// The status in column `index`; a value Roster never writes is an error, not a guess.

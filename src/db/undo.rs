@@ -3,6 +3,7 @@
 use rusqlite::{Connection, Transaction, params};
 
 use super::user_references::{UserReference, references_to};
+use super::user_table::UserTable;
 
 /// What undoing an import would do: users to remove (left as imported, never logged in) and
 /// users kept (logged in, admins, or changed since the import).
@@ -33,9 +34,14 @@ const CHANGING_ACTIONS: &str = "'user_changed', 'role_changed', 'user_deactivate
 /// in, not admins, unchanged since the import) and those it keeps, with what in the project
 /// refers to those that would be removed.
 pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan> {
-    let mut stmt = conn.prepare(
-        "SELECT u.id, u.username, u.last_login, u.is_staff, u.is_superuser, u.password,                 r.had_password, r.user_fingerprint          FROM roster_user_profile p JOIN auth_user u ON u.id = p.user_id          LEFT JOIN roster_import_row r ON r.user_id = u.id AND r.import_id = p.import_id          WHERE p.import_id = ?1 ORDER BY u.username",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT u.id, u.username, u.last_login, u.is_staff, u.is_superuser, u.password, \
+         r.had_password, r.user_fingerprint \
+         FROM roster_user_profile p JOIN {} u ON u.id = p.user_id \
+         LEFT JOIN roster_import_row r ON r.user_id = u.id AND r.import_id = p.import_id \
+         WHERE p.import_id = ?1 ORDER BY u.username",
+        UserTable::of(conn).table()
+    ))?;
     let rows = stmt.query_map([import_id], |r| {
         Ok(Imported {
             id: r.get(0)?,
@@ -87,6 +93,7 @@ struct Imported {
 /// Why an undo must keep this user, or `None` when the user is as the import left them.
 fn why_kept(conn: &Connection, user: &Imported) -> rusqlite::Result<Option<String>> {
     if let Some(at) = &user.last_login {
+        let at = UserTable::of(conn).utc_datetime(at);
         return Ok(Some(format!("logged in (last login {at} UTC)")));
     }
     if user.is_superuser || user.is_staff {
@@ -163,20 +170,28 @@ pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Resu
          WHERE user_id IN (SELECT id FROM temp.roster_undo_user)",
         [],
     )?;
-    for table in [
-        "auth_user_groups",
-        "auth_user_user_permissions",
-        "roster_user_profile",
-        "roster_invitation",
-        "roster_session",
+    let users = UserTable::of(tx);
+    let (groups, groups_user, _) = users.groups();
+    let (permissions, permissions_user, _) = users.permissions();
+    for (table, user_column) in [
+        (groups, groups_user),
+        (permissions, permissions_user),
+        ("roster_user_profile", "user_id"),
+        ("roster_invitation", "user_id"),
+        ("roster_session", "user_id"),
     ] {
         tx.execute(
-            &format!("DELETE FROM {table} WHERE user_id IN (SELECT id FROM temp.roster_undo_user)"),
+            &format!(
+                "DELETE FROM {table} WHERE {user_column} IN (SELECT id FROM temp.roster_undo_user)"
+            ),
             [],
         )?;
     }
     tx.execute(
-        "DELETE FROM auth_user WHERE last_login IS NULL AND id IN (SELECT id FROM temp.roster_undo_user)",
+        &format!(
+            "DELETE FROM {} WHERE last_login IS NULL AND id IN (SELECT id FROM temp.roster_undo_user)",
+            users.table()
+        ),
         [],
     )?;
     tx.execute("DELETE FROM temp.roster_undo_user", [])?;

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::user_table::UserTable;
 use super::users::find_by_id;
 use crate::domain::fields::{
     EMAIL_MAX, FIRST_NAME_MAX, LABEL_MAX, LAST_NAME_MAX, is_valid_email, normalize_email,
@@ -39,7 +40,10 @@ pub enum UserChangeError {
 /// Active admins (active staff superusers).
 pub fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row(
-        "SELECT COUNT(*) FROM auth_user WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1",
+        &format!(
+            "SELECT COUNT(*) FROM {} WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1",
+            UserTable::of(conn).table()
+        ),
         [],
         |r| r.get(0),
     )
@@ -54,8 +58,11 @@ pub fn groups(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
 
 /// The groups a user belongs to.
 pub fn group_ids(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt =
-        conn.prepare("SELECT group_id FROM auth_user_groups WHERE user_id = ?1 ORDER BY group_id")?;
+    let users = UserTable::of(conn);
+    let (groups, user_column, group_column) = users.groups();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {group_column} FROM {groups} WHERE {user_column} = ?1 ORDER BY {group_column}"
+    ))?;
     stmt.query_map([user_id], |r| r.get(0))?.collect()
 }
 
@@ -138,7 +145,10 @@ pub fn apply(
     let email_changed = !email.eq_ignore_ascii_case(&user.email);
     let taken: bool = email_changed
         && tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM auth_user WHERE id <> ?1 AND ?2 <> '' AND email = ?2 COLLATE NOCASE)",
+            &format!(
+                "SELECT EXISTS(SELECT 1 FROM {} WHERE id <> ?1 AND ?2 <> '' AND email = ?2 COLLATE NOCASE)",
+                UserTable::of(tx).table()
+            ),
             params![user_id, email],
             |r| r.get(0),
         )?;
@@ -211,9 +221,14 @@ pub fn apply(
     } else {
         (change.admin, change.admin)
     };
+    let users = UserTable::of(tx);
     tx.execute(
-        "UPDATE auth_user SET first_name = ?1, last_name = ?2, email = ?3, is_staff = ?4, \
-         is_superuser = ?5, is_active = ?6 WHERE id = ?7",
+        &format!(
+            "UPDATE {} SET {}, email = ?3, is_staff = ?4, is_superuser = ?5, is_active = ?6 \
+             WHERE id = ?7",
+            users.table(),
+            users.name_assignments("?1", "?2")
+        ),
         params![
             first_name,
             last_name,
@@ -253,10 +268,17 @@ pub fn apply(
     wanted.dedup();
     if group_ids(tx, user_id)? != wanted {
         changes.push(details("groups changed".to_string()));
-        tx.execute("DELETE FROM auth_user_groups WHERE user_id = ?1", [user_id])?;
+        let (groups, user_column, group_column) = users.groups();
+        tx.execute(
+            &format!("DELETE FROM {groups} WHERE {user_column} = ?1"),
+            [user_id],
+        )?;
         for group in &wanted {
             tx.execute(
-                "INSERT INTO auth_user_groups (user_id, group_id) SELECT ?1, id FROM auth_group WHERE id = ?2",
+                &format!(
+                    "INSERT INTO {groups} ({user_column}, {group_column}) \
+                     SELECT ?1, id FROM auth_group WHERE id = ?2"
+                ),
                 params![user_id, group],
             )?;
         }

@@ -3,20 +3,27 @@
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
+use super::user_table::UserTable;
+
 /// The user's current fingerprint, or `None` when the user does not exist. Everything an admin
 /// or the project can change is in it: username, names, e-mail, the password field, active,
 /// staff and superuser flags, unit, job title, groups and permissions (not the last login, which
 /// undo looks at by itself).
 pub fn of_user(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached(
-        "SELECT u.username, u.first_name, u.last_name, u.email, u.password, u.is_active, \
+    let users = UserTable::of(conn);
+    let (groups, groups_user, group) = users.groups();
+    let (permissions, permissions_user, permission) = users.permissions();
+    conn.prepare_cached(&format!(
+        "SELECT u.username, {}, u.email, u.password, u.is_active, \
          u.is_staff, u.is_superuser, COALESCE(p.organizational_unit_id, ''), COALESCE(p.job_title, ''), \
-         COALESCE((SELECT group_concat(group_id) FROM (SELECT group_id FROM auth_user_groups \
-                   WHERE user_id = u.id ORDER BY group_id)), ''), \
-         COALESCE((SELECT group_concat(permission_id) FROM (SELECT permission_id FROM \
-                   auth_user_user_permissions WHERE user_id = u.id ORDER BY permission_id)), '') \
-         FROM auth_user u LEFT JOIN roster_user_profile p ON p.user_id = u.id WHERE u.id = ?1",
-    )?
+         COALESCE((SELECT group_concat({group}) FROM (SELECT {group} FROM {groups} \
+                   WHERE {groups_user} = u.id ORDER BY {group})), ''), \
+         COALESCE((SELECT group_concat({permission}) FROM (SELECT {permission} FROM \
+                   {permissions} WHERE {permissions_user} = u.id ORDER BY {permission})), '') \
+         FROM {} u LEFT JOIN roster_user_profile p ON p.user_id = u.id WHERE u.id = ?1",
+        users.first_last("u."),
+        users.table()
+    ))?
     .query_row([user_id], |r| {
         let mut digest = Sha256::new();
         for i in 0..12 {

@@ -3,6 +3,8 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
+use super::user_table::UserTable;
+
 /// One line of the user list.
 #[derive(Debug, Clone)]
 pub struct UserListItem {
@@ -52,14 +54,15 @@ impl SortKey {
         }
     }
 
-    fn columns(self) -> &'static [&'static str] {
-        match self {
-            Self::Username => &["u.username"],
-            Self::Name => &["u.last_name", "u.first_name"],
-            Self::Email => &["u.email"],
-            Self::DateJoined => &["u.date_joined"],
-            Self::LastLogin => &["u.last_login"],
-        }
+    fn columns(self, users: &UserTable) -> Vec<String> {
+        let column = match self {
+            Self::Name => return users.name_sort_columns("u."),
+            Self::Username => "u.username",
+            Self::Email => "u.email",
+            Self::DateJoined => "u.date_joined",
+            Self::LastLogin => "u.last_login",
+        };
+        vec![column.to_string()]
     }
 }
 
@@ -83,8 +86,8 @@ pub struct UserQuery {
 
 /// The `WHERE` clause for the filters `query` sets, with its parameters; only set filters appear,
 /// so an unfiltered count reads one index and a sorted page walks one. The flag says a text search is set.
-fn conditions(query: &UserQuery) -> (String, Vec<Value>, bool) {
-    let mut clauses: Vec<&str> = Vec::new();
+fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>, bool) {
+    let mut clauses: Vec<String> = Vec::new();
     let mut values = Vec::new();
     // Control characters cannot be typed into the search box; dropping them keeps the field separator unique.
     let text: String = query
@@ -96,10 +99,10 @@ fn conditions(query: &UserQuery) -> (String, Vec<Value>, bool) {
     if !text.is_empty() {
         // One LIKE over `username ␟ first last ␟ email`: the separator never occurs in the escaped
         // pattern, so a match lies inside one field (or across first and last name, as before).
-        clauses.push(
-            "(u.username || char(31) || u.first_name || ' ' || u.last_name || char(31) || u.email) \
-             LIKE ? ESCAPE '\\'",
-        );
+        clauses.push(format!(
+            "(u.username || char(31) || {} || char(31) || u.email) LIKE ? ESCAPE '\\'",
+            users.searched_name("u.")
+        ));
         let escaped = text
             .replace('\\', "\\\\")
             .replace('%', "\\%")
@@ -108,23 +111,24 @@ fn conditions(query: &UserQuery) -> (String, Vec<Value>, bool) {
     }
     if let Some(unit) = query.organizational_unit {
         clauses.push(
-            "u.id IN (SELECT user_id FROM roster_user_profile WHERE organizational_unit_id = ?)",
+            "u.id IN (SELECT user_id FROM roster_user_profile WHERE organizational_unit_id = ?)"
+                .into(),
         );
         values.push(Value::Integer(unit));
     }
     if let Some(active) = query.active {
-        clauses.push("u.is_active = ?");
+        clauses.push("u.is_active = ?".into());
         values.push(Value::Integer(i64::from(active)));
     }
     if let Some(admin) = query.admin {
-        clauses.push("(u.is_staff = 1 AND u.is_superuser = 1) = ?");
+        clauses.push("(u.is_staff = 1 AND u.is_superuser = 1) = ?".into());
         values.push(Value::Integer(i64::from(admin)));
     }
     if query.never_logged_in {
-        clauses.push("u.last_login IS NULL");
+        clauses.push("u.last_login IS NULL".into());
     }
     if query.password_not_set {
-        clauses.push("(substr(u.password, 1, 1) = '!' OR u.password = '')");
+        clauses.push("(substr(u.password, 1, 1) = '!' OR u.password = '')".into());
     }
     let clause = if clauses.is_empty() {
         String::new()
@@ -136,7 +140,7 @@ fn conditions(query: &UserQuery) -> (String, Vec<Value>, bool) {
 
 /// One page of matching users and the number of matches.
 ///
-/// The page's ids are picked from `auth_user` alone (an index walk for the sort), then only those
+/// The page's ids are picked from the user table alone (an index walk for the sort), then only those
 /// rows are joined to their profile and unit. A text search scans once: the page query also counts.
 pub fn search(
     conn: &Connection,
@@ -144,13 +148,14 @@ pub fn search(
     offset: i64,
     limit: i64,
 ) -> rusqlite::Result<(Vec<UserListItem>, i64)> {
-    let (clause, mut values, scan_counts) = conditions(query);
+    let users = UserTable::of(conn);
+    let (clause, mut values, scan_counts) = conditions(&users, query);
     let direction = if query.descending { "DESC" } else { "ASC" };
     let order: Vec<String> = query
         .sort
-        .columns()
+        .columns(&users)
         .iter()
-        .chain(std::iter::once(&"u.id"))
+        .chain(std::iter::once(&"u.id".to_string()))
         .map(|column| format!("{column} {direction}"))
         .collect();
     let order = order.join(", ");
@@ -159,13 +164,14 @@ pub fn search(
     } else {
         "NULL"
     };
+    let (table, full_name) = (users.table(), users.full_name("u."));
     let sql = format!(
-        "SELECT u.id, u.username, trim(u.first_name || ' ' || u.last_name), u.email, u.is_active, \
+        "SELECT u.id, u.username, {full_name}, u.email, u.is_active, \
                 (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
                 substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login, page.total \
-         FROM (SELECT u.id AS picked, {counted} AS total FROM auth_user u {clause} \
+         FROM (SELECT u.id AS picked, {counted} AS total FROM {table} u {clause} \
                ORDER BY {order} LIMIT ? OFFSET ?) page \
-         JOIN auth_user u ON u.id = page.picked \
+         JOIN {table} u ON u.id = page.picked \
          LEFT JOIN roster_user_profile p ON p.user_id = u.id \
          LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
          ORDER BY {order}"
@@ -204,7 +210,7 @@ pub fn search(
     let total = match counted_total {
         Some(total) => total,
         None => conn.query_row(
-            &format!("SELECT COUNT(*) FROM auth_user u {clause}"),
+            &format!("SELECT COUNT(*) FROM {table} u {clause}"),
             params_from_iter(&filter_values),
             |r| r.get(0),
         )?,
@@ -218,10 +224,12 @@ pub fn matching_ids(
     query: &UserQuery,
     limit: i64,
 ) -> rusqlite::Result<Vec<i64>> {
-    let (clause, mut values, _) = conditions(query);
+    let users = UserTable::of(conn);
+    let (clause, mut values, _) = conditions(&users, query);
     values.push(Value::Integer(limit));
     let mut stmt = conn.prepare(&format!(
-        "SELECT u.id FROM auth_user u {clause} ORDER BY u.username, u.id LIMIT ?"
+        "SELECT u.id FROM {} u {clause} ORDER BY u.username, u.id LIMIT ?",
+        users.table()
     ))?;
     stmt.query_map(params_from_iter(&values), |row| row.get(0))?
         .collect()

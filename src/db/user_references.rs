@@ -1,11 +1,9 @@
-//! Rows outside Roster that point at users (a project's foreign keys to auth_user), which an undo
+//! Rows outside Roster that point at users (a project's foreign keys to the user table), which an undo
 //! must not delete or orphan.
 
 use rusqlite::Connection;
 
-/// Tables whose rows about a user an undo removes with the user: Django's group and permission
-/// links (Roster's own `roster_*` tables carry their delete rules too).
-const REMOVED_WITH_THE_USER: [&str; 2] = ["auth_user_groups", "auth_user_user_permissions"];
+use super::user_table::{UserTable, quoted};
 
 /// `rows` rows of `table` point at `username` through `columns`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +15,7 @@ pub struct UserReference {
     pub rows: i64,
 }
 
-/// One foreign key of some table to auth_user: (child column, auth_user column) pairs.
+/// One foreign key of some table to the user table: (child column, auth_user column) pairs.
 struct ForeignKey {
     table: String,
     pairs: Vec<(String, String)>,
@@ -31,7 +29,8 @@ pub fn references_to(conn: &Connection, user_ids: &[i64]) -> rusqlite::Result<Ve
     }
     let ids = serde_json::to_string(user_ids).expect("integers serialize");
     let mut found = Vec::new();
-    for key in foreign_keys_to_auth_user(conn)? {
+    let users = UserTable::of(conn);
+    for key in foreign_keys_to_users(conn, &users)? {
         let join = key
             .pairs
             .iter()
@@ -39,9 +38,10 @@ pub fn references_to(conn: &Connection, user_ids: &[i64]) -> rusqlite::Result<Ve
             .collect::<Vec<_>>()
             .join(" AND ");
         let sql = format!(
-            "SELECT u.username, COUNT(*) FROM {} AS t JOIN auth_user AS u ON {join} \
+            "SELECT u.username, COUNT(*) FROM {} AS t JOIN {} AS u ON {join} \
              WHERE u.id IN (SELECT value FROM json_each(?1)) GROUP BY u.id ORDER BY u.username",
-            quoted(&key.table)
+            quoted(&key.table),
+            users.table()
         );
         let columns = key
             .pairs
@@ -66,18 +66,21 @@ pub fn references_to(conn: &Connection, user_ids: &[i64]) -> rusqlite::Result<Ve
     Ok(found)
 }
 
-/// The foreign keys to auth_user declared by tables that are neither Roster's nor removed with
-/// the user, read from `PRAGMA foreign_key_list`.
-fn foreign_keys_to_auth_user(conn: &Connection) -> rusqlite::Result<Vec<ForeignKey>> {
+/// The foreign keys to the user table declared by tables that are neither Roster's nor removed
+/// with the user (its group and permission links), read from `PRAGMA foreign_key_list`.
+fn foreign_keys_to_users(
+    conn: &Connection,
+    users: &UserTable,
+) -> rusqlite::Result<Vec<ForeignKey>> {
     let mut stmt = conn.prepare(
         "SELECT m.name, f.id, f.\"from\", COALESCE(f.\"to\", 'id') \
          FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f \
-         WHERE m.type = 'table' AND lower(f.\"table\") = 'auth_user' \
+         WHERE m.type = 'table' AND lower(f.\"table\") = lower(?1) \
          AND m.name NOT LIKE 'roster\\_%' ESCAPE '\\' \
          ORDER BY m.name, f.id, f.seq",
     )?;
     let mut keys: Vec<(i64, ForeignKey)> = Vec::new();
-    let rows = stmt.query_map([], |row| {
+    let rows = stmt.query_map([users.name()], |row| {
         Ok((
             row.get::<_, String>(0)?,
             row.get::<_, i64>(1)?,
@@ -87,7 +90,7 @@ fn foreign_keys_to_auth_user(conn: &Connection) -> rusqlite::Result<Vec<ForeignK
     })?;
     for row in rows {
         let (table, id, from, to) = row?;
-        if REMOVED_WITH_THE_USER.contains(&table.as_str()) {
+        if users.link_table_names().contains(&table.as_str()) {
             continue;
         }
         match keys.last_mut() {
@@ -104,11 +107,6 @@ fn foreign_keys_to_auth_user(conn: &Connection) -> rusqlite::Result<Vec<ForeignK
         }
     }
     Ok(keys.into_iter().map(|(_, key)| key).collect())
-}
-
-/// An SQL identifier in double quotes.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// "ada: 2 rows in blog_post (author_id); bob: …", for messages and the audit log.

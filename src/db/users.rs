@@ -1,7 +1,8 @@
-//! Django's `auth_user` and `auth_group` rows plus Roster's profile row, read and written with Django's formats.
+//! Django's user rows (`auth_user` or the project's user model) and `auth_group` rows plus Roster's profile row, read and written with Django's formats.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::user_table::UserTable;
 use crate::domain::rows::NewUser;
 
 /// A user as stored in `auth_user`. `password` is the Django hash: never display or log it.
@@ -42,8 +43,15 @@ impl UserRecord {
     }
 }
 
-const USER_COLUMNS: &str = "id, username, email, first_name, last_name, password, is_active, \
-                            is_staff, is_superuser, last_login, date_joined";
+/// `SELECT <columns> FROM <user table>` followed by `rest`, read by `user_from_row`.
+fn select_users(users: &UserTable, rest: &str) -> String {
+    format!(
+        "SELECT id, username, email, {}, password, is_active, is_staff, is_superuser, last_login, \
+         date_joined FROM {} {rest}",
+        users.first_last(""),
+        users.table()
+    )
+}
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
@@ -64,7 +72,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
 /// Finds a user by exact username, as Django's `get_by_natural_key` does.
 pub fn find_by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<UserRecord>> {
     conn.query_row(
-        &format!("SELECT {USER_COLUMNS} FROM auth_user WHERE username = ?1"),
+        &select_users(&UserTable::of(conn), "WHERE username = ?1"),
         [username],
         user_from_row,
     )
@@ -74,7 +82,7 @@ pub fn find_by_username(conn: &Connection, username: &str) -> rusqlite::Result<O
 /// Finds a user by primary key.
 pub fn find_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserRecord>> {
     conn.query_row(
-        &format!("SELECT {USER_COLUMNS} FROM auth_user WHERE id = ?1"),
+        &select_users(&UserTable::of(conn), "WHERE id = ?1"),
         [id],
         user_from_row,
     )
@@ -86,9 +94,9 @@ pub fn invited_by_import(
     conn: &Connection,
     import_id: i64,
 ) -> rusqlite::Result<std::collections::HashMap<i64, UserRecord>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {USER_COLUMNS} FROM auth_user \
-         WHERE id IN (SELECT user_id FROM roster_invitation WHERE import_id = ?1)"
+    let mut stmt = conn.prepare(&select_users(
+        &UserTable::of(conn),
+        "WHERE id IN (SELECT user_id FROM roster_invitation WHERE import_id = ?1)",
     ))?;
     stmt.query_map([import_id], user_from_row)?
         .map(|user| user.map(|user| (user.id, user)))
@@ -100,8 +108,9 @@ pub fn active_by_email_ascii_ci(
     conn: &Connection,
     email: &str,
 ) -> rusqlite::Result<Vec<UserRecord>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {USER_COLUMNS} FROM auth_user WHERE is_active = 1 AND email <> '' AND email = ?1 COLLATE NOCASE"
+    let mut stmt = conn.prepare(&select_users(
+        &UserTable::of(conn),
+        "WHERE is_active = 1 AND email <> '' AND email = ?1 COLLATE NOCASE",
     ))?;
     stmt.query_map([email], user_from_row)?.collect()
 }
@@ -124,7 +133,10 @@ pub fn created_without_password_by_roster(
 /// Whether any active staff superuser exists (otherwise the server offers a setup link).
 pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM auth_user WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1)",
+        &format!(
+            "SELECT EXISTS(SELECT 1 FROM {} WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1)",
+            UserTable::of(conn).table()
+        ),
         [],
         |row| row.get(0),
     )
@@ -133,8 +145,11 @@ pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
 /// Whether a username or e-mail is taken, compared ASCII-case-insensitively like Django's `iexact` on SQLite.
 pub fn identity_taken(conn: &Connection, username: &str, email: &str) -> rusqlite::Result<bool> {
     conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM auth_user WHERE username = ?1 COLLATE NOCASE \
-         OR (?2 <> '' AND email = ?2 COLLATE NOCASE))",
+        &format!(
+            "SELECT EXISTS(SELECT 1 FROM {} WHERE username = ?1 COLLATE NOCASE \
+             OR (?2 <> '' AND email = ?2 COLLATE NOCASE))",
+            UserTable::of(conn).table()
+        ),
         [username, email],
         |row| row.get(0),
     )
@@ -151,6 +166,26 @@ pub fn ensure_group(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
     })
 }
 
+/// `INSERT` of an active user with the password `?1`, no last login, staff and superuser both
+/// `flag`, and the given parameter (or literal) for username, e-mail, date joined and names.
+fn insert_user(
+    users: &UserTable,
+    flag: &str,
+    username: &str,
+    email: &str,
+    joined: &str,
+    (first, last): (&str, &str),
+) -> String {
+    let (name_columns, name_values) = users.name_insert(first, last);
+    let (text_columns, text_values) = users.empty_text_insert();
+    format!(
+        "INSERT INTO {} (password, last_login, is_superuser, username, email, is_staff, is_active, \
+         date_joined, {name_columns}{text_columns}) VALUES (?1, NULL, {flag}, {username}, {email}, \
+         {flag}, 1, {joined}, {name_values}{text_values})",
+        users.table()
+    )
+}
+
 /// Inserts an imported user: active, not staff, not superuser, in the default group, with profile.
 pub fn insert_imported(
     conn: &Connection,
@@ -160,23 +195,22 @@ pub fn insert_imported(
     import_id: i64,
     now: &str,
 ) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-         is_staff, is_active, date_joined, first_name) VALUES (?1, NULL, 0, ?2, ?3, ?4, 0, 1, ?5, ?6)"
-    )?
-    .execute(
-        params![
+    let users = UserTable::of(conn);
+    conn.prepare_cached(&insert_user(&users, "0", "?2", "?4", "?5", ("?6", "?3")))?
+        .execute(params![
             password_hash,
             user.username,
             user.last_name,
             user.email,
-            now,
+            users.stored_datetime(now),
             user.first_name
-        ],
-    )?;
+        ])?;
     let user_id = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO auth_user_groups (user_id, group_id) VALUES (?1, ?2)")?
-        .execute([user_id, group_id])?;
+    let (groups, user_column, group_column) = users.groups();
+    conn.prepare_cached(&format!(
+        "INSERT INTO {groups} ({user_column}, {group_column}) VALUES (?1, ?2)"
+    ))?
+    .execute([user_id, group_id])?;
     conn.prepare_cached(
         "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
          VALUES (?1, ?2, ?3, ?4)",
@@ -198,10 +232,10 @@ pub fn insert_superuser(
     password_hash: &str,
     now: &str,
 ) -> rusqlite::Result<i64> {
+    let users = UserTable::of(conn);
     conn.execute(
-        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-         is_staff, is_active, date_joined, first_name) VALUES (?1, NULL, 1, ?2, '', ?3, 1, 1, ?4, '')",
-        params![password_hash, username, email, now],
+        &insert_user(&users, "1", "?2", "?3", "?4", ("''", "''")),
+        params![password_hash, username, email, users.stored_datetime(now)],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -209,7 +243,10 @@ pub fn insert_superuser(
 /// Replaces a user's password hash.
 pub fn set_password(conn: &Connection, user_id: i64, password_hash: &str) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE auth_user SET password = ?1 WHERE id = ?2",
+        &format!(
+            "UPDATE {} SET password = ?1 WHERE id = ?2",
+            UserTable::of(conn).table()
+        ),
         params![password_hash, user_id],
     )?;
     Ok(())
@@ -217,9 +254,10 @@ pub fn set_password(conn: &Connection, user_id: i64, password_hash: &str) -> rus
 
 /// Records a successful login, as Django's `update_last_login` does.
 pub fn touch_last_login(conn: &Connection, user_id: i64, now: &str) -> rusqlite::Result<()> {
+    let users = UserTable::of(conn);
     conn.execute(
-        "UPDATE auth_user SET last_login = ?1 WHERE id = ?2",
-        params![now, user_id],
+        &format!("UPDATE {} SET last_login = ?1 WHERE id = ?2", users.table()),
+        params![users.stored_datetime(now), user_id],
     )?;
     Ok(())
 }

@@ -311,9 +311,12 @@ fn refused_row(refusal: &str) -> crate::import::RowError {
 }
 
 fn max_user_id(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM auth_user", [], |r| {
-        r.get(0)
-    })
+    let users = crate::db::user_table::UserTable::of(conn);
+    conn.query_row(
+        &format!("SELECT COALESCE(MAX(id), 0) FROM {}", users.table()),
+        [],
+        |r| r.get(0),
+    )
 }
 
 #[cfg(test)]

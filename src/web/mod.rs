@@ -31,7 +31,6 @@ use anyhow::Context;
 
 use crate::auth::hashers::random_string;
 use crate::config::{Config, ServeConfig};
-use crate::db::Db;
 pub use state::AppState;
 
 /// A bound, not yet running server.
@@ -44,7 +43,7 @@ pub struct Application {
 impl Application {
     /// Migrates the database and binds the listener (port 0 picks a free port).
     pub fn build(config: Config, serve: ServeConfig) -> anyhow::Result<Self> {
-        let db = Db::new(&config.database);
+        let db = config.db();
         db.migrate()?;
         let conn = db.connect()?;
         let interrupted = crate::db::imports::interrupt_running(&conn)?;

@@ -85,7 +85,7 @@ fn listed(app: &TestApp, query: &str) -> Vec<String> {
 
 /// Submits the user page's form as it stands, minus the `unset` fields and the keys of `set`,
 /// plus the `set` pairs (so `group` may repeat).
-fn save_user(app: &TestApp, id: i64, set: &[(&str, &str)], unset: &[&str]) -> Response {
+pub(crate) fn save_user(app: &TestApp, id: i64, set: &[(&str, &str)], unset: &[&str]) -> Response {
     let html = app.page(&format!("/users/{id}")).1;
     let doc = Html::parse_document(&html);
     let sel = |s: &str| Selector::parse(&format!("form#user-form {s}")).unwrap();

@@ -72,8 +72,12 @@ pub async fn list(
     let time_zone = ctx.state().config.accounts.time_zone;
     let (items, total, units) = ctx
         .read(move |conn| {
-            let (items, total) =
+            let (mut items, total) =
                 crate::db::user_list::search(conn, &search2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            let users = crate::db::user_table::UserTable::of(conn);
+            for item in &mut items {
+                item.last_login = item.last_login.as_deref().map(|at| users.utc_datetime(at));
+            }
             Ok((items, total, crate::db::ous::list(conn)?))
         })
         .await?;
@@ -107,9 +111,14 @@ async fn render(
     let time_zone = ctx.state().config.accounts.time_zone;
     let loaded = ctx
         .read(move |conn| {
-            let Some(detail) = crate::db::users::detail(conn, id)? else {
+            let Some(mut detail) = crate::db::users::detail(conn, id)? else {
                 return Ok(None);
             };
+            // Shown in ROSTER_TIME_ZONE like every time; stored as Django's USE_TZ says.
+            let users = crate::db::user_table::UserTable::of(conn);
+            let user = &mut detail.user;
+            user.last_login = user.last_login.as_deref().map(|at| users.utc_datetime(at));
+            user.date_joined = users.utc_datetime(&user.date_joined);
             let units = crate::db::ous::list(conn)?;
             let groups = crate::db::user_admin::groups(conn)?;
             let member_of = crate::db::user_admin::group_ids(conn, id)?;
