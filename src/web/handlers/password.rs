@@ -232,7 +232,10 @@ pub async fn set_password(
     let (key, is_admin) = web::block(move || -> anyhow::Result<(String, bool)> {
         let hash = crate::auth::hashers::make_password(&form.new_password1, iterations);
         let conn = state2.db.connect()?;
-        let tx = conn.unchecked_transaction()?;
+        // Immediate: the write lock is taken first, so a writer committing between this
+        // transaction's first read and first write (a mail job) cannot fail it with SQLITE_BUSY.
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
         if let Some(previous) = previous {
             crate::db::sessions::delete(&tx, &previous)?;
         }
