@@ -11,10 +11,11 @@ use serde_json::json;
 
 const LIMIT: usize = 10_000;
 const ROW_CODES: &str = "missing_required_field invalid_email invalid_username field_too_long \
-    duplicate_username duplicate_email duplicate_in_file unknown_organizational_unit malformed_row";
+    duplicate_username duplicate_email duplicate_in_file unknown_organizational_unit malformed_row \
+    spreadsheet_date spreadsheet_boolean number_digits_lost leading_zeros_lost";
 const FILE_CODES: &str = "encoding_error empty_file wrong_delimiter missing_columns \
     unknown_columns duplicate_columns no_rows unnamed_column too_many_rows malformed_csv \
-    unreadable_spreadsheet spreadsheet_date";
+    unreadable_spreadsheet";
 /// Every password in row_errors.csv.
 const PASSWORDS: [&str; 6] = [
     "s3cret-Ada!",

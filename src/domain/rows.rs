@@ -20,6 +20,14 @@ pub enum RowErrorCode {
     SpreadsheetErrorValue,
     LostCharacters,
     NumberShownAsScientific,
+    /// A spreadsheet cell holds a date or time where text belongs.
+    SpreadsheetDate,
+    /// A spreadsheet cell holds TRUE or FALSE where text belongs.
+    SpreadsheetBoolean,
+    /// A spreadsheet number with more than 15 digits: the last ones are zeros now.
+    NumberDigitsLost,
+    /// A spreadsheet number shorter than the zero-padded texts of its column.
+    LeadingZerosLost,
     ControlCharacter,
     /// The project's own trigger or constraint refused the insert.
     RefusedByDatabase,
@@ -44,6 +52,10 @@ impl RowErrorCode {
             Self::SpreadsheetErrorValue => "spreadsheet_error_value",
             Self::LostCharacters => "lost_characters",
             Self::NumberShownAsScientific => "number_shown_as_scientific",
+            Self::SpreadsheetDate => "spreadsheet_date",
+            Self::SpreadsheetBoolean => "spreadsheet_boolean",
+            Self::NumberDigitsLost => "number_digits_lost",
+            Self::LeadingZerosLost => "leading_zeros_lost",
             Self::ControlCharacter => "control_character",
             Self::RefusedByDatabase => "refused_by_database",
             Self::WeakPassword => "weak_password",

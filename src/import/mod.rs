@@ -13,6 +13,7 @@ pub mod plan;
 pub mod report;
 pub mod service;
 mod shape;
+mod sheet_cells;
 pub(crate) mod single;
 mod sniff;
 pub(crate) mod spreadsheet;

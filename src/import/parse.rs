@@ -5,6 +5,7 @@ pub use super::header::MAX_COLUMNS;
 use super::header::{Layout, Slot, header_layout};
 use super::lines::LineCounter;
 use super::shape::{self, Record};
+use super::sheet_cells::SheetCells;
 use super::sniff::{Delimiter, detect_delimiter, strip_sep_line};
 use super::{Column, FileError, RowError, Secret, decode::decode};
 
@@ -117,20 +118,21 @@ pub struct RowReader<'a> {
     failed: bool,
     delimiter: Delimiter,
     lossy_export: bool,
-    /// For text made from a spreadsheet: the sheet row of the header (rows are named by sheet row).
-    sheet_rows_from: Option<u64>,
+    /// For text made from a spreadsheet: where its table starts (rows are named by sheet row) and
+    /// which cells are not trustworthy text.
+    sheet: Option<SheetCells>,
 }
 
 impl<'a> RowReader<'a> {
     /// Checks the delimiter and header of `text` (already decoded).
     pub fn new(text: &'a str, max_rows: usize) -> Result<Self, FileError> {
-        let (sheet_rows_from, text) = super::spreadsheet::strip_sheet_mark(text);
+        let (sheet, text) = super::spreadsheet::strip_sheet_mark(text);
         let (text, had_bom) = match text.strip_prefix(super::decode::BOM) {
             Some(rest) => (rest, true),
             None => (text, false),
         };
         // A spreadsheet stores Unicode: no letter was lost to `?` on the way.
-        let lossy_export = !had_bom && sheet_rows_from.is_none() && text.is_ascii();
+        let lossy_export = !had_bom && sheet.is_none() && text.is_ascii();
         let (body, skipped_lines, declared) = strip_sep_line(text)?;
         let delimiter = detect_delimiter(body, declared)?;
         let mut records = csv::ReaderBuilder::new()
@@ -171,7 +173,7 @@ impl<'a> RowReader<'a> {
             failed: false,
             delimiter,
             lossy_export,
-            sheet_rows_from,
+            sheet,
         })
     }
 
@@ -206,8 +208,8 @@ impl Iterator for RowReader<'_> {
                 Err(err) => break Err(csv_error(&err, self.skipped_lines)),
             };
             let start = record.position().map_or(0, |p| p.byte());
-            let line = match self.sheet_rows_from {
-                Some(first) => first + record.position().map_or(0, |p| p.record()),
+            let line = match &self.sheet {
+                Some(sheet) => sheet.first_row + record.position().map_or(0, |p| p.record()),
                 None => self.lines.line_at(start) + self.skipped_lines,
             };
             let end = self.records.reader().position().byte();
@@ -231,6 +233,7 @@ impl Iterator for RowReader<'_> {
                 ends_open,
                 delimiter: self.delimiter.byte(),
                 lossy_export: self.lossy_export,
+                sheet: self.sheet.as_ref(),
             };
             break read_row(&self.layout, &record, &shape);
         };
@@ -240,17 +243,18 @@ impl Iterator for RowReader<'_> {
 }
 
 /// Where a record sits and how the file around it was read.
-struct Shape {
+struct Shape<'a> {
     line: u64,
     ends_open: bool,
     delimiter: u8,
     lossy_export: bool,
+    sheet: Option<&'a SheetCells>,
 }
 
 fn read_row(
     layout: &Layout,
     record: &csv::StringRecord,
-    shape: &Shape,
+    shape: &Shape<'_>,
 ) -> Result<RawRow, FileError> {
     let line = shape.line;
     let mut values = RowValues::default();
@@ -288,6 +292,11 @@ fn read_row(
         // Shifted or swallowed cells may have moved a password into a shown column: show nothing.
         values = RowValues::default();
     }
+    let malformed = malformed.or_else(|| {
+        shape
+            .sheet
+            .and_then(|sheet| sheet.problem_in_row(line, &layout.slots))
+    });
     Ok(RawRow {
         line,
         values,

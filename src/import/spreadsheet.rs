@@ -1,27 +1,29 @@
-//! Spreadsheet uploads (XLSX, ODS, XLS): the first sheet is read cell by cell and handed on as semicolon text, so every rule and message of a CSV import applies; what a spreadsheet cannot hand over faithfully is refused with the cell to fix.
+//! Spreadsheet uploads (XLSX, ODS, XLS): the first sheet is read cell by cell and handed on as semicolon text, so every rule and message of a CSV import applies; cells that are not trustworthy text are noted for the row reader to refuse.
 
 use std::io::Cursor;
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 
 use super::FileError;
+use super::sheet_cells::{SheetCells, find_typed_cells};
 
 /// Most bytes the files inside an XLSX or ODS may unpack to: far more than any user list needs,
 /// little enough that a crafted archive cannot exhaust memory.
 pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Starts the text made from a sheet, followed by the sheet row of its header and a line end: the
-/// row reader then names each row by its sheet row, even below cells holding line breaks.
+/// Starts the text made from a sheet, followed by one line of [`SheetCells`] (where the table
+/// starts and which cells are not text): the row reader then names each row by its sheet row, even
+/// below cells holding line breaks, and refuses those cells.
 /// (U+FDD0 is a Unicode noncharacter, reserved for such internal use; no file can carry it here.)
 pub const SHEET_MARK: char = '\u{FDD0}';
 
-/// Splits text made by [`to_text`] into the sheet row of its first record and the CSV text.
-pub fn strip_sheet_mark(text: &str) -> (Option<u64>, &str) {
+/// Splits text made by [`to_text`] into what is known of the sheet's cells and the CSV text.
+pub fn strip_sheet_mark(text: &str) -> (Option<SheetCells>, &str) {
     let Some(rest) = text.strip_prefix(SHEET_MARK) else {
         return (None, text);
     };
     match rest.split_once('\n') {
-        Some((row, csv)) => (row.parse().ok(), csv),
+        Some((line, csv)) => (SheetCells::from_line(line), csv),
         None => (None, rest),
     }
 }
@@ -51,28 +53,26 @@ fn read_first_sheet(bytes: &[u8]) -> Result<String, FileError> {
         .ok_or_else(unreadable)?;
     let range = workbook.worksheet_range(&sheet).map_err(|_| unreadable())?;
     let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let mut cells = SheetCells::new(u64::from(first_row) + 1, u64::from(first_column));
+    find_typed_cells(range.rows(), &mut cells);
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    for (i, row) in range.rows().enumerate() {
-        let sheet_row = u64::from(first_row) + i as u64 + 1;
-        let mut record = Vec::with_capacity(row.len());
-        for (j, cell) in row.iter().enumerate() {
-            let column = u64::from(first_column) + j as u64;
-            record.push(cell_text(cell, &sheet, sheet_row, column)?);
-        }
+    for row in range.rows() {
+        let record: Vec<String> = row.iter().map(cell_text).collect();
         writer.write_record(&record).map_err(|_| unreadable())?;
     }
     let bytes = writer.into_inner().map_err(|_| unreadable())?;
     let csv = String::from_utf8(bytes).map_err(|_| unreadable())?;
-    Ok(format!("{SHEET_MARK}{}\n{csv}", u64::from(first_row) + 1))
+    Ok(format!("{SHEET_MARK}{}\n{csv}", cells.to_line()))
 }
 
 /// A cell as the text a user typed: numbers without a trailing `.0`, error values as the
-/// spreadsheet shows them (the import then refuses them as damaged), dates refused.
-fn cell_text(cell: &Data, sheet: &str, row: u64, column: u64) -> Result<String, FileError> {
-    Ok(match cell {
+/// spreadsheet shows them (the import then refuses them as damaged), dates as ISO 8601 (the row
+/// reader refuses them; the error report shows them readably).
+fn cell_text(cell: &Data) -> String {
+    match cell {
         Data::Empty => String::new(),
         Data::String(text) => text.clone(),
         Data::Int(n) => n.to_string(),
@@ -80,33 +80,13 @@ fn cell_text(cell: &Data, sheet: &str, row: u64, column: u64) -> Result<String, 
         Data::Float(x) => x.to_string(),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
         Data::Error(error) => error.to_string(),
-        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
-            let cell = format!("{}{row}", column_letters(column));
-            return Err(FileError::new(
-                "spreadsheet_date",
-                format!(
-                    "Cell {cell} (sheet \"{sheet}\", row {row}) holds a date or time, which no \
-                     column of a user list can take: the spreadsheet probably turned what was \
-                     typed (e.g. a username like 3-4) into a date. Format the column as Text, \
-                     type the value again, save, and upload the file again."
-                ),
-            ));
-        }
-    })
-}
-
-/// `A`, `B`, …, `Z`, `AA`, … for a 0-based column index.
-fn column_letters(mut column: u64) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'A' + (column % 26) as u8);
-        if column < 26 {
-            break;
-        }
-        column = column / 26 - 1;
+        Data::DateTime(date) => match date.as_datetime() {
+            Some(at) if at.time() == chrono::NaiveTime::MIN => at.format("%Y-%m-%d").to_string(),
+            Some(at) => at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => date.to_string(),
+        },
+        Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
     }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
 }
 
 /// Refuses an archive whose files unpack to more than [`MAX_UNPACKED_BYTES`] (as declared in its
@@ -146,18 +126,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_are_named_like_spreadsheets_name_them() {
-        assert_eq!(column_letters(0), "A");
-        assert_eq!(column_letters(25), "Z");
-        assert_eq!(column_letters(26), "AA");
-        assert_eq!(column_letters(27), "AB");
-        assert_eq!(column_letters(701), "ZZ");
-        assert_eq!(column_letters(702), "AAA");
-    }
-
-    #[test]
     fn numbers_keep_their_digits_and_error_values_stay_visible() {
-        let text = |d: Data| cell_text(&d, "S", 2, 0).unwrap();
+        let text = |d: Data| cell_text(&d);
         assert_eq!(text(Data::Float(20231200000000.0)), "20231200000000");
         assert_eq!(text(Data::Int(42)), "42");
         assert_eq!(text(Data::Float(1.5)), "1.5");
