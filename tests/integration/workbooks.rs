@@ -172,3 +172,76 @@ fn the_cli_writes_the_template_and_an_xlsx_error_report() {
     assert_eq!(string(&rows[1][3]), "00777");
     assert!(string(&rows[1][8]).contains("had a password"));
 }
+
+/// Remakes `tests/fixtures/csv/excel_shaped_formulas.xlsx` with rust_xlsxwriter, which writes the
+/// XML Excel writes (shared strings, formulas with their cached results, `t="e"` error results,
+/// a date with Excel's m/d/yyyy format, a TRUE cell). Run with `--ignored` after changing it.
+#[test]
+#[ignore = "remakes a committed fixture"]
+fn remake_the_excel_shaped_fixture() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Users").unwrap();
+    for (column, name) in HEADER.split(';').enumerate() {
+        sheet.write_string(0, column as u16, name).unwrap();
+    }
+    let text = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32, values: [&str; 7]| {
+        for (column, value) in values.iter().enumerate() {
+            if !value.is_empty() {
+                sheet.write_string(row, column as u16, *value).unwrap();
+            }
+        }
+    };
+    // Row 2: formulas count by the value they show.
+    sheet
+        .write_formula(1, 0, Formula::new("=PROPER(\"ana\")").set_result("Ana"))
+        .unwrap();
+    sheet.write_string(1, 1, "Lee").unwrap();
+    let email = Formula::new("=LOWER(B2)&\"@example.com\"").set_result("lee@example.com");
+    sheet.write_formula(1, 2, email).unwrap();
+    sheet.write_string(1, 3, "alee").unwrap();
+    // Row 3: a lookup that found nothing.
+    let lookup = Formula::new("=VLOOKUP(\"x\",Z1:Z2,1,FALSE)").set_result("#N/A");
+    sheet.write_formula(2, 0, lookup).unwrap();
+    text(
+        sheet,
+        2,
+        ["", "Keller", "mk@example.ch", "mkeller", "", "", ""],
+    );
+    // Row 4: a password typed as =Summer2024.
+    text(
+        sheet,
+        3,
+        ["Nina", "Brunner", "nb@example.ch", "nbrunner", "", "", ""],
+    );
+    let typed = Formula::new("=Summer2024").set_result("#NAME?");
+    sheet.write_formula(3, 6, typed).unwrap();
+    // Row 5: a username Excel read as a date (3-4 typed in March 2024).
+    text(sheet, 4, ["Cy", "Do", "cy@example.com", "", "", "", ""]);
+    let date = ExcelDateTime::from_ymd(2024, 3, 4).unwrap();
+    let date_format = Format::new().set_num_format_index(14);
+    sheet
+        .write_datetime_with_format(4, 3, date, &date_format)
+        .unwrap();
+    // Row 6: a job title typed as true.
+    text(sheet, 5, ["Di", "Fa", "di@example.com", "dfa", "", "", ""]);
+    sheet.write_boolean(5, 5, true).unwrap();
+    // Row 7: a 14-digit ID in a General column, and row 8 letters beyond any code page.
+    text(sheet, 6, ["Fe", "Ha", "fe@example.com", "", "", "", ""]);
+    sheet.write_number(6, 3, 20231201123456.0).unwrap();
+    let wrapped = [
+        "Łukasz",
+        "山田",
+        "lb@example.pl",
+        "lbak",
+        "",
+        "Head\nof IT",
+        "",
+    ];
+    text(sheet, 7, wrapped);
+    let path = format!(
+        "{}/tests/fixtures/csv/excel_shaped_formulas.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    book.save(path).unwrap();
+}
