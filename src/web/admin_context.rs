@@ -50,8 +50,7 @@ impl AdminContext {
         &self,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, WebError> {
-        let state = self.state.clone();
-        Ok(web::block(move || work(&state.db.connect()?)).await??)
+        super::blocking::with_connection(&self.state, move |conn| work(conn)).await
     }
 
     /// Runs a change in one write transaction on the blocking pool; the closure records its audit
@@ -72,9 +71,8 @@ impl AdminContext {
         &self,
         work: impl FnOnce(&AppState, &Actor) -> Result<T, WebError> + Send + 'static,
     ) -> Result<T, WebError> {
-        let state = self.state.clone();
         let actor = self.actor.clone();
-        web::block(move || work(&state, &actor)).await?
+        super::blocking::with_state(&self.state, move |state| work(state, &actor)).await
     }
 }
 

@@ -3,6 +3,7 @@
 mod admin_context;
 mod assets;
 mod audit;
+mod blocking;
 mod connections;
 mod cross_site;
 mod csrf;

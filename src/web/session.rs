@@ -71,11 +71,10 @@ fn current_user(req: &HttpRequest) -> LocalBoxFuture<'static, Result<UserRecord,
         let Some(key) = key else {
             return Err(WebError::LoginRequired { next });
         };
-        let user = web::block(move || {
-            let conn = state.db.connect()?;
-            crate::db::sessions::load(&conn, &key)
+        let user = super::blocking::with_connection(&state, move |conn| {
+            crate::db::sessions::load(conn, &key)
         })
-        .await??;
+        .await?;
         user.ok_or(WebError::LoginRequired { next })
     })
 }

@@ -61,6 +61,36 @@ fn setup_link_creates_the_first_admin_once() {
 }
 
 #[test]
+fn a_database_failure_during_setup_is_a_500_and_the_link_stays_valid() {
+    let app = spawn_app_with(|_| {});
+    let setup = app.setup_path.clone().expect("a setup link");
+    app.page(&setup);
+    app.db()
+        .execute_batch(
+            "CREATE TRIGGER refuse_admin BEFORE INSERT ON auth_user \
+             BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;",
+        )
+        .unwrap();
+    let fields = [
+        ("username", "boss"),
+        ("email", "boss@example.com"),
+        ("password", "long-enough-pw"),
+        ("password2", "long-enough-pw"),
+    ];
+    let res = app.post_form(&setup, &setup, &fields);
+    assert_eq!(res.status().as_u16(), 500, "not the link's fault");
+    let page = res.text().unwrap();
+    assert!(!page.contains("no longer valid"), "{page}");
+    assert!(!page.contains("disk trouble"), "the cause stays in the log");
+
+    app.db().execute_batch("DROP TRIGGER refuse_admin").unwrap();
+    let (status, _) = app.page(&setup);
+    assert_eq!(status, 200, "the link still works");
+    let res = app.post_form(&setup, &setup, &fields);
+    assert_eq!(res.status().as_u16(), 303);
+}
+
+#[test]
 fn no_setup_link_when_an_admin_exists() {
     let app = spawn_app();
     assert!(app.setup_path.is_none());

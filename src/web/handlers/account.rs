@@ -11,6 +11,7 @@ use crate::db::audit::AuditAction;
 use crate::db::users::UserRecord;
 use crate::web::AppState;
 use crate::web::audit::{Actor, client, user_target};
+use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::{self, LoggedIn};
@@ -74,21 +75,21 @@ pub async fn login(
     // limit still admits clients its owner has logged in from before (see README, Security).
     let mut limited = !state.login_by_ip.allow(&ip);
     if !limited && state.login_by_username.is_exhausted(&username) {
-        let (state2, name, from) = (state.clone(), username.clone(), client(&req));
-        limited = !web::block(move || {
-            crate::db::audit::has_logged_in_from(&state2.db.connect()?, &name, &from)
+        let (name, from) = (username.clone(), client(&req));
+        limited = !with_connection(&state, move |conn| {
+            crate::db::audit::has_logged_in_from(conn, &name, &from)
         })
-        .await??;
+        .await?;
     }
     if limited {
         tracing::warn!("login rate-limited");
         // Recorded once per client and window, so a flood cannot fill the append-only log.
         if state.login_limit_audited.allow(&ip) {
-            let (state2, visitor) = (state.clone(), Actor::visitor(&username, &req));
-            web::block(move || {
-                visitor.record(&state2.db.connect()?, AuditAction::LoginRateLimited, "", "")
+            let visitor = Actor::visitor(&username, &req);
+            with_connection(&state, move |conn| {
+                visitor.record(conn, AuditAction::LoginRateLimited, "", "")
             })
-            .await??;
+            .await?;
         }
         let mut response = html(views::auth::login(
             &csrf.0,
@@ -100,14 +101,13 @@ pub async fn login(
         return Ok(response);
     }
     let iterations = state.config.import.pbkdf2_iterations;
-    let state2 = state.clone();
     let visitor = Actor::visitor(&username, &req);
     let previous = session::presented_key(&req);
-    let session_key = web::block(move || -> anyhow::Result<Option<(String, bool)>> {
-        let conn = state2.db.connect()?;
-        let Some(user) = authenticate(&conn, &form.username, &form.password, iterations)? else {
+    let session_key = with_connection(&state, move |conn| -> anyhow::Result<_> {
+        let conn = &*conn;
+        let Some(user) = authenticate(conn, &form.username, &form.password, iterations)? else {
             visitor.record(
-                &conn,
+                conn,
                 AuditAction::LoginFailed,
                 "",
                 "wrong username or password, or not allowed",
@@ -115,26 +115,25 @@ pub async fn login(
             return Ok(None);
         };
         if let Some(previous) = previous {
-            crate::db::sessions::delete(&conn, &previous)?;
+            crate::db::sessions::delete(conn, &previous)?;
         }
-        crate::db::users::touch_last_login(&conn, user.id, &crate::db::now_text())?;
+        crate::db::users::touch_last_login(conn, user.id, &crate::db::now_text())?;
         let actor = Actor {
             user_id: Some(user.id),
             ..visitor
         };
         actor.record(
-            &conn,
+            conn,
             AuditAction::Login,
             &user_target(user.id, &user.username),
             if user.is_admin() { "admin" } else { "user" },
         )?;
         Ok(Some((
-            crate::db::sessions::create(&conn, &user)?,
+            crate::db::sessions::create(conn, &user)?,
             user.is_admin(),
         )))
     })
-    .await?
-    .map_err(WebError::Unexpected)?;
+    .await?;
     match session_key {
         Some((key, is_admin)) => {
             tracing::info!(is_admin, "user logged in");
@@ -197,11 +196,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, WebError> {
     if let Some(cookie) = req.cookie(session::COOKIE) {
         let key = cookie.value().to_string();
-        web::block(move || {
-            let conn = state.db.connect()?;
-            crate::db::sessions::delete(&conn, &key)
-        })
-        .await??;
+        with_connection(&state, move |conn| crate::db::sessions::delete(conn, &key)).await?;
     }
     let mut response = see_other("/login");
     response
@@ -269,7 +264,7 @@ pub async fn change_password(
     let iterations = state.config.import.pbkdf2_iterations;
     let stored = user.0.password.clone();
     let old = form.old_password.clone();
-    let old_ok = web::block(move || {
+    let old_ok = compute(move || {
         matches!(
             check_password(&old, &stored, iterations),
             PasswordCheck::Correct { .. }
@@ -308,18 +303,22 @@ pub async fn change_password(
         name: u.username.clone(),
         client: client(&req),
     };
-    let key = web::block(move || -> anyhow::Result<String> {
-        let conn = state.db.connect()?;
-        crate::db::users::set_password(&conn, id, &make_password(&form.new_password1, iterations))?;
+    let hash = compute(move || make_password(&form.new_password1, iterations)).await?;
+    let key = with_connection(&state, move |conn| -> anyhow::Result<_> {
+        // One transaction: the new password, the ended sessions and the audit entry land
+        // together or not at all.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        crate::db::users::set_password(&tx, id, &hash)?;
         // Like Django's update_session_auth_hash: other sessions end, this one continues.
-        crate::db::user_admin::terminate_sessions(&conn, id)?;
-        actor.record(&conn, AuditAction::PasswordChanged, &target, "by the user")?;
-        let fresh = crate::db::users::find_by_id(&conn, id)?
+        crate::db::user_admin::terminate_sessions(&tx, id)?;
+        actor.record(&tx, AuditAction::PasswordChanged, &target, "by the user")?;
+        let fresh = crate::db::users::find_by_id(&tx, id)?
             .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-        Ok(crate::db::sessions::create(&conn, &fresh)?)
+        let key = crate::db::sessions::create(&tx, &fresh)?;
+        tx.commit()?;
+        Ok(key)
     })
-    .await?
-    .map_err(WebError::Unexpected)?;
+    .await?;
     let mut response = see_other("/account?password=changed");
     response
         .add_cookie(&session::cookie(&key))

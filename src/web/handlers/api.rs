@@ -19,6 +19,8 @@ use crate::import::report::rejected_json;
 use crate::import::service::{Choices, Mailer, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportSource};
 use crate::web::AppState;
+use crate::web::blocking::{with_connection, with_state};
+use crate::web::error::WebError;
 
 /// Media types of spreadsheet bodies, read like a CSV body.
 const SPREADSHEET_XLSX: &str = super::XLSX_MEDIA_TYPE;
@@ -97,6 +99,15 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<WebError> for ApiError {
+    fn from(err: WebError) -> Self {
+        match err {
+            WebError::BadRequest { status, message } => Self::new(status, message),
+            other => Self::unexpected(other),
+        }
+    }
+}
+
 /// The token of an `Authorization: Bearer <token>` header.
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -117,9 +128,7 @@ pub(super) async fn authenticate(
              tokens on the API tokens page or with `roster token create NAME`.",
         ));
     };
-    let state = state.clone();
-    let found =
-        web::block(move || api_tokens::authenticate(&state.db.connect()?, &token)).await??;
+    let found = with_connection(state, move |conn| api_tokens::authenticate(conn, &token)).await?;
     match found {
         Authenticated::Valid { name, .. } => Ok(name),
         Authenticated::Revoked => Err(ApiError::new(
@@ -297,8 +306,7 @@ pub async fn import(
     let (file_name, bytes) = read_csv(&req, payload, limit.0).await?;
     let actor = format!("api:{token_name}");
     let settings = state.config.import;
-    let state2 = state.clone();
-    let outcome = web::block(move || {
+    let outcome = with_state(&state, move |state2| {
         let context = ImportContext::new(None, actor, ImportSource::Api, file_name);
         let choices = Choices {
             allow_without_mail,
@@ -329,7 +337,7 @@ pub async fn import(
             Some(mailer),
         )
     })
-    .await??;
+    .await?;
     match outcome {
         StreamedOutcome::Rejected(rejection) => {
             tracing::info!(token = %token_name, code = rejection.code, "API import rejected");

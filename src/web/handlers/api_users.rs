@@ -9,6 +9,7 @@ use crate::import::service::{Choices, Invitations, Mailer};
 use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, add_user, is_duplicate};
 use crate::import::{ImportContext, ImportReport, ImportSource, Secret};
 use crate::web::AppState;
+use crate::web::blocking::with_state;
 
 /// Largest accepted JSON body: one user's fields with room to spare.
 const MAX_BODY: usize = 64 * 1024;
@@ -120,8 +121,7 @@ pub async fn add(
         ),
         client: crate::web::audit::client(&req),
     };
-    let state2 = state.clone();
-    let outcome = web::block(move || {
+    let outcome = with_state(&state, move |state2| {
         let current = state2.current_mail()?;
         let mailer = Mailer {
             db: &state2.db,
@@ -144,7 +144,7 @@ pub async fn add(
             mailer,
         )
     })
-    .await??;
+    .await?;
     match outcome {
         AddOutcome::Added {
             user, invitations, ..

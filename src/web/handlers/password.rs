@@ -11,6 +11,7 @@ use crate::auth::reset::{LinkPurpose, reset_recipients, send_link, user_for_toke
 use crate::db::audit::AuditAction;
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
+use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session;
@@ -48,18 +49,19 @@ pub async fn forgot(
             "Too many password reset requests. Wait a quarter of an hour and try again.",
         ));
     }
-    let state2 = state.clone();
     let visitor = Actor::visitor(&email, &req);
+    let state = state.clone();
     actix_web::rt::spawn(async move {
-        let outcome = web::block(move || -> anyhow::Result<usize> {
-            let conn = state2.db.connect()?;
-            let users = reset_recipients(&conn, &email)?;
-            let current = crate::config::current_mail::load(&state2.config, &conn)?;
+        let app = state.clone();
+        let outcome = with_connection(&state, move |conn| -> anyhow::Result<usize> {
+            let conn = &*conn;
+            let users = reset_recipients(conn, &email)?;
+            let current = crate::config::current_mail::load(&app.config, conn)?;
             for user in &users {
                 let sent = send_link(
                     &current.mail,
                     &current.accounts,
-                    &state2.secret_key,
+                    &app.secret_key,
                     user,
                     LinkPurpose::Reset,
                 );
@@ -73,15 +75,14 @@ pub async fn forgot(
                     "Forgot Password; the mail could not be sent"
                 };
                 let target = user_target(user.id, &user.username);
-                visitor.record(&conn, AuditAction::PasswordResetRequested, &target, detail)?;
+                visitor.record(conn, AuditAction::PasswordResetRequested, &target, detail)?;
             }
             Ok(users.len())
         })
         .await;
         match outcome {
-            Ok(Ok(count)) => tracing::info!(matched = count, "password reset requested"),
-            Ok(Err(err)) => tracing::error!(error = ?err, "password reset request failed"),
-            Err(err) => tracing::error!(error = %err, "password reset task failed"),
+            Ok(count) => tracing::info!(matched = count, "password reset requested"),
+            Err(err) => tracing::error!(error = ?err, "password reset request failed"),
         }
     });
     Ok(see_other("/password-reset/done"))
@@ -119,18 +120,11 @@ async fn find_user(
     uidb64: String,
     token: String,
 ) -> Result<Option<crate::db::users::UserRecord>, WebError> {
-    let state = state.clone();
-    Ok(web::block(move || {
-        let conn = state.db.connect()?;
-        user_for_token(
-            &conn,
-            &state.config.accounts,
-            &state.secret_key,
-            &uidb64,
-            &token,
-        )
+    let app = state.clone();
+    with_connection(state, move |conn| {
+        user_for_token(conn, &app.config.accounts, &app.secret_key, &uidb64, &token)
     })
-    .await??)
+    .await
 }
 
 /// The mailed link: checks the token, moves it into a cookie and redirects to the form.
@@ -222,20 +216,19 @@ pub async fn set_password(
         return Ok(response);
     }
     let iterations = state.config.import.pbkdf2_iterations;
-    let state2 = state.clone();
     let previous = session::presented_key(&req);
     let actor = Actor {
         user_id: Some(user.id),
         name: user.username.clone(),
         client: crate::web::audit::client(&req),
     };
-    let (key, is_admin) = web::block(move || -> anyhow::Result<(String, bool)> {
-        let hash = crate::auth::hashers::make_password(&form.new_password1, iterations);
-        let conn = state2.db.connect()?;
+    let hash =
+        compute(move || crate::auth::hashers::make_password(&form.new_password1, iterations))
+            .await?;
+    let (key, is_admin) = with_connection(&state, move |conn| -> anyhow::Result<_> {
         // Immediate: the write lock is taken first, so a writer committing between this
         // transaction's first read and first write (a mail job) cannot fail it with SQLITE_BUSY.
-        let tx =
-            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if let Some(previous) = previous {
             crate::db::sessions::delete(&tx, &previous)?;
         }
@@ -260,15 +253,11 @@ pub async fn set_password(
         crate::db::users::set_password(&tx, user.id, &hash)?;
         crate::db::users::touch_last_login(&tx, user.id, &crate::db::now_text())?;
         tx.commit()?;
-        let fresh = crate::db::users::find_by_id(&conn, user.id)?
+        let fresh = crate::db::users::find_by_id(conn, user.id)?
             .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-        Ok((
-            crate::db::sessions::create(&conn, &fresh)?,
-            fresh.is_admin(),
-        ))
+        Ok((crate::db::sessions::create(conn, &fresh)?, fresh.is_admin()))
     })
-    .await?
-    .map_err(WebError::Unexpected)?;
+    .await?;
     tracing::info!("password set through a reset link");
     let mut response = see_other(if is_admin {
         "/users"

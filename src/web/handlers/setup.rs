@@ -14,6 +14,7 @@ use crate::domain::fields::{
 };
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
+use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session;
@@ -25,6 +26,17 @@ fn setup_token_matches(state: &AppState, token: &str) -> bool {
     guard
         .as_deref()
         .is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(token.as_bytes())))
+}
+
+/// How a setup attempt ended, when the database answered.
+enum SetupOutcome {
+    Created {
+        session_key: String,
+    },
+    /// Another user has that username or e-mail: the form asks again.
+    IdentityTaken,
+    /// Someone created an admin meanwhile: the link dies.
+    AdminExists,
 }
 
 fn setup_gone() -> WebError {
@@ -43,9 +55,8 @@ pub async fn setup_form(
     if !setup_token_matches(&state, &token) {
         return Err(setup_gone());
     }
-    let state2 = state.clone();
     let admin_exists =
-        web::block(move || crate::db::users::has_active_admin(&state2.db.connect()?)).await??;
+        with_connection(&state, |conn| crate::db::users::has_active_admin(conn)).await?;
     if admin_exists {
         // Someone ran `roster createsuperuser` meanwhile: the link dies now.
         *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -124,21 +135,19 @@ pub async fn setup(
     let iterations = state.config.import.pbkdf2_iterations;
     let password = form.password.clone();
     let (username2, email2) = (username.clone(), email.clone());
-    let state2 = state.clone();
     let previous = session::presented_key(&req);
     let client = crate::web::audit::client(&req);
-    let created = web::block(move || -> anyhow::Result<Option<String>> {
-        let hash = make_password(&password, iterations);
-        let mut conn = state2.db.connect()?;
+    let hash = compute(move || make_password(&password, iterations)).await?;
+    let created = with_connection(&state, move |conn| -> anyhow::Result<_> {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if let Some(previous) = previous {
             crate::db::sessions::delete(&tx, &previous)?;
         }
         if crate::db::users::has_active_admin(&tx)? {
-            anyhow::bail!("admin exists");
+            return Ok(SetupOutcome::AdminExists);
         }
         if crate::db::users::identity_taken(&tx, &username2, &email2)? {
-            return Ok(None);
+            return Ok(SetupOutcome::IdentityTaken);
         }
         let now = crate::db::now_text();
         let id = crate::db::users::insert_superuser(&tx, &username2, &email2, &hash, &now)?;
@@ -159,13 +168,17 @@ pub async fn setup(
         )?;
         let key = crate::db::sessions::create(&tx, &user)?;
         tx.commit()?;
-        Ok(Some(key))
+        Ok(SetupOutcome::Created { session_key: key })
     })
     .await?;
+    // A database failure is not the link's fault: it is logged and shown as a 500 (the `?`
+    // above), and the link stays valid for another try.
     let key = match created {
-        Ok(Some(key)) => key,
-        Ok(None) => return Ok(again("A user with this username or e-mail already exists.")),
-        Err(_) => {
+        SetupOutcome::Created { session_key } => session_key,
+        SetupOutcome::IdentityTaken => {
+            return Ok(again("A user with this username or e-mail already exists."));
+        }
+        SetupOutcome::AdminExists => {
             *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
             return Err(setup_gone());
         }
