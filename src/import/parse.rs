@@ -62,6 +62,9 @@ pub struct RawRow {
     pub malformed: Option<RowError>,
     /// The file may come from an export that replaces letters by `?` (plain ASCII, no byte order mark).
     pub lossy_export: bool,
+    /// The row a spreadsheet shows this CSV row in, when it differs from `line` (a cell above
+    /// holds a line break, so the file has more lines than the sheet has rows).
+    pub sheet_row: Option<u64>,
 }
 
 /// A file that passed the file-level checks.
@@ -118,6 +121,9 @@ pub struct RowReader<'a> {
     failed: bool,
     delimiter: Delimiter,
     lossy_export: bool,
+    /// Line breaks inside the cells of the records read so far: each one makes the file a line
+    /// longer than the sheet it opens as.
+    breaks_in_cells: u64,
     /// For text made from a spreadsheet: where its table starts (rows are named by sheet row) and
     /// which cells are not trustworthy text.
     sheet: Option<SheetCells>,
@@ -162,11 +168,13 @@ impl<'a> RowReader<'a> {
             ));
         }
         let layout = Layout::new(header_layout(&header)?);
+        let breaks_in_cells = line_breaks_in(&header);
         Ok(Self {
             records,
             layout,
             lines: LineCounter::new(body.as_bytes()),
             skipped_lines,
+            breaks_in_cells,
             open_quote,
             max_rows,
             rows: 0,
@@ -208,10 +216,18 @@ impl Iterator for RowReader<'_> {
                 Err(err) => break Err(csv_error(&err, self.skipped_lines)),
             };
             let start = record.position().map_or(0, |p| p.byte());
-            let line = match &self.sheet {
-                Some(sheet) => sheet.first_row + record.position().map_or(0, |p| p.record()),
-                None => self.lines.line_at(start) + self.skipped_lines,
+            let (line, sheet_row) = match &self.sheet {
+                Some(sheet) => (
+                    sheet.first_row + record.position().map_or(0, |p| p.record()),
+                    None,
+                ),
+                None => {
+                    let line = self.lines.line_at(start) + self.skipped_lines;
+                    let breaks = self.breaks_in_cells;
+                    (line, (breaks > 0).then(|| line.saturating_sub(breaks)))
+                }
             };
+            self.breaks_in_cells += line_breaks_in(&record);
             let end = self.records.reader().position().byte();
             let ends_open = self.open_quote.is_some_and(|at| start <= at && at < end);
             if record.iter().all(|field| field.trim().is_empty()) {
@@ -234,6 +250,7 @@ impl Iterator for RowReader<'_> {
                 delimiter: self.delimiter.byte(),
                 lossy_export: self.lossy_export,
                 sheet: self.sheet.as_ref(),
+                sheet_row,
             };
             break read_row(&self.layout, &record, &shape);
         };
@@ -249,6 +266,7 @@ struct Shape<'a> {
     delimiter: u8,
     lossy_export: bool,
     sheet: Option<&'a SheetCells>,
+    sheet_row: Option<u64>,
 }
 
 fn read_row(
@@ -302,7 +320,23 @@ fn read_row(
         values,
         malformed,
         lossy_export: shape.lossy_export,
+        sheet_row: shape.sheet_row,
     })
+}
+
+/// How many line breaks (CRLF, LF or a lone CR) the cells of `record` hold.
+fn line_breaks_in(record: &csv::StringRecord) -> u64 {
+    record
+        .iter()
+        .map(|field| {
+            let bytes = field.as_bytes();
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+                .count() as u64
+        })
+        .sum()
 }
 
 fn csv_error(err: &csv::Error, skipped_lines: u64) -> FileError {
@@ -313,4 +347,22 @@ fn csv_error(err: &csv::Error, skipped_lines: u64) -> FileError {
             "The file cannot be read as CSV near line {line}. Save it again as CSV UTF-8 with \";\" as the delimiter."
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_below_a_cell_with_line_breaks_know_their_sheet_row() {
+        let text = "first_name;last_name;email;username;job_title\r\n\
+                    Ana;Lee;a@example.com;alee;\"Head\r\nof\rIT\"\r\n\
+                    Bo;Ek;b@example.com;boek;\r\n";
+        let rows: Vec<RawRow> = RowReader::new(text, 10)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!((rows[0].line, rows[0].sheet_row), (2, None));
+        assert_eq!((rows[1].line, rows[1].sheet_row), (5, Some(3)));
+    }
 }

@@ -133,7 +133,7 @@ impl Planner {
                     .insert(ascii_casefold(&user.email), row.line);
                 RowOutcome::Create(user)
             }
-            Err(problem) => RowOutcome::Fail(problem),
+            Err(problem) => RowOutcome::Fail(name_the_sheet_row(problem, row)),
         };
         PlannedRow {
             line: row.line,
@@ -141,6 +141,18 @@ impl Planner {
             outcome,
         }
     }
+}
+
+/// Adds the spreadsheet row to a failed row's message when it differs from the file's line.
+fn name_the_sheet_row(mut problem: RowError, row: &RawRow) -> RowError {
+    if let Some(sheet_row) = row.sheet_row {
+        problem.message.push_str(&format!(
+            " (In a spreadsheet this is row {sheet_row}, not {}: a cell above holds a line \
+             break, so the file has more lines than the sheet has rows.)",
+            row.line
+        ));
+    }
+    problem
 }
 
 /// Counts and failed rows of a plan made row by row, without keeping the rows.

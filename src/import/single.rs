@@ -45,6 +45,7 @@ fn to_row(entry: &NewUserEntry) -> RawRow {
         malformed: None,
         // Typed text is Unicode: no export could have turned letters into "?".
         lossy_export: false,
+        sheet_row: None,
     }
 }
 
