@@ -31,18 +31,16 @@ impl BatchWriter<'_> {
         &self,
         tx: &Connection,
         mut batch: Vec<PlannedRow>,
-        hashes: Vec<Option<String>>,
+        mut hashes: Vec<Option<String>>,
     ) -> rusqlite::Result<Vec<WrittenRow>> {
         // Rows whose user another import created meanwhile fail; the others are written.
-        let mut hashes = hashes;
         for (row, hash) in batch.iter_mut().zip(hashes.iter_mut()) {
-            if let (RowOutcome::Create(user), Some(_)) = (&row.outcome, &hash) {
-                if let Err(problem) =
+            if let (RowOutcome::Create(user), Some(_)) = (&row.outcome, &hash)
+                && let Err(problem) =
                     taken_in_directory(&user.username, &user.email, self.directory)
-                {
-                    row.outcome = RowOutcome::Fail(problem);
-                    *hash = None;
-                }
+            {
+                row.outcome = RowOutcome::Fail(problem);
+                *hash = None;
             }
         }
         let to_write: Vec<(usize, &NewUser, &str)> = batch
