@@ -170,19 +170,25 @@ fn secret_key_fallbacks_come_from_the_environment_and_stay_hidden() {
     assert!(!shown.contains("old-key"), "never printed: {shown}");
 }
 
-#[test]
-fn a_project_trigger_refusing_a_row_fails_that_row_and_finishes_the_import() {
+/// A migrated database in a temporary folder, with the project's `trigger` added.
+fn database_with_trigger(trigger: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
     migrate(&db);
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute_batch(
-            "CREATE TRIGGER shop_no_test_users BEFORE INSERT ON auth_user \
-             WHEN NEW.username LIKE 'test%' \
-             BEGIN SELECT RAISE(ABORT, 'shop policy: no test accounts'); END;",
-        )
+        .execute_batch(trigger)
         .unwrap();
+    (dir, db)
+}
+
+#[test]
+fn a_project_trigger_refusing_a_row_fails_that_row_and_finishes_the_import() {
+    let (dir, db) = database_with_trigger(
+        "CREATE TRIGGER shop_no_test_users BEFORE INSERT ON auth_user \
+         WHEN NEW.username LIKE 'test%' \
+         BEGIN SELECT RAISE(ABORT, 'shop policy: no test accounts'); END;",
+    );
     let csv = dir.path().join("people.csv");
     std::fs::write(
         &csv,
@@ -227,17 +233,11 @@ fn a_refusal_after_the_user_insert_leaves_no_half_written_user_and_the_rest_once
     // The import writes a batch's users in one go; a refusal there rolls the batch back and
     // writes it again row by row. Here the project refuses the profile row, after the user's own
     // insert went through: that user must be gone entirely, every other one created exactly once.
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.sqlite3");
-    migrate(&db);
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute_batch(
-            "CREATE TRIGGER shop_no_interns AFTER INSERT ON roster_user_profile \
-             WHEN NEW.job_title = 'Intern' \
-             BEGIN SELECT RAISE(ABORT, 'shop policy: no interns'); END;",
-        )
-        .unwrap();
+    let (dir, db) = database_with_trigger(
+        "CREATE TRIGGER shop_no_interns AFTER INSERT ON roster_user_profile \
+         WHEN NEW.job_title = 'Intern' \
+         BEGIN SELECT RAISE(ABORT, 'shop policy: no interns'); END;",
+    );
     let csv = dir.path().join("people.csv");
     let rows: String = (0..50)
         .map(|i| {
