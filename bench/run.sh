@@ -7,9 +7,15 @@
 #   3. `roster import` of 100,000 rows without passwords: rows/s and peak RSS (median of 3)
 #   4. The user list at 100,000 users (the database of 3), 8 concurrent clients: p50/p99 of `/users`,
 #      a search, and the name sort at page 1,000
+# `bench/run.sh passwordless` runs only benchmark 3 (to compare two builds in one session).
 # Needs: cargo, python3, curl, GNU time (/usr/bin/time). Data sets are generated here, not committed.
 # Not part of CI (.ci/run): it takes minutes and its numbers depend on the machine.
 set -euo pipefail
+ONLY="${1:-}"
+case "$ONLY" in
+  "" | passwordless) ;;
+  *) echo "usage: bench/run.sh [passwordless]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 WORK="$(mktemp -d)"
 SERVER=""
@@ -24,6 +30,7 @@ CORES=$(nproc)
 ITERATIONS=1500000
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $CORES cores; engine env ${ROSTER_PBKDF2_ENGINE:-automatic}"
 
+if [ -z "$ONLY" ]; then
 echo "== 1. PBKDF2-HMAC-SHA256, ns/iteration per password (lower is better)"
 cargo bench --locked -q --bench pbkdf2 2>/dev/null | grep -v '^$' > "$WORK/pbkdf2.txt"
 python3 - "$WORK/pbkdf2.txt" "$CORES" "$ITERATIONS" <<'PY' | tee "$WORK/ratios.txt"
@@ -55,6 +62,7 @@ for line in lines[1:]:
         print(f"  login hash at {default_iterations:,} iterations: {login:.3f} s (openssl {openssl * default_iterations / 1e9:.3f} s)")
 PY
 GROUP_NS=$(awk -F': ' '/passwords in one thread/ {print $2}' "$WORK/pbkdf2.txt")
+fi
 
 gen() { # gen FILE COUNT WITH_PASSWORD
   python3 - "$1" "$2" "$3" <<'PY'
@@ -68,6 +76,7 @@ with open(path, "w") as f:
 PY
 }
 
+if [ -z "$ONLY" ]; then
 echo "== 2. import of 1,000 rows with passwords ($ITERATIONS iterations)"
 gen "$WORK/pw1000.csv" 1000 1
 START=$(date +%s.%N)
@@ -77,6 +86,8 @@ CREATED=$(sqlite3 "$WORK/pw.sqlite3" "SELECT COUNT(*) FROM auth_user WHERE passw
 python3 -c "
 wall=$END-$START; one=$GROUP_NS*$ITERATIONS/1e9; ideal=1000*one/$CORES
 print(f'wall {wall:.1f} s for $CREATED users; ideal {ideal:.1f} s (1,000 x {one:.3f} s per hash in an engine group / $CORES cores): {100*(wall/ideal-1):+.1f}% over ideal')"
+
+fi
 
 echo "== 3. import of 100,000 rows without passwords (median of 3)"
 gen "$WORK/nopw.csv" 100000 0
@@ -93,6 +104,8 @@ secs = statistics.median(s for s, _ in runs)
 peak = max(kb for _, kb in runs) / 1024
 print(f"{100000 / secs:,.0f} rows/s ({secs:.2f} s; runs {', '.join(f'{s:.2f}' for s, _ in runs)} s), peak RSS {peak:.0f} MB")
 PY
+
+[ -z "$ONLY" ] || exit 0
 
 echo "== 4. user list at 100,000 users, 8 concurrent clients"
 DB="$WORK/big.sqlite3"

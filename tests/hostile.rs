@@ -120,7 +120,8 @@ fn a_million_rows_are_refused_by_the_default_limit() {
     // The streaming pass the CLI and the API use stops the same way.
     let text = import::decode::decode(&bytes).expect("UTF-8");
     let policy = PlanRules::default();
-    let error = tally(&text, 10_000, &DirectorySnapshot::default(), &policy).expect_err("limit");
+    let error =
+        tally(&text, 10_000, &DirectorySnapshot::default(), &policy, true).expect_err("limit");
     assert_eq!(error.code, "too_many_rows");
 }
 
@@ -336,7 +337,7 @@ fn mutated_fixtures_never_panic_and_keep_lines_in_order() {
                 ordered && in_file,
                 "{name} round {round}: lines {lines:?} of {last_line}"
             );
-            let counted = tally(&text, 10_000, &DirectorySnapshot::default(), &policy)
+            let counted = tally(&text, 10_000, &DirectorySnapshot::default(), &policy, true)
                 .unwrap_or_else(|e| panic!("{name} round {round}: stream rejected: {e}"));
             let counts = (counted.rows_total, counted.creatable);
             assert_eq!(
@@ -348,4 +349,41 @@ fn mutated_fixtures_never_panic_and_keep_lines_in_order() {
         }
     }
     assert!(planned > 1000, "only {planned} mutated files were readable");
+}
+
+#[test]
+fn a_tally_before_a_commit_decides_the_mail_gate_like_a_full_one() {
+    use roster::import::PasswordlessPolicy;
+    let header = "first_name;last_name;email;username;organizational_unit;job_title;password\n";
+    let files = [
+        // The first row without a password fails (a duplicate), the third is created.
+        "A;A;a@example.com;a;;;pw-a-Xq7-lantern\nB;B;b@example.com;a;;;\nC;C;c@example.com;c;;;\n",
+        // Every row has a password: nothing for the gate, whatever the row count.
+        "A;A;a@example.com;a;;;pw-a-Xq7-lantern\nB;B;b@example.com;b;;;pw-b-Xq7-lantern\n",
+        // The only row without a password fails on its own.
+        "A;A;a@example.com;a;;;pw-a-Xq7-lantern\nB;B;not-an-address;b;;;\n",
+        "A;A;a@example.com;a;;;\nB;B;b@example.com;b;;;\nC;C;c@example.com;c;;;\n",
+    ];
+    let allowed = PlanRules::default();
+    let refused = PlanRules {
+        passwordless: PasswordlessPolicy::Refused {
+            reason: "mail is not configured".into(),
+        },
+        ..PlanRules::default()
+    };
+    for body in files {
+        let text = format!("{header}{body}");
+        let directory = DirectorySnapshot::default();
+        for rules in [&allowed, &refused] {
+            let full = tally(&text, 10_000, &directory, rules, true).unwrap();
+            let for_commit = tally(&text, 10_000, &directory, rules, false).unwrap();
+            assert_eq!(for_commit.rows_total, full.rows_total, "{body}");
+            if rules == &allowed {
+                assert_eq!(for_commit.passwordless > 0, full.passwordless > 0, "{body}");
+            }
+        }
+    }
+    // A file problem rejects the file whatever was planned before it.
+    let too_many = format!("{header}A;A;a@example.com;a;;;\nB;B;b@example.com;b;;;\n");
+    assert!(tally(&too_many, 1, &DirectorySnapshot::default(), &allowed, false).is_err());
 }

@@ -217,17 +217,23 @@ pub fn interrupt_running(conn: &Connection) -> rusqlite::Result<usize> {
     )
 }
 
+/// The user a row created and that user's fingerprint as written (`user_fingerprint::of_user`).
+pub struct CreatedUser<'a> {
+    pub id: i64,
+    pub fingerprint: Option<&'a str>,
+}
+
 /// Stores one row's outcome (values as given, minus the password).
 pub fn insert_row(
     conn: &Connection,
     import_id: i64,
     row: &PlannedRow,
-    user_id: Option<i64>,
+    created: Option<CreatedUser<'_>>,
 ) -> rusqlite::Result<()> {
     let s = &row.summary;
-    let fingerprint = match user_id {
-        Some(id) => super::user_fingerprint::of_user(conn, id)?,
-        None => None,
+    let (user_id, fingerprint) = match created {
+        Some(user) => (Some(user.id), user.fingerprint),
+        None => (None, None),
     };
     let (code, column, message, created_username) = match &row.outcome {
         RowOutcome::Fail(problem) => (

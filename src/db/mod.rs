@@ -12,7 +12,7 @@ pub mod ous;
 pub(crate) mod sessions;
 pub(crate) mod undo;
 pub(crate) mod user_admin;
-mod user_fingerprint;
+pub(crate) mod user_fingerprint;
 pub(crate) mod user_list;
 pub mod user_model;
 pub(crate) mod user_references;

@@ -1,49 +1,165 @@
 //! A digest of everything an import writes about a user, so an undo can tell a user changed since (in Roster or in Django) from one left as imported.
 
-use rusqlite::{Connection, OptionalExtension};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
 
 use super::user_table::UserTable;
 
-/// The user's current fingerprint, or `None` when the user does not exist. Everything an admin
-/// or the project can change is in it: username, names, e-mail, the password field, active,
-/// staff and superuser flags, unit, job title, groups and permissions (not the last login, which
-/// undo looks at by itself).
-pub fn of_user(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<String>> {
-    let users = UserTable::of(conn);
+/// The columns a fingerprint digests, then the user's id, for the users `filter` selects (`u` is
+/// the user table). Everything an admin or the project can change is in it: username, names,
+/// e-mail, the password field, active, staff and superuser flags, unit, job title, groups and
+/// permissions (not the last login, which undo looks at by itself).
+fn select_fingerprinted(users: &UserTable, filter: &str) -> String {
     let (groups, groups_user, group) = users.groups();
     let (permissions, permissions_user, permission) = users.permissions();
-    conn.prepare_cached(&format!(
+    format!(
         "SELECT u.username, {}, u.email, u.password, u.is_active, \
          u.is_staff, u.is_superuser, COALESCE(p.organizational_unit_id, ''), COALESCE(p.job_title, ''), \
          COALESCE((SELECT group_concat({group}) FROM (SELECT {group} FROM {groups} \
                    WHERE {groups_user} = u.id ORDER BY {group})), ''), \
          COALESCE((SELECT group_concat({permission}) FROM (SELECT {permission} FROM \
-                   {permissions} WHERE {permissions_user} = u.id ORDER BY {permission})), '') \
-         FROM {} u LEFT JOIN roster_user_profile p ON p.user_id = u.id WHERE u.id = ?1",
+                   {permissions} WHERE {permissions_user} = u.id ORDER BY {permission})), ''), \
+         u.id FROM {} u LEFT JOIN roster_user_profile p ON p.user_id = u.id WHERE {filter}",
         users.first_last("u."),
         users.table()
-    ))?
-    .query_row([user_id], |r| {
+    )
+}
+
+/// Digests the first 12 columns of a row of [`select_fingerprinted`].
+fn digest_of(r: &Row<'_>) -> rusqlite::Result<String> {
+    let mut digest = Sha256::new();
+    for i in 0..12 {
+        let text: Cow<'_, [u8]> = match r.get_ref(i)? {
+            ValueRef::Null => Cow::Borrowed(b""),
+            ValueRef::Integer(n) => Cow::Owned(n.to_string().into_bytes()),
+            ValueRef::Real(x) => Cow::Owned(x.to_string().into_bytes()),
+            ValueRef::Text(t) => Cow::Borrowed(t),
+            ValueRef::Blob(b) => match String::from_utf8_lossy(b) {
+                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+            },
+        };
+        // Length-prefixed, so no two different rows give the same input.
+        digest.update((text.len() as u64).to_le_bytes());
+        digest.update(&text);
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for byte in digest.finalize() {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    Ok(hex)
+}
+
+/// The user's current fingerprint, or `None` when the user does not exist.
+pub fn of_user(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<String>> {
+    let users = UserTable::of(conn);
+    conn.prepare_cached(&select_fingerprinted(&users, "u.id = ?1"))?
+        .query_row([user_id], digest_of)
+        .optional()
+}
+
+/// The fingerprints of every user whose id lies in `first..=last`, by id, read in one query (an
+/// import batch's new users).
+pub fn of_users_between(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+) -> rusqlite::Result<HashMap<i64, String>> {
+    let users = UserTable::of(conn);
+    let mut stmt = conn.prepare_cached(&select_fingerprinted(&users, "u.id BETWEEN ?1 AND ?2"))?;
+    let mut rows = stmt.query([first, last])?;
+    let mut fingerprints = HashMap::new();
+    while let Some(row) = rows.next()? {
+        fingerprints.insert(row.get(12)?, digest_of(row)?);
+    }
+    Ok(fingerprints)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::db::users::{ImportedUserInserts, ensure_group};
+    use crate::domain::rows::NewUser;
+
+    /// The digest as V9 defined it, computed here independently of the query's row reader.
+    fn expected(fields: &[&str]) -> String {
         let mut digest = Sha256::new();
-        for i in 0..12 {
-            let value: rusqlite::types::Value = r.get(i)?;
-            let text = match value {
-                rusqlite::types::Value::Null => String::new(),
-                rusqlite::types::Value::Integer(n) => n.to_string(),
-                rusqlite::types::Value::Real(x) => x.to_string(),
-                rusqlite::types::Value::Text(t) => t,
-                rusqlite::types::Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
-            };
-            // Length-prefixed, so no two different rows give the same input.
-            digest.update((text.len() as u64).to_le_bytes());
-            digest.update(text.as_bytes());
+        for field in fields {
+            digest.update((field.len() as u64).to_le_bytes());
+            digest.update(field.as_bytes());
         }
-        Ok(digest
+        digest
             .finalize()
             .iter()
             .map(|b| format!("{b:02x}"))
-            .collect::<String>())
-    })
-    .optional()
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_reads_the_same_fingerprints_as_one_user_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::new(dir.path().join("roster.sqlite3"));
+        db.migrate().unwrap();
+        let conn = db.connect().unwrap();
+        let group = ensure_group(&conn, "Default").unwrap();
+        let inserts = ImportedUserInserts::new(&conn);
+        conn.execute(
+            "INSERT INTO roster_import (started_at, actor, source, file_name, rows_total, created, \
+             failed, passwordless) VALUES ('2026-11-30 12:00:00', 'cli:test', 'cli', 'f.csv', 5, 0, 0, 0)",
+            [],
+        )
+        .unwrap();
+        let import_id = conn.last_insert_rowid();
+        let ids: Vec<i64> = (0..5)
+            .map(|i| {
+                let user = NewUser {
+                    username: format!("user{i}"),
+                    email: format!("user{i}@example.com"),
+                    first_name: format!("Ädä{i}"),
+                    last_name: "Lovelace".to_string(),
+                    organizational_unit_id: None,
+                    job_title: if i == 2 {
+                        String::new()
+                    } else {
+                        "Engineer".to_string()
+                    },
+                    password: None,
+                };
+                let hash = format!("!unusable{i}");
+                inserts
+                    .insert(&conn, &user, &hash, group, import_id, "2026-11-30 12:00:00")
+                    .unwrap()
+            })
+            .collect();
+        let batch = of_users_between(&conn, ids[1], ids[3]).unwrap();
+        assert_eq!(batch.len(), 3, "only the users in the range");
+        for &id in &ids[1..=3] {
+            assert_eq!(batch.get(&id), of_user(&conn, id).unwrap().as_ref());
+        }
+        // Stored fingerprints stay comparable: the same digest as the V9 definition.
+        let group_text = group.to_string();
+        let first = ids[1];
+        let fields = [
+            "user1",
+            "Ädä1",
+            "Lovelace",
+            "user1@example.com",
+            "!unusable1",
+            "1",
+            "0",
+            "0",
+            "",
+            "Engineer",
+            group_text.as_str(),
+            "",
+        ];
+        assert_eq!(batch[&first], expected(&fields));
+    }
 }

@@ -186,42 +186,62 @@ fn insert_user(
     )
 }
 
-/// Inserts an imported user: active, not staff, not superuser, in the default group, with profile.
-pub fn insert_imported(
-    conn: &Connection,
-    user: &NewUser,
-    password_hash: &str,
-    group_id: i64,
-    import_id: i64,
-    now: &str,
-) -> rusqlite::Result<i64> {
-    let users = UserTable::of(conn);
-    conn.prepare_cached(&insert_user(&users, "0", "?2", "?4", "?5", ("?6", "?3")))?
-        .execute(params![
+/// The inserts of an imported user, their SQL rendered once for the database's user model (an
+/// import writes thousands of users with them).
+pub struct ImportedUserInserts {
+    users: std::sync::Arc<UserTable>,
+    user_sql: String,
+    group_sql: String,
+}
+
+impl ImportedUserInserts {
+    /// The inserts for the database `conn` is open on.
+    pub fn new(conn: &Connection) -> Self {
+        let users = UserTable::of(conn);
+        let user_sql = insert_user(&users, "0", "?2", "?4", "?5", ("?6", "?3"));
+        let (groups, user_column, group_column) = users.groups();
+        let group_sql =
+            format!("INSERT INTO {groups} ({user_column}, {group_column}) VALUES (?1, ?2)");
+        Self {
+            users,
+            user_sql,
+            group_sql,
+        }
+    }
+
+    /// Inserts an imported user: active, not staff, not superuser, in the default group, with profile.
+    pub fn insert(
+        &self,
+        conn: &Connection,
+        user: &NewUser,
+        password_hash: &str,
+        group_id: i64,
+        import_id: i64,
+        now: &str,
+    ) -> rusqlite::Result<i64> {
+        conn.prepare_cached(&self.user_sql)?.execute(params![
             password_hash,
             user.username,
             user.last_name,
             user.email,
-            users.stored_datetime(now),
+            self.users.stored_datetime(now),
             user.first_name
         ])?;
-    let user_id = conn.last_insert_rowid();
-    let (groups, user_column, group_column) = users.groups();
-    conn.prepare_cached(&format!(
-        "INSERT INTO {groups} ({user_column}, {group_column}) VALUES (?1, ?2)"
-    ))?
-    .execute([user_id, group_id])?;
-    conn.prepare_cached(
-        "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
-         VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        user_id,
-        user.organizational_unit_id,
-        user.job_title,
-        import_id
-    ])?;
-    Ok(user_id)
+        let user_id = conn.last_insert_rowid();
+        conn.prepare_cached(&self.group_sql)?
+            .execute([user_id, group_id])?;
+        conn.prepare_cached(
+            "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            user_id,
+            user.organizational_unit_id,
+            user.job_title,
+            import_id
+        ])?;
+        Ok(user_id)
+    }
 }
 
 /// Inserts an active staff superuser, as Django's `createsuperuser` does.
@@ -297,7 +317,8 @@ pub fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserDetail>
 
 /// Runs `insert` inside a savepoint. When a trigger or constraint of the project (not Roster's
 /// checks) refuses it, the savepoint is rolled back and the database's message is returned as
-/// `Ok(Err(message))`, so one row fails and the batch goes on; other errors stay errors.
+/// `Ok(Err(message))`, so one row (or one try at a whole batch) fails and the import goes on;
+/// other errors stay errors.
 pub fn insert_refusable<T>(
     tx: &Connection,
     insert: impl FnOnce(&Connection) -> rusqlite::Result<T>,

@@ -4,8 +4,9 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::job_batch::{BatchWriter, WrittenRow};
 use super::parse::RawRow;
-use super::plan::{PlannedRow, Planner, RowOutcome, taken_in_directory};
+use super::plan::{PlannedRow, Planner, RowOutcome};
 use super::{ImportContext, ImportReport, ImportSettings, ReportRow};
 use crate::auth::hashers::{make_passwords, make_unusable_password, parallel_width};
 use crate::db;
@@ -101,6 +102,7 @@ impl ImportJob {
             done: 0,
             total,
         });
+        let inserts = db::users::ImportedUserInserts::new(conn);
         let mut rows = rows.peekable();
         while rows.peek().is_some() {
             // Users other imports created meanwhile count as existing (read without the lock).
@@ -117,9 +119,15 @@ impl ImportJob {
                 &mut self.planner.directory,
                 self.seen_max_user_id,
             )?;
-            for (row, hash) in batch.into_iter().zip(hashes) {
-                let row = self.write_row(&tx, row, hash, &mut counts)?;
-                counts.done += 1;
+            let writer = BatchWriter {
+                inserts: &inserts,
+                directory: &self.planner.directory,
+                group_id: self.group_id,
+                import_id: self.import_id,
+                invite: self.context.invite,
+            };
+            for WrittenRow { row, created } in writer.write(&tx, batch, hashes)? {
+                counts.add(&row, created.is_some());
                 if let RowOutcome::Fail(problem) = row.outcome {
                     failures.push(ReportRow {
                         line: row.line,
@@ -205,50 +213,6 @@ impl ImportJob {
             .collect()
     }
 
-    fn write_row(
-        &mut self,
-        tx: &Connection,
-        mut row: PlannedRow,
-        hash: Option<String>,
-        counts: &mut Counts,
-    ) -> rusqlite::Result<PlannedRow> {
-        let mut created = None;
-        if let (RowOutcome::Create(user), Some(hash)) = (&row.outcome, hash) {
-            match taken_in_directory(&user.username, &user.email, &self.planner.directory) {
-                Err(problem) => row.outcome = RowOutcome::Fail(problem),
-                Ok(()) => {
-                    let now = db::now_text();
-                    let inserted = db::users::insert_refusable(tx, |tx| {
-                        db::users::insert_imported(
-                            tx,
-                            user,
-                            &hash,
-                            self.group_id,
-                            self.import_id,
-                            &now,
-                        )
-                    })?;
-                    match inserted {
-                        Ok(user_id) => {
-                            if self.context.invite && user.password.is_none() {
-                                db::invitations::queue(tx, self.import_id, user_id, &now)?;
-                            }
-                            counts.created += 1;
-                            counts.passwordless += usize::from(user.password.is_none());
-                            created = Some(user_id);
-                        }
-                        Err(refusal) => row.outcome = RowOutcome::Fail(refused_row(&refusal)),
-                    }
-                }
-            }
-        }
-        if created.is_none() {
-            counts.failed += 1;
-        }
-        db::imports::insert_row(tx, self.import_id, &row, created)?;
-        Ok(row)
-    }
-
     fn audit(&self, tx: &Connection, counts: &Counts) -> rusqlite::Result<()> {
         let c = &self.context;
         let detail = format!(
@@ -292,21 +256,19 @@ struct Counts {
 }
 
 impl Counts {
+    /// Counts one written row: created, or failed.
+    fn add(&mut self, row: &PlannedRow, created: bool) {
+        self.done += 1;
+        if created {
+            self.created += 1;
+            self.passwordless += usize::from(!row.summary.has_password);
+        } else {
+            self.failed += 1;
+        }
+    }
+
     fn tuple(&self) -> (usize, usize, usize, usize) {
         (self.done, self.created, self.failed, self.passwordless)
-    }
-}
-
-/// The row error for an insert the project's own trigger or constraint refused.
-fn refused_row(refusal: &str) -> crate::import::RowError {
-    crate::import::RowError {
-        code: crate::import::RowErrorCode::RefusedByDatabase,
-        column: None,
-        message: format!(
-            "The database refused this user: {}. A trigger or constraint of the Django project \
-             rejects it; change the row so the project accepts it, or ask its developers.",
-            crate::import::visible(refusal)
-        ),
     }
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod formula;
 mod gate;
 mod header;
 pub(crate) mod job;
+mod job_batch;
 mod lines;
 pub mod parse;
 pub mod plan;

@@ -80,6 +80,9 @@ pub struct Streamed {
     text: String,
     max_rows: usize,
     rows_total: usize,
+    /// Plan every row (a dry run's report), or, before a commit that plans each row again as it
+    /// writes, only as far as the mail gate needs (see [`tally`]).
+    plan_every_row: bool,
 }
 
 impl FileSource for Streamed {
@@ -88,6 +91,7 @@ impl FileSource for Streamed {
             text: super::decode::decode(&bytes)?,
             max_rows,
             rows_total: 0,
+            plan_every_row: true,
         })
     }
 }
@@ -99,7 +103,13 @@ impl Source for Streamed {
         directory: &DirectorySnapshot,
         rules: &PlanRules,
     ) -> Result<PlanTally, FileError> {
-        let counted = tally(&self.text, self.max_rows, directory, rules)?;
+        let counted = tally(
+            &self.text,
+            self.max_rows,
+            directory,
+            rules,
+            self.plan_every_row,
+        )?;
         self.rows_total = counted.rows_total;
         Ok(counted)
     }
@@ -124,17 +134,29 @@ impl Source for Streamed {
     }
 }
 
-/// Plans every row of the text, keeping only counts and failed rows.
+/// Plans every row of the text, keeping only counts and failed rows. Reads every row (a file
+/// problem rejects the whole file) but, unless `every_row`, plans only until the mail gate is
+/// settled: under the first rules (passwordless allowed) until the first user created without a
+/// password, and not at all under the gate's rules. Such a tally is exact in `rows_total` and in
+/// whether `passwordless` is zero, and is fit only to decide a commit, which plans every row again.
 pub fn tally(
     text: &str,
     max_rows: usize,
     directory: &DirectorySnapshot,
     rules: &PlanRules,
+    every_row: bool,
 ) -> Result<PlanTally, FileError> {
     let mut planner = Planner::new(directory.clone(), rules.clone());
     let mut tally = PlanTally::default();
+    let mut settled = !every_row && rules.passwordless != PasswordlessPolicy::Allowed;
     for row in RowReader::new(text, max_rows)? {
-        tally.add(planner.plan_row(&row?));
+        let row = row?;
+        if settled {
+            tally.rows_total += 1;
+            continue;
+        }
+        tally.add(planner.plan_row(&row));
+        settled = !every_row && tally.passwordless > 0;
     }
     if tally.rows_total == 0 {
         return Err(no_rows());
@@ -311,7 +333,14 @@ pub fn import_streamed(
     on_progress: impl FnMut(Progress),
     mailer: Option<Mailer<'_>>,
 ) -> rusqlite::Result<StreamedOutcome> {
-    let prepared = prepare::<Streamed>(conn, bytes, settings.max_rows, choices, check_mail)?;
+    let source = match Streamed::read(bytes, settings.max_rows) {
+        Ok(source) => Streamed {
+            plan_every_row: dry_run,
+            ..source
+        },
+        Err(rejection) => return Ok(StreamedOutcome::Rejected(rejection)),
+    };
+    let prepared = prepare_source(conn, source, choices, check_mail)?;
     let (source, planned, gate) = match prepared {
         Prepared::Rejected(rejection) => return Ok(StreamedOutcome::Rejected(rejection)),
         Prepared::Ready {

@@ -170,19 +170,25 @@ fn secret_key_fallbacks_come_from_the_environment_and_stay_hidden() {
     assert!(!shown.contains("old-key"), "never printed: {shown}");
 }
 
-#[test]
-fn a_project_trigger_refusing_a_row_fails_that_row_and_finishes_the_import() {
+/// A migrated database in a temporary folder, with the project's `trigger` added.
+fn database_with_trigger(trigger: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
     migrate(&db);
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute_batch(
-            "CREATE TRIGGER shop_no_test_users BEFORE INSERT ON auth_user \
-             WHEN NEW.username LIKE 'test%' \
-             BEGIN SELECT RAISE(ABORT, 'shop policy: no test accounts'); END;",
-        )
+        .execute_batch(trigger)
         .unwrap();
+    (dir, db)
+}
+
+#[test]
+fn a_project_trigger_refusing_a_row_fails_that_row_and_finishes_the_import() {
+    let (dir, db) = database_with_trigger(
+        "CREATE TRIGGER shop_no_test_users BEFORE INSERT ON auth_user \
+         WHEN NEW.username LIKE 'test%' \
+         BEGIN SELECT RAISE(ABORT, 'shop policy: no test accounts'); END;",
+    );
     let csv = dir.path().join("people.csv");
     std::fs::write(
         &csv,
@@ -220,4 +226,61 @@ fn a_project_trigger_refusing_a_row_fails_that_row_and_finishes_the_import() {
         )
         .unwrap();
     assert_eq!(users, 2);
+}
+
+#[test]
+fn a_refusal_after_the_user_insert_leaves_no_half_written_user_and_the_rest_once() {
+    // The import writes a batch's users in one go; a refusal there rolls the batch back and
+    // writes it again row by row. Here the project refuses the profile row, after the user's own
+    // insert went through: that user must be gone entirely, every other one created exactly once.
+    let (dir, db) = database_with_trigger(
+        "CREATE TRIGGER shop_no_interns AFTER INSERT ON roster_user_profile \
+         WHEN NEW.job_title = 'Intern' \
+         BEGIN SELECT RAISE(ABORT, 'shop policy: no interns'); END;",
+    );
+    let csv = dir.path().join("people.csv");
+    let rows: String = (0..50)
+        .map(|i| {
+            let job = if i == 17 { "Intern" } else { "Engineer" };
+            format!("F{i};L{i};u{i}@example.com;u{i};;{job};\n")
+        })
+        .collect();
+    std::fs::write(&csv, format!("{HEADER}\n{rows}")).unwrap();
+    let out = roster(
+        &db,
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "--json",
+            "--allow-without-mail",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["created"], 49);
+    assert_eq!(json["failed"], 1);
+    assert_eq!(json["errors"][0]["line"], 19);
+    assert_eq!(json["errors"][0]["code"], "refused_by_database");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM auth_user WHERE username = 'u17'"),
+        0
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM auth_user"), 49);
+    assert_eq!(count("SELECT COUNT(DISTINCT username) FROM auth_user"), 49);
+    assert_eq!(count("SELECT COUNT(*) FROM auth_user_groups"), 49);
+    assert_eq!(count("SELECT COUNT(*) FROM roster_user_profile"), 49);
+    // Every created row points at its own user and keeps that user's fingerprint.
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM roster_import_row r JOIN auth_user u ON u.id = r.user_id \
+             WHERE u.username = r.username AND length(r.user_fingerprint) = 64"
+        ),
+        49
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM roster_import_row WHERE user_id IS NULL AND code IS NOT NULL"),
+        1
+    );
 }
