@@ -7,10 +7,13 @@
 #   3. `roster import` of 100,000 rows without passwords: rows/s and peak RSS (median of 3)
 #   4. The user list at 100,000 users (the database of 3), 8 concurrent clients: p50/p99 of `/users`,
 #      a search, and the name sort at page 1,000
+#   `bench/run.sh user-list` runs part 4 alone (on a fresh 100,000-user import).
 # Needs: cargo, python3, curl, GNU time (/usr/bin/time). Data sets are generated here, not committed.
 # Not part of CI (.ci/run): it takes minutes and its numbers depend on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ONLY="${1:-all}"
+case "$ONLY" in all|user-list) ;; *) echo "usage: bench/run.sh [user-list]" >&2; exit 2 ;; esac
 WORK="$(mktemp -d)"
 SERVER=""
 cleanup() {
@@ -24,6 +27,19 @@ CORES=$(nproc)
 ITERATIONS=1500000
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $CORES cores; engine env ${ROSTER_PBKDF2_ENGINE:-automatic}"
 
+gen() { # gen FILE COUNT WITH_PASSWORD
+  python3 - "$1" "$2" "$3" <<'PY'
+import sys
+path, count, with_pw = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+with open(path, "w") as f:
+    f.write("first_name;last_name;email;username;organizational_unit;job_title;password\n")
+    for i in range(count):
+        pw = f"Pw-{i}-Xq7-lantern" if with_pw else ""
+        f.write(f"First{i};Last{i};user{i}@example.com;user{i};;Engineer;{pw}\n")
+PY
+}
+
+if [ "$ONLY" = all ]; then
 echo "== 1. PBKDF2-HMAC-SHA256, ns/iteration per password (lower is better)"
 cargo bench --locked -q --bench pbkdf2 2>/dev/null | grep -v '^$' > "$WORK/pbkdf2.txt"
 python3 - "$WORK/pbkdf2.txt" "$CORES" "$ITERATIONS" <<'PY' | tee "$WORK/ratios.txt"
@@ -56,18 +72,6 @@ for line in lines[1:]:
 PY
 GROUP_NS=$(awk -F': ' '/passwords in one thread/ {print $2}' "$WORK/pbkdf2.txt")
 
-gen() { # gen FILE COUNT WITH_PASSWORD
-  python3 - "$1" "$2" "$3" <<'PY'
-import sys
-path, count, with_pw = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
-with open(path, "w") as f:
-    f.write("first_name;last_name;email;username;organizational_unit;job_title;password\n")
-    for i in range(count):
-        pw = f"Pw-{i}-Xq7-lantern" if with_pw else ""
-        f.write(f"First{i};Last{i};user{i}@example.com;user{i};;Engineer;{pw}\n")
-PY
-}
-
 echo "== 2. import of 1,000 rows with passwords ($ITERATIONS iterations)"
 gen "$WORK/pw1000.csv" 1000 1
 START=$(date +%s.%N)
@@ -93,6 +97,11 @@ secs = statistics.median(s for s, _ in runs)
 peak = max(kb for _, kb in runs) / 1024
 print(f"{100000 / secs:,.0f} rows/s ({secs:.2f} s; runs {', '.join(f'{s:.2f}' for s, _ in runs)} s), peak RSS {peak:.0f} MB")
 PY
+
+else
+  gen "$WORK/nopw.csv" 100000 0
+  "$BIN" --database "$WORK/big.sqlite3" --max-rows 100000 import "$WORK/nopw.csv" --allow-without-mail >/dev/null
+fi
 
 echo "== 4. user list at 100,000 users, 8 concurrent clients"
 DB="$WORK/big.sqlite3"

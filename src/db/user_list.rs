@@ -84,9 +84,21 @@ pub struct UserQuery {
     pub descending: bool,
 }
 
+/// Matches counted past a page's first row before the list says "more than": an exact count
+/// would read every matching user on each page.
+pub const COUNT_CAP: i64 = 1000;
+
+/// How many users match a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchCount {
+    Exactly(i64),
+    /// More than this many (counting stopped at the cap).
+    MoreThan(i64),
+}
+
 /// The `WHERE` clause for the filters `query` sets, with its parameters; only set filters appear,
-/// so an unfiltered count reads one index and a sorted page walks one. The flag says a text search is set.
-fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>, bool) {
+/// so an unfiltered list reads one index and a sorted page walks one.
+fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut values = Vec::new();
     // Control characters cannot be typed into the search box; dropping them keeps the field separator unique.
@@ -135,87 +147,128 @@ fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>, bool
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
-    (clause, values, !text.is_empty())
+    (clause, values)
 }
 
-/// One page of matching users and the number of matches.
+/// One page of matching users and how many match.
 ///
-/// The page's ids are picked from the user table alone (an index walk for the sort), then only those
-/// rows are joined to their profile and unit. A text search scans once: the page query also counts.
+/// Up to `COUNT_CAP + 1` matching ids are read first, in no order, so the scan stops early when
+/// many users match. When that is all of them, the count is exact and the page is sorted from
+/// those ids alone; otherwise the page walks the sort order (an index) and stops after its rows,
+/// and counting goes on from the page's first row up to the cap. One read transaction, so the
+/// count and the page agree.
 pub fn search(
     conn: &Connection,
     query: &UserQuery,
     offset: i64,
     limit: i64,
-) -> rusqlite::Result<(Vec<UserListItem>, i64)> {
+) -> rusqlite::Result<(Vec<UserListItem>, MatchCount)> {
     let users = UserTable::of(conn);
-    let (clause, mut values, scan_counts) = conditions(&users, query);
+    let (clause, values) = conditions(&users, query);
+    let table = users.table();
+    let snapshot = conn.unchecked_transaction()?;
+    let with = |extra: &[i64]| {
+        let mut all = values.clone();
+        all.extend(extra.iter().map(|&n| Value::Integer(n)));
+        all
+    };
+    let ids: Vec<i64> = snapshot
+        .prepare(&format!("SELECT u.id FROM {table} u {clause} LIMIT ?"))?
+        .query_map(params_from_iter(with(&[COUNT_CAP + 1])), |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let found = ids.len() as i64;
+    if found <= COUNT_CAP {
+        let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let only_these = "WHERE u.id IN (SELECT value FROM json_each(?))";
+        let json = Value::Text(format!("[{}]", listed.join(",")));
+        let items = page(
+            &snapshot,
+            &users,
+            query,
+            only_these,
+            vec![json],
+            offset,
+            limit,
+        )?;
+        return Ok((items, MatchCount::Exactly(found)));
+    }
+    let items = page(
+        &snapshot,
+        &users,
+        query,
+        &clause,
+        values.clone(),
+        offset,
+        limit,
+    )?;
+    if offset == 0 {
+        return Ok((items, MatchCount::MoreThan(COUNT_CAP)));
+    }
+    let from_offset: i64 = snapshot.query_row(
+        &format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} u {clause} LIMIT ? OFFSET ?)"),
+        params_from_iter(with(&[COUNT_CAP + 1, offset])),
+        |row| row.get(0),
+    )?;
+    let count = match from_offset {
+        // A page past the end: more than the cap is all that is known.
+        0 => MatchCount::MoreThan(COUNT_CAP),
+        n if n > COUNT_CAP => MatchCount::MoreThan(offset + COUNT_CAP),
+        n => MatchCount::Exactly(offset + n),
+    };
+    Ok((items, count))
+}
+
+/// The users at `offset..offset + limit` of those `clause` (with `values`) selects, in the query's
+/// order: their ids are picked from the user table alone, then only those rows are joined to
+/// their profile and unit.
+fn page(
+    conn: &Connection,
+    users: &UserTable,
+    query: &UserQuery,
+    clause: &str,
+    mut values: Vec<Value>,
+    offset: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<UserListItem>> {
     let direction = if query.descending { "DESC" } else { "ASC" };
     let order: Vec<String> = query
         .sort
-        .columns(&users)
+        .columns(users)
         .iter()
         .chain(std::iter::once(&"u.id".to_string()))
         .map(|column| format!("{column} {direction}"))
         .collect();
     let order = order.join(", ");
-    let counted = if scan_counts {
-        "COUNT(*) OVER ()"
-    } else {
-        "NULL"
-    };
     let (table, full_name) = (users.table(), users.full_name("u."));
     let sql = format!(
         "SELECT u.id, u.username, {full_name}, u.email, u.is_active, \
                 (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
-                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login, page.total \
-         FROM (SELECT u.id AS picked, {counted} AS total FROM {table} u {clause} \
+                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
+         FROM (SELECT u.id AS picked FROM {table} u {clause} \
                ORDER BY {order} LIMIT ? OFFSET ?) page \
          JOIN {table} u ON u.id = page.picked \
          LEFT JOIN roster_user_profile p ON p.user_id = u.id \
          LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
          ORDER BY {order}"
     );
-    let filter_values = values.clone();
     values.push(Value::Integer(limit));
     values.push(Value::Integer(offset));
-    let mut counted_total: Option<i64> = None;
     let mut stmt = conn.prepare(&sql)?;
-    let items = stmt
-        .query_map(params_from_iter(&values), |row| {
-            let total: Option<i64> = row.get(10)?;
-            Ok((
-                UserListItem {
-                    id: row.get(0)?,
-                    username: row.get(1)?,
-                    name: row.get(2)?,
-                    email: row.get(3)?,
-                    is_active: row.get(4)?,
-                    is_admin: row.get(5)?,
-                    organizational_unit: row.get(6)?,
-                    job_title: row.get(7)?,
-                    has_usable_password: row.get(8)?,
-                    last_login: row.get(9)?,
-                },
-                total,
-            ))
-        })?
-        .map(|row| {
-            row.map(|(item, total)| {
-                counted_total = counted_total.or(total);
-                item
-            })
+    stmt.query_map(params_from_iter(&values), |row| {
+        Ok(UserListItem {
+            id: row.get(0)?,
+            username: row.get(1)?,
+            name: row.get(2)?,
+            email: row.get(3)?,
+            is_active: row.get(4)?,
+            is_admin: row.get(5)?,
+            organizational_unit: row.get(6)?,
+            job_title: row.get(7)?,
+            has_usable_password: row.get(8)?,
+            last_login: row.get(9)?,
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let total = match counted_total {
-        Some(total) => total,
-        None => conn.query_row(
-            &format!("SELECT COUNT(*) FROM {table} u {clause}"),
-            params_from_iter(&filter_values),
-            |r| r.get(0),
-        )?,
-    };
-    Ok((items, total))
+    })?
+    .collect()
 }
 
 /// The ids of every user matching `query` (filters only; the order is the list's), at most `limit`.
@@ -225,7 +278,7 @@ pub fn matching_ids(
     limit: i64,
 ) -> rusqlite::Result<Vec<i64>> {
     let users = UserTable::of(conn);
-    let (clause, mut values, _) = conditions(&users, query);
+    let (clause, mut values) = conditions(&users, query);
     values.push(Value::Integer(limit));
     let mut stmt = conn.prepare(&format!(
         "SELECT u.id FROM {} u {clause} ORDER BY u.username, u.id LIMIT ?",
