@@ -220,7 +220,8 @@ pub fn search(
 
 /// The users at `offset..offset + limit` of those `clause` (with `values`) selects, in the query's
 /// order: their ids are picked from the user table alone, then only those rows are joined to
-/// their profile and unit.
+/// their profile and unit. `CROSS JOIN` keeps the picked page the outer loop: with the limit a
+/// bound parameter, SQLite would otherwise walk every user and probe the page for each.
 fn page(
     conn: &Connection,
     users: &UserTable,
@@ -230,30 +231,9 @@ fn page(
     offset: i64,
     limit: i64,
 ) -> rusqlite::Result<Vec<UserListItem>> {
-    let direction = if query.descending { "DESC" } else { "ASC" };
-    let order: Vec<String> = query
-        .sort
-        .columns(users)
-        .iter()
-        .chain(std::iter::once(&"u.id".to_string()))
-        .map(|column| format!("{column} {direction}"))
-        .collect();
-    let order = order.join(", ");
-    let (table, full_name) = (users.table(), users.full_name("u."));
-    let sql = format!(
-        "SELECT u.id, u.username, {full_name}, u.email, u.is_active, \
-                (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
-                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
-         FROM (SELECT u.id AS picked FROM {table} u {clause} \
-               ORDER BY {order} LIMIT ? OFFSET ?) page \
-         JOIN {table} u ON u.id = page.picked \
-         LEFT JOIN roster_user_profile p ON p.user_id = u.id \
-         LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
-         ORDER BY {order}"
-    );
     values.push(Value::Integer(limit));
     values.push(Value::Integer(offset));
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare(&page_sql(users, query, clause))?;
     stmt.query_map(params_from_iter(&values), |row| {
         Ok(UserListItem {
             id: row.get(0)?,
@@ -271,6 +251,31 @@ fn page(
     .collect()
 }
 
+/// The page query: `clause`'s parameters, then the limit and the offset.
+fn page_sql(users: &UserTable, query: &UserQuery, clause: &str) -> String {
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let order: Vec<String> = query
+        .sort
+        .columns(users)
+        .iter()
+        .chain(std::iter::once(&"u.id".to_string()))
+        .map(|column| format!("{column} {direction}"))
+        .collect();
+    let order = order.join(", ");
+    let (table, full_name) = (users.table(), users.full_name("u."));
+    format!(
+        "SELECT u.id, u.username, {full_name}, u.email, u.is_active, \
+                (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
+                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
+         FROM (SELECT u.id AS picked FROM {table} u {clause} \
+               ORDER BY {order} LIMIT ? OFFSET ?) page \
+         CROSS JOIN {table} u ON u.id = page.picked \
+         LEFT JOIN roster_user_profile p ON p.user_id = u.id \
+         LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
+         ORDER BY {order}"
+    )
+}
+
 /// The ids of every user matching `query` (filters only; the order is the list's), at most `limit`.
 pub fn matching_ids(
     conn: &Connection,
@@ -286,4 +291,43 @@ pub fn matching_ids(
     ))?;
     stmt.query_map(params_from_iter(&values), |row| row.get(0))?
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What SQLite will do for `sql`, one line per step.
+    fn plan(conn: &Connection, sql: &str, values: &[Value]) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(params_from_iter(values), |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_page_joins_only_its_own_rows_whatever_the_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::new(dir.path().join("roster.sqlite3"));
+        db.migrate().unwrap();
+        let conn = db.connect().unwrap();
+        let users = UserTable::of(&conn);
+        for sort in ["username", "name", "email", "joined"] {
+            let query = UserQuery {
+                sort: SortKey::parse(sort),
+                ..UserQuery::default()
+            };
+            let values = [Value::Integer(50), Value::Integer(0)];
+            let steps = plan(&conn, &page_sql(&users, &query, ""), &values);
+            // The page's ids come from walking one index, and are the outer loop of the join:
+            // not a walk over every user probing the page (a bound limit once led SQLite there).
+            let outer = steps.iter().position(|s| s == "SCAN page");
+            assert!(outer.is_some(), "{sort}: {steps:?}");
+            assert!(
+                steps.iter().filter(|s| s.starts_with("SCAN")).count() == 2,
+                "{sort}: {steps:?}"
+            );
+        }
+    }
 }
