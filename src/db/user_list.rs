@@ -154,9 +154,9 @@ fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>) {
 ///
 /// Up to `COUNT_CAP + 1` matching ids are read first, in no order, so the scan stops early when
 /// many users match. When that is all of them, the count is exact and the page is sorted from
-/// those ids alone; otherwise the page walks the sort order (an index) and stops after its rows,
-/// and counting goes on from the page's first row up to the cap. One read transaction, so the
-/// count and the page agree.
+/// those ids alone. Otherwise the sort order (an index) is walked from the page's first row for
+/// the page and up to the cap beyond, which is also the count. One read transaction, so the count
+/// and the page agree.
 pub fn search(
     conn: &Connection,
     query: &UserQuery,
@@ -167,49 +167,25 @@ pub fn search(
     let (clause, values) = conditions(&users, query);
     let table = users.table();
     let snapshot = conn.unchecked_transaction()?;
-    let with = |extra: &[i64]| {
+    let ids_where = |order: &str, extra: &[i64]| -> rusqlite::Result<Vec<i64>> {
         let mut all = values.clone();
         all.extend(extra.iter().map(|&n| Value::Integer(n)));
-        all
+        snapshot
+            .prepare(&ids_sql(table, &clause, order))?
+            .query_map(params_from_iter(all), |row| row.get(0))?
+            .collect()
     };
-    let ids: Vec<i64> = snapshot
-        .prepare(&format!("SELECT u.id FROM {table} u {clause} LIMIT ?"))?
-        .query_map(params_from_iter(with(&[COUNT_CAP + 1])), |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
+    let ids = ids_where("", &[COUNT_CAP + 1, 0])?;
     let found = ids.len() as i64;
     if found <= COUNT_CAP {
-        let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
-        let only_these = "WHERE u.id IN (SELECT value FROM json_each(?))";
-        let json = Value::Text(format!("[{}]", listed.join(",")));
-        let items = page(
-            &snapshot,
-            &users,
-            query,
-            only_these,
-            vec![json],
-            offset,
-            limit,
-        )?;
+        let items = page(&snapshot, &users, query, &ids, offset, limit)?;
         return Ok((items, MatchCount::Exactly(found)));
     }
-    let items = page(
-        &snapshot,
-        &users,
-        query,
-        &clause,
-        values.clone(),
-        offset,
-        limit,
-    )?;
-    if offset == 0 {
-        return Ok((items, MatchCount::MoreThan(COUNT_CAP)));
-    }
-    let from_offset: i64 = snapshot.query_row(
-        &format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} u {clause} LIMIT ? OFFSET ?)"),
-        params_from_iter(with(&[COUNT_CAP + 1, offset])),
-        |row| row.get(0),
-    )?;
-    let count = match from_offset {
+    let order = format!("ORDER BY {}", order_by(&users, query));
+    let from_offset = ids_where(&order, &[COUNT_CAP + 1, offset])?;
+    let shown = &from_offset[..from_offset.len().min(limit.max(0) as usize)];
+    let items = page(&snapshot, &users, query, shown, 0, limit)?;
+    let count = match from_offset.len() as i64 {
         // A page past the end: more than the cap is all that is known.
         0 => MatchCount::MoreThan(COUNT_CAP),
         n if n > COUNT_CAP => MatchCount::MoreThan(offset + COUNT_CAP),
@@ -218,23 +194,29 @@ pub fn search(
     Ok((items, count))
 }
 
-/// The users at `offset..offset + limit` of those `clause` (with `values`) selects, in the query's
-/// order: their ids are picked from the user table alone, then only those rows are joined to
-/// their profile and unit. `CROSS JOIN` keeps the picked page the outer loop: with the limit a
-/// bound parameter, SQLite would otherwise walk every user and probe the page for each.
+/// Matching ids (`clause` and its parameters, then a limit and an offset), in `order` if given.
+fn ids_sql(table: &str, clause: &str, order: &str) -> String {
+    format!("SELECT u.id FROM {table} u {clause} {order} LIMIT ? OFFSET ?")
+}
+
+/// The users at `offset..offset + limit` of `ids`, in the query's order, joined to their profile
+/// and unit.
 fn page(
     conn: &Connection,
     users: &UserTable,
     query: &UserQuery,
-    clause: &str,
-    mut values: Vec<Value>,
+    ids: &[i64],
     offset: i64,
     limit: i64,
 ) -> rusqlite::Result<Vec<UserListItem>> {
-    values.push(Value::Integer(limit));
-    values.push(Value::Integer(offset));
-    let mut stmt = conn.prepare(&page_sql(users, query, clause))?;
-    stmt.query_map(params_from_iter(&values), |row| {
+    let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let values = [
+        Value::Text(format!("[{}]", listed.join(","))),
+        Value::Integer(limit),
+        Value::Integer(offset),
+    ];
+    let mut stmt = conn.prepare(&page_sql(users, query))?;
+    stmt.query_map(params_from_iter(values), |row| {
         Ok(UserListItem {
             id: row.get(0)?,
             username: row.get(1)?,
@@ -251,8 +233,8 @@ fn page(
     .collect()
 }
 
-/// The page query: `clause`'s parameters, then the limit and the offset.
-fn page_sql(users: &UserTable, query: &UserQuery, clause: &str) -> String {
+/// The list's `ORDER BY` terms (the id breaks ties).
+fn order_by(users: &UserTable, query: &UserQuery) -> String {
     let direction = if query.descending { "DESC" } else { "ASC" };
     let order: Vec<String> = query
         .sort
@@ -261,13 +243,21 @@ fn page_sql(users: &UserTable, query: &UserQuery, clause: &str) -> String {
         .chain(std::iter::once(&"u.id".to_string()))
         .map(|column| format!("{column} {direction}"))
         .collect();
-    let order = order.join(", ");
+    order.join(", ")
+}
+
+/// The page query, whose parameters are a JSON array of ids, the limit and the offset. The page's
+/// ids are picked by rowid and are the outer loop of the join (`CROSS JOIN`): with the limit a
+/// bound parameter, SQLite would otherwise walk every user and probe the page for each.
+fn page_sql(users: &UserTable, query: &UserQuery) -> String {
+    let order = order_by(users, query);
     let (table, full_name) = (users.table(), users.full_name("u."));
     format!(
         "SELECT u.id, u.username, {full_name}, u.email, u.is_active, \
                 (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
                 substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
-         FROM (SELECT u.id AS picked FROM {table} u {clause} \
+         FROM (SELECT u.id AS picked FROM {table} u \
+               WHERE u.id IN (SELECT value FROM json_each(?)) \
                ORDER BY {order} LIMIT ? OFFSET ?) page \
          CROSS JOIN {table} u ON u.id = page.picked \
          LEFT JOIN roster_user_profile p ON p.user_id = u.id \
@@ -307,25 +297,52 @@ mod tests {
     }
 
     #[test]
-    fn a_page_joins_only_its_own_rows_whatever_the_sort() {
+    fn a_page_reads_only_its_own_rows_whatever_the_sort() {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::Db::new(dir.path().join("roster.sqlite3"));
         db.migrate().unwrap();
         let conn = db.connect().unwrap();
         let users = UserTable::of(&conn);
-        for sort in ["username", "name", "email", "joined"] {
+        for sort in ["username", "name", "email", "joined", "last_login"] {
             let query = UserQuery {
                 sort: SortKey::parse(sort),
                 ..UserQuery::default()
             };
-            let values = [Value::Integer(50), Value::Integer(0)];
-            let steps = plan(&conn, &page_sql(&users, &query, ""), &values);
-            // The page's ids come from walking one index, and are the outer loop of the join:
-            // not a walk over every user probing the page (a bound limit once led SQLite there).
-            let outer = steps.iter().position(|s| s == "SCAN page");
-            assert!(outer.is_some(), "{sort}: {steps:?}");
+            let values = [
+                Value::Text("[3,1,2]".into()),
+                Value::Integer(50),
+                Value::Integer(0),
+            ];
+            let steps = plan(&conn, &page_sql(&users, &query), &values);
+            // The picked ids are looked up by rowid and drive the join: no step walks every user
+            // (a bound limit once led SQLite to walk them all, probing the page for each).
+            assert!(steps.iter().any(|s| s == "SCAN page"), "{sort}: {steps:?}");
             assert!(
-                steps.iter().filter(|s| s.starts_with("SCAN")).count() == 2,
+                !steps.iter().any(|s| s.starts_with("SCAN u")),
+                "{sort}: {steps:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_deep_page_walks_an_index_in_the_sort_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::new(dir.path().join("roster.sqlite3"));
+        db.migrate().unwrap();
+        let conn = db.connect().unwrap();
+        let users = UserTable::of(&conn);
+        for (sort, descending) in [("username", false), ("name", true), ("email", false)] {
+            let query = UserQuery {
+                sort: SortKey::parse(sort),
+                descending,
+                ..UserQuery::default()
+            };
+            let order = format!("ORDER BY {}", order_by(&users, &query));
+            let sql = ids_sql(users.table(), "", &order);
+            let steps = plan(&conn, &sql, &[Value::Integer(1001), Value::Integer(49_950)]);
+            // Stopping after the page and the cap needs rows in order as read, not sorted after.
+            assert!(
+                steps.iter().all(|s| !s.contains("TEMP B-TREE")),
                 "{sort}: {steps:?}"
             );
         }
