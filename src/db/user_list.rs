@@ -154,8 +154,8 @@ fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>) {
 ///
 /// Up to `COUNT_CAP + 1` matching ids are read first, in no order, so the scan stops early when
 /// many users match. When that is all of them, the count is exact and the page is sorted from
-/// those ids alone. Otherwise the sort order (an index) is walked from the page's first row for
-/// the page and up to the cap beyond, which is also the count. One read transaction, so the count
+/// those ids alone. Otherwise the sort order (an index) is walked for the first page, or from a
+/// later page's first row for the page and up to the cap beyond, which is also the count. One read transaction, so the count
 /// and the page agree.
 pub fn search(
     conn: &Connection,
@@ -182,6 +182,12 @@ pub fn search(
         return Ok((items, MatchCount::Exactly(found)));
     }
     let order = format!("ORDER BY {}", order_by(&users, query));
+    if offset == 0 {
+        // More than the cap match: the first page is all that is left to read.
+        let shown = ids_where(&order, &[limit, 0])?;
+        let items = page(&snapshot, &users, query, &shown, 0, limit)?;
+        return Ok((items, MatchCount::MoreThan(COUNT_CAP)));
+    }
     let from_offset = ids_where(&order, &[COUNT_CAP + 1, offset])?;
     let shown = &from_offset[..from_offset.len().min(limit.max(0) as usize)];
     let items = page(&snapshot, &users, query, shown, 0, limit)?;
