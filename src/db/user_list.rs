@@ -293,6 +293,15 @@ pub fn matching_ids(
 mod tests {
     use super::*;
 
+    /// A fresh database with Roster's schema (removed with the returned directory).
+    fn migrated() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::new(dir.path().join("roster.sqlite3"));
+        db.migrate().unwrap();
+        let conn = db.connect().unwrap();
+        (dir, conn)
+    }
+
     /// What SQLite will do for `sql`, one line per step.
     fn plan(conn: &Connection, sql: &str, values: &[Value]) -> Vec<String> {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
@@ -304,10 +313,7 @@ mod tests {
 
     #[test]
     fn a_page_reads_only_its_own_rows_whatever_the_sort() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::new(dir.path().join("roster.sqlite3"));
-        db.migrate().unwrap();
-        let conn = db.connect().unwrap();
+        let (_dir, conn) = migrated();
         let users = UserTable::of(&conn);
         for sort in ["username", "name", "email", "joined", "last_login"] {
             let query = UserQuery {
@@ -332,10 +338,7 @@ mod tests {
 
     #[test]
     fn a_deep_page_walks_an_index_in_the_sort_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::new(dir.path().join("roster.sqlite3"));
-        db.migrate().unwrap();
-        let conn = db.connect().unwrap();
+        let (_dir, conn) = migrated();
         let users = UserTable::of(&conn);
         for (sort, descending) in [("username", false), ("name", true), ("email", false)] {
             let query = UserQuery {
