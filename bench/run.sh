@@ -7,16 +7,14 @@
 #   3. `roster import` of 100,000 rows without passwords: rows/s and peak RSS (median of 3)
 #   4. The user list at 100,000 users (the database of 3), 8 concurrent clients: p50/p99 of `/users`,
 #      a search, and the name sort at page 1,000
-# `bench/run.sh passwordless` runs only benchmark 3 (to compare two builds in one session).
+#   `bench/run.sh passwordless` runs part 3 alone, `bench/run.sh user-list` part 4 alone (on a fresh
+#   100,000-user import): to compare two builds in one session.
 # Needs: cargo, python3, curl, GNU time (/usr/bin/time). Data sets are generated here, not committed.
 # Not part of CI (.ci/run): it takes minutes and its numbers depend on the machine.
 set -euo pipefail
-ONLY="${1:-}"
-case "$ONLY" in
-  "" | passwordless) ;;
-  *) echo "usage: bench/run.sh [passwordless]" >&2; exit 2 ;;
-esac
 cd "$(dirname "$0")/.."
+ONLY="${1:-all}"
+case "$ONLY" in all|passwordless|user-list) ;; *) echo "usage: bench/run.sh [passwordless|user-list]" >&2; exit 2 ;; esac
 WORK="$(mktemp -d)"
 SERVER=""
 cleanup() {
@@ -30,7 +28,19 @@ CORES=$(nproc)
 ITERATIONS=1500000
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $CORES cores; engine env ${ROSTER_PBKDF2_ENGINE:-automatic}"
 
-if [ -z "$ONLY" ]; then
+gen() { # gen FILE COUNT WITH_PASSWORD
+  python3 - "$1" "$2" "$3" <<'PY'
+import sys
+path, count, with_pw = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+with open(path, "w") as f:
+    f.write("first_name;last_name;email;username;organizational_unit;job_title;password\n")
+    for i in range(count):
+        pw = f"Pw-{i}-Xq7-lantern" if with_pw else ""
+        f.write(f"First{i};Last{i};user{i}@example.com;user{i};;Engineer;{pw}\n")
+PY
+}
+
+if [ "$ONLY" = all ]; then
 echo "== 1. PBKDF2-HMAC-SHA256, ns/iteration per password (lower is better)"
 cargo bench --locked -q --bench pbkdf2 2>/dev/null | grep -v '^$' > "$WORK/pbkdf2.txt"
 python3 - "$WORK/pbkdf2.txt" "$CORES" "$ITERATIONS" <<'PY' | tee "$WORK/ratios.txt"
@@ -64,19 +74,7 @@ PY
 GROUP_NS=$(awk -F': ' '/passwords in one thread/ {print $2}' "$WORK/pbkdf2.txt")
 fi
 
-gen() { # gen FILE COUNT WITH_PASSWORD
-  python3 - "$1" "$2" "$3" <<'PY'
-import sys
-path, count, with_pw = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
-with open(path, "w") as f:
-    f.write("first_name;last_name;email;username;organizational_unit;job_title;password\n")
-    for i in range(count):
-        pw = f"Pw-{i}-Xq7-lantern" if with_pw else ""
-        f.write(f"First{i};Last{i};user{i}@example.com;user{i};;Engineer;{pw}\n")
-PY
-}
-
-if [ -z "$ONLY" ]; then
+if [ "$ONLY" = all ]; then
 echo "== 2. import of 1,000 rows with passwords ($ITERATIONS iterations)"
 gen "$WORK/pw1000.csv" 1000 1
 START=$(date +%s.%N)
@@ -86,9 +84,9 @@ CREATED=$(sqlite3 "$WORK/pw.sqlite3" "SELECT COUNT(*) FROM auth_user WHERE passw
 python3 -c "
 wall=$END-$START; one=$GROUP_NS*$ITERATIONS/1e9; ideal=1000*one/$CORES
 print(f'wall {wall:.1f} s for $CREATED users; ideal {ideal:.1f} s (1,000 x {one:.3f} s per hash in an engine group / $CORES cores): {100*(wall/ideal-1):+.1f}% over ideal')"
-
 fi
 
+if [ "$ONLY" != user-list ]; then
 echo "== 3. import of 100,000 rows without passwords (median of 3)"
 gen "$WORK/nopw.csv" 100000 0
 : > "$WORK/nopw.txt"
@@ -104,8 +102,11 @@ secs = statistics.median(s for s, _ in runs)
 peak = max(kb for _, kb in runs) / 1024
 print(f"{100000 / secs:,.0f} rows/s ({secs:.2f} s; runs {', '.join(f'{s:.2f}' for s, _ in runs)} s), peak RSS {peak:.0f} MB")
 PY
-
-[ -z "$ONLY" ] || exit 0
+[ "$ONLY" = passwordless ] && exit 0
+else
+  gen "$WORK/nopw.csv" 100000 0
+  "$BIN" --database "$WORK/big.sqlite3" --max-rows 100000 import "$WORK/nopw.csv" --allow-without-mail >/dev/null
+fi
 
 echo "== 4. user list at 100,000 users, 8 concurrent clients"
 DB="$WORK/big.sqlite3"

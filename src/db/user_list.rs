@@ -84,9 +84,21 @@ pub struct UserQuery {
     pub descending: bool,
 }
 
+/// Matches counted past a page's first row before the list says "more than": an exact count
+/// would read every matching user on each page.
+pub const COUNT_CAP: i64 = 1000;
+
+/// How many users match a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchCount {
+    Exactly(i64),
+    /// More than this many (counting stopped at the cap).
+    MoreThan(i64),
+}
+
 /// The `WHERE` clause for the filters `query` sets, with its parameters; only set filters appear,
-/// so an unfiltered count reads one index and a sorted page walks one. The flag says a text search is set.
-fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>, bool) {
+/// so an unfiltered list reads one index and a sorted page walks one.
+fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut values = Vec::new();
     // Control characters cannot be typed into the search box; dropping them keeps the field separator unique.
@@ -135,87 +147,129 @@ fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<Value>, bool
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
-    (clause, values, !text.is_empty())
+    (clause, values)
 }
 
-/// One page of matching users and the number of matches.
+/// One page of matching users and how many match.
 ///
-/// The page's ids are picked from the user table alone (an index walk for the sort), then only those
-/// rows are joined to their profile and unit. A text search scans once: the page query also counts.
+/// Up to `COUNT_CAP + 1` matching ids are read first, in no order, so the scan stops early when
+/// many users match. When that is all of them, the count is exact and the page is sorted from
+/// those ids alone. Otherwise the sort order (an index) is walked for the first page, or from a
+/// later page's first row for the page and up to the cap beyond, which is also the count. One read transaction, so the count
+/// and the page agree.
 pub fn search(
     conn: &Connection,
     query: &UserQuery,
     offset: i64,
     limit: i64,
-) -> rusqlite::Result<(Vec<UserListItem>, i64)> {
+) -> rusqlite::Result<(Vec<UserListItem>, MatchCount)> {
     let users = UserTable::of(conn);
-    let (clause, mut values, scan_counts) = conditions(&users, query);
+    let (clause, values) = conditions(&users, query);
+    let table = users.table();
+    let snapshot = conn.unchecked_transaction()?;
+    let ids_where = |order: &str, extra: &[i64]| -> rusqlite::Result<Vec<i64>> {
+        let mut all = values.clone();
+        all.extend(extra.iter().map(|&n| Value::Integer(n)));
+        snapshot
+            .prepare(&ids_sql(table, &clause, order))?
+            .query_map(params_from_iter(all), |row| row.get(0))?
+            .collect()
+    };
+    let ids = ids_where("", &[COUNT_CAP + 1, 0])?;
+    let found = ids.len() as i64;
+    if found <= COUNT_CAP {
+        let items = page(&snapshot, &users, query, &ids, offset, limit)?;
+        return Ok((items, MatchCount::Exactly(found)));
+    }
+    let order = format!("ORDER BY {}", order_by(&users, query));
+    if offset == 0 {
+        // More than the cap match: the first page is all that is left to read.
+        let shown = ids_where(&order, &[limit, 0])?;
+        let items = page(&snapshot, &users, query, &shown, 0, limit)?;
+        return Ok((items, MatchCount::MoreThan(COUNT_CAP)));
+    }
+    let from_offset = ids_where(&order, &[COUNT_CAP + 1, offset])?;
+    let shown = &from_offset[..from_offset.len().min(limit.max(0) as usize)];
+    let items = page(&snapshot, &users, query, shown, 0, limit)?;
+    let count = match from_offset.len() as i64 {
+        // A page past the end: more than the cap is all that is known.
+        0 => MatchCount::MoreThan(COUNT_CAP),
+        n if n > COUNT_CAP => MatchCount::MoreThan(offset + COUNT_CAP),
+        n => MatchCount::Exactly(offset + n),
+    };
+    Ok((items, count))
+}
+
+/// Matching ids (`clause` and its parameters, then a limit and an offset), in `order` if given.
+fn ids_sql(table: &str, clause: &str, order: &str) -> String {
+    format!("SELECT u.id FROM {table} u {clause} {order} LIMIT ? OFFSET ?")
+}
+
+/// The users at `offset..offset + limit` of `ids`, in the query's order, joined to their profile
+/// and unit.
+fn page(
+    conn: &Connection,
+    users: &UserTable,
+    query: &UserQuery,
+    ids: &[i64],
+    offset: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<UserListItem>> {
+    let listed: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let values = [
+        Value::Text(format!("[{}]", listed.join(","))),
+        Value::Integer(limit),
+        Value::Integer(offset),
+    ];
+    let mut stmt = conn.prepare(&page_sql(users, query))?;
+    stmt.query_map(params_from_iter(values), |row| {
+        Ok(UserListItem {
+            id: row.get(0)?,
+            username: row.get(1)?,
+            name: row.get(2)?,
+            email: row.get(3)?,
+            is_active: row.get(4)?,
+            is_admin: row.get(5)?,
+            organizational_unit: row.get(6)?,
+            job_title: row.get(7)?,
+            has_usable_password: row.get(8)?,
+            last_login: row.get(9)?,
+        })
+    })?
+    .collect()
+}
+
+/// The list's `ORDER BY` terms (the id breaks ties).
+fn order_by(users: &UserTable, query: &UserQuery) -> String {
     let direction = if query.descending { "DESC" } else { "ASC" };
     let order: Vec<String> = query
         .sort
-        .columns(&users)
+        .columns(users)
         .iter()
         .chain(std::iter::once(&"u.id".to_string()))
         .map(|column| format!("{column} {direction}"))
         .collect();
-    let order = order.join(", ");
-    let counted = if scan_counts {
-        "COUNT(*) OVER ()"
-    } else {
-        "NULL"
-    };
+    order.join(", ")
+}
+
+/// The page query, whose parameters are a JSON array of ids, the limit and the offset. The page's
+/// ids are picked by rowid and are the outer loop of the join (`CROSS JOIN`): with the limit a
+/// bound parameter, SQLite would otherwise walk every user and probe the page for each.
+fn page_sql(users: &UserTable, query: &UserQuery) -> String {
+    let order = order_by(users, query);
     let (table, full_name) = (users.table(), users.full_name("u."));
-    let sql = format!(
+    format!(
         "SELECT u.id, u.username, {full_name}, u.email, u.is_active, \
                 (u.is_staff = 1 AND u.is_superuser = 1), ou.name, COALESCE(p.job_title, ''), \
-                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login, page.total \
-         FROM (SELECT u.id AS picked, {counted} AS total FROM {table} u {clause} \
+                substr(u.password, 1, 1) <> '!' AND u.password <> '', u.last_login \
+         FROM (SELECT u.id AS picked FROM {table} u \
+               WHERE u.id IN (SELECT value FROM json_each(?)) \
                ORDER BY {order} LIMIT ? OFFSET ?) page \
-         JOIN {table} u ON u.id = page.picked \
+         CROSS JOIN {table} u ON u.id = page.picked \
          LEFT JOIN roster_user_profile p ON p.user_id = u.id \
          LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
          ORDER BY {order}"
-    );
-    let filter_values = values.clone();
-    values.push(Value::Integer(limit));
-    values.push(Value::Integer(offset));
-    let mut counted_total: Option<i64> = None;
-    let mut stmt = conn.prepare(&sql)?;
-    let items = stmt
-        .query_map(params_from_iter(&values), |row| {
-            let total: Option<i64> = row.get(10)?;
-            Ok((
-                UserListItem {
-                    id: row.get(0)?,
-                    username: row.get(1)?,
-                    name: row.get(2)?,
-                    email: row.get(3)?,
-                    is_active: row.get(4)?,
-                    is_admin: row.get(5)?,
-                    organizational_unit: row.get(6)?,
-                    job_title: row.get(7)?,
-                    has_usable_password: row.get(8)?,
-                    last_login: row.get(9)?,
-                },
-                total,
-            ))
-        })?
-        .map(|row| {
-            row.map(|(item, total)| {
-                counted_total = counted_total.or(total);
-                item
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let total = match counted_total {
-        Some(total) => total,
-        None => conn.query_row(
-            &format!("SELECT COUNT(*) FROM {table} u {clause}"),
-            params_from_iter(&filter_values),
-            |r| r.get(0),
-        )?,
-    };
-    Ok((items, total))
+    )
 }
 
 /// The ids of every user matching `query` (filters only; the order is the list's), at most `limit`.
@@ -225,7 +279,7 @@ pub fn matching_ids(
     limit: i64,
 ) -> rusqlite::Result<Vec<i64>> {
     let users = UserTable::of(conn);
-    let (clause, mut values, _) = conditions(&users, query);
+    let (clause, mut values) = conditions(&users, query);
     values.push(Value::Integer(limit));
     let mut stmt = conn.prepare(&format!(
         "SELECT u.id FROM {} u {clause} ORDER BY u.username, u.id LIMIT ?",
@@ -233,4 +287,73 @@ pub fn matching_ids(
     ))?;
     stmt.query_map(params_from_iter(&values), |row| row.get(0))?
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh database with Roster's schema (removed with the returned directory).
+    fn migrated() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::new(dir.path().join("roster.sqlite3"));
+        db.migrate().unwrap();
+        let conn = db.connect().unwrap();
+        (dir, conn)
+    }
+
+    /// What SQLite will do for `sql`, one line per step.
+    fn plan(conn: &Connection, sql: &str, values: &[Value]) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(params_from_iter(values), |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_page_reads_only_its_own_rows_whatever_the_sort() {
+        let (_dir, conn) = migrated();
+        let users = UserTable::of(&conn);
+        for sort in ["username", "name", "email", "joined", "last_login"] {
+            let query = UserQuery {
+                sort: SortKey::parse(sort),
+                ..UserQuery::default()
+            };
+            let values = [
+                Value::Text("[3,1,2]".into()),
+                Value::Integer(50),
+                Value::Integer(0),
+            ];
+            let steps = plan(&conn, &page_sql(&users, &query), &values);
+            // The picked ids are looked up by rowid and drive the join: no step walks every user
+            // (a bound limit once led SQLite to walk them all, probing the page for each).
+            assert!(steps.iter().any(|s| s == "SCAN page"), "{sort}: {steps:?}");
+            assert!(
+                !steps.iter().any(|s| s.starts_with("SCAN u")),
+                "{sort}: {steps:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_deep_page_walks_an_index_in_the_sort_order() {
+        let (_dir, conn) = migrated();
+        let users = UserTable::of(&conn);
+        for (sort, descending) in [("username", false), ("name", true), ("email", false)] {
+            let query = UserQuery {
+                sort: SortKey::parse(sort),
+                descending,
+                ..UserQuery::default()
+            };
+            let order = format!("ORDER BY {}", order_by(&users, &query));
+            let sql = ids_sql(users.table(), "", &order);
+            let steps = plan(&conn, &sql, &[Value::Integer(1001), Value::Integer(49_950)]);
+            // Stopping after the page and the cap needs rows in order as read, not sorted after.
+            assert!(
+                steps.iter().all(|s| !s.contains("TEMP B-TREE")),
+                "{sort}: {steps:?}"
+            );
+        }
+    }
 }

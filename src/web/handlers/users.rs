@@ -81,12 +81,11 @@ pub async fn list(
             Ok((items, total, crate::db::ous::list(conn)?))
         })
         .await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let view = UserListView {
         users: &items,
         total,
         page,
-        pages,
+        page_size: PAGE_SIZE,
         query: &search,
         units: &units,
         time_zone,

@@ -8,8 +8,19 @@ const AROUND: i64 = 2;
 /// `Previous 1 … 4 5 [6] 7 8 … 20 Next`; nothing when everything fits on one page. `link` gives
 /// the address of a page number.
 pub fn pager(page: i64, pages: i64, link: impl Fn(i64) -> String) -> Markup {
+    pager_at_least(page, pages, false, link)
+}
+
+/// The same for a list whose length is known only as "at least `pages`" when `maybe_more`:
+/// Next stays, and the text says "of 21 or more".
+pub fn pager_at_least(
+    page: i64,
+    pages: i64,
+    maybe_more: bool,
+    link: impl Fn(i64) -> String,
+) -> Markup {
     html! {
-        @if pages > 1 {
+        @if pages > 1 || maybe_more {
             nav.pager aria-label="Pages" {
                 @if page > 1 { a rel="prev" href=(link(page - 1)) { "Previous" } }
                 @for (number, gap_before) in numbers(page, pages) {
@@ -20,8 +31,8 @@ pub fn pager(page: i64, pages: i64, link: impl Fn(i64) -> String) -> Markup {
                         a href=(link(number)) aria-label={ "Page " (number) } { (number) }
                     }
                 }
-                @if page < pages { a rel="next" href=(link(page + 1)) { "Next" } }
-                span.muted { "Page " (page) " of " (pages) }
+                @if page < pages || maybe_more { a rel="next" href=(link(page + 1)) { "Next" } }
+                span.muted { "Page " (page) " of " (pages) @if maybe_more { " or more" } }
             }
         }
     }

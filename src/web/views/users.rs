@@ -3,17 +3,17 @@
 use maud::{Markup, html};
 
 use super::layout::{Chrome, page};
-use super::pager::pager;
+use super::pager::pager_at_least;
 use super::time::local;
 use crate::db::ous::OuItem;
-use crate::db::user_list::{SortKey, UserListItem, UserQuery};
+use crate::db::user_list::{MatchCount, SortKey, UserListItem, UserQuery};
 
 /// Everything the list page shows.
 pub struct UserListView<'a> {
     pub users: &'a [UserListItem],
-    pub total: i64,
+    pub total: MatchCount,
     pub page: i64,
-    pub pages: i64,
+    pub page_size: i64,
     pub query: &'a UserQuery,
     pub units: &'a [OuItem],
     /// ROSTER_TIME_ZONE, for the times shown.
@@ -21,6 +21,15 @@ pub struct UserListView<'a> {
 }
 
 impl UserListView<'_> {
+    /// How many pages there are, and whether there may be more than that.
+    fn pages(&self) -> (i64, bool) {
+        let pages = |users: i64| ((users + self.page_size - 1) / self.page_size).max(1);
+        match self.total {
+            MatchCount::Exactly(users) => (pages(users), false),
+            MatchCount::MoreThan(users) => (pages(users + 1), true),
+        }
+    }
+
     /// The query string for this search with another page or sort.
     fn link(&self, page: i64, sort: SortKey, descending: bool) -> String {
         let mut parts = vec![format!("page={page}"), format!("sort={}", sort.as_str())];
@@ -122,7 +131,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
             div.actions {
                 a.button #add-user href="/users/new" { "Add user" }
                 a.button.secondary href="/users/import" { "Import users" }
-                span.muted #user-total { (view.total) " user(s)" }
+                span.muted #user-total { (counted(view.total)) }
             }
             form #link-form method="post" action={ "/users/send-set-password-link?" (view.filter_parts().join("&")) } {}
             table {
@@ -153,21 +162,30 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                     }
                 }
             }
-            (pager(view.page, view.pages, |n| view.link(n, q.sort, q.descending)))
+            @let (pages, maybe_more) = view.pages();
+            (pager_at_least(view.page, pages, maybe_more, |n| view.link(n, q.sort, q.descending)))
             (send_links_card(csrf, view.total))
         },
     )
 }
 
+/// "12 user(s)", or "more than 1000 user(s)" when counting stopped at the cap.
+fn counted(total: MatchCount) -> String {
+    match total {
+        MatchCount::Exactly(users) => format!("{users} user(s)"),
+        MatchCount::MoreThan(users) => format!("more than {users} user(s)"),
+    }
+}
+
 /// Send set-password link: to the ticked rows (their boxes, in the last column, belong to `#link-form`) or to every
 /// user the current filter matches, after the "Yes, …" box.
-fn send_links_card(csrf: &str, total: i64) -> Markup {
+fn send_links_card(csrf: &str, total: MatchCount) -> Markup {
     html! {
         fieldset.card #send-links form="link-form" {
             legend { "Send set-password link" }
             p.muted { "Mails a link to set a first password to users Roster created without one. Others (with a password, inactive, without an e-mail address, or SSO-only) are skipped and listed." }
             label.inline { input #scope-selected type="radio" form="link-form" name="scope" value="selected" checked; " the users ticked above" }
-            label.inline { input #scope-filter type="radio" form="link-form" name="scope" value="filter"; " all " (total) " user(s) matching the filter" }
+            label.inline { input #scope-filter type="radio" form="link-form" name="scope" value="filter"; " all " (counted(total)) " matching the filter" }
             input type="hidden" form="link-form" name="csrf_token" value=(csrf);
             label.confirm for="confirm-links" {
                 input #confirm-links type="checkbox" form="link-form" name="confirm" value="yes" required;

@@ -80,18 +80,7 @@ fn user_list_searches_filters_sorts_and_counts() {
 fn user_list_pages_cover_every_user_once() {
     let app = spawn_app();
     app.login_admin();
-    let mut conn = app.db();
-    let tx = conn.transaction().unwrap();
-    for i in 0..120 {
-        tx.execute(
-            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-             is_staff, is_active, date_joined, first_name) \
-             VALUES ('!x', NULL, 0, ?1, 'Bulk', ?2, 0, 1, '2026-01-01 00:00:00', 'B')",
-            params![format!("bulk{i:03}"), format!("bulk{i:03}@example.com")],
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
+    insert_bulk_users(&app, 120);
     let html = app.page("/users?page=3").1;
     assert_eq!(
         select_text(&html, "#user-total").as_deref(),
@@ -107,6 +96,72 @@ fn user_list_pages_cover_every_user_once() {
         121,
         "pages overlap"
     );
+}
+
+/// Adds `count` users `bulk0000`, `bulk0001`, … (last name "Bulk", e-mail `<username>@example.com`).
+fn insert_bulk_users(app: &TestApp, count: usize) {
+    let mut conn = app.db();
+    let tx = conn.transaction().unwrap();
+    for i in 0..count {
+        tx.execute(
+            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+             is_staff, is_active, date_joined, first_name) \
+             VALUES ('!x', NULL, 0, ?1, 'Bulk', ?2, 0, 1, '2026-01-01 00:00:00', 'B')",
+            params![format!("bulk{i:04}"), format!("bulk{i:04}@example.com")],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+#[test]
+fn user_list_counts_up_to_a_cap_and_pages_past_it() {
+    let app = spawn_app();
+    app.login_admin();
+    insert_bulk_users(&app, 1100);
+    let total = |query: &str| {
+        let html = app.page(&format!("/users?{query}")).1;
+        let next = select_attr(&html, "a[rel=next]", "href");
+        (
+            select_text(&html, "#user-total").unwrap_or_default(),
+            html,
+            next,
+        )
+    };
+    // 1,101 users (with the admin), 1,100 of them "bulk": counting stops after 1,000, and says so.
+    for query in ["", "q=bulk", "q=BULK&sort=name&desc=1"] {
+        let (text, html, next) = total(query);
+        assert_eq!(text, "more than 1000 user(s)", "{query}");
+        assert!(html.contains("Page 1 of 21 or more"), "{query}");
+        assert!(next.is_some(), "{query}: no Next link");
+        assert!(html.contains("all more than 1000 user(s) matching the filter"));
+    }
+    // Past the cap, the rest is counted exactly from the page's first row on.
+    let (text, html, next) = total("q=bulk&page=21");
+    assert_eq!(text, "1100 user(s)");
+    assert!(html.contains("Page 21 of 22") && next.is_some());
+    assert_eq!(total("page=22&sort=name&desc=1").0, "1101 user(s)");
+    assert_eq!(listed(&app, "page=23&sort=name&desc=1"), ["admin"]);
+    let (text, html, _) = total("q=bulk1");
+    assert_eq!(text, "100 user(s)");
+    assert!(html.contains("Page 1 of 2") && !html.contains("or more"));
+    // Following Next from page 1 visits every match once, in order, and stops at the end.
+    let mut seen = Vec::new();
+    let mut path = "/users?q=bulk".to_string();
+    loop {
+        let html = app.page(&path).1;
+        seen.extend(
+            table(&html, "tr.user-row")
+                .into_iter()
+                .map(|r| r[0].clone()),
+        );
+        match select_attr(&html, "a[rel=next]", "href") {
+            Some(next) => path = next.replace("&amp;", "&"),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..1100).map(|i| format!("bulk{i:04}")).collect();
+    assert_eq!(seen, expected);
 }
 
 #[test]
