@@ -78,6 +78,15 @@ fn checked_text(body: &[u8], had_bom: bool) -> Result<String, FileError> {
         Ok(text) => text,
         Err(err) => return Err(not_utf8(body, err.valid_up_to())),
     };
+    // Only text made from a spreadsheet starts with this mark (see `spreadsheet::SHEET_MARK`); a
+    // file that does would otherwise be read as one, with whatever row numbers it claims.
+    if text.starts_with(super::spreadsheet::SHEET_MARK) {
+        return Err(FileError::new(
+            "encoding_error",
+            "The file starts with U+FDD0, a Unicode noncharacter that no spreadsheet or text \
+             editor writes. Delete the first character of the file, or export the sheet again.",
+        ));
+    }
     let bom = if had_bom {
         BOM.to_string()
     } else {
