@@ -115,12 +115,21 @@ fn an_unexpected_error_page_quotes_the_request_id_of_its_log_line() {
         error_line.contains(&format!("request_id={reference}")),
         "the error line carries the page's reference {reference}: {error_line}"
     );
-    let log = server.log();
-    assert!(
-        log.lines()
-            .any(|l| l.contains(&format!("request_id={reference}")) && l.contains("status=500")),
-        "the request's own line carries it too: {log}"
+    // The request's own line is written once the response has gone out, so it may come later.
+    eventually(
+        "the request's own line with its reference and status 500",
+        Duration::from_secs(10),
+        || {
+            server
+                .log()
+                .lines()
+                .find(|l| {
+                    l.contains(&format!("request_id={reference}")) && l.contains("status=500")
+                })
+                .map(str::to_string)
+        },
     );
+    let log = server.log();
     for secret in secrets.iter().map(String::as_str).chain([ADMIN_PASSWORD]) {
         assert!(!log.contains(secret), "a secret in the log: {log}");
         assert!(!html.contains(secret), "a secret on the page: {html}");
