@@ -315,8 +315,11 @@ fn a_setting_from_the_environment_is_read_only_wins_and_no_log_shows_the_passwor
         &settings_form(&port, "starttls", "typed-wrong-secret", "check"),
     );
     assert!(!res.text().unwrap().contains("typed-wrong-secret"));
-    let log = server.log();
-    assert!(log.contains("mail settings saved"), "{log}");
+    let log = eventually(
+        "the saved settings in the server log",
+        Duration::from_secs(10),
+        || Some(server.log()).filter(|log| log.contains("mail settings saved")),
+    );
     assert!(
         !log.contains(MAIL_PASSWORD) && !log.contains("typed-wrong-secret"),
         "{log}"
