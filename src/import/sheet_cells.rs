@@ -140,6 +140,51 @@ pub fn find_typed_cells<'a>(
     }
 }
 
+/// Whether any cell holds the number 0 or 1, the value LibreOffice gives a truth value it stored as
+/// a formula; only then are a sheet's formulas worth reading.
+pub fn holds_zero_or_one<'a>(mut rows: impl Iterator<Item = &'a [Data]>) -> bool {
+    rows.any(|row| {
+        row.iter().any(|cell| match cell {
+            Data::Int(n) => *n == 0 || *n == 1,
+            Data::Float(x) => *x == 0.0 || *x == 1.0,
+            _ => false,
+        })
+    })
+}
+
+/// Notes the cells whose formula is only a truth value: LibreOffice saves a TRUE or FALSE cell of an
+/// Excel file as the formula `=TRUE()` (or `=FALSE()`) with the number 1 (or 0) as its value, which
+/// would otherwise be read as the text "1". `formulas` is the sheet's formula range.
+pub fn find_truth_formulas(formulas: &calamine::Range<String>, cells: &mut SheetCells) {
+    let Some((start_row, start_column)) = formulas.start() else {
+        return;
+    };
+    for (i, row) in formulas.rows().enumerate() {
+        for (j, formula) in row.iter().enumerate() {
+            if is_truth_formula(formula) {
+                cells.note(
+                    u64::from(start_row) + i as u64 + 1,
+                    u64::from(start_column) + j as u64,
+                    CellKind::Boolean,
+                );
+            }
+        }
+    }
+}
+
+/// `=TRUE()`, `of:=FALSE()`, `TRUE` and the like, in any case and spacing.
+fn is_truth_formula(formula: &str) -> bool {
+    let bare: String = formula
+        .trim()
+        .trim_start_matches("of:")
+        .trim_start_matches('=')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    matches!(bare.as_str(), "TRUE()" | "FALSE()" | "TRUE" | "FALSE")
+}
+
 /// What is untrustworthy about one cell, given the longest zero-padded text in its column.
 fn classify(cell: &Data, padded: Option<(usize, u64)>) -> Option<CellKind> {
     let number = match cell {
@@ -296,5 +341,21 @@ mod tests {
             Some(CellKind::Date)
         );
         assert_eq!(classify(&Data::String("00777".into()), padded), None);
+    }
+
+    #[test]
+    fn only_formulas_that_are_a_bare_truth_value_count() {
+        for formula in ["of:=TRUE()", "=FALSE()", "TRUE()", "of:=true ( )", "=FALSE"] {
+            assert!(is_truth_formula(formula), "{formula}");
+        }
+        for formula in [
+            "",
+            "of:=IF(A1;TRUE();FALSE())",
+            "=TRUE()+1",
+            "of:=LOWER(B2)",
+            "=1",
+        ] {
+            assert!(!is_truth_formula(formula), "{formula}");
+        }
     }
 }

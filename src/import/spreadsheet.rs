@@ -5,7 +5,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
 
 use super::FileError;
-use super::sheet_cells::{SheetCells, find_typed_cells};
+use super::sheet_cells::{SheetCells, find_truth_formulas, find_typed_cells, holds_zero_or_one};
 
 /// Most bytes the files inside an XLSX or ODS may unpack to: far more than any user list needs,
 /// little enough that a crafted archive cannot exhaust memory.
@@ -55,6 +55,12 @@ fn read_first_sheet(bytes: &[u8]) -> Result<String, FileError> {
     let (first_row, first_column) = range.start().unwrap_or((0, 0));
     let mut cells = SheetCells::new(u64::from(first_row) + 1, u64::from(first_column));
     find_typed_cells(range.rows(), &mut cells);
+    if holds_zero_or_one(range.rows()) {
+        // A formula that cannot be read leaves the values as they are, as before.
+        if let Ok(formulas) = workbook.worksheet_formula(&sheet) {
+            find_truth_formulas(&formulas, &mut cells);
+        }
+    }
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::Any(b'\n'))
