@@ -1,9 +1,10 @@
 -- A trigram index for the user list's search (username, name and e-mail contain the term), so a
 -- search that few users match does not compare every user. Contentless (it stores no copy of the
 -- text), no positions (the list re-checks each candidate with the same LIKE as a scan), and
--- deletable by rowid (the user's id). Its triggers on the user table and its contents are not
--- here: Db::migrate renders them from the user model at every start and refills the index when
--- they are missing, which they are after Django rebuilds the table (see db/user_search.rs).
+-- deletable by rowid (the user's id). Only Roster writes it: Django's SQLite may lack FTS5 or the
+-- trigram tokenizer, so the triggers on the user table (rendered from the user model by
+-- Db::migrate, see db/user_search.rs) only note changed user ids in roster_user_search_pending,
+-- a plain table any SQLite can write; the list checks those users too until Roster indexes them.
 CREATE VIRTUAL TABLE roster_user_search USING fts5 (
     text,
     tokenize = 'trigram',
@@ -11,3 +12,4 @@ CREATE VIRTUAL TABLE roster_user_search USING fts5 (
     contentless_delete = 1,
     detail = 'none'
 );
+CREATE TABLE roster_user_search_pending (user_id INTEGER NOT NULL);

@@ -178,6 +178,9 @@ pub fn search(
     let (conditions, values) = conditions(&users, query);
     let clause = where_clause(&conditions);
     let table = users.table();
+    if search_term(query).is_some() {
+        user_search::catch_up(conn, &users)?;
+    }
     let snapshot = conn.unchecked_transaction()?;
     let ids_where = |order: &str, extra: &[i64]| -> rusqlite::Result<Vec<i64>> {
         let mut all = values.clone();

@@ -1,22 +1,30 @@
 //! The trigram index that finds the users whose username, name or e-mail contain a search term.
 //
-// Migration V11 creates the FTS5 table; its triggers and its contents are rendered from the user
-// map here, because Django may rebuild the user table (a migration's table remake drops every
-// trigger on it) and because a custom user model names its table and name columns differently.
-// `Db::migrate` calls `ensure` at every start: missing or outdated triggers are recreated and the
-// index refilled in one transaction. The list asks `is_current` before each use and scans when the
-// triggers are gone, so a search never misses a user Django wrote after dropping them.
+// Migration V11 creates the FTS5 table and a plain table of pending user ids. Only Roster writes
+// the index (Django's SQLite may lack FTS5 or the trigram tokenizer): triggers on the user table,
+// rendered here from the user map, note each user whose searched text may have changed in
+// `roster_user_search_pending`, which any SQLite can write; `catch_up` moves them into the index.
+// Until then the list checks pending users as candidates too, so no search misses a user Django
+// wrote. Django's table remakes drop the triggers: `Db::migrate` (every start) recreates them and
+// refills the index, and the list scans while they are missing (`is_current`).
+
+use std::time::Duration;
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params_from_iter};
 
 use super::user_table::UserTable;
 
 /// The FTS5 table (trigram tokenizer, contentless, no positions): rowid = user id.
 const INDEX: &str = "roster_user_search";
+/// Ids of users added, changed or deleted since the index last caught up (duplicates allowed).
+const PENDING: &str = "roster_user_search_pending";
 
 /// Shortest term the index can serve: a trigram index has no entries for one or two characters.
 pub const MIN_INDEXED_CHARS: usize = 3;
+
+/// Pending users a search checks directly; with more, it first indexes them (`catch_up`).
+const PENDING_CHECKED: i64 = 1000;
 
 /// The text searched for a user row (`alias` is `"u."`, `"new."` or `"old."`): username, name and
 /// e-mail joined by U+001F, which no search term contains, so a match lies inside one field (or
@@ -28,13 +36,11 @@ pub fn searched_text(users: &UserTable, alias: &str) -> String {
     )
 }
 
-/// The three triggers that keep the index in step with the user table, as `sqlite_master` stores
-/// them (name, SQL).
+/// The three triggers that note changed users, as `sqlite_master` stores them (name, SQL).
 fn triggers(users: &UserTable) -> [(String, String); 3] {
     let table = users.table();
     let (new, old) = (searched_text(users, "new."), searched_text(users, "old."));
-    let add = format!("INSERT INTO {INDEX} (rowid, text) VALUES (new.id, {new});");
-    let remove = format!("DELETE FROM {INDEX} WHERE rowid = old.id;");
+    let note = |id: &str| format!("INSERT INTO {PENDING} (user_id) VALUES ({id});");
     let mut watched = vec!["id".to_string(), "username".into(), "email".into()];
     watched.extend(users.name_sort_columns(""));
     let trigger = |suffix: &str, rest: String| {
@@ -43,18 +49,23 @@ fn triggers(users: &UserTable) -> [(String, String); 3] {
         (name, sql)
     };
     [
-        trigger("insert", format!("AFTER INSERT ON {table} BEGIN {add} END")),
+        trigger(
+            "insert",
+            format!("AFTER INSERT ON {table} BEGIN {} END", note("new.id")),
+        ),
         trigger(
             "update",
             format!(
                 "AFTER UPDATE OF {} ON {table} \
-                 WHEN old.id IS NOT new.id OR ({old}) IS NOT ({new}) BEGIN {remove} {add} END",
-                watched.join(", ")
+                 WHEN old.id IS NOT new.id OR ({old}) IS NOT ({new}) BEGIN {} {} END",
+                watched.join(", "),
+                note("old.id"),
+                note("new.id")
             ),
         ),
         trigger(
             "delete",
-            format!("AFTER DELETE ON {table} BEGIN {remove} END"),
+            format!("AFTER DELETE ON {table} BEGIN {} END", note("old.id")),
         ),
     ]
 }
@@ -77,10 +88,12 @@ pub fn is_current(conn: &Connection, users: &UserTable) -> rusqlite::Result<bool
     Ok(true)
 }
 
-/// Recreates the triggers and refills the index unless they are current; returns how many users
-/// were indexed (0 when nothing had to be done). One write transaction.
+/// Recreates the triggers and refills the index unless they are current, else indexes the
+/// pending users; returns how many users the refill indexed (`None` when the triggers were
+/// current). One write transaction.
 pub fn ensure(conn: &Connection, users: &UserTable) -> rusqlite::Result<Option<usize>> {
     if is_current(conn, users)? {
+        index_pending(conn, users, TransactionBehavior::Deferred)?;
         return Ok(None);
     }
     let tx = conn.unchecked_transaction()?;
@@ -88,7 +101,7 @@ pub fn ensure(conn: &Connection, users: &UserTable) -> rusqlite::Result<Option<u
         tx.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}"))?;
     }
     tx.execute_batch(&format!(
-        "INSERT INTO {INDEX} ({INDEX}) VALUES ('delete-all')"
+        "INSERT INTO {INDEX} ({INDEX}) VALUES ('delete-all'); DELETE FROM {PENDING};"
     ))?;
     for (_, sql) in triggers(users) {
         tx.execute_batch(&sql)?;
@@ -109,6 +122,62 @@ pub fn ensure(conn: &Connection, users: &UserTable) -> rusqlite::Result<Option<u
     Ok(Some(indexed))
 }
 
+/// Moves the pending users into the index (their entries replaced by their current text, or
+/// removed for users gone), in one write transaction.
+fn index_pending(
+    conn: &Connection,
+    users: &UserTable,
+    behavior: TransactionBehavior,
+) -> rusqlite::Result<()> {
+    let tx = Transaction::new_unchecked(conn, behavior)?;
+    let last: Option<i64> =
+        tx.query_row(&format!("SELECT max(rowid) FROM {PENDING}"), [], |r| {
+            r.get(0)
+        })?;
+    if let Some(last) = last {
+        let ids = format!("SELECT DISTINCT user_id FROM {PENDING} WHERE rowid <= ?1");
+        tx.execute(
+            &format!("DELETE FROM {INDEX} WHERE rowid IN ({ids})"),
+            [last],
+        )?;
+        tx.execute(
+            &format!(
+                "INSERT INTO {INDEX} (rowid, text) SELECT u.id, {} FROM {} u WHERE u.id IN ({ids})",
+                searched_text(users, "u."),
+                users.table()
+            ),
+            [last],
+        )?;
+        tx.execute(&format!("DELETE FROM {PENDING} WHERE rowid <= ?1"), [last])?;
+    }
+    tx.commit()
+}
+
+/// Before a search: indexes the pending users when there are more than a search should check one
+/// by one (after an import), unless another connection holds the write lock (an import running);
+/// then the search scans. Never waits for the lock.
+pub fn catch_up(conn: &Connection, users: &UserTable) -> rusqlite::Result<()> {
+    if pending_count(conn)? <= PENDING_CHECKED || !is_current(conn, users)? {
+        return Ok(());
+    }
+    conn.busy_timeout(Duration::ZERO)?;
+    let indexed = index_pending(conn, users, TransactionBehavior::Immediate);
+    conn.busy_timeout(super::BUSY_TIMEOUT)?;
+    match indexed {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::DatabaseBusy => Ok(()),
+        other => other,
+    }
+}
+
+/// Pending users, counted up to one more than a search checks directly.
+fn pending_count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        &format!("SELECT count(*) FROM (SELECT 1 FROM {PENDING} LIMIT ?1)"),
+        [PENDING_CHECKED + 1],
+        |row| row.get(0),
+    )
+}
+
 /// Rows a search examines in table order before it asks the index instead: a term that many
 /// users contain finds enough of them sooner than the index would (the lists of common trigrams
 /// are long); a rare one would otherwise be compared with every user.
@@ -116,10 +185,10 @@ const SCAN_BEFORE_INDEX: usize = 2000;
 
 /// Up to `wanted` ids of users for whom `conditions` (the list's, with `values`, including the
 /// `LIKE` for `term`) hold, or `None` when the index cannot serve `term` (shorter than
-/// `MIN_INDEXED_CHARS`, or triggers missing since Django rebuilt the table): then the caller scans.
-/// The first `SCAN_BEFORE_INDEX` users are checked in table order; if they yield `wanted`
-/// matches, those are the answer, else the index names the candidates that the same conditions
-/// check, so the answer is the scan's.
+/// `MIN_INDEXED_CHARS`, triggers missing since Django rebuilt the table, or too many users
+/// pending): then the caller scans. The first `SCAN_BEFORE_INDEX` users are checked in table
+/// order; if they yield `wanted` matches, those are the answer, else the index and the pending
+/// users name the candidates that the same conditions check, so the answer is the scan's.
 pub fn first_matches(
     conn: &Connection,
     users: &UserTable,
@@ -129,6 +198,10 @@ pub fn first_matches(
     wanted: usize,
 ) -> rusqlite::Result<Option<Vec<i64>>> {
     if term.chars().count() < MIN_INDEXED_CHARS || !is_current(conn, users)? {
+        return Ok(None);
+    }
+    let pending = pending_count(conn)?;
+    if pending > PENDING_CHECKED {
         return Ok(None);
     }
     let sql = format!("SELECT u.id, {conditions} FROM {} u", users.table());
@@ -146,9 +219,15 @@ pub fn first_matches(
             }
         }
     }
+    let matched = format!("SELECT rowid AS id FROM {INDEX} WHERE {INDEX} MATCH ?");
+    let candidates = if pending == 0 {
+        matched
+    } else {
+        format!("{matched} UNION SELECT user_id FROM {PENDING}")
+    };
     let sql = format!(
-        "SELECT u.id FROM {INDEX} s CROSS JOIN {} u ON u.id = s.rowid \
-         WHERE s.{INDEX} MATCH ? AND {conditions} LIMIT ?",
+        "SELECT u.id FROM ({candidates}) c CROSS JOIN {} u ON u.id = c.id \
+         WHERE {conditions} LIMIT ?",
         users.table()
     );
     let mut all = vec![Value::Text(match_query(term))];
@@ -198,6 +277,7 @@ mod tests {
             [SCAN_BEFORE_INDEX as i64 + 500],
         )
         .unwrap();
+        assert_eq!(ensure(&conn, &UserTable::of(&conn)).unwrap(), None);
         (dir, db, conn)
     }
 
@@ -283,9 +363,14 @@ mod tests {
             "xyz",
             "fill",
         ];
-        for term in terms {
-            let (indexed, scanned) = both_ways(&conn, term);
-            assert_eq!(indexed.as_ref(), Some(&scanned), "{term:?}");
+        // First as pending users (checked one by one), then from the index itself.
+        for round in ["pending", "indexed"] {
+            for term in terms {
+                let (indexed, scanned) = both_ways(&conn, term);
+                assert_eq!(indexed.as_ref(), Some(&scanned), "{round}: {term:?}");
+            }
+            ensure(&conn, &UserTable::of(&conn)).unwrap();
+            assert_eq!(pending_count(&conn).unwrap(), 0);
         }
         // Found through the index, not by the first rows' scan: an emptied index finds nothing.
         let (_, scanned) = both_ways(&conn, "ada love");
@@ -302,6 +387,8 @@ mod tests {
         let (_dir, _db, conn) = with_fillers();
         let id = add_user(&conn, "grace", "Grace", "Hopper", "grace@example.com");
         assert_eq!(both_ways(&conn, "hopper").0, Some(vec![id]));
+        ensure(&conn, &UserTable::of(&conn)).unwrap();
+        assert_eq!(both_ways(&conn, "hopper").0, Some(vec![id]));
         conn.execute(
             "UPDATE auth_user SET last_name = 'Brewster', email = 'gb@navy.mil' WHERE id = ?1",
             [id],
@@ -310,6 +397,9 @@ mod tests {
         assert_eq!(both_ways(&conn, "hopper").0, Some(vec![]));
         assert_eq!(both_ways(&conn, "brewster").0, Some(vec![id]));
         assert_eq!(both_ways(&conn, "navy.mil").0, Some(vec![id]));
+        ensure(&conn, &UserTable::of(&conn)).unwrap();
+        assert_eq!(both_ways(&conn, "hopper").0, Some(vec![]));
+        assert_eq!(both_ways(&conn, "brewster").0, Some(vec![id]));
         // A save that changes no searched field (Django's login sets last_login) keeps the entry.
         conn.execute(
             "UPDATE auth_user SET last_login = '2026-01-02 00:00:00', username = username WHERE id = ?1",
@@ -317,6 +407,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(both_ways(&conn, "brewster").0, Some(vec![id]));
+        assert_eq!(pending_count(&conn).unwrap(), 0, "nothing searched changed");
         conn.execute("DELETE FROM auth_user WHERE id = ?1", [id])
             .unwrap();
         assert_eq!(both_ways(&conn, "brewster").0, Some(vec![]));
@@ -360,5 +451,37 @@ mod tests {
             None,
             "nothing left to rebuild"
         );
+    }
+
+    #[test]
+    fn a_search_after_an_import_indexes_the_new_users_unless_an_import_holds_the_lock() {
+        let (dir, _db, conn) = with_fillers();
+        let users = UserTable::of(&conn);
+        conn.execute(
+            "UPDATE auth_user SET last_name = 'Renamed' WHERE id <= ?1",
+            [PENDING_CHECKED + 1],
+        )
+        .unwrap();
+        assert!(pending_count(&conn).unwrap() > PENDING_CHECKED);
+        assert_eq!(
+            both_ways(&conn, "renamed").0,
+            None,
+            "too many pending: scan"
+        );
+        // Another connection writing (an import): the search neither waits nor indexes.
+        let writer = Db::new(dir.path().join("roster.sqlite3"))
+            .connect()
+            .unwrap();
+        writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        catch_up(&conn, &users).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(pending_count(&conn).unwrap() > PENDING_CHECKED);
+        writer.execute_batch("ROLLBACK").unwrap();
+        catch_up(&conn, &users).unwrap();
+        assert_eq!(pending_count(&conn).unwrap(), 0);
+        let (indexed, scanned) = both_ways(&conn, "renamed");
+        assert_eq!(scanned.len(), 1001);
+        assert_eq!(indexed.map(|ids| ids.len()), Some(1001));
     }
 }
