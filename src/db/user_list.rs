@@ -391,7 +391,14 @@ mod tests {
     fn a_deep_page_walks_an_index_in_the_sort_order() {
         let (_dir, conn) = migrated();
         let users = UserTable::of(&conn);
-        for (sort, descending) in [("username", false), ("name", true), ("email", false)] {
+        let sorts = [
+            ("username", false),
+            ("name", true),
+            ("name", false),
+            ("email", false),
+            ("joined", true),
+        ];
+        for (sort, descending) in sorts {
             let query = UserQuery {
                 sort: SortKey::parse(sort),
                 descending,
@@ -403,6 +410,11 @@ mod tests {
             // Stopping after the page and the cap needs rows in order as read, not sorted after.
             assert!(
                 steps.iter().all(|s| !s.contains("TEMP B-TREE")),
+                "{sort}: {steps:?}"
+            );
+            // The skipped entries are read from the index alone, never from the table.
+            assert!(
+                steps.iter().any(|s| s.contains("USING COVERING INDEX")),
                 "{sort}: {steps:?}"
             );
         }
