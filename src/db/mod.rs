@@ -34,9 +34,6 @@ mod embedded {
     refinery::embed_migrations!("migrations");
 }
 
-/// How long a connection waits for another's write lock.
-pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Where the database lives; every caller opens its own short-lived connection.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -81,7 +78,7 @@ impl Db {
     /// Opens a connection with foreign keys on and a busy timeout.
     pub fn connect(&self) -> rusqlite::Result<Connection> {
         let conn = Connection::open(&self.path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // With WAL, NORMAL never corrupts the database; a power cut may lose the last commits.
         conn.pragma_update(None, "synchronous", "NORMAL")?;

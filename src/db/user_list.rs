@@ -185,7 +185,7 @@ pub fn search(
     let ids_where = |order: &str, extra: &[i64]| -> rusqlite::Result<Vec<i64>> {
         let mut all = values.clone();
         all.extend(extra.iter().map(|&n| Value::Integer(n)));
-        read_ids(&snapshot, &ids_sql(table, &clause, order), all)
+        user_search::read_ids(&snapshot, &ids_sql(table, &clause, order), all)
     };
     let term = search_term(query);
     let ids = first_matches(&snapshot, &users, term.as_deref(), &conditions, &values)?;
@@ -232,22 +232,11 @@ fn first_matches(
     }
     let mut all = values.to_vec();
     all.extend([Value::Integer(wanted as i64), Value::Integer(0)]);
-    read_ids(
+    user_search::read_ids(
         conn,
         &ids_sql(users.table(), &where_clause(conditions), ""),
         all,
     )
-}
-
-/// The ids `sql` selects with `values` bound.
-pub(super) fn read_ids(
-    conn: &Connection,
-    sql: &str,
-    values: Vec<Value>,
-) -> rusqlite::Result<Vec<i64>> {
-    conn.prepare(sql)?
-        .query_map(params_from_iter(values), |row| row.get(0))?
-        .collect()
 }
 
 /// Matching ids (`clause` and its parameters, then a limit and an offset), in `order` if given.

@@ -160,9 +160,10 @@ pub fn catch_up(conn: &Connection, users: &UserTable) -> rusqlite::Result<()> {
     if pending_count(conn)? <= PENDING_CHECKED || !is_current(conn, users)? {
         return Ok(());
     }
+    let waits: i64 = conn.pragma_query_value(None, "busy_timeout", |row| row.get(0))?;
     conn.busy_timeout(Duration::ZERO)?;
     let indexed = index_pending(conn, users, TransactionBehavior::Immediate);
-    conn.busy_timeout(super::BUSY_TIMEOUT)?;
+    conn.busy_timeout(Duration::from_millis(waits.max(0) as u64))?;
     match indexed {
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::DatabaseBusy => Ok(()),
         other => other,
@@ -233,7 +234,18 @@ pub fn first_matches(
     let mut all = vec![Value::Text(match_query(term))];
     all.extend_from_slice(values);
     all.push(Value::Integer(wanted as i64));
-    super::user_list::read_ids(conn, &sql, all).map(Some)
+    read_ids(conn, &sql, all).map(Some)
+}
+
+/// The ids `sql` selects with `values` bound.
+pub(super) fn read_ids(
+    conn: &Connection,
+    sql: &str,
+    values: Vec<Value>,
+) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare(sql)?
+        .query_map(params_from_iter(values), |row| row.get(0))?
+        .collect()
 }
 
 /// The index query for `term` (at least `MIN_INDEXED_CHARS` characters): every distinct trigram of
@@ -312,7 +324,7 @@ mod tests {
             "SELECT u.id FROM {} u WHERE {conditions} LIMIT ?",
             users.table()
         );
-        let mut scanned = crate::db::user_list::read_ids(conn, &sql, all).unwrap();
+        let mut scanned = read_ids(conn, &sql, all).unwrap();
         scanned.sort();
         (indexed, scanned)
     }
@@ -476,6 +488,13 @@ mod tests {
         let started = std::time::Instant::now();
         catch_up(&conn, &users).unwrap();
         assert!(started.elapsed() < Duration::from_secs(5));
+        let waits: i64 = conn
+            .pragma_query_value(None, "busy_timeout", |row| row.get(0))
+            .unwrap();
+        assert_eq!(
+            waits, 30_000,
+            "the connection waits for locks again afterwards"
+        );
         assert!(pending_count(&conn).unwrap() > PENDING_CHECKED);
         writer.execute_batch("ROLLBACK").unwrap();
         catch_up(&conn, &users).unwrap();
