@@ -7,6 +7,8 @@
 // Until then the list checks pending users as candidates too, so no search misses a user Django
 // wrote. Django's table remakes drop the triggers: `Db::migrate` (every start) recreates them and
 // refills the index, and the list scans while they are missing (`is_current`).
+// Over 400 lines because half of it is its tests: they compare the index's answers with the
+// scan's on hostile text, and follow edits, Django's table remakes and a held write lock.
 
 use std::time::Duration;
 
