@@ -8,7 +8,8 @@
 #   4. The user list at 100,000 users (the database of 3), 8 concurrent clients: p50/p99 of `/users`,
 #      a search, and the name sort at page 1,000
 #   `bench/run.sh passwordless` runs part 3 alone, `bench/run.sh user-list` part 4 alone (on a fresh
-#   100,000-user import): to compare two builds in one session.
+#   100,000-user import): to compare two builds in one session. ROSTER_BIN=path runs that binary
+#   instead of building this checkout's release binary (e.g. a copy of the build before a change).
 # Needs: cargo, python3, curl, GNU time (/usr/bin/time). Data sets are generated here, not committed.
 # Not part of CI (.ci/run): it takes minutes and its numbers depend on the machine.
 set -euo pipefail
@@ -22,8 +23,12 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-cargo build --release --locked -q
-BIN="$PWD/target/release/roster"
+if [ -n "${ROSTER_BIN:-}" ]; then
+  BIN="$(realpath "$ROSTER_BIN")"
+else
+  cargo build --release --locked -q
+  BIN="$PWD/target/release/roster"
+fi
 CORES=$(nproc)
 ITERATIONS=1500000
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $CORES cores; engine env ${ROSTER_PBKDF2_ENGINE:-automatic}"

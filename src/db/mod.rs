@@ -16,6 +16,7 @@ pub(crate) mod user_fingerprint;
 pub(crate) mod user_list;
 pub mod user_model;
 pub(crate) mod user_references;
+pub(crate) mod user_search;
 pub mod user_table;
 pub mod users;
 
@@ -137,6 +138,11 @@ impl Db {
         applied.context("applying migrations")?;
         if default_model {
             check_auth_user(&conn)?;
+        }
+        if let Some(indexed) =
+            user_search::ensure(&conn, &users).context("rebuilding the user search index")?
+        {
+            tracing::info!(users = indexed, "user search index rebuilt");
         }
         UserTable::register(&conn, users.with_naive_local_time(self.naive_local_time));
         Ok(())

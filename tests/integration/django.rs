@@ -85,7 +85,8 @@ fn an_existing_django_database_only_gains_roster_tables() {
     assert!(!added.is_empty());
     for sql in added {
         assert!(
-            sql.contains("\"roster_") || sql.contains(" roster_"),
+            // FTS5 names its shadow tables in single quotes ('roster_user_search_data').
+            sql.contains("\"roster_") || sql.contains(" roster_") || sql.contains("'roster_"),
             "only roster_ objects are added: {sql}"
         );
     }
@@ -130,4 +131,64 @@ fn a_superuser_made_by_django_logs_in_to_roster() {
     let (status, html) = app.page("/users");
     assert_eq!(status, 200);
     assert!(html.contains("existing") && html.contains("legacy"));
+}
+
+#[test]
+fn users_django_wrote_beside_the_search_index_are_found_and_django_kept_working() {
+    for version in ["4.2", "6.1"] {
+        // Made by gen/check_search_index.sh: Django (on its own SQLite 3.40) migrated, checked,
+        // flushed a copy, created `djboss` and `zoe`, renamed `ada` to Byron, deleted `alan`.
+        let said: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!(
+                "tests/fixtures/django/search_index_django_checks_{version}.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        for step in ["migrate", "check", "migrate_check", "flush"] {
+            assert_eq!(said[step], "ok", "{version} {step}: {said}");
+        }
+        assert_eq!(said["users_after_flush"], 0);
+        let fixture = format!("tests/fixtures/django/search_index_{version}.sqlite3");
+        let app = spawn_app_with(|db| {
+            std::fs::copy(&fixture, db).unwrap();
+            let conn = rusqlite::Connection::open(db).unwrap();
+            let pending: i64 = conn
+                .query_row("SELECT count(*) FROM roster_user_search_pending", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert!(pending > 0, "Django's writes went through the triggers");
+            // More users than a search checks one by one, so the index answers (see user_search.rs).
+            conn.execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+                 INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, \
+                                        email, is_staff, is_active, date_joined) \
+                 SELECT '!', 0, 'filler' || i, 'Fill', 'Er', 'filler' || i || '@example.com', 0, 1, \
+                        '2026-01-01 00:00:00' FROM n",
+            )
+            .unwrap();
+            seed_admin(db);
+            let left: i64 = conn
+                .query_row("SELECT count(*) FROM roster_user_search_pending", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(
+                left, 1,
+                "Roster indexed them at start; only the admin added since waits"
+            );
+        });
+        app.login_admin();
+        let found = |term: &str| app.page(&format!("/users?q={term}")).1;
+        assert!(
+            found("ngstr%C3%B6m-quux").contains("zoe@example.com"),
+            "{version}"
+        );
+        assert!(found("djbos").contains("boss@example.com"), "{version}");
+        let byron = found("byron");
+        assert!(byron.contains("ada@example.com"), "{version}");
+        assert!(!found("lovelace").contains("ada@example.com"), "{version}");
+        assert!(!found("turing").contains("alan@example.com"), "{version}");
+    }
 }
