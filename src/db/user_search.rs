@@ -436,8 +436,6 @@ mod tests {
         let (_dir, db, conn) = with_fillers();
         add_user(&conn, "before", "Old", "Timer", "old@example.com");
         // What Django's SQLite schema editor does to alter a field: a new table, copy, drop, rename.
-        // (With legacy renames: Roster's audit trigger names auth_user, so SQLite's checked rename
-        // refuses while the table is gone, a limit of V8, not of this index.)
         let ddl: String = conn
             .query_row(
                 "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'auth_user'",
@@ -446,10 +444,9 @@ mod tests {
             )
             .unwrap();
         conn.execute_batch(&format!(
-            "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN; {}; \
+            "PRAGMA foreign_keys = OFF; BEGIN; {}; \
              INSERT INTO new__auth_user SELECT * FROM auth_user; DROP TABLE auth_user; \
-             ALTER TABLE new__auth_user RENAME TO auth_user; COMMIT; \
-             PRAGMA legacy_alter_table = OFF; PRAGMA foreign_keys = ON;",
+             ALTER TABLE new__auth_user RENAME TO auth_user; COMMIT; PRAGMA foreign_keys = ON;",
             ddl.replacen("\"auth_user\"", "\"new__auth_user\"", 1)
         ))
         .unwrap();
