@@ -144,13 +144,7 @@ pub fn authenticate(conn: &Connection, token: &str) -> rusqlite::Result<Authenti
 mod tests {
     use super::*;
 
-    fn db() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.sqlite3");
-        crate::db::Db::new(&path).migrate().unwrap();
-        let conn = crate::db::Db::new(&path).connect().unwrap();
-        (dir, conn)
-    }
+    use crate::db::test_db::migrated as db;
 
     #[test]
     fn create_authenticate_revoke() {

@@ -254,10 +254,7 @@ fn deleting_a_user_drops_their_sessions_and_keeps_the_records_with_the_username(
 
 #[test]
 fn the_audit_log_stays_append_only_but_for_the_delete_rule() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::new(dir.path().join("roster.sqlite3"));
-    db.migrate().unwrap();
-    let conn = db.connect().unwrap();
+    let (_dir, conn) = super::test_db::migrated();
     fill_users_and_audit(&conn);
     for tamper in [
         "UPDATE roster_audit SET actor_user_id = NULL WHERE actor_user_id = 2",

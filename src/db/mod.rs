@@ -11,6 +11,8 @@ pub(crate) mod invitations;
 pub(crate) mod mail_settings;
 pub mod ous;
 pub(crate) mod sessions;
+#[cfg(test)]
+mod test_db;
 pub(crate) mod undo;
 pub(crate) mod user_admin;
 pub(crate) mod user_fingerprint;

@@ -117,16 +117,21 @@ pub fn created_without_password_by_roster(
     )
 }
 
-/// Whether any active staff superuser exists (otherwise the server offers a setup link).
-pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
+/// Active admins (active staff superusers).
+pub fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row(
         &format!(
-            "SELECT EXISTS(SELECT 1 FROM {} WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1)",
+            "SELECT COUNT(*) FROM {} WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1",
             UserTable::of(conn).table()
         ),
         [],
         |row| row.get(0),
     )
+}
+
+/// Whether any active staff superuser exists (otherwise the server offers a setup link).
+pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
+    Ok(active_admin_count(conn)? > 0)
 }
 
 /// Whether a username or e-mail is taken, compared ASCII-case-insensitively like Django's `iexact` on SQLite.

@@ -11,6 +11,7 @@ use crate::db::user_references::{UserReference, describe};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
+use crate::web::path_id::PathId;
 use crate::web::views;
 
 const PAGE_SIZE: i64 = 50;
@@ -39,11 +40,7 @@ pub async fn list(
     )))
 }
 
-pub async fn undo_confirm(
-    ctx: AdminContext,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
+pub async fn undo_confirm(ctx: AdminContext, PathId(id): PathId) -> Result<HttpResponse, WebError> {
     let found = ctx
         .read(move |conn| {
             let Some(record) = crate::db::imports::find(conn, id)? else {
@@ -72,10 +69,9 @@ pub struct UndoForm {
 /// the audit entry see the same database.
 pub async fn undo(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathId(id): PathId,
     form: VerifiedForm<UndoForm>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let expected = form.expected;
     let outcome = ctx
         .change(move |conn, actor| {

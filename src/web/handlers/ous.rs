@@ -12,6 +12,7 @@ use crate::web::admin_context::AdminContext;
 use crate::web::audit::Actor;
 use crate::web::csrf::{TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
+use crate::web::path_id::PathId;
 use crate::web::views;
 
 #[derive(Debug, Deserialize)]
@@ -110,10 +111,9 @@ pub async fn add(
 
 pub async fn rename(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathId(id): PathId,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let name = form.name.clone();
     act(&ctx, "", move |conn, actor| {
         match crate::db::ous::rename(conn, id, &name) {
@@ -134,10 +134,9 @@ pub async fn rename(
 
 pub async fn delete(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathId(id): PathId,
     _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     act(
         &ctx,
         "",

@@ -14,6 +14,7 @@ use crate::web::admin_context::AdminContext;
 use crate::web::audit::user_target;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
+use crate::web::path_id::PathId;
 use crate::web::views;
 use crate::web::views::user_page::{Notice, UserPageView};
 use crate::web::views::users::UserListView;
@@ -149,10 +150,9 @@ async fn render(
 
 pub async fn page(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathId(id): PathId,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let done = crate::web::notice::verified(
         &ctx.state().secret_key,
         &super::add_user::notice_page(id),
@@ -175,11 +175,10 @@ pub async fn page(
 /// The edit form; `group` repeats, so it is read as a list of pairs (with the form size limit).
 pub async fn update(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathId(id): PathId,
     form: VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let get = |name: &str| form.field(name).map(str::to_string);
-    let id = path.into_inner();
     let change = UserChange {
         first_name: get("first_name").unwrap_or_default(),
         last_name: get("last_name").unwrap_or_default(),
@@ -252,11 +251,10 @@ pub(super) fn verify_confirmed(confirm: &str, what: &str) -> Result<(), WebError
 
 pub async fn terminate_sessions(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathId(id): PathId,
     form: VerifiedForm<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
     form.confirmed("end the sessions")?;
-    let id = path.into_inner();
     let found = ctx
         .change(move |tx, actor| {
             let Some(user) = crate::db::users::find_by_id(tx, id)? else {
@@ -282,11 +280,10 @@ pub async fn terminate_sessions(
 /// the outcome.
 pub async fn send_reset(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathId(id): PathId,
     form: VerifiedForm<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
     form.confirmed("send the mail")?;
-    let id = path.into_inner();
     let user = ctx
         .read(move |conn| crate::db::users::find_by_id(conn, id))
         .await?
@@ -348,10 +345,9 @@ pub struct SetPasswordForm {
 
 pub async fn set_password(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathId(id): PathId,
     form: VerifiedForm<SetPasswordForm>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let user = ctx
         .read(move |conn| crate::db::users::find_by_id(conn, id))
         .await?
