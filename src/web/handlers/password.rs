@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
-use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
+use crate::auth::password_validation::{UserAttributes, help_texts, new_password_problems};
 use crate::auth::reset::{LinkPurpose, reset_recipients, send_link, user_for_token};
 use crate::db::audit::AuditAction;
 use crate::web::AppState;
@@ -187,22 +187,11 @@ pub async fn set_password(
         return Ok(invalid_link());
     };
     let form = form.into_inner();
-    let mut errors = Vec::new();
-    if form.new_password1 != form.new_password2 {
-        errors.push("The two password fields didn't match.".to_string());
-    } else {
-        let attributes = UserAttributes {
-            username: &user.username,
-            first_name: &user.first_name,
-            last_name: &user.last_name,
-            email: &user.email,
-        };
-        errors.extend(
-            validate_password(&form.new_password1, &attributes)
-                .into_iter()
-                .map(|p| p.message),
-        );
-    }
+    let errors = new_password_problems(
+        &form.new_password1,
+        &form.new_password2,
+        &UserAttributes::of(&user),
+    );
     if !errors.is_empty() {
         let action = format!("/reset/{uidb64}/set-password/");
         let mut response = html(views::password::set_password(

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
-use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
+use crate::auth::password_validation::{UserAttributes, help_texts, new_password_problems};
 use crate::auth::reset::{LinkPurpose, send_link};
 use crate::db::audit::AuditAction;
 use crate::db::user_admin::{UserChange, UserChangeError};
@@ -353,20 +353,8 @@ pub async fn set_password(
         .await?
         .ok_or(WebError::NotFound)?;
     let form = form.into_inner();
-    let errors: Vec<String> = if form.password1 != form.password2 {
-        vec!["The two password fields didn't match.".to_string()]
-    } else {
-        let attributes = UserAttributes {
-            username: &user.username,
-            first_name: &user.first_name,
-            last_name: &user.last_name,
-            email: &user.email,
-        };
-        validate_password(&form.password1, &attributes)
-            .into_iter()
-            .map(|p| p.message)
-            .collect()
-    };
+    let errors =
+        new_password_problems(&form.password1, &form.password2, &UserAttributes::of(&user));
     if !errors.is_empty() {
         return render(
             &ctx,
