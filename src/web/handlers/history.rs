@@ -11,7 +11,7 @@ use crate::db::user_references::{UserReference, describe};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
-use crate::web::path_id::PathId;
+use crate::web::path_param::PathParam;
 use crate::web::views;
 
 const PAGE_SIZE: i64 = 50;
@@ -40,7 +40,10 @@ pub async fn list(
     )))
 }
 
-pub async fn undo_confirm(ctx: AdminContext, PathId(id): PathId) -> Result<HttpResponse, WebError> {
+pub async fn undo_confirm(
+    ctx: AdminContext,
+    PathParam(id): PathParam<i64>,
+) -> Result<HttpResponse, WebError> {
     let found = ctx
         .read(move |conn| {
             let Some(record) = crate::db::imports::find(conn, id)? else {
@@ -69,7 +72,7 @@ pub struct UndoForm {
 /// the audit entry see the same database.
 pub async fn undo(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<UndoForm>,
 ) -> Result<HttpResponse, WebError> {
     let expected = form.expected;

@@ -10,12 +10,12 @@ use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::jobs::ProgressView;
-use crate::web::path_id::PathId;
+use crate::web::path_param::PathParam;
 use crate::web::views;
 
 pub async fn resend_invitations(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
     ctx.blocking(move |state, _| {
@@ -27,7 +27,10 @@ pub async fn resend_invitations(
     Ok(see_other(&format!("/imports/{id}")))
 }
 
-pub async fn result(ctx: AdminContext, PathId(id): PathId) -> Result<HttpResponse, WebError> {
+pub async fn result(
+    ctx: AdminContext,
+    PathParam(id): PathParam<i64>,
+) -> Result<HttpResponse, WebError> {
     let jobs = &ctx.state().jobs;
     let found = ctx
         .read(move |conn| {
@@ -105,7 +108,10 @@ fn progress_of(
 }
 
 /// `{"status", "done", "total", "rate", "seconds_left"}` for scripts and the progress page.
-pub async fn progress(ctx: AdminContext, PathId(id): PathId) -> Result<HttpResponse, WebError> {
+pub async fn progress(
+    ctx: AdminContext,
+    PathParam(id): PathParam<i64>,
+) -> Result<HttpResponse, WebError> {
     let record = ctx
         .read(move |conn| crate::db::imports::find(conn, id))
         .await?
@@ -114,7 +120,10 @@ pub async fn progress(ctx: AdminContext, PathId(id): PathId) -> Result<HttpRespo
 }
 
 /// The failed rows as the semicolon CSV Roster imports again.
-pub async fn error_report(ctx: AdminContext, PathId(id): PathId) -> Result<HttpResponse, WebError> {
+pub async fn error_report(
+    ctx: AdminContext,
+    PathParam(id): PathParam<i64>,
+) -> Result<HttpResponse, WebError> {
     let failures = stored_failures(&ctx, id).await?;
     Ok(download(
         "text/csv; charset=utf-8",
@@ -126,7 +135,7 @@ pub async fn error_report(ctx: AdminContext, PathId(id): PathId) -> Result<HttpR
 /// The failed rows as an `.xlsx` whose columns are typed as Text, so fixing it in Excel keeps `00777`.
 pub async fn error_report_xlsx(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
 ) -> Result<HttpResponse, WebError> {
     let failures = stored_failures(&ctx, id).await?;
     let bytes = crate::import::workbook::error_report_xlsx(&failures)

@@ -12,14 +12,9 @@ use crate::web::admin_context::AdminContext;
 use crate::web::audit::Actor;
 use crate::web::csrf::{TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
-use crate::web::path_id::PathId;
+use crate::web::notice::SignedNotice;
+use crate::web::path_param::PathParam;
 use crate::web::views;
-
-#[derive(Debug, Deserialize)]
-pub struct OuQuery {
-    done: Option<String>,
-    sig: Option<String>,
-}
 
 async fn render(
     ctx: &AdminContext,
@@ -33,13 +28,11 @@ async fn render(
     Ok(response)
 }
 
-pub async fn list(ctx: AdminContext, query: web::Query<OuQuery>) -> Result<HttpResponse, WebError> {
-    let done = crate::web::notice::verified(
-        &ctx.state().secret_key,
-        "ous",
-        query.done.as_deref(),
-        query.sig.as_deref(),
-    );
+pub async fn list(
+    ctx: AdminContext,
+    query: web::Query<SignedNotice>,
+) -> Result<HttpResponse, WebError> {
+    let done = query.verified(&ctx.state().secret_key, "ous");
     render(&ctx, done.as_deref().map(|m| (true, m)), "", StatusCode::OK).await
 }
 
@@ -111,7 +104,7 @@ pub async fn add(
 
 pub async fn rename(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.clone();
@@ -134,7 +127,7 @@ pub async fn rename(
 
 pub async fn delete(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
     act(

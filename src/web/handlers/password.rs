@@ -14,6 +14,7 @@ use crate::web::audit::{Actor, user_target};
 use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
+use crate::web::path_param::PathParam;
 use crate::web::session;
 use crate::web::views;
 
@@ -150,9 +151,8 @@ pub async fn set_password_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     csrf: CsrfToken,
-    path: web::Path<String>,
+    PathParam(uidb64): PathParam<String>,
 ) -> Result<HttpResponse, WebError> {
-    let uidb64 = path.into_inner();
     let token = reset_token(&req);
     let Some(user) = find_user(&state, uidb64.clone(), token).await? else {
         return Ok(invalid_link());
@@ -178,10 +178,9 @@ pub async fn set_password(
     req: HttpRequest,
     state: web::Data<AppState>,
     csrf: CsrfToken,
-    path: web::Path<String>,
+    PathParam(uidb64): PathParam<String>,
     form: VerifiedForm<SetPasswordForm>,
 ) -> Result<HttpResponse, WebError> {
-    let uidb64 = path.into_inner();
     let token = reset_token(&req);
     let Some(user) = find_user(&state, uidb64.clone(), token).await? else {
         return Ok(invalid_link());

@@ -14,7 +14,7 @@ use crate::web::admin_context::AdminContext;
 use crate::web::audit::user_target;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
-use crate::web::path_id::PathId;
+use crate::web::path_param::PathParam;
 use crate::web::views;
 use crate::web::views::user_page::{Notice, UserPageView};
 use crate::web::views::users::UserListView;
@@ -150,7 +150,7 @@ async fn render(
 
 pub async fn page(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let done = crate::web::notice::verified(
@@ -175,7 +175,7 @@ pub async fn page(
 /// The edit form; `group` repeats, so it is read as a list of pairs (with the form size limit).
 pub async fn update(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let get = |name: &str| form.field(name).map(str::to_string);
@@ -251,7 +251,7 @@ pub(super) fn verify_confirmed(confirm: &str, what: &str) -> Result<(), WebError
 
 pub async fn terminate_sessions(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
     form.confirmed("end the sessions")?;
@@ -280,7 +280,7 @@ pub async fn terminate_sessions(
 /// the outcome.
 pub async fn send_reset(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<ConfirmedForm>,
 ) -> Result<HttpResponse, WebError> {
     form.confirmed("send the mail")?;
@@ -345,7 +345,7 @@ pub struct SetPasswordForm {
 
 pub async fn set_password(
     ctx: AdminContext,
-    PathId(id): PathId,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<SetPasswordForm>,
 ) -> Result<HttpResponse, WebError> {
     let user = ctx
