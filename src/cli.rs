@@ -192,24 +192,8 @@ pub enum Command {
     Import {
         /// The CSV file.
         file: PathBuf,
-        /// Validate and report only; create nothing.
-        #[arg(long, env = "ROSTER_DRY_RUN")]
-        dry_run: bool,
-        /// Print the result as JSON on stdout.
-        #[arg(long, env = "ROSTER_JSON")]
-        json: bool,
-        /// Also write the failed rows (no passwords) to this path: `.xlsx`, or a semicolon CSV otherwise.
-        #[arg(long, env = "ROSTER_ERROR_REPORT")]
-        error_report: Option<PathBuf>,
-        /// Import rows without a password even when the mail server check fails.
-        #[arg(long, env = "ROSTER_ALLOW_WITHOUT_MAIL")]
-        allow_without_mail: bool,
-        /// E-mail a set-password link to each imported user without a password.
-        #[arg(long, env = "ROSTER_INVITE")]
-        invite: bool,
-        /// Accept passwords Django's validators refuse (one-time passwords you hand out); audited.
-        #[arg(long, env = "ROSTER_ALLOW_WEAK_PASSWORDS")]
-        allow_weak_passwords: bool,
+        #[command(flatten)]
+        options: ImportOptions,
     },
     /// Add one user through the import engine (the same rules, messages and role as an import row).
     Adduser {
@@ -299,4 +283,27 @@ pub enum TokenCommand {
     },
     /// List tokens (never the tokens themselves).
     List,
+}
+
+/// The flags of `roster import`.
+#[derive(Debug, Args)]
+pub struct ImportOptions {
+    /// Validate and report only; create nothing.
+    #[arg(long, env = "ROSTER_DRY_RUN")]
+    pub dry_run: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long, env = "ROSTER_JSON")]
+    pub json: bool,
+    /// Also write the failed rows (no passwords) to this path: `.xlsx`, or a semicolon CSV otherwise.
+    #[arg(long, env = "ROSTER_ERROR_REPORT")]
+    pub error_report: Option<PathBuf>,
+    /// Import rows without a password even when the mail server check fails.
+    #[arg(long, env = "ROSTER_ALLOW_WITHOUT_MAIL")]
+    pub allow_without_mail: bool,
+    /// E-mail a set-password link to each imported user without a password.
+    #[arg(long, env = "ROSTER_INVITE")]
+    pub invite: bool,
+    /// Accept passwords Django's validators refuse (one-time passwords you hand out); audited.
+    #[arg(long, env = "ROSTER_ALLOW_WEAK_PASSWORDS")]
+    pub allow_weak_passwords: bool,
 }

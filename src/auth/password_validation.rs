@@ -14,12 +14,26 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::db::users::UserRecord;
+
 /// The user attributes Django's UserAttributeSimilarityValidator compares against.
 pub struct UserAttributes<'a> {
     pub username: &'a str,
     pub first_name: &'a str,
     pub last_name: &'a str,
     pub email: &'a str,
+}
+
+impl<'a> UserAttributes<'a> {
+    /// A stored user's attributes.
+    pub fn of(user: &'a UserRecord) -> Self {
+        Self {
+            username: &user.username,
+            first_name: &user.first_name,
+            last_name: &user.last_name,
+            email: &user.email,
+        }
+    }
 }
 
 /// One validation error, with Django's error code and English message.
@@ -192,6 +206,22 @@ pub fn refusal(password: &str, user: &UserAttributes) -> Option<String> {
     Some(messages.join(" "))
 }
 
+/// A new password typed twice, checked as Django's `SetPasswordForm` does: the two must match,
+/// then pass the validators. The messages to show; none when the password may be set.
+pub fn new_password_problems(
+    password1: &str,
+    password2: &str,
+    user: &UserAttributes,
+) -> Vec<String> {
+    if password1 != password2 {
+        return vec!["The two password fields didn't match.".to_owned()];
+    }
+    validate_password(password1, user)
+        .into_iter()
+        .map(|problem| problem.message)
+        .collect()
+}
+
 /// One sentence per problem, for the help text under a password field.
 pub fn help_texts() -> Vec<String> {
     vec![
@@ -212,6 +242,22 @@ mod tests {
         last_name: "Liddell",
         email: "alice@example.com",
     };
+
+    #[test]
+    fn a_new_password_must_match_its_repetition_before_the_validators_run() {
+        assert_eq!(
+            new_password_problems("alice123", "alice124", &ALICE),
+            ["The two password fields didn't match."]
+        );
+        assert_eq!(
+            new_password_problems("alice123", "alice123", &ALICE),
+            [
+                "The password is too similar to the username.",
+                "This password is too common."
+            ]
+        );
+        assert!(new_password_problems("tr0ub4dor&3x", "tr0ub4dor&3x", &ALICE).is_empty());
+    }
 
     fn codes(password: &str, user: &UserAttributes) -> Vec<&'static str> {
         validate_password(password, user)

@@ -8,21 +8,12 @@ use anyhow::Context;
 
 use super::accounts::cli_actor;
 use super::exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
+use crate::cli::ImportOptions;
 use crate::config::Config;
 use crate::db::Db;
 use crate::import::report::{error_report_csv, rejected_json};
 use crate::import::service::{Choices, Invitations, Mailer, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportReport, ImportSource};
-
-/// The flags of `roster import`.
-pub(super) struct ImportOptions {
-    pub(super) dry_run: bool,
-    pub(super) json: bool,
-    pub(super) error_report: Option<std::path::PathBuf>,
-    pub(super) allow_without_mail: bool,
-    pub(super) invite: bool,
-    pub(super) allow_weak_passwords: bool,
-}
 
 pub(super) fn import(
     db: &Db,

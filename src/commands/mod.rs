@@ -18,7 +18,7 @@ use crate::domain::fields::is_valid_email;
 use accounts::{change_password, create_superuser};
 use adduser::{AddUserOptions, adduser};
 use directory::{api_tokens, organizational_units};
-use import::{ImportOptions, import};
+use import::import;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -63,24 +63,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.migrate()?;
             change_password(&db, &config, &username, password_stdin)
         }
-        Command::Import {
-            file,
-            dry_run,
-            json,
-            error_report,
-            allow_without_mail,
-            invite,
-            allow_weak_passwords,
-        } => {
+        Command::Import { file, options } => {
             db.migrate()?;
-            let options = ImportOptions {
-                dry_run,
-                json,
-                error_report,
-                allow_without_mail,
-                invite,
-                allow_weak_passwords,
-            };
             import(&db, &config, &file, &options)
         }
         Command::Adduser {

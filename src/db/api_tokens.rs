@@ -4,6 +4,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::columns::{from_columns, query_all};
+
 use crate::domain::random::random_string;
 
 /// Every token starts with this, so a leaked one is easy to recognise (and to grep for).
@@ -37,6 +39,7 @@ pub struct ApiTokenInfo {
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
 }
+from_columns!(ApiTokenInfo: name, created_at, created_by, last_used_at, revoked_at);
 
 /// What a presented bearer token turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,20 +103,12 @@ pub fn revoke(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
 
 /// Every token, oldest first.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ApiTokenInfo>> {
-    let mut stmt = conn.prepare(
+    query_all(
+        conn,
         "SELECT name, created_at, created_by, last_used_at, revoked_at FROM roster_api_token \
          ORDER BY id",
-    )?;
-    stmt.query_map([], |row| {
-        Ok(ApiTokenInfo {
-            name: row.get(0)?,
-            created_at: row.get(1)?,
-            created_by: row.get(2)?,
-            last_used_at: row.get(3)?,
-            revoked_at: row.get(4)?,
-        })
-    })?
-    .collect()
+        [],
+    )
 }
 
 /// Looks a presented token up by its hash and, when it is valid, records that it was used.
@@ -149,13 +144,7 @@ pub fn authenticate(conn: &Connection, token: &str) -> rusqlite::Result<Authenti
 mod tests {
     use super::*;
 
-    fn db() -> (tempfile::TempDir, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.sqlite3");
-        crate::db::Db::new(&path).migrate().unwrap();
-        let conn = crate::db::Db::new(&path).connect().unwrap();
-        (dir, conn)
-    }
+    use crate::db::test_db::migrated as db;
 
     #[test]
     fn create_authenticate_revoke() {

@@ -2,6 +2,8 @@
 
 use rusqlite::{Connection, params};
 
+use super::columns::{from_columns, query_all};
+
 pub use crate::domain::audit_action::AuditAction;
 
 /// What happened, by whom, to what. Never put a password, hash, token or cookie in any field.
@@ -48,6 +50,7 @@ pub struct AuditRow {
     pub detail: String,
     pub client: String,
 }
+from_columns!(AuditRow: id, at, actor, action, target, detail, client);
 
 /// Filters for the audit page and export; empty strings mean "any".
 #[derive(Debug, Clone, Default)]
@@ -106,26 +109,14 @@ pub fn search(
         args,
         |r| r.get(0),
     )?;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT id, at, actor, action, target, detail, client FROM roster_audit WHERE {condition} \
-         ORDER BY id DESC LIMIT ?6 OFFSET ?7"
-    ))?;
-    let rows = stmt
-        .query_map(
-            params![filter.action, actor, text, filter.from, to, limit, offset],
-            |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    target: r.get(4)?,
-                    detail: r.get(5)?,
-                    client: r.get(6)?,
-                })
-            },
-        )?
-        .collect::<Result<_, _>>()?;
+    let rows = query_all(
+        conn,
+        &format!(
+            "SELECT id, at, actor, action, target, detail, client FROM roster_audit \
+             WHERE {condition} ORDER BY id DESC LIMIT ?6 OFFSET ?7"
+        ),
+        params![filter.action, actor, text, filter.from, to, limit, offset],
+    )?;
     Ok((rows, total))
 }
 

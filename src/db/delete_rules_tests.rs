@@ -256,10 +256,7 @@ fn deleting_a_user_drops_their_sessions_and_keeps_the_records_with_the_username(
 /// (Since V12 the trigger names no other table, so it lets the id become NULL for a living user
 /// too; the entry keeps the actor's name.)
 fn the_audit_log_stays_append_only_but_for_the_delete_rule() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::new(dir.path().join("roster.sqlite3"));
-    db.migrate().unwrap();
-    let conn = db.connect().unwrap();
+    let (_dir, conn) = super::test_db::migrated();
     fill_users_and_audit(&conn);
     for tamper in [
         "UPDATE roster_audit SET actor_user_id = 1 WHERE actor_user_id = 2",

@@ -1,7 +1,8 @@
 //! Records of past imports and every row's outcome; the source of result pages and error reports.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
+use super::columns::{from_columns, query_all, query_one};
 use crate::domain::import_context::ImportContext;
 use crate::domain::report::{ImportReport, ReportRow};
 use crate::domain::rows::{PlannedRow, RowOutcome, RowSummary};
@@ -35,26 +36,9 @@ const RECORD_COLUMNS: &str = "id, started_at, actor, source, file_name, rows_tot
      passwordless, mail_check, mail_check_message, allowed_without_mail, undone_at, undone_by, status, \
      rows_done";
 
-fn record_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImportRecord> {
-    Ok(ImportRecord {
-        id: row.get(0)?,
-        started_at: row.get(1)?,
-        actor: row.get(2)?,
-        source: row.get(3)?,
-        file_name: row.get(4)?,
-        rows_total: row.get(5)?,
-        created: row.get(6)?,
-        failed: row.get(7)?,
-        passwordless: row.get(8)?,
-        mail_check: row.get(9)?,
-        mail_check_message: row.get(10)?,
-        allowed_without_mail: row.get(11)?,
-        undone_at: row.get(12)?,
-        undone_by: row.get(13)?,
-        status: super::stored_status(row, 14)?,
-        rows_done: row.get(15)?,
-    })
-}
+from_columns!(ImportRecord: id, started_at, actor, source, file_name, rows_total, created, failed,
+    passwordless, mail_check, mail_check_message, allowed_without_mail, undone_at, undone_by,
+    status, rows_done);
 
 /// A page of imports, newest first, and how many there are.
 pub fn list(
@@ -63,12 +47,11 @@ pub fn list(
     limit: i64,
 ) -> rusqlite::Result<(Vec<ImportRecord>, i64)> {
     let total = conn.query_row("SELECT COUNT(*) FROM roster_import", [], |r| r.get(0))?;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {RECORD_COLUMNS} FROM roster_import ORDER BY id DESC LIMIT ?1 OFFSET ?2"
-    ))?;
-    let records = stmt
-        .query_map([limit, offset], record_from_row)?
-        .collect::<Result<_, _>>()?;
+    let records = query_all(
+        conn,
+        &format!("SELECT {RECORD_COLUMNS} FROM roster_import ORDER BY id DESC LIMIT ?1 OFFSET ?2"),
+        [limit, offset],
+    )?;
     Ok((records, total))
 }
 
@@ -87,6 +70,10 @@ pub struct StoredRow {
     pub column: Option<String>,
     pub message: Option<String>,
 }
+from_columns!(StoredRow: line, summary, user_id, code, message, column, removed_by_undo,
+    created_username);
+from_columns!(RowSummary: first_name, last_name, email, username, organizational_unit, job_title,
+    has_password);
 
 /// Every row's outcome of an import, in file order.
 pub fn all_rows(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<StoredRow>> {
@@ -98,33 +85,14 @@ fn stored_rows(
     import_id: i64,
     failed_only: bool,
 ) -> rusqlite::Result<Vec<StoredRow>> {
-    let mut stmt = conn.prepare(
+    query_all(
+        conn,
         "SELECT line, first_name, last_name, email, username, organizational_unit, job_title, \
          had_password, user_id, code, message, column_name, removed_by_undo, \
          created_username FROM roster_import_row \
          WHERE import_id = ?1 AND (?2 = 0 OR code IS NOT NULL) ORDER BY line",
-    )?;
-    stmt.query_map(params![import_id, failed_only], |row| {
-        Ok(StoredRow {
-            line: row.get::<_, i64>(0)? as u64,
-            summary: RowSummary {
-                first_name: row.get(1)?,
-                last_name: row.get(2)?,
-                email: row.get(3)?,
-                username: row.get(4)?,
-                organizational_unit: row.get(5)?,
-                job_title: row.get(6)?,
-                has_password: row.get(7)?,
-            },
-            user_id: row.get(8)?,
-            code: row.get(9)?,
-            message: row.get(10)?,
-            column: row.get(11)?,
-            removed_by_undo: row.get(12)?,
-            created_username: row.get(13)?,
-        })
-    })?
-    .collect()
+        params![import_id, failed_only],
+    )
 }
 
 /// Records a new import with the counts its plan predicts (exact: the plan is what gets written).
@@ -175,11 +143,12 @@ pub fn record_progress(
 
 /// The users an import created, in row order.
 pub fn created_user_ids(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare(
+    query_all(
+        conn,
         "SELECT user_id FROM roster_import_row WHERE import_id = ?1 AND user_id IS NOT NULL \
          ORDER BY line, id",
-    )?;
-    stmt.query_map([import_id], |row| row.get(0))?.collect()
+        [import_id],
+    )
 }
 
 /// Marks an import finished.
@@ -272,12 +241,11 @@ pub fn insert_row(
 
 /// Loads an import record.
 pub fn find(conn: &Connection, id: i64) -> rusqlite::Result<Option<ImportRecord>> {
-    conn.query_row(
+    query_one(
+        conn,
         &format!("SELECT {RECORD_COLUMNS} FROM roster_import WHERE id = ?1"),
         [id],
-        record_from_row,
     )
-    .optional()
 }
 
 /// The failed rows of an import, in file order.

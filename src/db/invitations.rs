@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::columns::{from_columns, query_all};
 use super::user_table::UserTable;
 use crate::domain::status::{InvitationStatus, StoredStatus};
 
@@ -16,6 +17,7 @@ pub struct Invitation {
     /// Why the last send failed.
     pub reason: Option<String>,
 }
+from_columns!(Invitation: id, user_id, username, email, status, reason);
 
 /// Queues an invitation for a user created by an import.
 pub fn queue(conn: &Connection, import_id: i64, user_id: i64, now: &str) -> rusqlite::Result<()> {
@@ -29,22 +31,12 @@ pub fn queue(conn: &Connection, import_id: i64, user_id: i64, now: &str) -> rusq
 
 /// Every invitation of an import, by username.
 pub fn for_import(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<Invitation>> {
-    let mut stmt = conn.prepare(&format!(
+    let sql = format!(
         "SELECT i.id, i.user_id, u.username, u.email, i.status, i.reason FROM roster_invitation i \
          JOIN {} u ON u.id = i.user_id WHERE i.import_id = ?1 ORDER BY u.username",
         UserTable::of(conn).table()
-    ))?;
-    stmt.query_map([import_id], |row| {
-        Ok(Invitation {
-            id: row.get(0)?,
-            user_id: row.get(1)?,
-            username: row.get(2)?,
-            email: row.get(3)?,
-            status: super::stored_status(row, 4)?,
-            reason: row.get(5)?,
-        })
-    })?
-    .collect()
+    );
+    query_all(conn, &sql, [import_id])
 }
 
 /// Records the outcome of one send.

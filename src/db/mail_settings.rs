@@ -100,10 +100,7 @@ mod tests {
 
     #[test]
     fn saved_settings_read_back_and_replace_the_row() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::new(dir.path().join("m.sqlite3"));
-        db.migrate().unwrap();
-        let conn = db.connect().unwrap();
+        let (_dir, conn) = crate::db::test_db::migrated();
         assert_eq!(load(&conn).unwrap(), StoredMail::default());
         let mut stored = StoredMail {
             host: Some("smtp.example.com".into()),

@@ -2,6 +2,7 @@
 
 pub(crate) mod api_tokens;
 pub(crate) mod audit;
+pub(crate) mod columns;
 #[cfg(test)]
 mod delete_rules_tests;
 pub(crate) mod directory;
@@ -10,6 +11,8 @@ pub(crate) mod invitations;
 pub(crate) mod mail_settings;
 pub mod ous;
 pub(crate) mod sessions;
+#[cfg(test)]
+mod test_db;
 pub(crate) mod undo;
 pub(crate) mod user_admin;
 pub(crate) mod user_fingerprint;
@@ -26,6 +29,9 @@ use std::time::Duration;
 use anyhow::Context;
 use rusqlite::Connection;
 use rusqlite::config::DbConfig;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+
+use crate::domain::status::{ImportStatus, InvitationStatus, StoredStatus};
 
 use user_model::UserModelName;
 use user_table::UserTable;
@@ -248,19 +254,23 @@ pub fn format_datetime(at: chrono::DateTime<chrono::Utc>) -> String {
     user_table::format_naive(at.naive_utc())
 }
 
-/// The status in column `index`; a value Roster never writes is an error, not a guess.
-pub(crate) fn stored_status<T: crate::domain::status::StoredStatus>(
-    row: &rusqlite::Row<'_>,
-    index: usize,
-) -> rusqlite::Result<T> {
-    let value: String = row.get(index)?;
-    T::from_stored(&value).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Text,
-            format!("unknown {} status {value:?}", T::OF).into(),
-        )
-    })
+/// A status column as its enum; a value Roster never writes is an error, not a guess.
+fn status_from_sql<T: StoredStatus>(value: ValueRef<'_>) -> FromSqlResult<T> {
+    let text = value.as_str()?;
+    T::from_stored(text)
+        .ok_or_else(|| FromSqlError::Other(format!("unknown {} status {text:?}", T::OF).into()))
+}
+
+impl FromSql for ImportStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        status_from_sql(value)
+    }
+}
+
+impl FromSql for InvitationStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        status_from_sql(value)
+    }
 }
 
 #[cfg(test)]

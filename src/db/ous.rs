@@ -2,6 +2,8 @@
 
 use rusqlite::{Connection, ErrorCode};
 
+use super::columns::{from_columns, query_all};
+
 /// An OU with how many users belong to it.
 #[derive(Debug, Clone)]
 pub struct OuItem {
@@ -9,6 +11,7 @@ pub struct OuItem {
     pub name: String,
     pub user_count: i64,
 }
+from_columns!(OuItem: id, name, user_count);
 
 /// Why an OU could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -25,19 +28,13 @@ pub enum AddOuError {
 
 /// Every OU, by name.
 pub fn list(conn: &Connection) -> rusqlite::Result<Vec<OuItem>> {
-    let mut stmt = conn.prepare(
+    query_all(
+        conn,
         "SELECT ou.id, ou.name, COUNT(p.user_id) FROM roster_organizational_unit ou \
          LEFT JOIN roster_user_profile p ON p.organizational_unit_id = ou.id \
          GROUP BY ou.id ORDER BY ou.name",
-    )?;
-    stmt.query_map([], |row| {
-        Ok(OuItem {
-            id: row.get(0)?,
-            name: row.get(1)?,
-            user_count: row.get(2)?,
-        })
-    })?
-    .collect()
+        [],
+    )
 }
 
 /// Creates an OU; the name is trimmed and must be new (case-insensitively).

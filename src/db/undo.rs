@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, Transaction, params};
 
+use super::columns::{from_columns, query_all};
 use super::user_references::{UserReference, references_to};
 use super::user_table::UserTable;
 
@@ -34,29 +35,18 @@ const CHANGING_ACTIONS: &str = "'user_changed', 'role_changed', 'user_deactivate
 /// in, not admins, unchanged since the import) and those it keeps, with what in the project
 /// refers to those that would be removed.
 pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan> {
-    let mut stmt = conn.prepare(&format!(
+    // A user without an import row counts as imported with a password.
+    let sql = format!(
         "SELECT u.id, u.username, u.last_login, u.is_staff, u.is_superuser, u.password, \
-         r.had_password, r.user_fingerprint \
+         COALESCE(r.had_password, 1), r.user_fingerprint \
          FROM roster_user_profile p JOIN {} u ON u.id = p.user_id \
          LEFT JOIN roster_import_row r ON r.user_id = u.id AND r.import_id = p.import_id \
          WHERE p.import_id = ?1 ORDER BY u.username",
         UserTable::of(conn).table()
-    ))?;
-    let rows = stmt.query_map([import_id], |r| {
-        Ok(Imported {
-            id: r.get(0)?,
-            username: r.get(1)?,
-            last_login: r.get(2)?,
-            is_staff: r.get(3)?,
-            is_superuser: r.get(4)?,
-            password: r.get(5)?,
-            had_password: r.get::<_, Option<bool>>(6)?.unwrap_or(true),
-            fingerprint: r.get(7)?,
-        })
-    })?;
+    );
+    let imported: Vec<Imported> = query_all(conn, &sql, [import_id])?;
     let mut plan = UndoPlan::default();
-    for user in rows {
-        let user = user?;
+    for user in imported {
         match why_kept(conn, &user)? {
             None => plan.remove.push((user.id, user.username)),
             Some(reason) => plan.keep.push(KeptUser {
@@ -68,13 +58,12 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
     }
     let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
     plan.blocked = references_to(conn, &ids)?;
-    let mut gone = conn.prepare(
+    plan.deleted_elsewhere = query_all(
+        conn,
         "SELECT COALESCE(created_username, username) AS name FROM roster_import_row \
          WHERE import_id = ?1 AND code IS NULL AND user_id IS NULL AND removed_by_undo = 0 ORDER BY name",
+        [import_id],
     )?;
-    plan.deleted_elsewhere = gone
-        .query_map([import_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
     Ok(plan)
 }
 
@@ -89,6 +78,8 @@ struct Imported {
     had_password: bool,
     fingerprint: Option<String>,
 }
+from_columns!(Imported: id, username, last_login, is_staff, is_superuser, password, had_password,
+    fingerprint);
 
 /// Why an undo must keep this user, or `None` when the user is as the import left them.
 fn why_kept(conn: &Connection, user: &Imported) -> rusqlite::Result<Option<String>> {

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::user_table::UserTable;
-use super::users::find_by_id;
+use super::users::{active_admin_count, find_by_id};
 use crate::domain::fields::{
     EMAIL_MAX, FIRST_NAME_MAX, LABEL_MAX, LAST_NAME_MAX, is_valid_email, normalize_email,
 };
@@ -35,18 +35,6 @@ pub enum UserChangeError {
     Invalid(String),
     #[error(transparent)]
     Database(#[from] rusqlite::Error),
-}
-
-/// Active admins (active staff superusers).
-pub fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row(
-        &format!(
-            "SELECT COUNT(*) FROM {} WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1",
-            UserTable::of(conn).table()
-        ),
-        [],
-        |r| r.get(0),
-    )
 }
 
 /// Every Django group, by name.

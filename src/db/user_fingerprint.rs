@@ -84,7 +84,6 @@ pub fn of_users_between(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::Db;
     use crate::db::users::{ImportedUserInserts, ensure_group};
     use crate::domain::rows::NewUser;
 
@@ -104,10 +103,7 @@ mod tests {
 
     #[test]
     fn a_batch_reads_the_same_fingerprints_as_one_user_at_a_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::new(dir.path().join("roster.sqlite3"));
-        db.migrate().unwrap();
-        let conn = db.connect().unwrap();
+        let (_dir, conn) = crate::db::test_db::migrated();
         let group = ensure_group(&conn, "Default").unwrap();
         let inserts = ImportedUserInserts::new(&conn);
         conn.execute(

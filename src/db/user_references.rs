@@ -130,10 +130,7 @@ mod tests {
 
     #[test]
     fn finds_rows_through_any_declared_key_and_skips_the_tables_undo_clears() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = super::super::Db::new(dir.path().join("roster.sqlite3"));
-        db.migrate().unwrap();
-        let conn = db.connect().unwrap();
+        let (_dir, conn) = crate::db::test_db::migrated();
         conn.execute_batch(
             "INSERT INTO auth_user (id, password, is_superuser, username, last_name, email, is_staff, \
                is_active, date_joined, first_name) VALUES \

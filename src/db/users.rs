@@ -1,7 +1,8 @@
 //! Django's user rows (`auth_user` or the project's user model) and `auth_group` rows plus Roster's profile row, read and written with Django's formats.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
+use super::columns::{from_columns, query_all, query_one};
 use super::user_table::UserTable;
 use crate::domain::rows::NewUser;
 
@@ -20,6 +21,8 @@ pub struct UserRecord {
     pub last_login: Option<String>,
     pub date_joined: String,
 }
+from_columns!(UserRecord: id, username, email, first_name, last_name, password, is_active, is_staff,
+    is_superuser, last_login, date_joined);
 
 impl UserRecord {
     /// Active staff superuser: may use Roster's admin pages.
@@ -43,7 +46,7 @@ impl UserRecord {
     }
 }
 
-/// `SELECT <columns> FROM <user table>` followed by `rest`, read by `user_from_row`.
+/// `SELECT <columns> FROM <user table>` followed by `rest`, read as a `UserRecord`.
 fn select_users(users: &UserTable, rest: &str) -> String {
     format!(
         "SELECT id, username, email, {}, password, is_active, is_staff, is_superuser, last_login, \
@@ -53,40 +56,22 @@ fn select_users(users: &UserTable, rest: &str) -> String {
     )
 }
 
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
-    Ok(UserRecord {
-        id: row.get(0)?,
-        username: row.get(1)?,
-        email: row.get(2)?,
-        first_name: row.get(3)?,
-        last_name: row.get(4)?,
-        password: row.get(5)?,
-        is_active: row.get(6)?,
-        is_staff: row.get(7)?,
-        is_superuser: row.get(8)?,
-        last_login: row.get(9)?,
-        date_joined: row.get(10)?,
-    })
-}
-
 /// Finds a user by exact username, as Django's `get_by_natural_key` does.
 pub fn find_by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<UserRecord>> {
-    conn.query_row(
+    query_one(
+        conn,
         &select_users(&UserTable::of(conn), "WHERE username = ?1"),
         [username],
-        user_from_row,
     )
-    .optional()
 }
 
 /// Finds a user by primary key.
 pub fn find_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserRecord>> {
-    conn.query_row(
+    query_one(
+        conn,
         &select_users(&UserTable::of(conn), "WHERE id = ?1"),
         [id],
-        user_from_row,
     )
-    .optional()
 }
 
 /// The users an import queued invitations for, by id, read in one query.
@@ -94,13 +79,12 @@ pub fn invited_by_import(
     conn: &Connection,
     import_id: i64,
 ) -> rusqlite::Result<std::collections::HashMap<i64, UserRecord>> {
-    let mut stmt = conn.prepare(&select_users(
+    let sql = select_users(
         &UserTable::of(conn),
         "WHERE id IN (SELECT user_id FROM roster_invitation WHERE import_id = ?1)",
-    ))?;
-    stmt.query_map([import_id], user_from_row)?
-        .map(|user| user.map(|user| (user.id, user)))
-        .collect()
+    );
+    let users: Vec<UserRecord> = query_all(conn, &sql, [import_id])?;
+    Ok(users.into_iter().map(|user| (user.id, user)).collect())
 }
 
 /// Active users whose e-mail equals `email` ignoring ASCII case (Django's `email__iexact` on SQLite).
@@ -108,11 +92,14 @@ pub fn active_by_email_ascii_ci(
     conn: &Connection,
     email: &str,
 ) -> rusqlite::Result<Vec<UserRecord>> {
-    let mut stmt = conn.prepare(&select_users(
-        &UserTable::of(conn),
-        "WHERE is_active = 1 AND email <> '' AND email = ?1 COLLATE NOCASE",
-    ))?;
-    stmt.query_map([email], user_from_row)?.collect()
+    query_all(
+        conn,
+        &select_users(
+            &UserTable::of(conn),
+            "WHERE is_active = 1 AND email <> '' AND email = ?1 COLLATE NOCASE",
+        ),
+        [email],
+    )
 }
 
 /// Whether Roster created this user without a password (an import row without one, or an
@@ -130,16 +117,21 @@ pub fn created_without_password_by_roster(
     )
 }
 
-/// Whether any active staff superuser exists (otherwise the server offers a setup link).
-pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
+/// Active admins (active staff superusers).
+pub fn active_admin_count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row(
         &format!(
-            "SELECT EXISTS(SELECT 1 FROM {} WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1)",
+            "SELECT COUNT(*) FROM {} WHERE is_active = 1 AND is_staff = 1 AND is_superuser = 1",
             UserTable::of(conn).table()
         ),
         [],
         |row| row.get(0),
     )
+}
+
+/// Whether any active staff superuser exists (otherwise the server offers a setup link).
+pub fn has_active_admin(conn: &Connection) -> rusqlite::Result<bool> {
+    Ok(active_admin_count(conn)? > 0)
 }
 
 /// Whether a username or e-mail is taken, compared ASCII-case-insensitively like Django's `iexact` on SQLite.

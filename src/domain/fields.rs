@@ -97,12 +97,14 @@ fn is_valid_user_part(user: &str) -> bool {
     dot_atom || is_quoted_string(user)
 }
 
+/// What stands between `open` at the start of `text` and `close` at its end, when both are there.
+fn enclosed(text: &str, open: char, close: char) -> Option<&str> {
+    text.strip_prefix(open)?.strip_suffix(close)
+}
+
 /// `"([\001-\010\013\014\016-\037!#-\[\]-\177]|\\[\001-\011\013\014\016-\177])*"`.
 fn is_quoted_string(user: &str) -> bool {
-    let Some(inner) = user
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-    else {
+    let Some(inner) = enclosed(user, '"', '"') else {
         return false;
     };
     let escapable = |c: char| {
@@ -164,10 +166,7 @@ fn is_punycode_tld(tld: &str) -> bool {
 
 /// `[IPv4]` or `[IPv6]` literal checked like `validate_ipv46_address`.
 fn is_valid_ip_literal(domain: &str) -> bool {
-    let Some(inner) = domain
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-    else {
+    let Some(inner) = enclosed(domain, '[', ']') else {
         return false;
     };
     if inner.is_empty()

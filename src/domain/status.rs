@@ -30,18 +30,28 @@ pub enum InvitationStatus {
     Failed,
 }
 
-impl StoredStatus for InvitationStatus {
-    const ALL: &'static [Self] = &[Self::Pending, Self::Sent, Self::Failed];
-    const OF: &'static str = "invitation";
+/// Implements `StoredStatus` from one table of variants and their stored words, so `ALL` and
+/// `as_str` cannot drift apart.
+macro_rules! stored_status {
+    ($type:ident of $of:literal: $($variant:ident => $word:literal),+ $(,)?) => {
+        impl StoredStatus for $type {
+            const ALL: &'static [Self] = &[$(Self::$variant),+];
+            const OF: &'static str = $of;
 
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
+            fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $word,)+
+                }
+            }
         }
-    }
+    };
 }
+
+stored_status!(InvitationStatus of "invitation":
+    Pending => "pending",
+    Sent => "sent",
+    Failed => "failed",
+);
 
 /// An import job: `running`, `done`, or `interrupted` (the process died or the job failed; the
 /// batches it finished stay, and re-importing the file finishes it).
@@ -53,18 +63,11 @@ pub enum ImportStatus {
     Interrupted,
 }
 
-impl StoredStatus for ImportStatus {
-    const ALL: &'static [Self] = &[Self::Running, Self::Done, Self::Interrupted];
-    const OF: &'static str = "import";
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "running",
-            Self::Done => "done",
-            Self::Interrupted => "interrupted",
-        }
-    }
-}
+stored_status!(ImportStatus of "import":
+    Running => "running",
+    Done => "done",
+    Interrupted => "interrupted",
+);
 
 #[cfg(test)]
 mod tests {

@@ -17,36 +17,20 @@ pub struct ResetMailData<'a> {
 
 /// "Reset your <site> password": someone asked for a reset; ignore it if it was not you.
 pub fn password_reset(d: &ResetMailData) -> OutgoingMail {
-    let name = greeting_name(d);
-    let hours = hours(d.valid_hours);
-    let text = format!(
-        "Hello {name},\n\n\
-         Someone asked to reset the password of your {site} account. To choose a new \
-         password, open this link:\n\n\
-         {link}\n\n\
-         The link is valid for {hours}.\n\n\
-         If you did not ask for this, ignore this mail: your password stays as it is.\n\n\
-         Your username, in case you forgot it: {username}\n\n\
-         -- \n{site}\n",
-        link = d.link,
-        username = d.username,
-        site = d.site,
-    );
-    let subject = format!("Reset your {} password", d.site);
-    let html = layout(
-        &subject,
-        d.site,
-        html! {
-            p { "Hello " (name) "," }
-            p { "Someone asked to reset the password of your " (d.site) " account. To choose a new password, open this link:" }
-            (button(d.link, "Choose a new password"))
-            (link_fallback(d.link))
-            p { "The link is valid for " (hours) "." }
-            p { "If you did not ask for this, ignore this mail: your password stays as it is." }
-            p { "Your username, in case you forgot it: " strong { (d.username) } }
+    requested_link(
+        d,
+        &RequestedLink {
+            subject: format!("Reset your {} password", d.site),
+            intro: format!(
+                "Someone asked to reset the password of your {} account. To choose a new \
+                 password, open this link:",
+                d.site
+            ),
+            button: "Choose a new password",
+            if_ignored: "your password stays as it is.",
+            username_label: "Your username, in case you forgot it",
         },
-    );
-    mail(d.to, &subject, text, html)
+    )
 }
 
 /// "Set your password": an account was created; the link sets its first password.
@@ -88,37 +72,67 @@ pub fn invitation(d: &ResetMailData) -> OutgoingMail {
 /// "Set your password" on request: Forgot Password or an admin's reset for an account that never
 /// had a password, so there is no password that could "stay as it is".
 pub fn first_password(d: &ResetMailData) -> OutgoingMail {
+    requested_link(
+        d,
+        &RequestedLink {
+            subject: format!("Set your {} password", d.site),
+            intro: format!(
+                "Someone asked for a link to set the password of your {} account. Your account \
+                 has no password yet; choose one at this link:",
+                d.site
+            ),
+            button: "Set your password",
+            if_ignored: "nobody can log in to your account until a password is set.",
+            username_label: "Your username",
+        },
+    )
+}
+
+/// What differs between the mails that answer a request for a password link.
+struct RequestedLink {
+    subject: String,
+    /// The paragraph before the link.
+    intro: String,
+    button: &'static str,
+    /// What happens when the mail is ignored (after "If you did not ask for this, ignore this mail: ").
+    if_ignored: &'static str,
+    username_label: &'static str,
+}
+
+/// A mail with a link someone asked for: greeting, why it came, the link and how long it is
+/// valid, what ignoring it means, and the username.
+fn requested_link(d: &ResetMailData, parts: &RequestedLink) -> OutgoingMail {
     let name = greeting_name(d);
     let hours = hours(d.valid_hours);
     let text = format!(
         "Hello {name},\n\n\
-         Someone asked for a link to set the password of your {site} account. Your account has \
-         no password yet; choose one at this link:\n\n\
+         {intro}\n\n\
          {link}\n\n\
          The link is valid for {hours}.\n\n\
-         If you did not ask for this, ignore this mail: nobody can log in to your account \
-         until a password is set.\n\n\
-         Your username: {username}\n\n\
+         If you did not ask for this, ignore this mail: {if_ignored}\n\n\
+         {username_label}: {username}\n\n\
          -- \n{site}\n",
+        intro = parts.intro,
         link = d.link,
+        if_ignored = parts.if_ignored,
+        username_label = parts.username_label,
         username = d.username,
         site = d.site,
     );
-    let subject = format!("Set your {} password", d.site);
     let html = layout(
-        &subject,
+        &parts.subject,
         d.site,
         html! {
             p { "Hello " (name) "," }
-            p { "Someone asked for a link to set the password of your " (d.site) " account. Your account has no password yet; choose one at this link:" }
-            (button(d.link, "Set your password"))
+            p { (parts.intro) }
+            (button(d.link, parts.button))
             (link_fallback(d.link))
             p { "The link is valid for " (hours) "." }
-            p { "If you did not ask for this, ignore this mail: nobody can log in to your account until a password is set." }
-            p { "Your username: " strong { (d.username) } }
+            p { "If you did not ask for this, ignore this mail: " (parts.if_ignored) }
+            p { (parts.username_label) ": " strong { (d.username) } }
         },
     );
-    mail(d.to, &subject, text, html)
+    mail(d.to, &parts.subject, text, html)
 }
 
 /// Like Django's `sendtestemail`: proves that mail leaves Roster and arrives.

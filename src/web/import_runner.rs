@@ -5,7 +5,7 @@ use std::sync::mpsc::{Sender, channel};
 
 use actix_web::web;
 
-use crate::import::service::{MailGate, Mailer, commit};
+use crate::import::service::{MailGate, commit};
 use crate::import::{ImportContext, ParsedFile};
 use crate::web::AppState;
 use crate::web::error::WebError;
@@ -46,11 +46,7 @@ fn run(
         tracing::warn!(error = %err, "the Mail page's saved settings could not be read");
         crate::config::current_mail::merge(&state.config, &Default::default())
     });
-    let mailer = Mailer {
-        db: &state.db,
-        mail: &current.mail,
-        accounts: &current.accounts,
-    };
+    let mailer = state.mailer(&current);
     let outcome = state.db.connect().and_then(|mut conn| {
         commit(
             &mut conn,

@@ -2,7 +2,8 @@
 
 use super::AppState;
 use crate::config::CurrentMail;
-use crate::mail::check_cache::PAGE_WAIT;
+use crate::import::service::Mailer;
+use crate::mail::check_cache::{API_WAIT, PAGE_WAIT};
 use crate::mail::{CheckOutcome, Diagnosis, Freshness, MailSettings};
 
 impl AppState {
@@ -16,6 +17,21 @@ impl AppState {
     pub fn page_mail_check(&self, settings: &MailSettings) -> CheckOutcome {
         self.mail_checks
             .outcome(settings, Freshness::Recent, PAGE_WAIT)
+    }
+
+    /// The check an API request waits for: a recent result, or one awaited for at most `API_WAIT`.
+    pub fn api_mail_check(&self, settings: &MailSettings) -> CheckOutcome {
+        self.mail_checks
+            .outcome(settings, Freshness::Recent, API_WAIT)
+    }
+
+    /// What an import sends its invitations with, under the settings in force.
+    pub fn mailer<'a>(&'a self, current: &'a CurrentMail) -> Mailer<'a> {
+        Mailer {
+            db: &self.db,
+            mail: &current.mail,
+            accounts: &current.accounts,
+        }
     }
 
     /// A check that was still running when a page was shown, replaced by its result if it has

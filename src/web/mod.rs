@@ -15,6 +15,7 @@ mod jobs;
 mod mail_state;
 mod middleware;
 mod notice;
+mod path_param;
 mod query_string;
 mod ratelimit;
 mod session;

@@ -5,9 +5,24 @@
 //! nothing, so no one can put their own words in a green success box on an admin page.
 
 use hmac::{Hmac, Mac as _};
+use serde::Deserialize;
 use sha2::Sha256;
 
 use super::query_string::urlencode;
+
+/// The `done` and `sig` query parameters of a page that shows signed notices.
+#[derive(Debug, Deserialize)]
+pub struct SignedNotice {
+    done: Option<String>,
+    sig: Option<String>,
+}
+
+impl SignedNotice {
+    /// The notice when Roster wrote it for `page`; otherwise none.
+    pub fn verified(&self, secret_key: &str, page: &str) -> Option<String> {
+        verified(secret_key, page, self.done.as_deref(), self.sig.as_deref())
+    }
+}
 
 /// The query string (`done=…&sig=…`) that carries `text` to `page`.
 pub fn query(secret_key: &str, page: &str, text: &str) -> String {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{html, see_other};
 use crate::auth::hashers::{PasswordCheck, check_password, make_password, run_dummy_hash};
-use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
+use crate::auth::password_validation::{UserAttributes, help_texts, new_password_problems};
 use crate::db::audit::AuditAction;
 use crate::db::users::UserRecord;
 use crate::web::AppState;
@@ -272,25 +272,15 @@ pub async fn change_password(
     })
     .await?;
     let u = &user.0;
-    let mut errors = Vec::new();
-    if !old_ok {
-        errors
-            .push("Your old password was entered incorrectly. Please enter it again.".to_string());
-    } else if form.new_password1 != form.new_password2 {
-        errors.push("The two password fields didn't match.".to_string());
+    let errors = if old_ok {
+        new_password_problems(
+            &form.new_password1,
+            &form.new_password2,
+            &UserAttributes::of(u),
+        )
     } else {
-        let attributes = UserAttributes {
-            username: &u.username,
-            first_name: &u.first_name,
-            last_name: &u.last_name,
-            email: &u.email,
-        };
-        errors.extend(
-            validate_password(&form.new_password1, &attributes)
-                .into_iter()
-                .map(|p| p.message),
-        );
-    }
+        vec!["Your old password was entered incorrectly. Please enter it again.".to_string()]
+    };
     if !errors.is_empty() {
         let mut response = account_page(&user, &csrf, None, &errors);
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

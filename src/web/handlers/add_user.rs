@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{html, see_other};
 use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
-use crate::import::service::{Choices, Invitations, MailGate, Mailer};
+use crate::import::service::{Choices, Invitations, MailGate};
 use crate::import::single::{AddOutcome, AddedBy, AddedUser, NewUserEntry, add_user, check};
 use crate::import::{Column, ImportContext, ImportSource, Secret};
 use crate::web::admin_context::AdminContext;
@@ -164,11 +164,7 @@ pub async fn add(
                     gate: MailGate::decide(None, choices),
                 }));
             }
-            let mailer = Mailer {
-                db: &state2.db,
-                mail: &current.mail,
-                accounts: &current.accounts,
-            };
+            let mailer = state2.mailer(&current);
             let settings = state2.config.import;
             Ok(add_user(
                 &mut conn, &entry, by, choices, &settings, check_mail, mailer,

@@ -16,7 +16,7 @@ use super::UploadLimit;
 use super::import::display_name;
 use crate::db::api_tokens::{self, Authenticated};
 use crate::import::report::rejected_json;
-use crate::import::service::{Choices, Mailer, StreamedOutcome, import_streamed};
+use crate::import::service::{Choices, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportSource};
 use crate::web::AppState;
 use crate::web::blocking::{with_connection, with_state};
@@ -314,11 +314,7 @@ pub async fn import(
             allow_weak_passwords,
         };
         let current = state2.current_mail()?;
-        let mailer = Mailer {
-            db: &state2.db,
-            mail: &current.mail,
-            accounts: &current.accounts,
-        };
+        let mailer = state2.mailer(&current);
         import_streamed(
             &mut state2.db.connect()?,
             bytes,
@@ -326,13 +322,7 @@ pub async fn import(
             choices,
             dry_run,
             &settings,
-            || {
-                state2.mail_checks.outcome(
-                    &current.mail,
-                    crate::mail::Freshness::Recent,
-                    crate::mail::check_cache::API_WAIT,
-                )
-            },
+            || state2.api_mail_check(&current.mail),
             |_| {},
             Some(mailer),
         )

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::api::{ApiError, authenticate, media_type, read_body};
-use crate::import::service::{Choices, Invitations, Mailer};
+use crate::import::service::{Choices, Invitations};
 use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, add_user, is_duplicate};
 use crate::import::{ImportContext, ImportReport, ImportSource, Secret};
 use crate::web::AppState;
@@ -123,24 +123,14 @@ pub async fn add(
     };
     let outcome = with_state(&state, move |state2| {
         let current = state2.current_mail()?;
-        let mailer = Mailer {
-            db: &state2.db,
-            mail: &current.mail,
-            accounts: &current.accounts,
-        };
+        let mailer = state2.mailer(&current);
         add_user(
             &mut state2.db.connect()?,
             &entry,
             by,
             choices,
             &state2.config.import,
-            || {
-                state2.mail_checks.outcome(
-                    &current.mail,
-                    crate::mail::Freshness::Recent,
-                    crate::mail::check_cache::API_WAIT,
-                )
-            },
+            || state2.api_mail_check(&current.mail),
             mailer,
         )
     })

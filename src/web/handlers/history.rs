@@ -11,6 +11,7 @@ use crate::db::user_references::{UserReference, describe};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
+use crate::web::path_param::PathParam;
 use crate::web::views;
 
 const PAGE_SIZE: i64 = 50;
@@ -41,9 +42,8 @@ pub async fn list(
 
 pub async fn undo_confirm(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let found = ctx
         .read(move |conn| {
             let Some(record) = crate::db::imports::find(conn, id)? else {
@@ -72,10 +72,9 @@ pub struct UndoForm {
 /// the audit entry see the same database.
 pub async fn undo(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<UndoForm>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let expected = form.expected;
     let outcome = ctx
         .change(move |conn, actor| {

@@ -1,7 +1,7 @@
 //! After the Import button: the background job, its progress, the result page, the error report and
 //! invitations.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 
 use super::{XLSX_MEDIA_TYPE, download, html, see_other};
 use crate::domain::status::ImportStatus;
@@ -10,14 +10,14 @@ use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::jobs::ProgressView;
+use crate::web::path_param::PathParam;
 use crate::web::views;
 
 pub async fn resend_invitations(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
     _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     ctx.blocking(move |state, _| {
         let current = state.current_mail()?;
         crate::auth::reset::send_invitations(&state.db, &current.mail, &current.accounts, id, true)
@@ -27,8 +27,10 @@ pub async fn resend_invitations(
     Ok(see_other(&format!("/imports/{id}")))
 }
 
-pub async fn result(ctx: AdminContext, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
+pub async fn result(
+    ctx: AdminContext,
+    PathParam(id): PathParam<i64>,
+) -> Result<HttpResponse, WebError> {
     let jobs = &ctx.state().jobs;
     let found = ctx
         .read(move |conn| {
@@ -106,8 +108,10 @@ fn progress_of(
 }
 
 /// `{"status", "done", "total", "rate", "seconds_left"}` for scripts and the progress page.
-pub async fn progress(ctx: AdminContext, path: web::Path<i64>) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
+pub async fn progress(
+    ctx: AdminContext,
+    PathParam(id): PathParam<i64>,
+) -> Result<HttpResponse, WebError> {
     let record = ctx
         .read(move |conn| crate::db::imports::find(conn, id))
         .await?
@@ -118,9 +122,8 @@ pub async fn progress(ctx: AdminContext, path: web::Path<i64>) -> Result<HttpRes
 /// The failed rows as the semicolon CSV Roster imports again.
 pub async fn error_report(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let failures = stored_failures(&ctx, id).await?;
     Ok(download(
         "text/csv; charset=utf-8",
@@ -132,9 +135,8 @@ pub async fn error_report(
 /// The failed rows as an `.xlsx` whose columns are typed as Text, so fixing it in Excel keeps `00777`.
 pub async fn error_report_xlsx(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let failures = stored_failures(&ctx, id).await?;
     let bytes = crate::import::workbook::error_report_xlsx(&failures)
         .map_err(|e| WebError::Unexpected(anyhow::anyhow!("writing the error report: {e}")))?;

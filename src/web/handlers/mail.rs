@@ -14,6 +14,7 @@ use crate::mail::{CheckOutcome, Diagnosis, Freshness};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
+use crate::web::notice::SignedNotice;
 use crate::web::views::{self, mail::MailPanel, mail::SettingsValues};
 
 /// Everything one rendering of the page shows besides the settings.
@@ -78,23 +79,12 @@ async fn page_in_force(ctx: &AdminContext, extras: &Extras) -> Result<HttpRespon
     Ok(render(ctx, &values_of(&current), &current, &check, extras))
 }
 
-#[derive(Deserialize)]
-pub struct StatusQuery {
-    done: Option<String>,
-    sig: Option<String>,
-}
-
 pub async fn status(
     ctx: AdminContext,
-    query: web::Query<StatusQuery>,
+    query: web::Query<SignedNotice>,
 ) -> Result<HttpResponse, WebError> {
     let extras = Extras {
-        done: crate::web::notice::verified(
-            &ctx.state().secret_key,
-            "mail",
-            query.done.as_deref(),
-            query.sig.as_deref(),
-        ),
+        done: query.verified(&ctx.state().secret_key, "mail"),
         ..Extras::default()
     };
     page_in_force(&ctx, &extras).await

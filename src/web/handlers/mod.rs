@@ -15,6 +15,7 @@ mod password;
 mod set_password_links;
 mod setup;
 mod tokens;
+mod user_actions;
 mod users;
 
 use actix_web::{HttpResponse, http::header, web};
@@ -72,15 +73,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id:\\d+}", web::post().to(users::update))
         .route(
             "/users/{id:\\d+}/terminate-sessions",
-            web::post().to(users::terminate_sessions),
+            web::post().to(user_actions::terminate_sessions),
         )
         .route(
             "/users/{id:\\d+}/send-reset",
-            web::post().to(users::send_reset),
+            web::post().to(user_actions::send_reset),
         )
         .route(
             "/users/{id:\\d+}/set-password",
-            web::post().to(users::set_password),
+            web::post().to(user_actions::set_password),
         )
         .route("/ous", web::get().to(ous::list))
         .route("/ous", web::post().to(ous::add))

@@ -9,16 +9,11 @@ use super::{html, see_other};
 use crate::db::audit::AuditAction;
 use crate::db::ous::{AddOuError, ChangeOuError};
 use crate::web::admin_context::AdminContext;
-use crate::web::audit::Actor;
 use crate::web::csrf::{TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
+use crate::web::notice::SignedNotice;
+use crate::web::path_param::PathParam;
 use crate::web::views;
-
-#[derive(Debug, Deserialize)]
-pub struct OuQuery {
-    done: Option<String>,
-    sig: Option<String>,
-}
 
 async fn render(
     ctx: &AdminContext,
@@ -32,13 +27,11 @@ async fn render(
     Ok(response)
 }
 
-pub async fn list(ctx: AdminContext, query: web::Query<OuQuery>) -> Result<HttpResponse, WebError> {
-    let done = crate::web::notice::verified(
-        &ctx.state().secret_key,
-        "ous",
-        query.done.as_deref(),
-        query.sig.as_deref(),
-    );
+pub async fn list(
+    ctx: AdminContext,
+    query: web::Query<SignedNotice>,
+) -> Result<HttpResponse, WebError> {
+    let done = query.verified(&ctx.state().secret_key, "ous");
     render(&ctx, done.as_deref().map(|m| (true, m)), "", StatusCode::OK).await
 }
 
@@ -48,16 +41,33 @@ pub struct NameForm {
     name: String,
 }
 
-/// What an OU action did, or why not.
-type Outcome = Result<String, String>;
+/// A change that went through: the audit entry it gets and the notice shown after it.
+struct OuChanged {
+    action: AuditAction,
+    ou_id: i64,
+    detail: String,
+    notice: String,
+}
 
-/// Runs an OU change with its audit entry in one transaction, then shows the list with what happened.
+/// Runs an OU change and its audit entry in one transaction, then shows the list with what
+/// happened (a refusal with the typed `name` kept in the form).
 async fn act(
     ctx: &AdminContext,
     name: &str,
-    action: impl FnOnce(&Connection, &Actor) -> rusqlite::Result<Outcome> + Send + 'static,
+    change: impl FnOnce(&Connection) -> Result<OuChanged, ChangeOuError> + Send + 'static,
 ) -> Result<HttpResponse, WebError> {
-    match ctx.change(|tx, actor| action(tx, actor)).await? {
+    let outcome = ctx
+        .change(|tx, actor| match change(tx) {
+            Ok(changed) => {
+                let target = format!("ou:{}", changed.ou_id);
+                actor.record(tx, changed.action, &target, &changed.detail)?;
+                Ok(Ok(changed.notice))
+            }
+            Err(ChangeOuError::Name(AddOuError::Database(err))) => Err(err),
+            Err(other) => Ok(Err(format!("Not done: {other}."))),
+        })
+        .await?;
+    match outcome {
         Ok(done) => Ok(see_other(&format!(
             "/ous?{}",
             crate::web::notice::query(&ctx.state().secret_key, "ous", &done)
@@ -74,80 +84,56 @@ async fn act(
     }
 }
 
-fn refusal(err: ChangeOuError) -> rusqlite::Result<Outcome> {
-    match err {
-        ChangeOuError::Name(AddOuError::Database(e)) => Err(e),
-        other => Ok(Err(format!("Not done: {other}."))),
-    }
-}
-
 pub async fn add(
     ctx: AdminContext,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
-    let name = form.name.clone();
-    act(
-        &ctx,
-        &form.name,
-        move |conn, actor| match crate::db::ous::add(conn, &name, &crate::db::now_text()) {
-            Ok(id) => {
-                actor.record(
-                    conn,
-                    AuditAction::OuCreated,
-                    &format!("ou:{id}"),
-                    name.trim(),
-                )?;
-                Ok(Ok(format!(
-                    "Organizational unit \"{}\" created.",
-                    name.trim()
-                )))
-            }
-            Err(err) => refusal(ChangeOuError::Name(err)),
-        },
-    )
+    let name = form.name.trim().to_string();
+    act(&ctx, &form.name, move |conn| {
+        let ou_id = crate::db::ous::add(conn, &name, &crate::db::now_text())
+            .map_err(ChangeOuError::Name)?;
+        Ok(OuChanged {
+            action: AuditAction::OuCreated,
+            ou_id,
+            notice: format!("Organizational unit \"{name}\" created."),
+            detail: name,
+        })
+    })
     .await
 }
 
 pub async fn rename(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let name = form.name.clone();
-    act(&ctx, "", move |conn, actor| {
-        match crate::db::ous::rename(conn, id, &name) {
-            Ok(old) => {
-                actor.record(
-                    conn,
-                    AuditAction::OuRenamed,
-                    &format!("ou:{id}"),
-                    &format!("{old} -> {}", name.trim()),
-                )?;
-                Ok(Ok(format!("Renamed \"{old}\" to \"{}\".", name.trim())))
-            }
-            Err(err) => refusal(err),
-        }
+    act(&ctx, "", move |conn| {
+        let old = crate::db::ous::rename(conn, id, &name)?;
+        let new = name.trim();
+        Ok(OuChanged {
+            action: AuditAction::OuRenamed,
+            ou_id: id,
+            detail: format!("{old} -> {new}"),
+            notice: format!("Renamed \"{old}\" to \"{new}\"."),
+        })
     })
     .await
 }
 
 pub async fn delete(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
     _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
-    act(
-        &ctx,
-        "",
-        move |conn, actor| match crate::db::ous::delete_if_empty(conn, id) {
-            Ok(name) => {
-                actor.record(conn, AuditAction::OuDeleted, &format!("ou:{id}"), &name)?;
-                Ok(Ok(format!("Organizational unit \"{name}\" deleted.")))
-            }
-            Err(err) => refusal(err),
-        },
-    )
+    act(&ctx, "", move |conn| {
+        let name = crate::db::ous::delete_if_empty(conn, id)?;
+        Ok(OuChanged {
+            action: AuditAction::OuDeleted,
+            ou_id: id,
+            notice: format!("Organizational unit \"{name}\" deleted."),
+            detail: name,
+        })
+    })
     .await
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
-use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
+use crate::auth::password_validation::{UserAttributes, help_texts, new_password_problems};
 use crate::auth::reset::{LinkPurpose, reset_recipients, send_link, user_for_token};
 use crate::db::audit::AuditAction;
 use crate::web::AppState;
@@ -14,6 +14,7 @@ use crate::web::audit::{Actor, user_target};
 use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
+use crate::web::path_param::PathParam;
 use crate::web::session;
 use crate::web::views;
 
@@ -150,9 +151,8 @@ pub async fn set_password_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     csrf: CsrfToken,
-    path: web::Path<String>,
+    PathParam(uidb64): PathParam<String>,
 ) -> Result<HttpResponse, WebError> {
-    let uidb64 = path.into_inner();
     let token = reset_token(&req);
     let Some(user) = find_user(&state, uidb64.clone(), token).await? else {
         return Ok(invalid_link());
@@ -178,31 +178,19 @@ pub async fn set_password(
     req: HttpRequest,
     state: web::Data<AppState>,
     csrf: CsrfToken,
-    path: web::Path<String>,
+    PathParam(uidb64): PathParam<String>,
     form: VerifiedForm<SetPasswordForm>,
 ) -> Result<HttpResponse, WebError> {
-    let uidb64 = path.into_inner();
     let token = reset_token(&req);
     let Some(user) = find_user(&state, uidb64.clone(), token).await? else {
         return Ok(invalid_link());
     };
     let form = form.into_inner();
-    let mut errors = Vec::new();
-    if form.new_password1 != form.new_password2 {
-        errors.push("The two password fields didn't match.".to_string());
-    } else {
-        let attributes = UserAttributes {
-            username: &user.username,
-            first_name: &user.first_name,
-            last_name: &user.last_name,
-            email: &user.email,
-        };
-        errors.extend(
-            validate_password(&form.new_password1, &attributes)
-                .into_iter()
-                .map(|p| p.message),
-        );
-    }
+    let errors = new_password_problems(
+        &form.new_password1,
+        &form.new_password2,
+        &UserAttributes::of(&user),
+    );
     if !errors.is_empty() {
         let action = format!("/reset/{uidb64}/set-password/");
         let mut response = html(views::password::set_password(

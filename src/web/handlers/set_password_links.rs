@@ -4,7 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use super::html;
-use super::users::{ListQuery, verify_confirmed};
+use super::user_actions::verify_confirmed;
+use super::users::ListQuery;
 use crate::auth::set_password_links::{LinkCounts, send_set_password_links};
 use crate::db::audit::AuditAction;
 use crate::web::admin_context::AdminContext;

@@ -17,6 +17,7 @@ use crate::web::audit::{Actor, user_target};
 use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
+use crate::web::path_param::PathParam;
 use crate::web::session;
 use crate::web::views;
 
@@ -49,9 +50,8 @@ fn setup_gone() -> WebError {
 pub async fn setup_form(
     state: web::Data<AppState>,
     csrf: CsrfToken,
-    path: web::Path<String>,
+    PathParam(token): PathParam<String>,
 ) -> Result<HttpResponse, WebError> {
-    let token = path.into_inner();
     if !setup_token_matches(&state, &token) {
         return Err(setup_gone());
     }
@@ -83,10 +83,9 @@ pub async fn setup(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     csrf: CsrfToken,
-    path: web::Path<String>,
+    PathParam(token): PathParam<String>,
     form: VerifiedForm<SetupForm>,
 ) -> Result<HttpResponse, WebError> {
-    let token = path.into_inner();
     if !setup_token_matches(&state, &token) {
         return Err(setup_gone());
     }

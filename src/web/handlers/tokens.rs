@@ -10,6 +10,7 @@ use crate::db::audit::AuditAction;
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
+use crate::web::notice::SignedNotice;
 use crate::web::views::{self, tokens::Notice};
 
 fn render_tokens(
@@ -21,22 +22,11 @@ fn render_tokens(
     html(views::tokens::list(ctx.chrome(), tokens, notice, name))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TokensQuery {
-    done: Option<String>,
-    sig: Option<String>,
-}
-
 pub async fn tokens(
     ctx: AdminContext,
-    query: web::Query<TokensQuery>,
+    query: web::Query<SignedNotice>,
 ) -> Result<HttpResponse, WebError> {
-    let revoked = crate::web::notice::verified(
-        &ctx.state().secret_key,
-        "tokens",
-        query.done.as_deref(),
-        query.sig.as_deref(),
-    );
+    let revoked = query.verified(&ctx.state().secret_key, "tokens");
     let list = ctx.read(api_tokens::list).await?;
     let notice = revoked.as_deref().map(Notice::Revoked);
     Ok(render_tokens(&ctx, &list, notice, ""))

@@ -1,19 +1,18 @@
-//! The user list and one user's page: edit, role, status, sessions and password help.
+//! The user list and one user's page with its edit form (the account's buttons are in `user_actions.rs`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{html, see_other};
-use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
-use crate::auth::reset::{LinkPurpose, send_link};
-use crate::db::audit::AuditAction;
+use crate::auth::password_validation::help_texts;
 use crate::db::user_admin::{UserChange, UserChangeError};
 use crate::db::user_list::{SortKey, UserQuery};
 use crate::web::admin_context::AdminContext;
 use crate::web::audit::user_target;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
+use crate::web::path_param::PathParam;
 use crate::web::views;
 use crate::web::views::user_page::{Notice, UserPageView};
 use crate::web::views::users::UserListView;
@@ -101,7 +100,7 @@ pub struct PageQuery {
     sig: Option<String>,
 }
 
-async fn render(
+pub(super) async fn render(
     ctx: &AdminContext,
     id: i64,
     notice: Option<Notice<'_>>,
@@ -147,12 +146,21 @@ async fn render(
     Ok(response)
 }
 
+/// The user's page again with what was refused, answered with `status`.
+pub(super) async fn render_refusal(
+    ctx: &AdminContext,
+    id: i64,
+    message: &str,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    render(ctx, id, Some(Notice::Bad(message)), status).await
+}
+
 pub async fn page(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let done = crate::web::notice::verified(
         &ctx.state().secret_key,
         &super::add_user::notice_page(id),
@@ -175,11 +183,10 @@ pub async fn page(
 /// The edit form; `group` repeats, so it is read as a list of pairs (with the form size limit).
 pub async fn update(
     ctx: AdminContext,
-    path: web::Path<i64>,
+    PathParam(id): PathParam<i64>,
     form: VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let get = |name: &str| form.field(name).map(str::to_string);
-    let id = path.into_inner();
     let change = UserChange {
         first_name: get("first_name").unwrap_or_default(),
         last_name: get("last_name").unwrap_or_default(),
@@ -213,192 +220,7 @@ pub async fn update(
         Err(UserChangeError::NotFound) => Err(WebError::NotFound),
         Err(problem) => {
             let message = format!("Not saved: {problem}");
-            render(
-                &ctx,
-                id,
-                Some(Notice::Bad(&message)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render_refusal(&ctx, id, &message, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
-}
-
-/// A button that acts at once on someone's account: the admin ticks "Yes, …" first.
-#[derive(Deserialize)]
-pub struct ConfirmedForm {
-    #[serde(default)]
-    confirm: String,
-}
-
-impl ConfirmedForm {
-    /// The ticked confirmation box (browsers require it; this is for the rest).
-    fn confirmed(&self, what: &str) -> Result<(), WebError> {
-        verify_confirmed(&self.confirm, what)
-    }
-}
-
-/// The ticked "Yes, …" box (browsers require it; this is for the rest); the form's CSRF token was
-/// checked by `VerifiedForm` before.
-pub(super) fn verify_confirmed(confirm: &str, what: &str) -> Result<(), WebError> {
-    if confirm == "yes" {
-        return Ok(());
-    }
-    Err(WebError::bad_request(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        format!("Nothing was done. Tick \"Yes, {what}\" to confirm, then press the button again."),
-    ))
-}
-
-pub async fn terminate_sessions(
-    ctx: AdminContext,
-    path: web::Path<i64>,
-    form: VerifiedForm<ConfirmedForm>,
-) -> Result<HttpResponse, WebError> {
-    form.confirmed("end the sessions")?;
-    let id = path.into_inner();
-    let found = ctx
-        .change(move |tx, actor| {
-            let Some(user) = crate::db::users::find_by_id(tx, id)? else {
-                return Ok(false);
-            };
-            let ended = crate::db::user_admin::terminate_sessions(tx, id)?;
-            actor.record(
-                tx,
-                AuditAction::SessionsTerminated,
-                &user_target(id, &user.username),
-                &format!("{ended} session(s)"),
-            )?;
-            Ok(true)
-        })
-        .await?;
-    if !found {
-        return Err(WebError::NotFound);
-    }
-    Ok(see_other(&format!("/users/{id}?notice=sessions-ended")))
-}
-
-/// Mails a reset link (no database lock is held while the mail server answers), then records
-/// the outcome.
-pub async fn send_reset(
-    ctx: AdminContext,
-    path: web::Path<i64>,
-    form: VerifiedForm<ConfirmedForm>,
-) -> Result<HttpResponse, WebError> {
-    form.confirmed("send the mail")?;
-    let id = path.into_inner();
-    let user = ctx
-        .read(move |conn| crate::db::users::find_by_id(conn, id))
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let username = user.username.clone();
-    let sent = ctx
-        .blocking(move |state, _| {
-            Ok(if !user.is_active {
-                Err("the account is inactive".to_string())
-            } else if user.email.is_empty() {
-                Err("the user has no e-mail address".to_string())
-            } else {
-                let current = state.current_mail()?;
-                send_link(
-                    &current.mail,
-                    &current.accounts,
-                    &state.secret_key,
-                    &user,
-                    LinkPurpose::Reset,
-                )
-                .map_err(|e| e.to_string())
-            })
-        })
-        .await?;
-    let detail = match &sent {
-        Ok(()) => "sent".to_string(),
-        Err(reason) => format!("not sent: {reason}"),
-    };
-    ctx.change(move |tx, actor| {
-        actor.record(
-            tx,
-            AuditAction::PasswordResetSent,
-            &user_target(id, &username),
-            &detail,
-        )
-    })
-    .await?;
-    match sent {
-        Ok(()) => Ok(see_other(&format!("/users/{id}?notice=reset-sent"))),
-        // Shown on this response, not carried in a URL someone else could craft.
-        Err(reason) => {
-            let message = format!("The reset e-mail was not sent: {reason}");
-            render(
-                &ctx,
-                id,
-                Some(Notice::Bad(&message)),
-                StatusCode::BAD_GATEWAY,
-            )
-            .await
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct SetPasswordForm {
-    password1: String,
-    password2: String,
-}
-
-pub async fn set_password(
-    ctx: AdminContext,
-    path: web::Path<i64>,
-    form: VerifiedForm<SetPasswordForm>,
-) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
-    let user = ctx
-        .read(move |conn| crate::db::users::find_by_id(conn, id))
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let form = form.into_inner();
-    let errors: Vec<String> = if form.password1 != form.password2 {
-        vec!["The two password fields didn't match.".to_string()]
-    } else {
-        let attributes = UserAttributes {
-            username: &user.username,
-            first_name: &user.first_name,
-            last_name: &user.last_name,
-            email: &user.email,
-        };
-        validate_password(&form.password1, &attributes)
-            .into_iter()
-            .map(|p| p.message)
-            .collect()
-    };
-    if !errors.is_empty() {
-        return render(
-            &ctx,
-            id,
-            Some(Notice::Errors(&errors)),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let iterations = ctx.state().config.import.pbkdf2_iterations;
-    // Hashed before the write transaction, so the lock is not held for the hashing.
-    let hash = ctx
-        .blocking(move |_, _| {
-            Ok(crate::auth::hashers::make_password(
-                &form.password1,
-                iterations,
-            ))
-        })
-        .await?;
-    ctx.change(move |tx, actor| {
-        crate::db::users::set_password(tx, id, &hash)?;
-        actor.record(
-            tx,
-            AuditAction::PasswordSet,
-            &user_target(id, &user.username),
-            "set by an admin",
-        )
-    })
-    .await?;
-    Ok(see_other(&format!("/users/{id}?notice=password-set")))
 }
