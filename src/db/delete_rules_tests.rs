@@ -18,6 +18,17 @@ const REBUILT: [&str; 6] = [
     "roster_audit",
 ];
 
+/// A V7 database filled like Roster V7, then migrated to the current schema.
+fn v7_filled_and_migrated() -> (tempfile::TempDir, Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, conn) = v7_database(&dir);
+    fill_like_roster_v7(&conn);
+    drop(conn);
+    db.migrate().unwrap();
+    let conn = db.connect().unwrap();
+    (dir, conn)
+}
+
 fn v7_database(dir: &tempfile::TempDir) -> (Db, Connection) {
     let db = Db::new(dir.path().join("roster.sqlite3"));
     let mut conn = db.connect().unwrap();
@@ -216,12 +227,7 @@ fn a_roster_row_pointing_at_a_user_deleted_with_foreign_keys_off_does_not_stop_t
 
 #[test]
 fn deleting_a_user_drops_their_sessions_and_keeps_the_records_with_the_username() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, conn) = v7_database(&dir);
-    fill_like_roster_v7(&conn);
-    drop(conn);
-    db.migrate().unwrap();
-    let conn = db.connect().unwrap();
+    let (_dir, conn) = v7_filled_and_migrated();
     for id in [2, 1] {
         conn.execute("DELETE FROM auth_user WHERE id = ?1", [id])
             .unwrap();
@@ -301,26 +307,8 @@ fn fill_users_and_audit(conn: &Connection) {
 /// rename failed while the table was gone and Django stopped on roster_import_row's foreign key).
 #[test]
 fn django_can_rebuild_the_user_table_of_a_roster_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, conn) = v7_database(&dir);
-    fill_like_roster_v7(&conn);
-    drop(conn);
-    db.migrate().unwrap();
-    let conn = db.connect().unwrap();
-    let ddl: String = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'auth_user'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    conn.execute_batch(&format!(
-        "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = OFF; BEGIN; {}; \
-         INSERT INTO new__auth_user SELECT * FROM auth_user; DROP TABLE auth_user; \
-         ALTER TABLE new__auth_user RENAME TO auth_user; COMMIT; PRAGMA foreign_keys = ON;",
-        ddl.replacen("\"auth_user\"", "\"new__auth_user\"", 1)
-    ))
-    .expect("Django's rebuild of the user table");
+    let (_dir, conn) = v7_filled_and_migrated();
+    super::test_db::rebuild_user_table_like_django(&conn);
     let violations: i64 = conn
         .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)

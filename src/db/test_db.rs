@@ -10,3 +10,22 @@ pub(crate) fn migrated() -> (tempfile::TempDir, Connection) {
     let conn = db.connect().unwrap();
     (dir, conn)
 }
+
+/// Rebuilds `auth_user` the way Django's SQLite schema editor alters a table: foreign keys off, a
+/// new table, copy, drop, SQLite's checked rename, foreign keys on again. Panics if SQLite refuses.
+pub(crate) fn rebuild_user_table_like_django(conn: &Connection) {
+    let ddl: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'auth_user'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = OFF; BEGIN; {}; \
+         INSERT INTO new__auth_user SELECT * FROM auth_user; DROP TABLE auth_user; \
+         ALTER TABLE new__auth_user RENAME TO auth_user; COMMIT; PRAGMA foreign_keys = ON;",
+        ddl.replacen("\"auth_user\"", "\"new__auth_user\"", 1)
+    ))
+    .expect("Django's rebuild of the user table");
+}

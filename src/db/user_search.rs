@@ -436,20 +436,7 @@ mod tests {
         let (_dir, db, conn) = with_fillers();
         add_user(&conn, "before", "Old", "Timer", "old@example.com");
         // What Django's SQLite schema editor does to alter a field: a new table, copy, drop, rename.
-        let ddl: String = conn
-            .query_row(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'auth_user'",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA foreign_keys = OFF; BEGIN; {}; \
-             INSERT INTO new__auth_user SELECT * FROM auth_user; DROP TABLE auth_user; \
-             ALTER TABLE new__auth_user RENAME TO auth_user; COMMIT; PRAGMA foreign_keys = ON;",
-            ddl.replacen("\"auth_user\"", "\"new__auth_user\"", 1)
-        ))
-        .unwrap();
+        crate::db::test_db::rebuild_user_table_like_django(&conn);
         let users = UserTable::of(&conn);
         assert!(!is_current(&conn, &users).unwrap());
         let after = add_user(&conn, "djangouser", "Made", "ByDjango", "dj@example.com");
