@@ -57,15 +57,15 @@ fn program(var: &str, debian_path: &str) -> PathBuf {
 }
 
 /// The port chromedriver announces once it listens (started with `--port=0`, it picks a free one
-/// itself, so no other process can take the port between choosing and listening). Keeps draining
-/// its output afterwards, so it never blocks on a full pipe.
-fn announced_port(stdout: ChildStdout) -> u16 {
+/// itself), or what it said before it exited without listening. Keeps draining its output
+/// afterwards, so it never blocks on a full pipe.
+fn announced_port(stdout: ChildStdout) -> Result<u16, Vec<String>> {
     const STARTED: &str = "ChromeDriver was started successfully on port ";
     let mut lines = std::io::BufReader::new(stdout).lines();
     let mut seen = Vec::new();
     let port = loop {
         let Some(Ok(line)) = lines.next() else {
-            panic!("chromedriver exited before it listened; it said: {seen:?}");
+            return Err(seen);
         };
         if let Some(rest) = line.split(STARTED).nth(1) {
             break rest
@@ -76,7 +76,27 @@ fn announced_port(stdout: ChildStdout) -> u16 {
         seen.push(line);
     };
     std::thread::spawn(move || lines.for_each(drop));
-    port
+    Ok(port)
+}
+
+/// Starts chromedriver and waits until it listens. Its own choice of a free port can lose a race
+/// with another process ("IPv4 port not available", seen on a busy machine), so that is retried.
+fn start_driver(chromedriver: &Path) -> (Driver, u16) {
+    let mut said = Vec::new();
+    for _attempt in 0..3 {
+        let mut command = Command::new(chromedriver);
+        command
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut driver = Driver(command.spawn().expect("start chromedriver"));
+        match announced_port(driver.0.stdout.take().expect("chromedriver's stdout")) {
+            Ok(port) => return (driver, port),
+            Err(lines) => said.push(lines),
+        }
+    }
+    panic!("chromedriver exited three times before it listened; it said: {said:?}");
 }
 
 /// chromedriver in its own process group, so the browsers it starts go down with it.
@@ -108,14 +128,7 @@ impl Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let chromium = program("ROSTER_CHROMIUM", "/usr/bin/chromium");
         let chromedriver = program("ROSTER_CHROMEDRIVER", "/usr/bin/chromedriver");
-        let mut command = Command::new(chromedriver);
-        command
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let mut driver = Driver(command.spawn().expect("start chromedriver"));
-        let port = announced_port(driver.0.stdout.take().expect("chromedriver's stdout"));
+        let (driver, port) = start_driver(&chromedriver);
         let profile = tempfile::tempdir().expect("profile dir");
         let downloads = profile.path().join("downloads");
         std::fs::create_dir_all(&downloads).expect("downloads dir");
