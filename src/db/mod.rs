@@ -10,6 +10,7 @@ pub(crate) mod imports;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;
 pub mod ous;
+mod read_pool;
 pub(crate) mod sessions;
 #[cfg(test)]
 mod test_db;
@@ -33,6 +34,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
 use crate::domain::status::{ImportStatus, InvitationStatus, StoredStatus};
 
+pub use read_pool::ReadPool;
 use user_model::UserModelName;
 use user_table::UserTable;
 

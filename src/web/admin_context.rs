@@ -45,12 +45,13 @@ impl AdminContext {
         &self.state
     }
 
-    /// Reads from the database on the blocking pool.
+    /// Reads from the database on the blocking pool, on one of the kept read connections.
     pub async fn read<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, WebError> {
-        super::blocking::with_connection(&self.state, move |conn| work(conn)).await
+        let state = self.state.clone();
+        Ok(web::block(move || state.readers.read(work)).await??)
     }
 
     /// Runs a change in one write transaction on the blocking pool; the closure records its audit

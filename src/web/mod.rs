@@ -63,6 +63,7 @@ impl Application {
         let secret_key = config.accounts.load_secret_key()?;
         let quarter_hour = Duration::from_secs(15 * 60);
         let state = web::Data::new(AppState {
+            readers: crate::db::ReadPool::new(db.clone()),
             db,
             config,
             staging: staging::Staging::default(),

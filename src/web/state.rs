@@ -9,6 +9,8 @@ use crate::db::Db;
 /// What every request handler can reach.
 pub struct AppState {
     pub db: Db,
+    /// Kept read connections for the admin pages.
+    pub readers: crate::db::ReadPool,
     pub config: Config,
     pub staging: staging::Staging,
     /// The one-time first-admin setup token, while no admin exists.
