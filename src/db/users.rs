@@ -162,6 +162,7 @@ pub fn ensure_group(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
 /// `flag`, and the given parameter (or literal) for username, e-mail, date joined and names.
 fn insert_user(
     users: &UserTable,
+    insert: &str,
     flag: &str,
     username: &str,
     email: &str,
@@ -171,7 +172,7 @@ fn insert_user(
     let (name_columns, name_values) = users.name_insert(first, last);
     let (text_columns, text_values) = users.empty_text_insert();
     format!(
-        "INSERT INTO {} (password, last_login, is_superuser, username, email, is_staff, is_active, \
+        "{insert} INTO {} (password, last_login, is_superuser, username, email, is_staff, is_active, \
          date_joined, {name_columns}{text_columns}) VALUES (?1, NULL, {flag}, {username}, {email}, \
          {flag}, 1, {joined}, {name_values}{text_values})",
         users.table()
@@ -190,7 +191,18 @@ impl ImportedUserInserts {
     /// The inserts for the database `conn` is open on.
     pub fn new(conn: &Connection) -> Self {
         let users = UserTable::of(conn);
-        let user_sql = insert_user(&users, "0", "?2", "?4", "?5", ("?6", "?3"));
+        // OR FAIL: a refused insert is not undone by the statement itself but by the savepoint
+        // every caller holds (`insert_refusable`), so SQLite keeps no statement journal, which
+        // the search index's insert trigger would otherwise make it copy every touched page into.
+        let user_sql = insert_user(
+            &users,
+            "INSERT OR FAIL",
+            "0",
+            "?2",
+            "?4",
+            "?5",
+            ("?6", "?3"),
+        );
         let (groups, user_column, group_column) = users.groups();
         let group_sql =
             format!("INSERT INTO {groups} ({user_column}, {group_column}) VALUES (?1, ?2)");
@@ -201,7 +213,8 @@ impl ImportedUserInserts {
         }
     }
 
-    /// Inserts an imported user: active, not staff, not superuser, in the default group, with profile.
+    /// Inserts an imported user: active, not staff, not superuser, in the default group, with
+    /// profile. Call it inside `insert_refusable`: a refused insert is undone by its savepoint.
     pub fn insert(
         &self,
         conn: &Connection,
@@ -246,7 +259,7 @@ pub fn insert_superuser(
 ) -> rusqlite::Result<i64> {
     let users = UserTable::of(conn);
     conn.execute(
-        &insert_user(&users, "1", "?2", "?3", "?4", ("''", "''")),
+        &insert_user(&users, "INSERT", "1", "?2", "?3", "?4", ("''", "''")),
         params![password_hash, username, email, users.stored_datetime(now)],
     )?;
     Ok(conn.last_insert_rowid())

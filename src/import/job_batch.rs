@@ -52,13 +52,15 @@ impl BatchWriter<'_> {
                 _ => None,
             })
             .collect();
+        // One time for the batch's users (Django's `date_joined`): the batch is written in one go.
+        let now = db::now_text();
         // One savepoint for the whole batch: a savepoint per row costs a copy of every page each
         // user touches. When the project refuses a user, the batch is rolled back and written
         // again row by row, so only that row fails.
         let all_at_once = insert_refusable(tx, |tx| {
             to_write
                 .iter()
-                .map(|&(_, user, hash)| self.insert_user(tx, user, hash))
+                .map(|&(_, user, hash)| self.insert_user(tx, user, hash, &now))
                 .collect::<rusqlite::Result<Vec<i64>>>()
         })?;
         let written: Vec<(usize, Result<i64, String>)> = match all_at_once {
@@ -72,7 +74,7 @@ impl BatchWriter<'_> {
                 .map(|&(index, user, hash)| {
                     Ok((
                         index,
-                        insert_refusable(tx, |tx| self.insert_user(tx, user, hash))?,
+                        insert_refusable(tx, |tx| self.insert_user(tx, user, hash, &now))?,
                     ))
                 })
                 .collect::<rusqlite::Result<_>>()?,
@@ -104,13 +106,18 @@ impl BatchWriter<'_> {
     }
 
     /// Inserts one user (with group and profile) and queues its invitation.
-    fn insert_user(&self, tx: &Connection, user: &NewUser, hash: &str) -> rusqlite::Result<i64> {
-        let now = db::now_text();
+    fn insert_user(
+        &self,
+        tx: &Connection,
+        user: &NewUser,
+        hash: &str,
+        now: &str,
+    ) -> rusqlite::Result<i64> {
         let user_id = self
             .inserts
-            .insert(tx, user, hash, self.group_id, self.import_id, &now)?;
+            .insert(tx, user, hash, self.group_id, self.import_id, now)?;
         if self.invite && user.password.is_none() {
-            db::invitations::queue(tx, self.import_id, user_id, &now)?;
+            db::invitations::queue(tx, self.import_id, user_id, now)?;
         }
         Ok(user_id)
     }

@@ -284,3 +284,43 @@ fn a_refusal_after_the_user_insert_leaves_no_half_written_user_and_the_rest_once
         1
     );
 }
+
+#[test]
+fn a_user_refused_after_its_own_insert_with_fail_leaves_nothing_behind() {
+    // The import inserts users with `INSERT OR FAIL` (no statement journal), so a refusal that
+    // SQLite does not undo by itself, here RAISE(FAIL) after the user's row is written, must be
+    // undone by the import's savepoints: no user, no group link, no profile for that row.
+    let (dir, db) = database_with_trigger(
+        "CREATE TRIGGER shop_fail_late AFTER INSERT ON auth_user \
+         WHEN NEW.username = 'u7' \
+         BEGIN SELECT RAISE(FAIL, 'shop policy: u7 is reserved'); END;",
+    );
+    let csv = dir.path().join("people.csv");
+    let rows: String = (0..20)
+        .map(|i| format!("F{i};L{i};u{i}@example.com;u{i};;Engineer;\n"))
+        .collect();
+    std::fs::write(&csv, format!("{HEADER}\n{rows}")).unwrap();
+    let out = roster(
+        &db,
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "--json",
+            "--allow-without-mail",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["created"], 19);
+    assert_eq!(json["errors"][0]["line"], 9);
+    assert_eq!(json["errors"][0]["code"], "refused_by_database");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM auth_user WHERE username = 'u7'"),
+        0
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM auth_user"), 19);
+    assert_eq!(count("SELECT COUNT(*) FROM auth_user_groups"), 19);
+    assert_eq!(count("SELECT COUNT(*) FROM roster_user_profile"), 19);
+}
