@@ -106,15 +106,36 @@ pub struct DirectorySnapshot {
     pub organizational_units: HashMap<String, i64>,
 }
 
-/// The displayable values of a row: never the password, only whether there was one.
+/// The six text values that describe a person in an import row, in the file's column order; each
+/// stage of an import (read, validated, summarised) carries them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RowSummary {
+pub struct Person {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
     pub username: String,
     pub organizational_unit: String,
     pub job_title: String,
+}
+
+impl Person {
+    /// The same person with `change` applied to every value (trimming, capping).
+    pub fn map(&self, change: impl Fn(&str) -> String) -> Self {
+        Self {
+            first_name: change(&self.first_name),
+            last_name: change(&self.last_name),
+            email: change(&self.email),
+            username: change(&self.username),
+            organizational_unit: change(&self.organizational_unit),
+            job_title: change(&self.job_title),
+        }
+    }
+}
+
+/// The displayable values of a row: never the password, only whether there was one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowSummary {
+    pub person: Person,
     pub has_password: bool,
 }
 

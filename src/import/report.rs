@@ -72,8 +72,8 @@ impl ImportReport {
                 .iter()
                 .map(|row| JsonError {
                     line: Some(row.line),
-                    username: Some(row.summary.username.clone()),
-                    email: Some(row.summary.email.clone()),
+                    username: Some(row.summary.person.username.clone()),
+                    email: Some(row.summary.person.email.clone()),
                     code: row.code.clone(),
                     column: row.column.clone(),
                     message: row.message.clone(),
@@ -138,7 +138,7 @@ pub fn error_report_csv(rows: &[ReportRow]) -> Vec<u8> {
         return Vec::new();
     }
     for row in rows {
-        let s = &row.summary;
+        let s = &row.summary.person;
         let record = [
             s.first_name.as_str(),
             &s.last_name,

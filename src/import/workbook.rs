@@ -31,7 +31,7 @@ pub fn error_report_xlsx(rows: &[ReportRow]) -> Result<Vec<u8>, XlsxError> {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
-            let s = &row.summary;
+            let s = &row.summary.person;
             vec![
                 s.first_name.clone(),
                 s.last_name.clone(),

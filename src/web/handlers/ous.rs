@@ -49,6 +49,18 @@ struct OuChanged {
     notice: String,
 }
 
+impl OuChanged {
+    /// A unit created or deleted: the audit detail is its name, the notice says what was `done`.
+    fn named(action: AuditAction, ou_id: i64, name: String, done: &str) -> Self {
+        Self {
+            action,
+            ou_id,
+            notice: format!("Organizational unit \"{name}\" {done}."),
+            detail: name,
+        }
+    }
+}
+
 /// Runs an OU change and its audit entry in one transaction, then shows the list with what
 /// happened (a refusal with the typed `name` kept in the form).
 async fn act(
@@ -92,12 +104,12 @@ pub async fn add(
     act(&ctx, &form.name, move |conn| {
         let ou_id = crate::db::ous::add(conn, &name, &crate::db::now_text())
             .map_err(ChangeOuError::Name)?;
-        Ok(OuChanged {
-            action: AuditAction::OuCreated,
+        Ok(OuChanged::named(
+            AuditAction::OuCreated,
             ou_id,
-            notice: format!("Organizational unit \"{name}\" created."),
-            detail: name,
-        })
+            name,
+            "created",
+        ))
     })
     .await
 }
@@ -128,12 +140,12 @@ pub async fn delete(
 ) -> Result<HttpResponse, WebError> {
     act(&ctx, "", move |conn| {
         let name = crate::db::ous::delete_if_empty(conn, id)?;
-        Ok(OuChanged {
-            action: AuditAction::OuDeleted,
-            ou_id: id,
-            notice: format!("Organizational unit \"{name}\" deleted."),
-            detail: name,
-        })
+        Ok(OuChanged::named(
+            AuditAction::OuDeleted,
+            id,
+            name,
+            "deleted",
+        ))
     })
     .await
 }
