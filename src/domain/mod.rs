@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit_action;
 pub mod fields;
+pub mod html;
 pub mod import_context;
 pub mod mail_mode;
 pub mod random;

@@ -3,9 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use rusqlite::Connection;
-use serde::Deserialize;
 
-use super::{html, see_other};
+use super::{NameForm, html, see_other};
 use crate::db::audit::AuditAction;
 use crate::db::ous::{AddOuError, ChangeOuError};
 use crate::web::admin_context::AdminContext;
@@ -33,12 +32,6 @@ pub async fn list(
 ) -> Result<HttpResponse, WebError> {
     let done = query.verified(&ctx.state().secret_key, "ous");
     render(&ctx, done.as_deref().map(|m| (true, m)), "", StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-pub struct NameForm {
-    #[serde(default)]
-    name: String,
 }
 
 /// A change that went through: the audit entry it gets and the notice shown after it.
