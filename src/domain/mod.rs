@@ -10,4 +10,5 @@ pub mod mail_mode;
 pub mod random;
 pub mod report;
 pub mod rows;
+pub mod secret;
 pub mod status;

@@ -2,7 +2,8 @@
 //! the error that skips it, and the directory it must not collide with.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
+
+pub use super::secret::Secret;
 
 /// Stable codes for row-level problems; each skips only its row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,27 +73,6 @@ pub struct RowError {
     pub column: Option<&'static str>,
     /// Human explanation including the fix; never contains a password.
     pub message: String,
-}
-
-/// A password kept only in memory until it is hashed; it never prints.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a plaintext password.
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-    /// The plaintext, for hashing only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
 }
 
 /// What the database already holds that an import must not collide with.
