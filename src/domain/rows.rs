@@ -99,6 +99,18 @@ pub struct Person {
 }
 
 impl Person {
+    /// The values in the file's column order.
+    pub fn values(&self) -> [&str; 6] {
+        [
+            &self.first_name,
+            &self.last_name,
+            &self.email,
+            &self.username,
+            &self.organizational_unit,
+            &self.job_title,
+        ]
+    }
+
     /// The same person with `change` applied to every value (trimming, capping).
     pub fn map(&self, change: impl Fn(&str) -> String) -> Self {
         Self {
