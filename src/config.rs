@@ -14,7 +14,7 @@ pub mod current_mail;
 
 pub use current_mail::{CurrentMail, MailField, MailLocks};
 
-use crate::mail::{MailSettings, TlsMode};
+use crate::mail::{MailSettings, Secret, TlsMode};
 
 /// Settings shared by every command.
 #[derive(Debug, Clone)]
@@ -258,7 +258,11 @@ fn mail_settings(m: &MailArgs) -> anyhow::Result<MailSettings> {
         host: m.email_host.clone().filter(|h| !h.trim().is_empty()),
         port,
         username: m.email_host_user.clone().filter(|u| !u.is_empty()),
-        password: m.email_host_password.clone().filter(|p| !p.is_empty()),
+        password: m
+            .email_host_password
+            .clone()
+            .filter(|p| !p.is_empty())
+            .map(Secret::new),
         tls,
         timeout: Duration::from_secs(m.email_timeout),
         from,

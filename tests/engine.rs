@@ -282,11 +282,11 @@ fn error_report_reimports_without_passwords() {
     let back = again
         .rows
         .iter()
-        .map(|r| pair(&r.values.username, &r.values.email));
+        .map(|r| pair(&r.values.person.username, &r.values.person.email));
     let sent = report
         .failures
         .iter()
-        .map(|f| pair(&f.summary.username, &f.summary.email));
+        .map(|f| pair(&f.summary.person.username, &f.summary.person.email));
     let (back, sent): (Vec<_>, Vec<_>) = (back.collect(), sent.collect());
     assert_eq!(back, sent);
     assert_eq!(back[1], pair("alan", "alan@@example.com"));

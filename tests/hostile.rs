@@ -261,7 +261,7 @@ fn the_error_report_neutralises_formulas_and_reimports_them_exactly() {
     let mut formulas = 0;
     for (record, failure) in reader.records().zip(&report.failures) {
         let record = record.expect("report row");
-        let s = &failure.summary;
+        let s = &failure.summary.person;
         let values = [
             &s.first_name,
             &s.last_name,

@@ -68,7 +68,7 @@ pub(super) fn adduser(
         AddOutcome::Refused { problem, .. } => {
             eprintln!(
                 "User \"{}\" not created.\n  {}: {}: {}",
-                crate::import::visible(entry.username.trim()),
+                crate::import::visible(entry.person.username.trim()),
                 problem.location(),
                 problem.code,
                 problem.message

@@ -154,7 +154,7 @@ fn print_summary(
             out,
             "  {} ({}): {}: {}",
             row.location(),
-            display_or_dash(&row.summary.username),
+            display_or_dash(&row.summary.person.username),
             row.code,
             row.message
         )?;

@@ -80,12 +80,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             db.migrate()?;
             let entry = crate::import::single::NewUserEntry {
-                first_name,
-                last_name,
-                email,
-                username,
-                organizational_unit: unit,
-                job_title,
+                person: crate::import::Person {
+                    first_name,
+                    last_name,
+                    email,
+                    username,
+                    organizational_unit: unit,
+                    job_title,
+                },
                 password: None,
             };
             let options = AddUserOptions {

@@ -102,7 +102,12 @@ pub fn merge(config: &Config, stored: &StoredMail) -> CurrentMail {
     };
     mail.host = text(&stored.host, mail.host.take(), MailField::Host);
     mail.username = text(&stored.username, mail.username.take(), MailField::Login);
-    mail.password = text(&stored.password, mail.password.take(), MailField::Password);
+    mail.password = match &stored.password {
+        Some(saved) if free(MailField::Password) => {
+            Some(saved.clone()).filter(|p| !p.expose().trim().is_empty())
+        }
+        _ => mail.password.take(),
+    };
     if let Some(tls) = stored.tls.filter(|_| free(MailField::Encryption)) {
         mail.tls = tls;
     }

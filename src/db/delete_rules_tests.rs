@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params};
 
 use super::Db;
 use super::embedded::migrations;
@@ -286,14 +286,7 @@ fn the_audit_log_stays_append_only_but_for_the_delete_rule() {
 }
 
 fn fill_users_and_audit(conn: &Connection) {
-    for (id, username) in [(1, "admin"), (2, "ada")] {
-        conn.execute(
-            "INSERT INTO auth_user (id, password, is_superuser, username, last_name, email, is_staff, \
-             is_active, date_joined, first_name) VALUES (?1, '!', 0, ?2, '', '', 0, 1, '2026-01-01 00:00:00', '')",
-            params![id, username],
-        )
-        .unwrap();
-    }
+    super::test_db::add_plain_users(conn, &[(1, "admin"), (2, "ada")]);
     conn.execute(
         "INSERT INTO roster_audit (at, actor_user_id, actor, action, detail) VALUES ('2026-01-02', 2, 'ada', 'login', 'logged in')",
         [],

@@ -5,7 +5,7 @@ use rusqlite::{Connection, params};
 use super::columns::{from_columns, query_all, query_one};
 use crate::domain::import_context::ImportContext;
 use crate::domain::report::{ImportReport, ReportRow};
-use crate::domain::rows::{PlannedRow, RowOutcome, RowSummary};
+use crate::domain::rows::{Person, PlannedRow, RowOutcome, RowSummary};
 use crate::domain::status::{ImportStatus, StoredStatus};
 
 /// An import as recorded.
@@ -72,8 +72,8 @@ pub struct StoredRow {
 }
 from_columns!(StoredRow: line, summary, user_id, code, message, column, removed_by_undo,
     created_username);
-from_columns!(RowSummary: first_name, last_name, email, username, organizational_unit, job_title,
-    has_password);
+from_columns!(RowSummary: person, has_password);
+from_columns!(Person: first_name, last_name, email, username, organizational_unit, job_title);
 
 /// Every row's outcome of an import, in file order.
 pub fn all_rows(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<StoredRow>> {
@@ -199,7 +199,7 @@ pub fn insert_row(
     row: &PlannedRow,
     created: Option<CreatedUser<'_>>,
 ) -> rusqlite::Result<()> {
-    let s = &row.summary;
+    let s = &row.summary.person;
     let (user_id, fingerprint) = match created {
         Some(user) => (Some(user.id), user.fingerprint),
         None => (None, None),
@@ -229,7 +229,7 @@ pub fn insert_row(
         s.username,
         s.organizational_unit,
         s.job_title,
-        s.has_password,
+        row.summary.has_password,
         code,
         column,
         message,

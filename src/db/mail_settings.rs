@@ -3,31 +3,18 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::domain::mail_mode::TlsMode;
+use crate::domain::secret::Secret;
 
 /// Saved values; `None` leaves the setting to the command line, environment or default.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StoredMail {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub tls: Option<TlsMode>,
     pub username: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     pub from: Option<String>,
     pub base_url: Option<String>,
-}
-
-impl std::fmt::Debug for StoredMail {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredMail")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("from", &self.from)
-            .field("base_url", &self.base_url)
-            .finish()
-    }
 }
 
 fn tls_code(tls: TlsMode) -> &'static str {
@@ -62,7 +49,7 @@ pub fn load(conn: &Connection) -> rusqlite::Result<StoredMail> {
                     .as_deref()
                     .and_then(tls_from_code),
                 username: row.get(3)?,
-                password: row.get(4)?,
+                password: row.get::<_, Option<String>>(4)?.map(Secret::new),
                 from: row.get(5)?,
                 base_url: row.get(6)?,
             })
@@ -85,7 +72,7 @@ pub fn save(conn: &Connection, stored: &StoredMail) -> rusqlite::Result<()> {
             stored.port,
             stored.tls.map(tls_code),
             stored.username,
-            stored.password,
+            stored.password.as_ref().map(Secret::expose),
             stored.from,
             stored.base_url,
             super::now_text(),
@@ -106,7 +93,7 @@ mod tests {
             host: Some("smtp.example.com".into()),
             port: Some(587),
             tls: Some(TlsMode::StartTls),
-            password: Some("secret".into()),
+            password: Some(Secret::new("secret".into())),
             ..StoredMail::default()
         };
         save(&conn, &stored).unwrap();

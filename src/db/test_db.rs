@@ -11,6 +11,19 @@ pub(crate) fn migrated() -> (tempfile::TempDir, Connection) {
     (dir, conn)
 }
 
+/// Adds active users with these ids and usernames and nothing else: no password, no names, no
+/// e-mail, not staff, joined 2026-01-01.
+pub(crate) fn add_plain_users(conn: &Connection, users: &[(i64, &str)]) {
+    for (id, username) in users {
+        conn.execute(
+            "INSERT INTO auth_user (id, password, is_superuser, username, last_name, email, is_staff, \
+             is_active, date_joined, first_name) VALUES (?1, '!', 0, ?2, '', '', 0, 1, '2026-01-01 00:00:00', '')",
+            rusqlite::params![id, username],
+        )
+        .unwrap();
+    }
+}
+
 /// Rebuilds `auth_user` the way Django's SQLite schema editor alters a table: foreign keys off, a
 /// new table, copy, drop, SQLite's checked rename, foreign keys on again. Panics if SQLite refuses.
 pub(crate) fn rebuild_user_table_like_django(conn: &Connection) {

@@ -131,13 +131,9 @@ mod tests {
     #[test]
     fn finds_rows_through_any_declared_key_and_skips_the_tables_undo_clears() {
         let (_dir, conn) = crate::db::test_db::migrated();
+        crate::db::test_db::add_plain_users(&conn, &[(1, "ann"), (2, "ben"), (3, "cy")]);
         conn.execute_batch(
-            "INSERT INTO auth_user (id, password, is_superuser, username, last_name, email, is_staff, \
-               is_active, date_joined, first_name) VALUES \
-               (1, '!', 0, 'ann', '', '', 0, 1, '2026-01-01 00:00:00', ''), \
-               (2, '!', 0, 'ben', '', '', 0, 1, '2026-01-01 00:00:00', ''), \
-               (3, '!', 0, 'cy', '', '', 0, 1, '2026-01-01 00:00:00', ''); \
-             INSERT INTO auth_group (id, name) VALUES (1, 'Default User'); \
+            "INSERT INTO auth_group (id, name) VALUES (1, 'Default User'); \
              INSERT INTO auth_user_groups (user_id, group_id) VALUES (1, 1), (2, 1); \
              CREATE TABLE \"odd \"\"name\" (id INTEGER PRIMARY KEY, \
                \"by name\" TEXT REFERENCES AUTH_USER (username)); \

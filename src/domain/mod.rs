@@ -4,9 +4,11 @@
 pub mod accounts;
 pub mod audit_action;
 pub mod fields;
+pub mod html;
 pub mod import_context;
 pub mod mail_mode;
 pub mod random;
 pub mod report;
 pub mod rows;
+pub mod secret;
 pub mod status;

@@ -2,7 +2,8 @@
 //! the error that skips it, and the directory it must not collide with.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
+
+pub use super::secret::Secret;
 
 /// Stable codes for row-level problems; each skips only its row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,27 +75,6 @@ pub struct RowError {
     pub message: String,
 }
 
-/// A password kept only in memory until it is hashed; it never prints.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a plaintext password.
-    pub fn new(value: String) -> Self {
-        Self(value)
-    }
-    /// The plaintext, for hashing only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
 /// What the database already holds that an import must not collide with.
 #[derive(Debug, Clone, Default)]
 pub struct DirectorySnapshot {
@@ -106,15 +86,48 @@ pub struct DirectorySnapshot {
     pub organizational_units: HashMap<String, i64>,
 }
 
-/// The displayable values of a row: never the password, only whether there was one.
+/// The six text values that describe a person in an import row, in the file's column order; each
+/// stage of an import (read, validated, summarised) carries them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RowSummary {
+pub struct Person {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
     pub username: String,
     pub organizational_unit: String,
     pub job_title: String,
+}
+
+impl Person {
+    /// The values in the file's column order.
+    pub fn values(&self) -> [&str; 6] {
+        [
+            &self.first_name,
+            &self.last_name,
+            &self.email,
+            &self.username,
+            &self.organizational_unit,
+            &self.job_title,
+        ]
+    }
+
+    /// The same person with `change` applied to every value (trimming, capping).
+    pub fn map(&self, change: impl Fn(&str) -> String) -> Self {
+        Self {
+            first_name: change(&self.first_name),
+            last_name: change(&self.last_name),
+            email: change(&self.email),
+            username: change(&self.username),
+            organizational_unit: change(&self.organizational_unit),
+            job_title: change(&self.job_title),
+        }
+    }
+}
+
+/// The displayable values of a row: never the password, only whether there was one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowSummary {
+    pub person: Person,
     pub has_password: bool,
 }
 

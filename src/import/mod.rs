@@ -25,7 +25,7 @@ pub use crate::domain::import_context::{
     DEFAULT_GROUP, ImportContext, ImportSource, MailCheckRecord, PasswordlessPolicy,
 };
 pub use crate::domain::report::{ImportReport, ReportRow};
-pub use crate::domain::rows::{PlannedRow, RowError, RowErrorCode, RowOutcome, Secret};
+pub use crate::domain::rows::{Person, PlannedRow, RowError, RowErrorCode, RowOutcome, Secret};
 pub use parse::{ParsedFile, RawRow, parse};
 pub use plan::{Plan, PlanRules};
 

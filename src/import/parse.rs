@@ -7,17 +7,12 @@ use super::lines::LineCounter;
 use super::shape::{self, Record};
 use super::sheet_cells::SheetCells;
 use super::sniff::{Delimiter, detect_delimiter, strip_sep_line};
-use super::{Column, FileError, RowError, Secret, decode::decode};
+use super::{Column, FileError, Person, RowError, Secret, decode::decode};
 
 /// The values of one data row; all but the password are trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RowValues {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub username: String,
-    pub organizational_unit: String,
-    pub job_title: String,
+    pub person: Person,
     /// `None` when the column is absent or the cell is empty.
     pub password: Option<Secret>,
 }
@@ -25,26 +20,28 @@ pub struct RowValues {
 impl RowValues {
     /// The trimmed value of a non-password column.
     pub fn get(&self, column: Column) -> &str {
+        let person = &self.person;
         match column {
-            Column::FirstName => &self.first_name,
-            Column::LastName => &self.last_name,
-            Column::Email => &self.email,
-            Column::Username => &self.username,
-            Column::OrganizationalUnit => &self.organizational_unit,
-            Column::JobTitle => &self.job_title,
+            Column::FirstName => &person.first_name,
+            Column::LastName => &person.last_name,
+            Column::Email => &person.email,
+            Column::Username => &person.username,
+            Column::OrganizationalUnit => &person.organizational_unit,
+            Column::JobTitle => &person.job_title,
             Column::Password => "",
         }
     }
 
     fn set(&mut self, column: Column, raw: &str) {
         let value = super::formula::restore_formula(raw.trim()).to_string();
+        let person = &mut self.person;
         match column {
-            Column::FirstName => self.first_name = value,
-            Column::LastName => self.last_name = value,
-            Column::Email => self.email = value,
-            Column::Username => self.username = value,
-            Column::OrganizationalUnit => self.organizational_unit = value,
-            Column::JobTitle => self.job_title = value,
+            Column::FirstName => person.first_name = value,
+            Column::LastName => person.last_name = value,
+            Column::Email => person.email = value,
+            Column::Username => person.username = value,
+            Column::OrganizationalUnit => person.organizational_unit = value,
+            Column::JobTitle => person.job_title = value,
             Column::Password => {
                 self.password = (!raw.is_empty()).then(|| Secret::new(raw.to_string()))
             }

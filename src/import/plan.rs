@@ -15,15 +15,9 @@ pub use crate::domain::rows::{
 
 impl RowSummary {
     fn of(row: &RawRow) -> Self {
-        let v = &row.values;
         Self {
-            first_name: capped(&v.first_name),
-            last_name: capped(&v.last_name),
-            email: capped(&v.email),
-            username: capped(&v.username),
-            organizational_unit: capped(&v.organizational_unit),
-            job_title: capped(&v.job_title),
-            has_password: v.password.is_some(),
+            person: row.values.person.map(capped),
+            has_password: row.values.password.is_some(),
         }
     }
 }
@@ -186,21 +180,22 @@ fn check_directory(
     usernames_in_file: &HashMap<String, u64>,
     emails_in_file: &HashMap<String, u64>,
 ) -> Result<NewUser, RowError> {
-    let username_key = ascii_casefold(&row.username);
-    let email_key = ascii_casefold(&row.email);
-    taken_in_directory(&row.username, &row.email, directory)?;
+    let ValidRow { person, password } = row;
+    let username_key = ascii_casefold(&person.username);
+    let email_key = ascii_casefold(&person.email);
+    taken_in_directory(&person.username, &person.email, directory)?;
     if let Some(first) = usernames_in_file.get(&username_key) {
-        return Err(in_file("username", &row.username, *first, line));
+        return Err(in_file("username", &person.username, *first, line));
     }
     if let Some(first) = emails_in_file.get(&email_key) {
-        return Err(in_file("email", &row.email, *first, line));
+        return Err(in_file("email", &person.email, *first, line));
     }
-    let organizational_unit_id = if row.organizational_unit.is_empty() {
+    let organizational_unit_id = if person.organizational_unit.is_empty() {
         None
     } else {
         match directory
             .organizational_units
-            .get(&unit_casefold(&row.organizational_unit))
+            .get(&unit_casefold(&person.organizational_unit))
         {
             Some(id) => Some(*id),
             None => {
@@ -210,20 +205,20 @@ fn check_directory(
                     message: format!(
                         "Organizational unit \"{}\" does not exist. Create it first (Organizational \
                          units page, or `roster ou add`), or correct the name.",
-                        visible(&row.organizational_unit)
+                        visible(&person.organizational_unit)
                     ),
                 });
             }
         }
     };
     Ok(NewUser {
-        username: row.username,
-        email: row.email,
-        first_name: row.first_name,
-        last_name: row.last_name,
+        username: person.username,
+        email: person.email,
+        first_name: person.first_name,
+        last_name: person.last_name,
         organizational_unit_id,
-        job_title: row.job_title,
-        password: row.password,
+        job_title: person.job_title,
+        password,
     })
 }
 

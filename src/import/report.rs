@@ -72,8 +72,8 @@ impl ImportReport {
                 .iter()
                 .map(|row| JsonError {
                     line: Some(row.line),
-                    username: Some(row.summary.username.clone()),
-                    email: Some(row.summary.email.clone()),
+                    username: Some(row.summary.person.username.clone()),
+                    email: Some(row.summary.person.email.clone()),
                     code: row.code.clone(),
                     column: row.column.clone(),
                     message: row.message.clone(),
@@ -138,19 +138,11 @@ pub fn error_report_csv(rows: &[ReportRow]) -> Vec<u8> {
         return Vec::new();
     }
     for row in rows {
-        let s = &row.summary;
-        let record = [
-            s.first_name.as_str(),
-            &s.last_name,
-            &s.email,
-            &s.username,
-            &s.organizational_unit,
-            &s.job_title,
-            "",
-            &error_cell(row),
-            password_note(row),
-        ]
-        .map(neutralise_formula);
+        let error = error_cell(row);
+        let record: Vec<_> = (row.summary.person.values().into_iter())
+            .chain(["", &error, password_note(row)])
+            .map(neutralise_formula)
+            .collect();
         if writer.write_record(&record).is_err() {
             return Vec::new();
         }

@@ -27,16 +27,10 @@ pub type NewUserEntry = RowValues;
 
 /// The entry as the one row of its import, trimmed like a CSV cell.
 fn to_row(entry: &NewUserEntry) -> RawRow {
-    let trimmed = |value: &str| value.trim().to_string();
     RawRow {
         line: LINE,
         values: RowValues {
-            first_name: trimmed(&entry.first_name),
-            last_name: trimmed(&entry.last_name),
-            email: trimmed(&entry.email),
-            username: trimmed(&entry.username),
-            organizational_unit: trimmed(&entry.organizational_unit),
-            job_title: trimmed(&entry.job_title),
+            person: entry.person.map(|value| value.trim().to_string()),
             password: entry
                 .password
                 .clone()
@@ -52,6 +46,7 @@ fn to_row(entry: &NewUserEntry) -> RawRow {
 /// The name the import is recorded under, e.g. `Add user: alice`.
 fn import_name(entry: &NewUserEntry) -> String {
     let username: String = entry
+        .person
         .username
         .trim()
         .chars()

@@ -1,23 +1,18 @@
 //! Checks one row on its own (required fields, Django's length limits, e-mail and username rules).
 
 use super::parse::{RawRow, RowValues};
-use super::{Column, RowError, RowErrorCode, Secret, is_invisible, visible};
+use super::{Column, Person, RowError, RowErrorCode, Secret, is_invisible, visible};
 use crate::domain::fields::{
     EMAIL_MAX, FIRST_NAME_MAX, LABEL_MAX, LAST_NAME_MAX, PASSWORD_MAX, USERNAME_MAX,
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
 
-/// A row that passed every check that needs no database: values are normalised as Django would.
+/// A row that passed every check that needs no database: values are normalised as Django would
+/// (the e-mail by `normalize_email`, its domain lower-cased; the username NFKC-normalised, as
+/// Django's `normalize_username`).
 #[derive(Debug, Clone)]
 pub struct ValidRow {
-    pub first_name: String,
-    pub last_name: String,
-    /// Django's `normalize_email`: domain lower-cased.
-    pub email: String,
-    /// NFKC-normalised, as Django's `normalize_username`.
-    pub username: String,
-    pub organizational_unit: String,
-    pub job_title: String,
+    pub person: Person,
     pub password: Option<Secret>,
 }
 
@@ -59,7 +54,7 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
         }
     }
 
-    let email = normalize_email(&values.email);
+    let email = normalize_email(&values.person.email);
     // Django accepts some invisible characters in a domain; they come from pasting, make an
     // address nobody receives mail at, and would let one address slip past the duplicate checks.
     if let Some((index, c)) = email.chars().enumerate().find(|&(_, c)| is_invisible(c)) {
@@ -69,7 +64,7 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
             message: format!(
                 "\"{}\" is not a valid e-mail address: it holds an invisible character (U+{:04X}) \
                  at position {}, probably pasted along with it. Type the address again.",
-                visible(&values.email),
+                visible(&values.person.email),
                 c as u32,
                 index + 1
             ),
@@ -82,12 +77,12 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
             message: format!(
                 "\"{}\" is not a valid e-mail address. Check for typos, a missing @ or domain, \
                  spaces, or two dots in a row.",
-                visible(&values.email)
+                visible(&values.person.email)
             ),
         });
     }
 
-    let username = normalize_username(&values.username);
+    let username = normalize_username(&values.person.username);
     let length = username.chars().count();
     if length > USERNAME_MAX {
         return Err(too_long(Column::Username, length, USERNAME_MAX));
@@ -99,19 +94,18 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
             message: format!(
                 "\"{}\" is not a valid username{}. Use only letters, digits and the characters \
                  @ . + - _ (no spaces).",
-                visible(&values.username),
+                visible(&values.person.username),
                 describe_offender(&username)
             ),
         });
     }
 
     Ok(ValidRow {
-        first_name: values.first_name.clone(),
-        last_name: values.last_name.clone(),
-        email,
-        username,
-        organizational_unit: values.organizational_unit.clone(),
-        job_title: values.job_title.clone(),
+        person: Person {
+            email,
+            username,
+            ..values.person.clone()
+        },
         password: values.password.clone(),
     })
 }

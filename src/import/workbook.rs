@@ -31,18 +31,11 @@ pub fn error_report_xlsx(rows: &[ReportRow]) -> Result<Vec<u8>, XlsxError> {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
-            let s = &row.summary;
-            vec![
-                s.first_name.clone(),
-                s.last_name.clone(),
-                s.email.clone(),
-                s.username.clone(),
-                s.organizational_unit.clone(),
-                s.job_title.clone(),
-                String::new(),
-                error_cell(row),
-                password_note(row).to_string(),
-            ]
+            let error = error_cell(row);
+            (row.summary.person.values().into_iter())
+                .chain(["", &error, password_note(row)])
+                .map(str::to_string)
+                .collect()
         })
         .collect();
     write_sheet(&header, &cells)

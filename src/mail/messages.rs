@@ -1,8 +1,9 @@
 //! The mails Roster sends, each as plain text plus HTML (maud escapes every value).
 
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 
 use super::transport::OutgoingMail;
+use crate::domain::html::html_document;
 
 /// What the password-reset and invitation mails say about one account.
 pub struct ResetMailData<'a> {
@@ -180,14 +181,10 @@ fn hours(n: i64) -> String {
 }
 
 fn layout(title: &str, site: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-            }
+    html_document(
+        title,
+        html! {},
+        html! {
             body style="margin:0;padding:24px;background:#f4f5f7;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2328;line-height:1.5" {
                 div style="max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:24px 28px" {
                     h1 style="font-size:20px;margin:0 0 16px" { (title) }
@@ -195,8 +192,8 @@ fn layout(title: &str, site: &str, body: Markup) -> Markup {
                     p style="margin-top:24px;color:#6a737d;font-size:13px" { (site) }
                 }
             }
-        }
-    }
+        },
+    )
 }
 
 fn button(link: &str, label: &str) -> Markup {

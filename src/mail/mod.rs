@@ -11,5 +11,5 @@ mod web_port;
 pub use check::{CheckOutcome, check};
 pub use check_cache::{CheckCache, Freshness};
 pub use diagnosis::Diagnosis;
-pub use settings::{MailSettings, TlsMode};
+pub use settings::{MailSettings, Secret, TlsMode};
 pub use transport::{OutgoingMail, SendError, send};

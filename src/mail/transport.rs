@@ -9,7 +9,7 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 
 use super::diagnosis::{Diagnosis, Step, explain};
-use super::settings::{MailSettings, TlsMode, configured_host};
+use super::settings::{MailSettings, Secret, TlsMode, configured_host};
 
 /// A mail with a text and an HTML body (multipart/alternative).
 #[derive(Debug, Clone)]
@@ -107,8 +107,8 @@ pub(crate) fn credentials(settings: &MailSettings) -> Option<Credentials> {
         return None;
     }
     let user = settings.username.clone().unwrap_or_default();
-    let password = settings.password.clone().unwrap_or_default();
-    Some(Credentials::new(user, password))
+    let password = settings.password.as_ref().map(|p| p.expose().to_string());
+    Some(Credentials::new(user, password.unwrap_or_default()))
 }
 
 /// TLS parameters for `host`: the public web roots plus the configured extra CA, if any.
@@ -147,7 +147,7 @@ fn read_ca_file(path: &Path) -> Result<Certificate, SendError> {
 /// Replaces the password in `text` (defence in depth: servers may echo what they received).
 /// Passwords shorter than 4 characters are left alone so that messages stay readable.
 pub(crate) fn scrub(text: &str, settings: &MailSettings) -> String {
-    match settings.password.as_deref() {
+    match settings.password.as_ref().map(Secret::expose) {
         Some(p) if p.chars().count() >= 4 => text.replace(p, "********"),
         _ => text.to_string(),
     }
@@ -163,7 +163,7 @@ mod tests {
             host: Some("smtp.example.com".into()),
             port: 587,
             username: Some("u".into()),
-            password: Some("s3cret-pass".into()),
+            password: Some(Secret::new("s3cret-pass".into())),
             tls: TlsMode::StartTls,
             timeout: Duration::from_secs(5),
             from: "Roster <roster@example.com>".into(),

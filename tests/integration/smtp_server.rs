@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
-use roster::mail::{MailSettings, TlsMode};
+use roster::mail::{MailSettings, Secret, TlsMode};
 
 /// One mail as the server received it.
 #[derive(Debug, Clone)]
@@ -127,7 +127,7 @@ impl TestSmtp {
             host: Some("localhost".to_string()),
             port: self.port,
             username: creds.map(|(u, _)| u.to_string()),
-            password: creds.map(|(_, p)| p.to_string()),
+            password: creds.map(|(_, p)| Secret::new(p.to_string())),
             tls,
             timeout: Duration::from_secs(5),
             from: "roster@example.com".to_string(),

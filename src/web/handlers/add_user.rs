@@ -8,7 +8,7 @@ use super::{html, see_other};
 use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
 use crate::import::service::{Choices, Invitations, MailGate};
 use crate::import::single::{AddOutcome, AddedBy, AddedUser, NewUserEntry, add_user, check};
-use crate::import::{Column, ImportContext, ImportSource, Secret};
+use crate::import::{Column, ImportContext, ImportSource, Person, Secret};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
 use crate::web::error::WebError;
@@ -126,12 +126,14 @@ pub async fn add(
         allow_weak_passwords: false,
     };
     let entry = NewUserEntry {
-        first_name: form.first_name,
-        last_name: form.last_name,
-        email: form.email,
-        username: form.username,
-        organizational_unit: form.organizational_unit,
-        job_title: form.job_title,
+        person: Person {
+            first_name: form.first_name,
+            last_name: form.last_name,
+            email: form.email,
+            username: form.username,
+            organizational_unit: form.organizational_unit,
+            job_title: form.job_title,
+        },
         password: (!invite).then(|| Secret::new(form.password1)),
     };
     let values = AddUserValues {

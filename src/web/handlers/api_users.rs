@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::api::{ApiError, authenticate, media_type, read_body};
 use crate::import::service::{Choices, Invitations};
 use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, add_user, is_duplicate};
-use crate::import::{ImportContext, ImportReport, ImportSource, Secret};
+use crate::import::{ImportContext, ImportReport, ImportSource, Person, Secret};
 use crate::web::AppState;
 use crate::web::blocking::with_state;
 
@@ -98,12 +98,14 @@ pub async fn add(
         ));
     }
     let entry = NewUserEntry {
-        first_name: body.first_name,
-        last_name: body.last_name,
-        email: body.email,
-        username: body.username,
-        organizational_unit: body.organizational_unit,
-        job_title: body.job_title,
+        person: Person {
+            first_name: body.first_name,
+            last_name: body.last_name,
+            email: body.email,
+            username: body.username,
+            organizational_unit: body.organizational_unit,
+            job_title: body.job_title,
+        },
         password: body.password.map(Secret::new),
     };
     let choices = Choices {

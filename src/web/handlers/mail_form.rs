@@ -6,7 +6,7 @@ use super::mail::values_of;
 use crate::config::parse_base_url;
 use crate::config::{CurrentMail, MailField, MailLocks};
 use crate::db::mail_settings::StoredMail;
-use crate::mail::TlsMode;
+use crate::mail::{Secret, TlsMode};
 use crate::web::views::mail::SettingsValues;
 
 #[derive(Deserialize)]
@@ -27,7 +27,7 @@ pub struct SettingsForm {
 pub(super) fn parse_form(
     form: &SettingsForm,
     before: &CurrentMail,
-    stored_password: Option<String>,
+    stored_password: Option<Secret>,
 ) -> Result<StoredMail, Vec<(MailField, String)>> {
     let locks = &before.locks;
     let free = |field| locks.locked_by(field).is_none();
@@ -94,9 +94,9 @@ pub(super) fn parse_form(
     }
     let typed = form.password.clone().filter(|p| !p.is_empty());
     let password = if form.clear_password.is_some() {
-        Some(String::new())
+        Some(Secret::new(String::new()))
     } else {
-        typed.or(stored_password)
+        typed.map(Secret::new).or(stored_password)
     };
     Ok(StoredMail {
         host: unless_locked(locks, MailField::Host, Some(host)),

@@ -19,8 +19,16 @@ mod user_actions;
 mod users;
 
 use actix_web::{HttpResponse, http::header, web};
+use serde::Deserialize;
 
 use super::assets;
+
+/// A form whose one field is a name: an organizational unit's, an API token's.
+#[derive(Deserialize)]
+pub struct NameForm {
+    #[serde(default)]
+    name: String,
+}
 
 /// Largest accepted upload in bytes.
 #[derive(Debug, Clone, Copy)]

@@ -3,9 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use rusqlite::Connection;
-use serde::Deserialize;
 
-use super::{html, see_other};
+use super::{NameForm, html, see_other};
 use crate::db::audit::AuditAction;
 use crate::db::ous::{AddOuError, ChangeOuError};
 use crate::web::admin_context::AdminContext;
@@ -35,18 +34,24 @@ pub async fn list(
     render(&ctx, done.as_deref().map(|m| (true, m)), "", StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
-pub struct NameForm {
-    #[serde(default)]
-    name: String,
-}
-
 /// A change that went through: the audit entry it gets and the notice shown after it.
 struct OuChanged {
     action: AuditAction,
     ou_id: i64,
     detail: String,
     notice: String,
+}
+
+impl OuChanged {
+    /// A unit created or deleted: the audit detail is its name, the notice says what was `done`.
+    fn named(action: AuditAction, ou_id: i64, name: String, done: &str) -> Self {
+        Self {
+            action,
+            ou_id,
+            notice: format!("Organizational unit \"{name}\" {done}."),
+            detail: name,
+        }
+    }
 }
 
 /// Runs an OU change and its audit entry in one transaction, then shows the list with what
@@ -92,12 +97,12 @@ pub async fn add(
     act(&ctx, &form.name, move |conn| {
         let ou_id = crate::db::ous::add(conn, &name, &crate::db::now_text())
             .map_err(ChangeOuError::Name)?;
-        Ok(OuChanged {
-            action: AuditAction::OuCreated,
+        Ok(OuChanged::named(
+            AuditAction::OuCreated,
             ou_id,
-            notice: format!("Organizational unit \"{name}\" created."),
-            detail: name,
-        })
+            name,
+            "created",
+        ))
     })
     .await
 }
@@ -128,12 +133,12 @@ pub async fn delete(
 ) -> Result<HttpResponse, WebError> {
     act(&ctx, "", move |conn| {
         let name = crate::db::ous::delete_if_empty(conn, id)?;
-        Ok(OuChanged {
-            action: AuditAction::OuDeleted,
-            ou_id: id,
-            notice: format!("Organizational unit \"{name}\" deleted."),
-            detail: name,
-        })
+        Ok(OuChanged::named(
+            AuditAction::OuDeleted,
+            id,
+            name,
+            "deleted",
+        ))
     })
     .await
 }

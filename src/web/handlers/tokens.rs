@@ -2,9 +2,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 
-use super::{html, see_other};
+use super::{NameForm, html, see_other};
 use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
 use crate::db::audit::AuditAction;
 use crate::web::admin_context::AdminContext;
@@ -32,16 +31,10 @@ pub async fn tokens(
     Ok(render_tokens(&ctx, &list, notice, ""))
 }
 
-#[derive(Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    name: String,
-}
-
 /// Creates a token and shows it on this response only: it must never travel in a URL.
 pub async fn create_token(
     ctx: AdminContext,
-    form: VerifiedForm<TokenForm>,
+    form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.trim().to_string();
     let name2 = name.clone();
@@ -79,7 +72,7 @@ pub async fn create_token(
 
 pub async fn revoke_token(
     ctx: AdminContext,
-    form: VerifiedForm<TokenForm>,
+    form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.trim().to_string();
     let name2 = name.clone();

@@ -121,7 +121,7 @@ pub fn form(chrome: Chrome<'_>, view: &AddUserView<'_>) -> Markup {
                     aria-describedby=[unit_invalid.then_some("organizational_unit-error")] {
                     option value="" { "none" }
                     @for unit in view.units {
-                        option value=(unit.name) selected[unit.name == v.organizational_unit] { (unit.name) }
+                        option value=(unit.name) selected[unit.name == v.person.organizational_unit] { (unit.name) }
                     }
                 }
                 (view.problems_of(unit))

@@ -199,7 +199,8 @@ fn import_button_text(creatable: usize, refused: usize) -> String {
     }
 }
 
-fn summary_cells(line: u64, s: &RowSummary) -> Markup {
+fn summary_cells(line: u64, summary: &RowSummary) -> Markup {
+    let s = &summary.person;
     html! {
         td { (line) }
         td { (s.username) }
@@ -207,7 +208,7 @@ fn summary_cells(line: u64, s: &RowSummary) -> Markup {
         td { (s.email) }
         td { (s.organizational_unit) }
         td { (s.job_title) }
-        td { @if s.has_password { "supplied" } @else { "none" } }
+        td { @if summary.has_password { "supplied" } @else { "none" } }
     }
 }
 
@@ -267,8 +268,8 @@ pub fn result(
                         @for row in &report.failures {
                             tr.error {
                                 td { (row.line) }
-                                td { (row.summary.username) }
-                                td { (row.summary.email) }
+                                td { (row.summary.person.username) }
+                                td { (row.summary.person.email) }
                                 td.reason { span.code { (row.code) } @if let Some(column) = &row.column { " in " (column) } ": " (row.message) }
                             }
                         }
@@ -284,8 +285,8 @@ pub fn result(
                     @for StoredRow { line, summary, user_id, code, message, removed_by_undo, created_username, .. } in rows {
                         tr.(if code.is_some() { "error" } else { "" }) {
                             td { (line) }
-                            td { @if let Some(id) = user_id { a href={ "/users/" (id) } { (summary.username) } } @else { (summary.username) } }
-                            td { (summary.email) }
+                            td { @if let Some(id) = user_id { a href={ "/users/" (id) } { (summary.person.username) } } @else { (summary.person.username) } }
+                            td { (summary.person.email) }
                             td {
                                 @match (code, message) {
                                     (Some(code), Some(message)) => { span.code { (code) } ": " (message) }
@@ -294,7 +295,7 @@ pub fn result(
                                         @else if *removed_by_undo { "created, later removed by undo" }
                                         @else {
                                             "created"
-                                            @if let Some(name) = created_username.as_ref().filter(|name| **name != summary.username) { " as " (name) }
+                                            @if let Some(name) = created_username.as_ref().filter(|name| **name != summary.person.username) { " as " (name) }
                                             ", since deleted outside Roster"
                                         }
                                     }

@@ -1,6 +1,8 @@
 //! The page frame shared by every view: head, navigation, logout form.
 
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
+
+use crate::domain::html::html_document;
 
 /// The name people see on the page being rendered: `ROSTER_SITE_NAME`, or "Roster".
 pub fn site_name() -> String {
@@ -57,15 +59,10 @@ fn signed_in(username: &str, csrf: &str) -> Markup {
 }
 
 fn frame(title: &str, navigation: Markup, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (site_name()) }
-                link rel="stylesheet" href="/static/app.css";
-            }
+    html_document(
+        &format!("{title} · {}", site_name()),
+        html! { link rel="stylesheet" href="/static/app.css"; },
+        html! {
             body {
                 a.skip href="#content" { "Skip to content" }
                 header.top {
@@ -74,8 +71,8 @@ fn frame(title: &str, navigation: Markup, body: Markup) -> Markup {
                 }
                 main #content tabindex="-1" { (body) }
             }
-        }
-    }
+        },
+    )
 }
 
 /// The hidden CSRF input every form carries.
