@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use roster::db::Db;
-use roster::import::plan::{DirectorySnapshot, plan};
+use roster::import::plan::{DirectorySnapshot, Planner, plan};
 use roster::import::report::error_report_csv;
 use roster::import::service::{Choices, StreamedOutcome, import_streamed, tally};
 use roster::import::{
@@ -120,8 +120,13 @@ fn a_million_rows_are_refused_by_the_default_limit() {
     // The streaming pass the CLI and the API use stops the same way.
     let text = import::decode::decode(&bytes).expect("UTF-8");
     let policy = PlanRules::default();
-    let error =
-        tally(&text, 10_000, &DirectorySnapshot::default(), &policy, true).expect_err("limit");
+    let error = tally(
+        &text,
+        10_000,
+        Planner::new(DirectorySnapshot::default(), policy),
+        true,
+    )
+    .expect_err("limit");
     assert_eq!(error.code, "too_many_rows");
 }
 
@@ -337,8 +342,13 @@ fn mutated_fixtures_never_panic_and_keep_lines_in_order() {
                 ordered && in_file,
                 "{name} round {round}: lines {lines:?} of {last_line}"
             );
-            let counted = tally(&text, 10_000, &DirectorySnapshot::default(), &policy, true)
-                .unwrap_or_else(|e| panic!("{name} round {round}: stream rejected: {e}"));
+            let counted = tally(
+                &text,
+                10_000,
+                Planner::new(DirectorySnapshot::default(), policy.clone()),
+                true,
+            )
+            .unwrap_or_else(|e| panic!("{name} round {round}: stream rejected: {e}"));
             let counts = (counted.rows_total, counted.creatable);
             assert_eq!(
                 counts,
@@ -375,8 +385,20 @@ fn a_tally_before_a_commit_decides_the_mail_gate_like_a_full_one() {
         let text = format!("{header}{body}");
         let directory = DirectorySnapshot::default();
         for rules in [&allowed, &refused] {
-            let full = tally(&text, 10_000, &directory, rules, true).unwrap();
-            let for_commit = tally(&text, 10_000, &directory, rules, false).unwrap();
+            let full = tally(
+                &text,
+                10_000,
+                Planner::new(directory.clone(), rules.clone()),
+                true,
+            )
+            .unwrap();
+            let for_commit = tally(
+                &text,
+                10_000,
+                Planner::new(directory.clone(), rules.clone()),
+                false,
+            )
+            .unwrap();
             assert_eq!(for_commit.rows_total, full.rows_total, "{body}");
             if rules == &allowed {
                 assert_eq!(for_commit.passwordless > 0, full.passwordless > 0, "{body}");
@@ -385,5 +407,13 @@ fn a_tally_before_a_commit_decides_the_mail_gate_like_a_full_one() {
     }
     // A file problem rejects the file whatever was planned before it.
     let too_many = format!("{header}A;A;a@example.com;a;;;\nB;B;b@example.com;b;;;\n");
-    assert!(tally(&too_many, 1, &DirectorySnapshot::default(), &allowed, false).is_err());
+    assert!(
+        tally(
+            &too_many,
+            1,
+            Planner::new(DirectorySnapshot::default(), allowed),
+            false
+        )
+        .is_err()
+    );
 }

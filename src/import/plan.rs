@@ -80,10 +80,7 @@ pub struct PlanRules {
 
 /// Plans every row of a parsed file against the directory.
 pub fn plan(file: &ParsedFile, directory: &DirectorySnapshot, rules: &PlanRules) -> Plan {
-    let mut planner = Planner::new(directory.clone(), rules.clone());
-    Plan {
-        rows: file.rows.iter().map(|row| planner.plan_row(row)).collect(),
-    }
+    Planner::new(directory.clone(), rules.clone()).plan_file(file)
 }
 
 /// Plans rows one at a time, in file order, remembering what earlier rows claimed.
@@ -105,6 +102,18 @@ impl Planner {
             usernames_in_file: HashMap::new(),
             emails_in_file: HashMap::new(),
         }
+    }
+
+    /// Plans every row of a file held in memory.
+    pub fn plan_file(mut self, file: &ParsedFile) -> Plan {
+        Plan {
+            rows: file.rows.iter().map(|row| self.plan_row(row)).collect(),
+        }
+    }
+
+    /// What this planner does with rows that have no password.
+    pub fn passwordless_policy(&self) -> &PasswordlessPolicy {
+        &self.rules.passwordless
     }
 
     /// Decides one row; a row that will be created claims its username and e-mail for the file.

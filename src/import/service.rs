@@ -6,9 +6,7 @@ use rusqlite::Connection;
 pub use super::gate::{Choices, MailGate};
 use super::job::{ImportJob, Progress};
 use super::parse::{ParsedFile, RowReader, no_rows};
-use super::plan::{
-    DirectorySnapshot, PasswordlessPolicy, Plan, PlanRules, PlanTally, Planner, plan,
-};
+use super::plan::{PasswordlessPolicy, Plan, PlanRules, PlanTally, Planner};
 use super::{FileError, ImportContext, ImportReport, ImportSettings, RawRow};
 use crate::db::{self, Db};
 use crate::domain::accounts::AccountSettings;
@@ -19,11 +17,7 @@ pub trait Source: Sized {
     /// What planning yields: every row (for a preview) or counts and failures (for a stream).
     type Planned;
     /// Plans every row against the directory.
-    fn plan(
-        &mut self,
-        directory: &DirectorySnapshot,
-        rules: &PlanRules,
-    ) -> Result<Self::Planned, FileError>;
+    fn plan(&mut self, planner: Planner) -> Result<Self::Planned, FileError>;
     /// Users the plan creates without a password.
     fn passwordless(planned: &Self::Planned) -> usize;
     /// The report of a plan, as a dry run gives it.
@@ -50,12 +44,8 @@ impl FileSource for ParsedFile {
 
 impl Source for ParsedFile {
     type Planned = Plan;
-    fn plan(
-        &mut self,
-        directory: &DirectorySnapshot,
-        rules: &PlanRules,
-    ) -> Result<Plan, FileError> {
-        Ok(plan(self, directory, rules))
+    fn plan(&mut self, planner: Planner) -> Result<Plan, FileError> {
+        Ok(planner.plan_file(self))
     }
     fn passwordless(planned: &Plan) -> usize {
         planned.passwordless()
@@ -98,18 +88,8 @@ impl FileSource for Streamed {
 
 impl Source for Streamed {
     type Planned = PlanTally;
-    fn plan(
-        &mut self,
-        directory: &DirectorySnapshot,
-        rules: &PlanRules,
-    ) -> Result<PlanTally, FileError> {
-        let counted = tally(
-            &self.text,
-            self.max_rows,
-            directory,
-            rules,
-            self.plan_every_row,
-        )?;
+    fn plan(&mut self, planner: Planner) -> Result<PlanTally, FileError> {
+        let counted = tally(&self.text, self.max_rows, planner, self.plan_every_row)?;
         self.rows_total = counted.rows_total;
         Ok(counted)
     }
@@ -142,13 +122,11 @@ impl Source for Streamed {
 pub fn tally(
     text: &str,
     max_rows: usize,
-    directory: &DirectorySnapshot,
-    rules: &PlanRules,
+    mut planner: Planner,
     every_row: bool,
 ) -> Result<PlanTally, FileError> {
-    let mut planner = Planner::new(directory.clone(), rules.clone());
     let mut tally = PlanTally::default();
-    let mut settled = !every_row && rules.passwordless != PasswordlessPolicy::Allowed;
+    let mut settled = !every_row && *planner.passwordless_policy() != PasswordlessPolicy::Allowed;
     for row in RowReader::new(text, max_rows)? {
         let row = row?;
         if settled {
@@ -203,7 +181,7 @@ pub fn prepare_source<S: Source>(
         passwordless: PasswordlessPolicy::Allowed,
         allow_weak_passwords: choices.allow_weak_passwords,
     };
-    let planned = match source.plan(&directory, &first_rules) {
+    let planned = match source.plan(Planner::new(directory.clone(), first_rules)) {
         Ok(planned) => planned,
         Err(rejection) => return Ok(Prepared::Rejected(rejection)),
     };
@@ -212,7 +190,7 @@ pub fn prepare_source<S: Source>(
     let planned = if gate.policy == PasswordlessPolicy::Allowed {
         planned
     } else {
-        match source.plan(&directory, &gate.rules()) {
+        match source.plan(Planner::new(directory, gate.rules())) {
             Ok(planned) => planned,
             Err(rejection) => return Ok(Prepared::Rejected(rejection)),
         }

@@ -8,7 +8,7 @@
 use rusqlite::Connection;
 
 use super::parse::{RawRow, RowValues};
-use super::plan::{DirectorySnapshot, Plan, PlanRules, Planner};
+use super::plan::{Plan, Planner};
 use super::report::ReportRow;
 use super::service::{
     Choices, Invitations, MailGate, Mailer, Prepared, Source, commit, prepare_source,
@@ -73,12 +73,7 @@ impl OneRow {
 
 impl Source for OneRow {
     type Planned = Plan;
-    fn plan(
-        &mut self,
-        directory: &DirectorySnapshot,
-        rules: &PlanRules,
-    ) -> Result<Plan, super::FileError> {
-        let mut planner = Planner::new(directory.clone(), rules.clone());
+    fn plan(&mut self, mut planner: Planner) -> Result<Plan, super::FileError> {
         Ok(Plan {
             rows: self.row.iter().map(|row| planner.plan_row(row)).collect(),
         })
