@@ -82,6 +82,7 @@ impl Connector {
 /// The connect failure in words that name the fix.
 fn explain(target: &PgTarget, err: &postgres::Error) -> ConnectError {
     let at = format!("{}:{}", target.host, target.port);
+    let text = error_chain(err);
     let said = if let Some(db) = err.as_db_error() {
         let code = db.code();
         if *code == SqlState::INVALID_PASSWORD
@@ -109,6 +110,26 @@ fn explain(target: &PgTarget, err: &postgres::Error) -> ConnectError {
         } else {
             format!("PostgreSQL at {at} refused the connection: {}", db.message())
         }
+    } else if text.contains("password missing") {
+        format!(
+            "PostgreSQL at {at} asks user \"{}\" for a password and none was given: put it in \
+             the URL (postgres://USER:PASSWORD@…), in ROSTER_DATABASE_PASSWORD, or in \
+             ~/.pgpass (or PGPASSFILE)",
+            target.user
+        )
+    } else if text.contains("server does not support TLS") {
+        format!(
+            "PostgreSQL at {at} does not offer TLS, and sslmode={} requires it: turn on ssl \
+             in postgresql.conf, or use sslmode=prefer or disable on a trusted network",
+            sslmode_name(target.sslmode)
+        )
+    } else if text.contains("certificate") {
+        format!(
+            "the TLS certificate of {at} was refused ({text}) under sslmode={}: give the \
+             server's CA file as ?sslrootcert=, check that the host name matches the \
+             certificate (verify-full), or use sslmode=require to encrypt without checking",
+            sslmode_name(target.sslmode)
+        )
     } else if let Some(io) = io_error(err) {
         match io.kind() {
             std::io::ErrorKind::ConnectionRefused => format!(
@@ -121,33 +142,10 @@ fn explain(target: &PgTarget, err: &postgres::Error) -> ConnectError {
                 CONNECT_TIMEOUT.as_secs(),
                 target.port
             ),
-            _ => format!("cannot connect to {at}: {io}"),
+            _ => format!("cannot connect to {at}: {text}"),
         }
     } else {
-        let text = err.to_string();
-        if text.contains("password missing") {
-            format!(
-                "PostgreSQL at {at} asks user \"{}\" for a password and none was given: put it in \
-                 the URL (postgres://USER:PASSWORD@…), in ROSTER_DATABASE_PASSWORD, or in \
-                 ~/.pgpass (or PGPASSFILE)",
-                target.user
-            )
-        } else if text.contains("server does not support TLS") {
-            format!(
-                "PostgreSQL at {at} does not offer TLS, and sslmode={} requires it: turn on ssl \
-                 in postgresql.conf, or use sslmode=prefer or disable on a trusted network",
-                sslmode_name(target.sslmode)
-            )
-        } else if text.contains("certificate") || text.contains("Certificate") {
-            format!(
-                "the TLS certificate of {at} was refused ({text}) under sslmode={}: give the \
-                 server's CA file as ?sslrootcert=, check the host name matches the certificate \
-                 (verify-full), or use sslmode=require to encrypt without checking",
-                sslmode_name(target.sslmode)
-            )
-        } else {
-            format!("cannot connect to PostgreSQL at {at}: {text}")
-        }
+        format!("cannot connect to PostgreSQL at {at}: {text}")
     };
     ConnectError(said)
 }
@@ -160,6 +158,21 @@ fn sslmode_name(mode: SslMode) -> &'static str {
         SslMode::VerifyCa => "verify-ca",
         SslMode::VerifyFull => "verify-full",
     }
+}
+
+/// The error and its causes, e.g. "invalid configuration: password missing".
+fn error_chain(err: &postgres::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(current) = cause {
+        let said = current.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = current.source();
+    }
+    text
 }
 
 /// The operating system's error under a postgres error, if that is what it was.
