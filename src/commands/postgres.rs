@@ -24,7 +24,8 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             cli.accounts.user_model
         );
     }
-    let target = PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
+    let target =
+        PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
     let connector = Connector::new(target)?;
     let started = std::time::Instant::now();
     let migrated = migrate(&connector)?;

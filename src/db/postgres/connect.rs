@@ -108,7 +108,10 @@ fn explain(target: &PgTarget, err: &postgres::Error) -> ConnectError {
                 target.dbname, target.user, target.dbname
             )
         } else {
-            format!("PostgreSQL at {at} refused the connection: {}", db.message())
+            format!(
+                "PostgreSQL at {at} refused the connection: {}",
+                db.message()
+            )
         }
     } else if text.contains("password missing") {
         format!(

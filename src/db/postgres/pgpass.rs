@@ -33,7 +33,8 @@ pub fn lookup(file: &Path, wanted: &Wanted<'_>) -> Option<String> {
         }
     }
     let text = std::fs::read_to_string(file).ok()?;
-    text.lines().find_map(|line| matching_password(line, wanted))
+    text.lines()
+        .find_map(|line| matching_password(line, wanted))
 }
 
 /// The password of `line` when its first four fields match `wanted`.

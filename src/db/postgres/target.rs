@@ -145,7 +145,9 @@ impl PasswordLookup {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".pgpass")));
         Self {
-            variable: std::env::var(PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty()),
+            variable: std::env::var(PASSWORD_VARIABLE)
+                .ok()
+                .filter(|p| !p.is_empty()),
             pgpass_file,
         }
     }
@@ -201,7 +203,9 @@ impl PgTarget {
         let mut sslrootcert = None;
         for (key, value) in parsed.query_pairs() {
             match key.as_ref() {
-                "sslmode" => sslmode = SslMode::parse(&value).map_err(|e| format!("{shown}: {e}"))?,
+                "sslmode" => {
+                    sslmode = SslMode::parse(&value).map_err(|e| format!("{shown}: {e}"))?
+                }
                 "sslrootcert" => sslrootcert = Some(PathBuf::from(value.as_ref())),
                 other => {
                     return Err(format!(
@@ -329,7 +333,10 @@ mod tests {
             ("postgres://a:topsecret@h/", "names no database"),
             ("postgres://:topsecret@h/d", "names no user"),
             ("postgres://a:topsecret@h:99999/d", "not a valid URL"),
-            ("postgres://a:topsecret@h/d?sslcert=x", "\"sslcert\" is not supported"),
+            (
+                "postgres://a:topsecret@h/d?sslcert=x",
+                "\"sslcert\" is not supported",
+            ),
         ] {
             let err = parse(url).unwrap_err();
             assert!(err.contains(says), "{url}: {err}");

@@ -259,8 +259,16 @@ fn write_certificates(server: &Path, ca_file: &Path) {
 
 /// A detached shell that waits for this test process to end, then stops the server and removes
 /// its folder (statics are never dropped, and a panic must not leave a server running).
+#[allow(
+    clippy::zombie_processes,
+    reason = "the watcher must outlive this process, so it is never waited for"
+)]
 fn watch_and_clean_up(bin: &Path, data: &Path, dir: &Path) {
-    let run_as = if is_root() { "runuser -u nobody -- " } else { "" };
+    let run_as = if is_root() {
+        "runuser -u nobody -- "
+    } else {
+        ""
+    };
     let script = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
          {run_as}'{pg_ctl}' -D '{data}' -m immediate -w stop >/dev/null 2>&1; rm -rf '{dir}'",

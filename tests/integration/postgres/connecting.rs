@@ -41,8 +41,16 @@ fn sslmode_is_honoured_through_rustls() {
         ("127.0.0.1", "?sslmode=disable".to_string(), false),
         ("127.0.0.1", String::new(), true),
         ("127.0.0.1", "?sslmode=require".to_string(), true),
-        ("127.0.0.1", format!("?sslmode=verify-ca&sslrootcert={ca}"), true),
-        ("localhost", format!("?sslmode=verify-full&sslrootcert={ca}"), true),
+        (
+            "127.0.0.1",
+            format!("?sslmode=verify-ca&sslrootcert={ca}"),
+            true,
+        ),
+        (
+            "localhost",
+            format!("?sslmode=verify-full&sslrootcert={ca}"),
+            true,
+        ),
     ] {
         let url = pg.url("postgres", &query).replace("127.0.0.1", host);
         let mut client = connector(&url)
@@ -57,12 +65,18 @@ fn sslmode_is_honoured_through_rustls() {
         "?sslmode=verify-ca&sslrootcert=system".to_string(),
     ] {
         let err = refusal(&pg.url("postgres", &query));
-        assert!(err.contains("TLS certificate of 127.0.0.1"), "{query}: {err}");
+        assert!(
+            err.contains("TLS certificate of 127.0.0.1"),
+            "{query}: {err}"
+        );
         assert!(err.contains("sslrootcert"), "{query}: {err}");
         assert!(!err.contains(&pg.password), "{err}");
     }
     let missing = PgTarget::parse(
-        &pg.url("postgres", "?sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem"),
+        &pg.url(
+            "postgres",
+            "?sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem",
+        ),
         &PasswordLookup::default(),
     )
     .unwrap();

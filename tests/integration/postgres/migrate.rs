@@ -97,7 +97,10 @@ fn on_an_empty_database_migrate_creates_djangos_exact_schema_and_rosters_tables(
         .query_one("SELECT COUNT(*) FROM auth_permission", &[])
         .unwrap()
         .get(0);
-    assert_eq!(permissions, 24, "Django's default permissions for six models");
+    assert_eq!(
+        permissions, 24,
+        "Django's default permissions for six models"
+    );
 
     // A second run changes nothing and says so.
     let started = std::time::Instant::now();
@@ -227,14 +230,14 @@ fn the_audit_log_is_append_only_but_follows_a_deleted_actor() {
         .batch_execute("DELETE FROM auth_user WHERE id = 7")
         .unwrap();
     let row = client
-        .query_one(
-            "SELECT actor_user_id, actor, action FROM roster_audit",
-            &[],
-        )
+        .query_one("SELECT actor_user_id, actor, action FROM roster_audit", &[])
         .unwrap();
     let (actor_id, actor, action): (Option<i32>, String, String) =
         (row.get(0), row.get(1), row.get(2));
-    assert_eq!((actor_id, actor.as_str(), action.as_str()), (None, "boss", "login"));
+    assert_eq!(
+        (actor_id, actor.as_str(), action.as_str()),
+        (None, "boss", "login")
+    );
     let counts = client
         .query_one(
             "SELECT (SELECT COUNT(*) FROM roster_session),
@@ -249,7 +252,10 @@ fn the_audit_log_is_append_only_but_follows_a_deleted_actor() {
 fn other_commands_with_a_postgres_url_say_only_migrate_works() {
     for (url, args) in [
         ("postgres://app@127.0.0.1:1/shop", vec!["serve"]),
-        ("postgresql://app:topsecret@127.0.0.1:1/shop", vec!["import", "x.csv"]),
+        (
+            "postgresql://app:topsecret@127.0.0.1:1/shop",
+            vec!["import", "x.csv"],
+        ),
         ("postgres://app@127.0.0.1:1/shop", vec!["ou", "list"]),
     ] {
         let out = roster_pg(url, &args, &[]);
