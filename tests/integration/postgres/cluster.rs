@@ -45,27 +45,32 @@ pub fn new_database(label: &str) -> String {
     name
 }
 
-/// Debian's PostgreSQL server binaries (the newest installed), or `ROSTER_PG_BIN`.
+/// Debian's PostgreSQL server binaries (the newest installed), or `ROSTER_PG_BIN`; a clear
+/// failure with the install command when there are none.
 fn server_binaries() -> PathBuf {
-    if let Some(dir) = std::env::var_os("ROSTER_PG_BIN") {
-        return PathBuf::from(dir);
-    }
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version = entry.file_name().to_str()?.parse().ok()?;
-            let bin = entry.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
-        })
-        .collect();
-    found.sort();
-    found.pop().map(|(_, bin)| bin).unwrap_or_else(|| {
+    let found = match std::env::var_os("ROSTER_PG_BIN") {
+        Some(dir) => Some(PathBuf::from(dir)).filter(|bin| bin.join("initdb").exists()),
+        None => {
+            let mut installed: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|entry| {
+                    let version = entry.file_name().to_str()?.parse().ok()?;
+                    let bin = entry.path().join("bin");
+                    bin.join("initdb").exists().then_some((version, bin))
+                })
+                .collect();
+            installed.sort();
+            installed.pop().map(|(_, bin)| bin)
+        }
+    };
+    found.unwrap_or_else(|| {
         panic!(
-            "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin. The \
-             PostgreSQL tests need Debian's server: `sudo apt-get install -y postgresql` \
-             (.ci/run does this), or set ROSTER_PG_BIN to a folder with initdb and pg_ctl."
+            "PostgreSQL server binaries (initdb, pg_ctl, pg_dump) not found in ROSTER_PG_BIN or \
+             /usr/lib/postgresql/*/bin. The PostgreSQL tests need Debian's server: \
+             `sudo apt-get install -y postgresql` (.ci/run does this), or set ROSTER_PG_BIN to \
+             a folder that holds them."
         )
     })
 }
