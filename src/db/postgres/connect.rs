@@ -1,5 +1,6 @@
 //! Opening `postgres::Client`s for a `PgTarget`, with errors that say what to fix, and an r2d2
-//! pool of them (a TLS connect costs about 170 ms: requests must reuse connections).
+//! pool of them (a TLS connect with SCRAM takes about 18 ms on loopback, far more across a network:
+//! requests must reuse connections).
 
 use std::fmt;
 use std::time::Duration;
