@@ -269,3 +269,33 @@ fn other_commands_with_a_postgres_url_say_only_migrate_works() {
         assert!(!said.contains("topsecret"), "{said}");
     }
 }
+
+#[test]
+fn two_migrates_at_once_take_turns() {
+    let pg = cluster();
+    let db = new_database("together");
+    let url = pg.url(&db, "?sslmode=disable");
+    let runs: Vec<Output> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| roster_pg(&url, &["migrate"], &[])))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for out in &runs {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let created = runs
+        .iter()
+        .filter(|out| text(&out.stdout).contains("(Django's tables created)"))
+        .count();
+    assert_eq!(
+        created, 1,
+        "one run made Django's tables, the others found them"
+    );
+    let mut client = pg.client(&db);
+    let recorded: i64 = client
+        .query_one("SELECT COUNT(*) FROM django_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(recorded, 18);
+}
