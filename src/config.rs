@@ -210,7 +210,7 @@ fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     let what = match scheme.to_ascii_lowercase().as_str() {
-        "postgres" | "postgresql" => "PostgreSQL is not supported yet".to_string(),
+        "postgres" | "postgresql" => "PostgreSQL currently supports `migrate` only".to_string(),
         other => format!("\"{other}://\" database URLs are not supported"),
     };
     bail!(

@@ -5,6 +5,7 @@ mod adduser;
 mod directory;
 mod exit_codes;
 mod import;
+mod postgres;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,10 @@ use import::import;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let database = cli.database.to_string_lossy();
+    if crate::db::postgres::is_postgres_url(&database) {
+        return postgres::run(&cli, &database);
+    }
     let config = Config::from_cli(&cli)?;
     configure_hashing(cli.hash_threads)?;
     let db = config.db();

@@ -10,6 +10,7 @@ pub(crate) mod imports;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;
 pub mod ous;
+pub mod postgres;
 mod read_pool;
 pub(crate) mod sessions;
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod install_script;
 mod jobs;
 mod mail_check;
 mod mail_settings;
+mod postgres;
 mod set_password_links;
 mod site_name;
 mod smtp_server;

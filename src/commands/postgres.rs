@@ -1,0 +1,45 @@
+//! Commands given a PostgreSQL URL: `migrate` works; every other command says PostgreSQL is not
+//! supported for it yet.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use crate::cli::{Cli, Command};
+use crate::db::postgres::{Connector, PasswordLookup, PgTarget, migrate};
+
+/// Runs `cli` against the PostgreSQL database at `url`.
+pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
+    if !matches!(cli.command, Command::Migrate) {
+        bail!(
+            "PostgreSQL currently supports `migrate` only; `serve`, imports and the other \
+             commands still need an SQLite file (--database /path/to/db.sqlite3). See the \
+             README's \"PostgreSQL (in progress)\""
+        );
+    }
+    if !cli.accounts.user_model.eq_ignore_ascii_case("auth.User") {
+        bail!(
+            "ROSTER_USER_MODEL={}: custom user models work on SQLite only so far; on PostgreSQL \
+             Roster supports Django's default auth.User",
+            cli.accounts.user_model
+        );
+    }
+    let target =
+        PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
+    let connector = Connector::new(target)?;
+    let started = std::time::Instant::now();
+    let migrated = migrate(&connector)?;
+    tracing::info!(
+        created_django_tables = migrated.created_django_tables,
+        applied = ?migrated.applied_versions,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "migrate finished"
+    );
+    let django = if migrated.created_django_tables {
+        " (Django's tables created)"
+    } else {
+        ""
+    };
+    println!("Database {} is up to date{django}.", connector.target());
+    Ok(ExitCode::SUCCESS)
+}

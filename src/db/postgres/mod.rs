@@ -1,0 +1,127 @@
+//! PostgreSQL (in progress): connecting (URL, password sources, TLS through rustls, a pool) and
+//! `migrate`: Django's exact schema on an empty database, then Roster's `roster_` tables, recorded
+//! by refinery in `roster_schema_history` as on SQLite. The rest of Roster still runs on SQLite.
+
+mod connect;
+mod pgpass;
+mod target;
+mod tls;
+
+pub use connect::{ConnectError, Connector, pool};
+pub use target::{
+    DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,
+    is_postgres_url, redact,
+};
+
+use anyhow::Context;
+
+/// Django's tables, created only when the database has none of them.
+const DJANGO_SCHEMA: &str = include_str!("django_schema.sql");
+/// Roster's migrations for PostgreSQL (the history starts at V12, see the file).
+const ROSTER_MIGRATIONS: &[(&str, &str)] = &[(
+    "V12__roster_tables",
+    include_str!("migrations/V12__roster_tables.sql"),
+)];
+/// Two Roster processes migrating one database take turns (a session-level advisory lock).
+const MIGRATE_LOCK: i64 = 0x526f_7374_6572; // "Roster"
+
+/// What `migrate` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrated {
+    /// Django's tables were created (the database had none).
+    pub created_django_tables: bool,
+    /// Roster's migrations applied now (empty when the schema was up to date).
+    pub applied_versions: Vec<i32>,
+}
+
+/// Creates or upgrades the schema: Django's tables on an empty database, then Roster's own.
+pub fn migrate(connector: &Connector) -> anyhow::Result<Migrated> {
+    let mut client = connector.connect()?;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK])
+        .context("waiting for another Roster's migrate to finish")?;
+    let migrated = migrate_locked(&mut client);
+    // Closing the connection releases the lock too; unlocking first keeps a pooled one clean.
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK]);
+    migrated
+}
+
+fn migrate_locked(client: &mut postgres::Client) -> anyhow::Result<Migrated> {
+    let has = |client: &mut postgres::Client, table: &str| -> anyhow::Result<bool> {
+        let found: bool = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])?
+            .get(0);
+        Ok(found)
+    };
+    let has_user_table = has(client, "auth_user")?;
+    let has_django_history = has(client, "django_migrations")?;
+    let created_django_tables = match (has_user_table, has_django_history) {
+        (false, false) => {
+            let mut transaction = client.transaction()?;
+            transaction
+                .batch_execute(DJANGO_SCHEMA)
+                .context("creating Django's tables")?;
+            transaction.commit()?;
+            true
+        }
+        (false, true) => anyhow::bail!(
+            "this database has Django's django_migrations but no auth_user table: Django has not \
+             migrated its auth app yet (run `manage.py migrate`), or the project uses a custom \
+             user model (AUTH_USER_MODEL), which Roster supports on SQLite only so far"
+        ),
+        (true, _) => {
+            check_user_columns(client)?;
+            false
+        }
+    };
+    let migrations = ROSTER_MIGRATIONS
+        .iter()
+        .map(|(name, sql)| refinery::Migration::unapplied(name, sql))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = refinery::Runner::new(&migrations)
+        .set_migration_table_name("roster_schema_history")
+        .run(client)
+        .context("applying Roster's migrations")?;
+    Ok(Migrated {
+        created_django_tables,
+        applied_versions: report
+            .applied_migrations()
+            .iter()
+            .map(|migration| migration.version())
+            .collect(),
+    })
+}
+
+/// Refuses an `auth_user` that is not Django's default user table (as on SQLite).
+fn check_user_columns(client: &mut postgres::Client) -> anyhow::Result<()> {
+    let columns: Vec<String> = client
+        .query(
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = 'auth_user'",
+            &[],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let missing: Vec<&str> = [
+        "id",
+        "password",
+        "last_login",
+        "is_superuser",
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
+    .into_iter()
+    .filter(|wanted| !columns.iter().any(|have| have == wanted))
+    .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "auth_user lacks columns {missing:?}: Roster works with Django's default user model only"
+    );
+    Ok(())
+}
