@@ -15,12 +15,13 @@ pub use target::{
 
 use anyhow::Context;
 
-/// Django's tables, created only when the database has none of them.
-const DJANGO_SCHEMA: &str = include_str!("django_schema.sql");
+/// Django's tables, created only when the database has none of them (the SQL files sit in
+/// `migrations-postgres/`, next to the SQLite ones in `migrations/`).
+const DJANGO_SCHEMA: &str = include_str!("../../../migrations-postgres/django_schema.sql");
 /// Roster's migrations for PostgreSQL (the history starts at V12, see the file).
 const ROSTER_MIGRATIONS: &[(&str, &str)] = &[(
     "V12__roster_tables",
-    include_str!("migrations/V12__roster_tables.sql"),
+    include_str!("../../../migrations-postgres/V12__roster_tables.sql"),
 )];
 /// Two Roster processes migrating one database take turns (a session-level advisory lock).
 const MIGRATE_LOCK: i64 = 0x526f_7374_6572; // "Roster"

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::pgpass;
+use crate::domain::secret::Secret;
 
 /// The PostgreSQL server's default port.
 pub const DEFAULT_PORT: u16 = 5432;
@@ -48,23 +49,6 @@ impl SslMode {
                      verify-full: fix the ?sslmode= of the URL"
                 )
             })
-    }
-}
-
-/// A password that never shows in `Debug` or `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The password itself, for the connection only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(hidden)")
     }
 }
 
@@ -228,7 +212,7 @@ impl PgTarget {
         };
         match parsed.password() {
             Some(given) => {
-                target.password = Some(Secret(decode(given, "password")?));
+                target.password = Some(Secret::new(decode(given, "password")?));
                 target.password_source = PasswordSource::Url;
             }
             None => target.find_password(lookup),
@@ -243,7 +227,7 @@ impl PgTarget {
 
     fn find_password(&mut self, lookup: &PasswordLookup) {
         if let Some(password) = &lookup.variable {
-            self.password = Some(Secret(password.clone()));
+            self.password = Some(Secret::new(password.clone()));
             self.password_source = PasswordSource::Environment;
             return;
         }
@@ -258,7 +242,7 @@ impl PgTarget {
             user: &self.user,
         };
         if let Some(password) = pgpass::lookup(file, &wanted) {
-            self.password = Some(Secret(password));
+            self.password = Some(Secret::new(password));
             self.password_source = PasswordSource::PgPass(file.clone());
         }
     }
