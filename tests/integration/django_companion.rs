@@ -235,25 +235,13 @@ fn a_refusal_after_the_user_insert_leaves_no_half_written_user_and_the_rest_once
          WHEN NEW.job_title = 'Intern' \
          BEGIN SELECT RAISE(ABORT, 'shop policy: no interns'); END;",
     );
-    let csv = dir.path().join("people.csv");
     let rows: String = (0..50)
         .map(|i| {
             let job = if i == 17 { "Intern" } else { "Engineer" };
             format!("F{i};L{i};u{i}@example.com;u{i};;{job};\n")
         })
         .collect();
-    std::fs::write(&csv, format!("{HEADER}\n{rows}")).unwrap();
-    let out = roster(
-        &db,
-        &[
-            "import",
-            csv.to_str().unwrap(),
-            "--json",
-            "--allow-without-mail",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = import_some_refused(dir.path(), &db, &rows);
     assert_eq!(json["created"], 49);
     assert_eq!(json["failed"], 1);
     assert_eq!(json["errors"][0]["line"], 19);
@@ -292,22 +280,10 @@ fn a_user_refused_after_its_own_insert_with_fail_leaves_nothing_behind() {
          WHEN NEW.username = 'u7' \
          BEGIN SELECT RAISE(FAIL, 'shop policy: u7 is reserved'); END;",
     );
-    let csv = dir.path().join("people.csv");
     let rows: String = (0..20)
         .map(|i| format!("F{i};L{i};u{i}@example.com;u{i};;Engineer;\n"))
         .collect();
-    std::fs::write(&csv, format!("{HEADER}\n{rows}")).unwrap();
-    let out = roster(
-        &db,
-        &[
-            "import",
-            csv.to_str().unwrap(),
-            "--json",
-            "--allow-without-mail",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = import_some_refused(dir.path(), &db, &rows);
     assert_eq!(json["created"], 19);
     assert_eq!(json["errors"][0]["line"], 9);
     assert_eq!(json["errors"][0]["code"], "refused_by_database");
@@ -320,4 +296,26 @@ fn a_user_refused_after_its_own_insert_with_fail_leaves_nothing_behind() {
     assert_eq!(count("SELECT COUNT(*) FROM auth_user"), 19);
     assert_eq!(count("SELECT COUNT(*) FROM auth_user_groups"), 19);
     assert_eq!(count("SELECT COUNT(*) FROM roster_user_profile"), 19);
+}
+
+/// Imports `rows` (after the header, no passwords, mail not required) into `db`, expecting some
+/// rows refused (exit code 3), and returns the JSON report.
+fn import_some_refused(
+    dir: &std::path::Path,
+    db: &std::path::Path,
+    rows: &str,
+) -> serde_json::Value {
+    let csv = dir.join("people.csv");
+    std::fs::write(&csv, format!("{HEADER}\n{rows}")).unwrap();
+    let out = roster(
+        db,
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "--json",
+            "--allow-without-mail",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
