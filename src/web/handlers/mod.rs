@@ -23,11 +23,20 @@ use serde::Deserialize;
 
 use super::assets;
 
-/// A form whose one field is a name: an organizational unit's, an API token's.
+/// A form whose one field is a name: an organizational unit's, an API token's. The name arrives
+/// trimmed, so every handler stores, shows and looks up the same text.
 #[derive(Deserialize)]
 pub struct NameForm {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "trimmed")]
     name: String,
+}
+
+fn trimmed<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Ok(match text.trim() {
+        trimmed if trimmed.len() == text.len() => text,
+        trimmed => trimmed.to_string(),
+    })
 }
 
 /// Largest accepted upload in bytes.
@@ -175,4 +184,19 @@ pub fn html(markup: maud::Markup) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(markup.into_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NameForm;
+
+    #[test]
+    fn a_name_form_arrives_trimmed_and_an_absent_name_is_empty() {
+        let form: NameForm = serde_urlencoded::from_str("name=+%09Sales+team%0A").unwrap();
+        assert_eq!(form.name, "Sales team");
+        let form: NameForm = serde_urlencoded::from_str("name=Sales").unwrap();
+        assert_eq!(form.name, "Sales");
+        let form: NameForm = serde_urlencoded::from_str("csrf_token=x").unwrap();
+        assert_eq!(form.name, "");
+    }
 }

@@ -93,7 +93,7 @@ pub async fn add(
     ctx: AdminContext,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
-    let name = form.name.trim().to_string();
+    let name = form.name.clone();
     act(&ctx, &form.name, move |conn| {
         let ou_id = crate::db::ous::add(conn, &name, &crate::db::now_text())
             .map_err(ChangeOuError::Name)?;
@@ -115,12 +115,11 @@ pub async fn rename(
     let name = form.name.clone();
     act(&ctx, "", move |conn| {
         let old = crate::db::ous::rename(conn, id, &name)?;
-        let new = name.trim();
         Ok(OuChanged {
             action: AuditAction::OuRenamed,
             ou_id: id,
-            detail: format!("{old} -> {new}"),
-            notice: format!("Renamed \"{old}\" to \"{new}\"."),
+            detail: format!("{old} -> {name}"),
+            notice: format!("Renamed \"{old}\" to \"{name}\"."),
         })
     })
     .await

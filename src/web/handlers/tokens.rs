@@ -36,13 +36,12 @@ pub async fn create_token(
     ctx: AdminContext,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
-    let name = form.name.trim().to_string();
-    let name2 = name.clone();
+    let name = form.name.clone();
     let (created, list) = ctx
         .change(move |tx, actor| {
-            let created = match api_tokens::create(tx, &name2, &actor.name) {
+            let created = match api_tokens::create(tx, &name, &actor.name) {
                 Ok(token) => {
-                    actor.record(tx, AuditAction::TokenCreated, &format!("token:{name2}"), "")?;
+                    actor.record(tx, AuditAction::TokenCreated, &format!("token:{name}"), "")?;
                     Ok(token)
                 }
                 Err(CreateTokenError::Database(err)) => return Err(err),
@@ -53,9 +52,9 @@ pub async fn create_token(
         .await?;
     match created {
         Ok(token) => {
-            tracing::info!(token = %name, "API token created");
+            tracing::info!(token = %form.name, "API token created");
             let notice = Notice::Created {
-                name: &name,
+                name: &form.name,
                 token: &token,
             };
             Ok(render_tokens(&ctx, &list, Some(notice), ""))
@@ -74,13 +73,12 @@ pub async fn revoke_token(
     ctx: AdminContext,
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
-    let name = form.name.trim().to_string();
-    let name2 = name.clone();
+    let name = form.name.clone();
     let revoked = ctx
         .change(move |tx, actor| {
-            let revoked = api_tokens::revoke(tx, &name2)?;
+            let revoked = api_tokens::revoke(tx, &name)?;
             if revoked {
-                actor.record(tx, AuditAction::TokenRevoked, &format!("token:{name2}"), "")?;
+                actor.record(tx, AuditAction::TokenRevoked, &format!("token:{name}"), "")?;
             }
             Ok(revoked)
         })
@@ -88,12 +86,12 @@ pub async fn revoke_token(
     if !revoked {
         return Err(WebError::bad_request(
             StatusCode::NOT_FOUND,
-            format!("There is no active API token named \"{name}\"."),
+            format!("There is no active API token named \"{}\".", form.name),
         ));
     }
-    tracing::info!(token = %name, "API token revoked");
+    tracing::info!(token = %form.name, "API token revoked");
     Ok(see_other(&format!(
         "/tokens?{}",
-        crate::web::notice::query(&ctx.state().secret_key, "tokens", &name)
+        crate::web::notice::query(&ctx.state().secret_key, "tokens", &form.name)
     )))
 }
