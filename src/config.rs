@@ -62,20 +62,12 @@ impl Config {
 
     /// Validates the global flags.
     pub fn new(database: PathBuf, pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<Self> {
-        if pbkdf2_iterations == 0 {
-            bail!("ROSTER_PBKDF2_ITERATIONS must be at least 1 (Django 6.1 uses 1500000)");
-        }
-        if max_rows == 0 {
-            bail!("ROSTER_MAX_ROWS must be at least 1");
-        }
+        let import = import_settings(pbkdf2_iterations, max_rows)?;
         refuse_database_url(&database)?;
         Ok(Self {
             accounts: AccountSettings::defaults_for(&database),
             database,
-            import: ImportSettings {
-                max_rows,
-                pbkdf2_iterations,
-            },
+            import,
             mail: MailSettings {
                 host: None,
                 port: 25,
@@ -210,7 +202,9 @@ fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     let what = match scheme.to_ascii_lowercase().as_str() {
-        "postgres" | "postgresql" => "PostgreSQL currently supports `migrate` only".to_string(),
+        "postgres" | "postgresql" => {
+            "PostgreSQL currently supports `migrate` and `import` only".to_string()
+        }
         other => format!("\"{other}://\" database URLs are not supported"),
     };
     bail!(
@@ -218,6 +212,40 @@ fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
          file only: give its path, e.g. --database /srv/django/db.sqlite3 (Django's \
          DATABASES[\"default\"][\"NAME\"])"
     )
+}
+
+/// The import's settings, validated.
+fn import_settings(pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<ImportSettings> {
+    if pbkdf2_iterations == 0 {
+        bail!("ROSTER_PBKDF2_ITERATIONS must be at least 1 (Django 6.1 uses 1500000)");
+    }
+    if max_rows == 0 {
+        bail!("ROSTER_MAX_ROWS must be at least 1");
+    }
+    Ok(ImportSettings {
+        max_rows,
+        pbkdf2_iterations,
+    })
+}
+
+/// The settings the commands ported to PostgreSQL use (`Config` holds an SQLite file's path and
+/// refuses a URL, so that nothing opens a file named after one).
+#[derive(Debug, Clone)]
+pub struct PostgresConfig {
+    pub import: ImportSettings,
+    /// The mail settings given by flags and environment (the Mail page's saved ones are not read
+    /// on PostgreSQL yet).
+    pub mail: MailSettings,
+}
+
+impl PostgresConfig {
+    /// Validates the global flags the PostgreSQL commands use, as [`Config::from_cli`] does.
+    pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
+        Ok(Self {
+            import: import_settings(cli.pbkdf2_iterations, cli.max_rows)?,
+            mail: mail_settings(&cli.mail)?,
+        })
+    }
 }
 
 fn mail_settings(m: &MailArgs) -> anyhow::Result<MailSettings> {

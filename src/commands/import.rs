@@ -11,9 +11,11 @@ use super::exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
 use crate::cli::ImportOptions;
 use crate::config::Config;
 use crate::db::Db;
+use crate::db::import_store::{ImportStore, SqliteImportStore};
 use crate::import::report::{error_report_csv, rejected_json};
-use crate::import::service::{Choices, Invitations, Mailer, StreamedOutcome, import_streamed};
-use crate::import::{ImportContext, ImportReport, ImportSource};
+use crate::import::service::{Choices, Invitations, Mailer, StreamedOutcome, import_streamed_to};
+use crate::import::{ImportContext, ImportReport, ImportSettings, ImportSource};
+use crate::mail::MailSettings;
 
 pub(super) fn import(
     db: &Db,
@@ -21,6 +23,35 @@ pub(super) fn import(
     file: &Path,
     options: &ImportOptions,
 ) -> anyhow::Result<ExitCode> {
+    let current = crate::config::current_mail::load_for_command(config, db);
+    let mailer = Mailer {
+        db,
+        mail: &current.mail,
+        accounts: &current.accounts,
+    };
+    import_to(
+        &mut SqliteImportStore::new(&mut db.connect()?),
+        file,
+        options,
+        &config.import,
+        &current.mail,
+        Some(mailer),
+    )
+}
+
+/// `roster import` on any backend's store: `mail` decides the mail gate; invitations go out
+/// through `mailer` (`None` where they cannot be sent, and `--invite` was refused before).
+pub(super) fn import_to<St: ImportStore>(
+    store: &mut St,
+    file: &Path,
+    options: &ImportOptions,
+    settings: &ImportSettings,
+    mail: &MailSettings,
+    mailer: Option<Mailer<'_>>,
+) -> anyhow::Result<ExitCode>
+where
+    St::Error: std::error::Error + Send + Sync + 'static,
+{
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let reject = |rejection: &crate::import::FileError| -> anyhow::Result<ExitCode> {
         if options.json {
@@ -49,28 +80,22 @@ pub(super) fn import(
         invite: options.invite,
         allow_weak_passwords: options.allow_weak_passwords,
     };
-    let current = crate::config::current_mail::load_for_command(config, db);
-    let mailer = Mailer {
-        db,
-        mail: &current.mail,
-        accounts: &current.accounts,
-    };
     let bar = progress_bar(options.json);
-    let outcome = import_streamed(
-        &mut db.connect()?,
+    let outcome = import_streamed_to(
+        store,
         bytes,
         context,
         choices,
         options.dry_run,
-        &config.import,
-        || crate::mail::check(&current.mail),
+        settings,
+        || crate::mail::check(mail),
         |p| {
             if let Some(bar) = &bar {
                 bar.set_length(p.total as u64);
                 bar.set_position(p.done as u64);
             }
         },
-        Some(mailer),
+        mailer,
     )?;
     if let Some(bar) = bar {
         bar.finish_and_clear();

@@ -1,18 +1,19 @@
-//! Commands given a PostgreSQL URL: `migrate` works; every other command says PostgreSQL is not
-//! supported for it yet.
+//! Commands given a PostgreSQL URL: `migrate` and `import` work; every other command says
+//! PostgreSQL is not supported for it yet.
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 
 use crate::cli::{Cli, Command};
-use crate::db::postgres::{Connector, PasswordLookup, PgTarget, migrate};
+use crate::config::PostgresConfig;
+use crate::db::postgres::{Connector, PasswordLookup, PgImportStore, PgTarget, migrate};
 
 /// Runs `cli` against the PostgreSQL database at `url`.
 pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
-    if !matches!(cli.command, Command::Migrate) {
+    if !matches!(cli.command, Command::Migrate | Command::Import { .. }) {
         bail!(
-            "PostgreSQL currently supports `migrate` only; `serve`, imports and the other \
+            "PostgreSQL currently supports `migrate` and `import` only; `serve` and the other \
              commands still need an SQLite file (--database /path/to/db.sqlite3). See the \
              README's \"PostgreSQL (in progress)\""
         );
@@ -24,6 +25,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             cli.accounts.user_model
         );
     }
+    let config = PostgresConfig::from_cli(cli)?;
     let target =
         PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
     let connector = Connector::new(target)?;
@@ -35,11 +37,33 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "migrate finished"
     );
-    let django = if migrated.created_django_tables {
-        " (Django's tables created)"
-    } else {
-        ""
-    };
-    println!("Database {} is up to date{django}.", connector.target());
-    Ok(ExitCode::SUCCESS)
+    match &cli.command {
+        Command::Import { file, options } => {
+            if options.invite {
+                bail!(
+                    "--invite: invitations are not sent from a PostgreSQL database yet; import \
+                     without --invite"
+                );
+            }
+            super::configure_hashing(cli.hash_threads)?;
+            let mut store = PgImportStore::new(connector.connect()?);
+            super::import::import_to(
+                &mut store,
+                file,
+                options,
+                &config.import,
+                &config.mail,
+                None,
+            )
+        }
+        _ => {
+            let django = if migrated.created_django_tables {
+                " (Django's tables created)"
+            } else {
+                ""
+            };
+            println!("Database {} is up to date{django}.", connector.target());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

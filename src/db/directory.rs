@@ -14,11 +14,24 @@ pub fn snapshot(conn: &Connection) -> rusqlite::Result<DirectorySnapshot> {
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let name: String = row.get(1)?;
-        snapshot
-            .organizational_units
-            .insert(unit_casefold(&name), row.get(0)?);
+        add_unit(&mut snapshot, &name, row.get(0)?);
     }
     Ok(snapshot)
+}
+
+/// Adds an organizational unit to a snapshot, by its case-folded name (every backend's snapshot).
+pub fn add_unit(snapshot: &mut DirectorySnapshot, name: &str, id: i64) {
+    snapshot
+        .organizational_units
+        .insert(unit_casefold(name), id);
+}
+
+/// Adds a user's username and e-mail to a snapshot, case-folded (every backend's snapshot).
+pub fn add_user(snapshot: &mut DirectorySnapshot, username: &str, email: &str) {
+    snapshot.usernames.insert(ascii_casefold(username));
+    if !email.is_empty() {
+        snapshot.emails.insert(ascii_casefold(email));
+    }
 }
 
 /// Adds users with an id above `after` (created since the snapshot was taken); returns the
@@ -38,10 +51,7 @@ pub fn add_users_after(
         highest = highest.max(row.get(0)?);
         let username: String = row.get(1)?;
         let email: String = row.get(2)?;
-        snapshot.usernames.insert(ascii_casefold(&username));
-        if !email.is_empty() {
-            snapshot.emails.insert(ascii_casefold(&email));
-        }
+        add_user(snapshot, &username, &email);
     }
     Ok(highest)
 }

@@ -187,6 +187,7 @@ pub fn interrupt_running(conn: &Connection) -> rusqlite::Result<usize> {
 }
 
 /// The user a row created and that user's fingerprint as written (`user_fingerprint::of_user`).
+#[derive(Debug, Clone, Copy)]
 pub struct CreatedUser<'a> {
     pub id: i64,
     pub fingerprint: Option<&'a str>,

@@ -31,7 +31,7 @@ fn select_fingerprinted(users: &UserTable, filter: &str) -> String {
 
 /// Digests the first 12 columns of a row of [`select_fingerprinted`].
 fn digest_of(r: &Row<'_>) -> rusqlite::Result<String> {
-    let mut digest = Sha256::new();
+    let mut digest = Fingerprint::default();
     for i in 0..12 {
         let text: Cow<'_, [u8]> = match r.get_ref(i)? {
             ValueRef::Null => Cow::Borrowed(b""),
@@ -43,17 +43,33 @@ fn digest_of(r: &Row<'_>) -> rusqlite::Result<String> {
                 Cow::Owned(s) => Cow::Owned(s.into_bytes()),
             },
         };
-        // Length-prefixed, so no two different rows give the same input.
-        digest.update((text.len() as u64).to_le_bytes());
-        digest.update(&text);
+        digest.add(&text);
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for byte in digest.finalize() {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+    Ok(digest.hex())
+}
+
+/// A fingerprint being built from a user's 12 fields as text (every backend digests the same
+/// texts: integers and 0/1 flags in decimal, NULL as empty, ids joined by commas).
+#[derive(Default)]
+pub struct Fingerprint(Sha256);
+
+impl Fingerprint {
+    /// Adds the next field, length-prefixed, so no two different rows give the same input.
+    pub fn add(&mut self, text: &[u8]) {
+        self.0.update((text.len() as u64).to_le_bytes());
+        self.0.update(text);
     }
-    Ok(hex)
+
+    /// The digest in lower-case hex.
+    pub fn hex(self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(64);
+        for byte in self.0.finalize() {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        hex
+    }
 }
 
 /// The user's current fingerprint, or `None` when the user does not exist.

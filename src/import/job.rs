@@ -2,8 +2,6 @@
 //! one short transaction, so progress can be shown, other requests keep the database, and a crash
 //! leaves every user either complete or absent.
 
-use rusqlite::{Connection, TransactionBehavior};
-
 use super::job_batch::{BatchWriter, WrittenRow};
 use super::parse::RawRow;
 use super::plan::{PlannedRow, Planner, RowOutcome};
@@ -11,6 +9,7 @@ use super::{ImportContext, ImportReport, ImportSettings, ReportRow};
 use crate::auth::hashers::{make_passwords, make_unusable_password, parallel_width};
 use crate::db;
 use crate::db::audit::AuditAction;
+use crate::db::import_store::ImportStore;
 
 /// Hashing time a batch aims at, so progress moves at least about twice a second.
 const BATCH_SECONDS: f64 = 0.5;
@@ -46,9 +45,7 @@ pub struct ImportJob {
     context: ImportContext,
     settings: ImportSettings,
     planner: Planner,
-    seen_max_user_id: i64,
     import_id: i64,
-    group_id: i64,
     rows_total: usize,
     /// Passwords the next batch hashes, sized from the pace of the last one.
     batch_passwords: usize,
@@ -56,26 +53,19 @@ pub struct ImportJob {
 
 impl ImportJob {
     /// Records the import as running; `rows_total` is the number of data rows the file has.
-    pub fn begin(
-        conn: &mut Connection,
+    pub fn begin<S: ImportStore>(
+        store: &mut S,
         context: ImportContext,
         settings: ImportSettings,
         rows_total: usize,
-    ) -> rusqlite::Result<Self> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let directory = db::directory::snapshot(&tx)?;
-        let seen_max_user_id = max_user_id(&tx)?;
+    ) -> Result<Self, S::Error> {
+        let (directory, import_id) = store.begin(&context, rows_total)?;
         let planner = Planner::new(directory, context.rules());
-        let group_id = db::users::ensure_group(&tx, super::DEFAULT_GROUP)?;
-        let import_id = db::imports::create(&tx, &context, rows_total, &db::now_text())?;
-        tx.commit()?;
         Ok(Self {
             context,
             settings,
             planner,
-            seen_max_user_id,
             import_id,
-            group_id,
             rows_total,
             batch_passwords: parallel_width(),
         })
@@ -88,12 +78,12 @@ impl ImportJob {
 
     /// Plans and writes the rows batch by batch, reporting progress after each commit. Only one
     /// batch of rows (and of passwords) is held at a time.
-    pub fn run(
+    pub fn run<S: ImportStore>(
         mut self,
-        conn: &mut Connection,
+        store: &mut S,
         rows: impl Iterator<Item = RawRow>,
         mut on_progress: impl FnMut(Progress),
-    ) -> rusqlite::Result<ImportReport> {
+    ) -> Result<ImportReport, S::Error> {
         let total = self.rows_total;
         let mut failures = Vec::new();
         let mut counts = Counts::default();
@@ -102,56 +92,54 @@ impl ImportJob {
             done: 0,
             total,
         });
-        let inserts = db::users::ImportedUserInserts::new(conn);
         let mut rows = rows.peekable();
         while rows.peek().is_some() {
             // Users other imports created meanwhile count as existing (read without the lock).
-            self.seen_max_user_id = db::directory::add_users_after(
-                conn,
-                &mut self.planner.directory,
-                self.seen_max_user_id,
-            )?;
+            store.catch_up(&mut self.planner.directory)?;
             let batch = self.next_batch(&mut rows);
             let hashes = self.hash_batch_and_pace(&batch);
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            self.seen_max_user_id = db::directory::add_users_after(
-                &tx,
-                &mut self.planner.directory,
-                self.seen_max_user_id,
-            )?;
-            let writer = BatchWriter {
-                inserts: &inserts,
-                directory: &self.planner.directory,
-                group_id: self.group_id,
-                import_id: self.import_id,
-                invite: self.context.invite,
-            };
-            for WrittenRow { row, created } in writer.write(&tx, batch, hashes)? {
-                counts.add(&row, created.is_some());
-                if let RowOutcome::Fail(problem) = row.outcome {
-                    failures.push(ReportRow {
-                        line: row.line,
-                        summary: row.summary,
-                        code: problem.code.as_str().to_string(),
-                        column: problem.column.map(str::to_string),
-                        message: problem.message,
-                    });
+            let directory = &mut self.planner.directory;
+            let (import_id, invite) = (self.import_id, self.context.invite);
+            store.write_batch(|store| {
+                store.recheck(directory, &batch)?;
+                let writer = BatchWriter {
+                    directory,
+                    import_id,
+                    invite,
+                };
+                for WrittenRow { row, created } in writer.write(store, batch, hashes)? {
+                    counts.add(&row, created.is_some());
+                    if let RowOutcome::Fail(problem) = row.outcome {
+                        failures.push(ReportRow {
+                            line: row.line,
+                            summary: row.summary,
+                            code: problem.code.as_str().to_string(),
+                            column: problem.column.map(str::to_string),
+                            message: problem.message,
+                        });
+                    }
                 }
-            }
-            db::imports::record_progress(&tx, self.import_id, counts.tuple())?;
-            // Our own new users are claimed by the planner already; skip them in the next refresh.
-            self.seen_max_user_id = max_user_id(&tx)?;
-            tx.commit()?;
+                store.record_progress(import_id, counts.tuple())
+            })?;
             on_progress(Progress {
                 import_id: self.import_id,
                 done: counts.done,
                 total,
             });
         }
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        db::imports::finish(&tx, self.import_id)?;
-        self.audit(&tx, &counts)?;
-        tx.commit()?;
+        let (target, detail) = (
+            format!("import:{}", self.import_id),
+            self.audit_detail(&counts),
+        );
+        let audit = db::audit::AuditEntry {
+            actor_user_id: self.context.actor_user_id,
+            actor: &self.context.actor,
+            action: AuditAction::Import,
+            target: &target,
+            detail: &detail,
+            client: "",
+        };
+        store.finish(self.import_id, &audit)?;
         Ok(ImportReport {
             import_id: Some(self.import_id),
             rows_total: counts.done,
@@ -213,9 +201,10 @@ impl ImportJob {
             .collect()
     }
 
-    fn audit(&self, tx: &Connection, counts: &Counts) -> rusqlite::Result<()> {
+    /// The detail of the import's audit entry: what it did, and the choices it was made with.
+    fn audit_detail(&self, counts: &Counts) -> String {
         let c = &self.context;
-        let detail = format!(
+        format!(
             "{} ({}): {} created, {} failed, {} without password{}{}",
             c.file_name,
             c.source.as_str(),
@@ -232,17 +221,6 @@ impl ImportJob {
             } else {
                 ""
             }
-        );
-        db::audit::record(
-            tx,
-            &db::audit::AuditEntry {
-                actor_user_id: c.actor_user_id,
-                actor: &c.actor,
-                action: AuditAction::Import,
-                target: &format!("import:{}", self.import_id),
-                detail: &detail,
-                client: "",
-            },
         )
     }
 }
@@ -270,15 +248,6 @@ impl Counts {
     fn tuple(&self) -> (usize, usize, usize, usize) {
         (self.done, self.created, self.failed, self.passwordless)
     }
-}
-
-fn max_user_id(conn: &Connection) -> rusqlite::Result<i64> {
-    let users = crate::db::user_table::UserTable::of(conn);
-    conn.query_row(
-        &format!("SELECT COALESCE(MAX(id), 0) FROM {}", users.table()),
-        [],
-        |r| r.get(0),
-    )
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use rusqlite::Connection;
 pub use super::gate::{Choices, MailGate};
 use super::job::{ImportJob, Progress};
 use super::parse::{ParsedFile, RowReader, no_rows};
-use super::plan::{PasswordlessPolicy, Plan, PlanRules, PlanTally, Planner};
+use super::plan::{DirectorySnapshot, PasswordlessPolicy, Plan, PlanRules, PlanTally, Planner};
 use super::{FileError, ImportContext, ImportReport, ImportSettings, RawRow};
+use crate::db::import_store::{ImportStore, SqliteImportStore};
 use crate::db::{self, Db};
 use crate::domain::accounts::AccountSettings;
 use crate::mail::{CheckOutcome, MailSettings};
@@ -172,18 +173,28 @@ pub fn prepare<S: FileSource>(
 /// [`prepare`] for a source already read (e.g. the one row of the Add user form).
 pub fn prepare_source<S: Source>(
     conn: &Connection,
-    mut source: S,
+    source: S,
     choices: Choices,
     check_mail: impl FnOnce() -> CheckOutcome,
 ) -> rusqlite::Result<Prepared<S>> {
     let directory = db::directory::snapshot(conn)?;
+    Ok(prepare_against(directory, source, choices, check_mail))
+}
+
+/// Plans `source` against `directory` (the database as it is now) and decides the mail gate.
+pub fn prepare_against<S: Source>(
+    directory: DirectorySnapshot,
+    mut source: S,
+    choices: Choices,
+    check_mail: impl FnOnce() -> CheckOutcome,
+) -> Prepared<S> {
     let first_rules = PlanRules {
         passwordless: PasswordlessPolicy::Allowed,
         allow_weak_passwords: choices.allow_weak_passwords,
     };
     let planned = match source.plan(Planner::new(directory.clone(), first_rules)) {
         Ok(planned) => planned,
-        Err(rejection) => return Ok(Prepared::Rejected(rejection)),
+        Err(rejection) => return Prepared::Rejected(rejection),
     };
     let check = (S::passwordless(&planned) > 0).then(check_mail);
     let gate = MailGate::decide(check, choices);
@@ -192,14 +203,14 @@ pub fn prepare_source<S: Source>(
     } else {
         match source.plan(Planner::new(directory, gate.rules())) {
             Ok(planned) => planned,
-            Err(rejection) => return Ok(Prepared::Rejected(rejection)),
+            Err(rejection) => return Prepared::Rejected(rejection),
         }
     };
-    Ok(Prepared::Ready {
+    Prepared::Ready {
         source,
         planned,
         gate,
-    })
+    }
 }
 
 /// Where invitations are sent from once an import has committed.
@@ -236,21 +247,43 @@ pub struct Committed {
 /// engine's own tests). A failure part-way marks the import interrupted; finished batches stay.
 pub fn commit<S: Source>(
     conn: &mut Connection,
+    source: S,
+    context: ImportContext,
+    gate: &MailGate,
+    settings: &ImportSettings,
+    on_progress: impl FnMut(Progress),
+    mailer: Option<Mailer<'_>>,
+) -> rusqlite::Result<Committed> {
+    let mut store = SqliteImportStore::new(conn);
+    commit_to(
+        &mut store,
+        source,
+        context,
+        gate,
+        settings,
+        on_progress,
+        mailer,
+    )
+}
+
+/// [`commit`] on any backend's [`ImportStore`].
+pub fn commit_to<S: Source, St: ImportStore>(
+    store: &mut St,
     mut source: S,
     mut context: ImportContext,
     gate: &MailGate,
     settings: &ImportSettings,
     on_progress: impl FnMut(Progress),
     mailer: Option<Mailer<'_>>,
-) -> rusqlite::Result<Committed> {
+) -> Result<Committed, St::Error> {
     gate.apply_to(&mut context);
-    let job = ImportJob::begin(conn, context, *settings, source.rows_total())?;
+    let job = ImportJob::begin(store, context, *settings, source.rows_total())?;
     let id = job.import_id();
-    let report = match job.run(conn, source.drain(), on_progress) {
+    let report = match job.run(store, source.drain(), on_progress) {
         Ok(report) => report,
         Err(err) => {
             tracing::error!(import_id = id, error = %err, "import failed; finished batches are kept");
-            if let Err(err) = db::imports::mark_interrupted(conn, id) {
+            if let Err(err) = store.mark_interrupted(id) {
                 tracing::error!(import_id = id, error = %err, "could not mark the import interrupted");
             }
             return Err(err);
@@ -311,6 +344,32 @@ pub fn import_streamed(
     on_progress: impl FnMut(Progress),
     mailer: Option<Mailer<'_>>,
 ) -> rusqlite::Result<StreamedOutcome> {
+    import_streamed_to(
+        &mut SqliteImportStore::new(conn),
+        bytes,
+        context,
+        choices,
+        dry_run,
+        settings,
+        check_mail,
+        on_progress,
+        mailer,
+    )
+}
+
+/// [`import_streamed`] on any backend's [`ImportStore`].
+#[allow(clippy::too_many_arguments)]
+pub fn import_streamed_to<St: ImportStore>(
+    store: &mut St,
+    bytes: Vec<u8>,
+    context: ImportContext,
+    choices: Choices,
+    dry_run: bool,
+    settings: &ImportSettings,
+    check_mail: impl FnOnce() -> CheckOutcome,
+    on_progress: impl FnMut(Progress),
+    mailer: Option<Mailer<'_>>,
+) -> Result<StreamedOutcome, St::Error> {
     let source = match Streamed::read(bytes, settings.max_rows) {
         Ok(source) => Streamed {
             plan_every_row: dry_run,
@@ -318,7 +377,7 @@ pub fn import_streamed(
         },
         Err(rejection) => return Ok(StreamedOutcome::Rejected(rejection)),
     };
-    let prepared = prepare_source(conn, source, choices, check_mail)?;
+    let prepared = prepare_against(store.snapshot()?, source, choices, check_mail);
     let (source, planned, gate) = match prepared {
         Prepared::Rejected(rejection) => return Ok(StreamedOutcome::Rejected(rejection)),
         Prepared::Ready {
@@ -337,7 +396,7 @@ pub fn import_streamed(
         });
     }
     drop(planned);
-    let committed = commit(conn, source, context, &gate, settings, on_progress, mailer)?;
+    let committed = commit_to(store, source, context, &gate, settings, on_progress, mailer)?;
     Ok(StreamedOutcome::Processed {
         report: committed.report,
         gate,

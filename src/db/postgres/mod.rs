@@ -3,11 +3,13 @@
 //! by refinery in `roster_schema_history` as on SQLite. The rest of Roster still runs on SQLite.
 
 mod connect;
+mod import_store;
 mod pgpass;
 mod target;
 mod tls;
 
 pub use connect::{ConnectError, Connector, pool};
+pub use import_store::{PgImportStore, record_audit};
 pub use target::{
     DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,
     is_postgres_url, redact,

@@ -249,12 +249,12 @@ fn the_audit_log_is_append_only_but_follows_a_deleted_actor() {
 }
 
 #[test]
-fn other_commands_with_a_postgres_url_say_only_migrate_works() {
+fn other_commands_with_a_postgres_url_say_only_migrate_and_import_work() {
     for (url, args) in [
         ("postgres://app@127.0.0.1:1/shop", vec!["serve"]),
         (
             "postgresql://app:topsecret@127.0.0.1:1/shop",
-            vec!["import", "x.csv"],
+            vec!["createsuperuser", "--username", "x"],
         ),
         ("postgres://app@127.0.0.1:1/shop", vec!["ou", "list"]),
     ] {
@@ -263,7 +263,7 @@ fn other_commands_with_a_postgres_url_say_only_migrate_works() {
         let said = text(&out.stderr);
         assert_eq!(said.lines().count(), 1, "{said}");
         assert!(
-            said.contains("PostgreSQL currently supports `migrate` only"),
+            said.contains("PostgreSQL currently supports `migrate` and `import` only"),
             "{said}"
         );
         assert!(!said.contains("topsecret"), "{said}");

@@ -1,0 +1,240 @@
+//! The seam between the import engine and a database: the reads and writes an import makes, as one
+//! trait with an SQLite implementation (today's functions) and a PostgreSQL one (`postgres/`).
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
+use super::audit::AuditEntry;
+use super::imports::CreatedUser;
+use super::users::{ImportedUserInserts, insert_refusable};
+use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
+use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow};
+
+/// A batch's counts after it is written: (rows done, created, failed, created without password).
+pub type BatchCounts = (usize, usize, usize, usize);
+
+/// Everything an import reads and writes, per backend. An import calls, in order: `snapshot`
+/// (plan and mail gate), `begin`, then per batch `catch_up`, and `write_batch` whose closure calls
+/// `recheck`, `insert_users` (all at once, then one by one when refused), `fingerprints`,
+/// `insert_rows` and `record_progress`; then `finish`, or `mark_interrupted` after a failure.
+pub trait ImportStore {
+    type Error: std::fmt::Display;
+
+    /// Every username, e-mail and organizational unit, case-folded as Django compares them on SQLite.
+    fn snapshot(&mut self) -> Result<DirectorySnapshot, Self::Error>;
+
+    /// Records a running import and makes sure Django's default group exists, in one transaction;
+    /// returns the directory as of then and the new import's id.
+    fn begin(
+        &mut self,
+        context: &ImportContext,
+        rows_total: usize,
+    ) -> Result<(DirectorySnapshot, i64), Self::Error>;
+
+    /// Adds users others created since the last look, before a batch is planned (no lock held).
+    fn catch_up(&mut self, directory: &mut DirectorySnapshot) -> Result<(), Self::Error>;
+
+    /// Runs `write` in one transaction that holds the import write lock (two imports write their
+    /// batches in turn), and commits when it returns `Ok`; rolls back otherwise.
+    fn write_batch<T>(
+        &mut self,
+        write: impl FnOnce(&mut Self) -> Result<T, Self::Error>,
+    ) -> Result<T, Self::Error>;
+
+    /// Under the lock: adds to `directory` the users now in the database that may collide with the
+    /// batch's rows, so the batch never creates one twice.
+    fn recheck(
+        &mut self,
+        directory: &mut DirectorySnapshot,
+        batch: &[PlannedRow],
+    ) -> Result<(), Self::Error>;
+
+    /// Inserts the users (active, in the default group, with profile; an invitation queued for
+    /// those without a password when `invite`), `hashes[i]` being `users[i]`'s password field, all
+    /// or none: `Ok(Err(message))` when the project's database refused one (its trigger or
+    /// constraint), with nothing of them written. Returns the new ids in order.
+    fn insert_users(
+        &mut self,
+        users: &[(&NewUser, &str)],
+        import_id: i64,
+        invite: bool,
+    ) -> Result<Result<Vec<i64>, String>, Self::Error>;
+
+    /// The fingerprints (`user_fingerprint`) of the users with these ids, by id.
+    fn fingerprints(&mut self, user_ids: &[i64]) -> Result<HashMap<i64, String>, Self::Error>;
+
+    /// Records the rows' outcomes (values as given, minus the password), in order.
+    fn insert_rows(
+        &mut self,
+        import_id: i64,
+        rows: &[(&PlannedRow, Option<CreatedUser<'_>>)],
+    ) -> Result<(), Self::Error>;
+
+    /// Stores the counts after a batch.
+    fn record_progress(&mut self, import_id: i64, counts: BatchCounts) -> Result<(), Self::Error>;
+
+    /// Marks the import done and appends its audit entry, in one transaction.
+    fn finish(&mut self, import_id: i64, audit: &AuditEntry<'_>) -> Result<(), Self::Error>;
+
+    /// Marks the import interrupted (its job failed); the finished batches stay.
+    fn mark_interrupted(&mut self, import_id: i64) -> Result<(), Self::Error>;
+}
+
+/// The SQLite implementation: today's functions on one connection. SQLite's write lock (`BEGIN
+/// IMMEDIATE`) serialises imports, and ids grow in commit order, so catching up reads only the
+/// users above the highest id seen.
+pub struct SqliteImportStore<'c> {
+    conn: &'c mut Connection,
+    inserts: Option<ImportedUserInserts>,
+    group_id: i64,
+    seen_max_user_id: i64,
+    /// The batch's time (Django's `date_joined`): one for all the users a batch writes.
+    now: String,
+}
+
+impl<'c> SqliteImportStore<'c> {
+    pub fn new(conn: &'c mut Connection) -> Self {
+        Self {
+            conn,
+            inserts: None,
+            group_id: 0,
+            seen_max_user_id: 0,
+            now: String::new(),
+        }
+    }
+
+    fn catch_up_on(&mut self, directory: &mut DirectorySnapshot) -> rusqlite::Result<()> {
+        self.seen_max_user_id =
+            super::directory::add_users_after(self.conn, directory, self.seen_max_user_id)?;
+        Ok(())
+    }
+}
+
+fn max_user_id(conn: &Connection) -> rusqlite::Result<i64> {
+    let users = super::user_table::UserTable::of(conn);
+    conn.query_row(
+        &format!("SELECT COALESCE(MAX(id), 0) FROM {}", users.table()),
+        [],
+        |r| r.get(0),
+    )
+}
+
+impl ImportStore for SqliteImportStore<'_> {
+    type Error = rusqlite::Error;
+
+    fn snapshot(&mut self) -> rusqlite::Result<DirectorySnapshot> {
+        super::directory::snapshot(self.conn)
+    }
+
+    fn begin(
+        &mut self,
+        context: &ImportContext,
+        rows_total: usize,
+    ) -> rusqlite::Result<(DirectorySnapshot, i64)> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let directory = super::directory::snapshot(&tx)?;
+        let seen_max_user_id = max_user_id(&tx)?;
+        let group_id = super::users::ensure_group(&tx, DEFAULT_GROUP)?;
+        let import_id = super::imports::create(&tx, context, rows_total, &super::now_text())?;
+        tx.commit()?;
+        self.seen_max_user_id = seen_max_user_id;
+        self.group_id = group_id;
+        self.inserts = Some(ImportedUserInserts::new(self.conn));
+        Ok((directory, import_id))
+    }
+
+    fn catch_up(&mut self, directory: &mut DirectorySnapshot) -> rusqlite::Result<()> {
+        self.catch_up_on(directory)
+    }
+
+    fn write_batch<T>(
+        &mut self,
+        write: impl FnOnce(&mut Self) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.now = super::now_text();
+        let written = write(self).and_then(|value| {
+            // Our own new users are claimed by the planner already; skip them in the next catch-up.
+            self.seen_max_user_id = max_user_id(self.conn)?;
+            self.conn.execute_batch("COMMIT")?;
+            Ok(value)
+        });
+        if written.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        written
+    }
+
+    fn recheck(
+        &mut self,
+        directory: &mut DirectorySnapshot,
+        _batch: &[PlannedRow],
+    ) -> rusqlite::Result<()> {
+        self.catch_up_on(directory)
+    }
+
+    fn insert_users(
+        &mut self,
+        users: &[(&NewUser, &str)],
+        import_id: i64,
+        invite: bool,
+    ) -> rusqlite::Result<Result<Vec<i64>, String>> {
+        let inserts = self
+            .inserts
+            .as_ref()
+            .expect("begin prepares the inserts before any batch");
+        let (group_id, now) = (self.group_id, self.now.as_str());
+        insert_refusable(self.conn, |tx| {
+            users
+                .iter()
+                .map(|&(user, hash)| {
+                    let user_id = inserts.insert(tx, user, hash, group_id, import_id, now)?;
+                    if invite && user.password.is_none() {
+                        super::invitations::queue(tx, import_id, user_id, now)?;
+                    }
+                    Ok(user_id)
+                })
+                .collect()
+        })
+    }
+
+    fn fingerprints(&mut self, user_ids: &[i64]) -> rusqlite::Result<HashMap<i64, String>> {
+        match (user_ids.iter().min(), user_ids.iter().max()) {
+            (Some(&first), Some(&last)) => {
+                super::user_fingerprint::of_users_between(self.conn, first, last)
+            }
+            _ => Ok(HashMap::new()),
+        }
+    }
+
+    fn insert_rows(
+        &mut self,
+        import_id: i64,
+        rows: &[(&PlannedRow, Option<CreatedUser<'_>>)],
+    ) -> rusqlite::Result<()> {
+        for &(row, created) in rows {
+            super::imports::insert_row(self.conn, import_id, row, created)?;
+        }
+        Ok(())
+    }
+
+    fn record_progress(&mut self, import_id: i64, counts: BatchCounts) -> rusqlite::Result<()> {
+        super::imports::record_progress(self.conn, import_id, counts)
+    }
+
+    fn finish(&mut self, import_id: i64, audit: &AuditEntry<'_>) -> rusqlite::Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        super::imports::finish(&tx, import_id)?;
+        super::audit::record(&tx, audit)?;
+        tx.commit()
+    }
+
+    fn mark_interrupted(&mut self, import_id: i64) -> rusqlite::Result<()> {
+        super::imports::mark_interrupted(self.conn, import_id)
+    }
+}

@@ -1,0 +1,459 @@
+//! The import's reads and writes on PostgreSQL (`ImportStore`): a batch's users, group
+//! memberships, profiles and row outcomes each go in as one multi-row statement over arrays.
+
+use std::collections::HashMap;
+
+use postgres::error::SqlState;
+use postgres::{Client, Statement};
+
+use crate::db::audit::AuditEntry;
+use crate::db::directory::{add_unit, add_user};
+use crate::db::import_store::{BatchCounts, ImportStore};
+use crate::db::imports::CreatedUser;
+use crate::db::user_fingerprint::Fingerprint;
+use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
+use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow, RowOutcome};
+use crate::domain::status::{ImportStatus, StoredStatus};
+
+/// Imports write their batches in turn (a transaction-level advisory lock), so the users one
+/// batch commits are in the directory the next batch is checked against, and ids grow in the
+/// order batches commit.
+const IMPORT_LOCK: i64 = 0x526f_7374_6572_4931; // "RosterI1"
+
+/// A batch's users, memberships, profiles and invitations in one statement; the new ids come back
+/// with their usernames (unique), since `RETURNING` promises no order.
+const INSERT_USERS: &str = "\
+    WITH input AS ( \
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                             $6::bigint[], $7::text[], $8::bool[]) \
+            AS t(password, username, first_name, last_name, email, unit, job_title, invited)), \
+    new_users AS ( \
+        INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, \
+                               last_name, email, is_staff, is_active, date_joined) \
+        SELECT password, NULL, false, username, first_name, last_name, email, false, true, now() \
+        FROM input RETURNING id, username), \
+    memberships AS ( \
+        INSERT INTO auth_user_groups (user_id, group_id) SELECT id, $9::bigint FROM new_users), \
+    profiles AS ( \
+        INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
+        SELECT n.id, i.unit, i.job_title, $10::bigint FROM new_users n JOIN input i USING (username)), \
+    invitations AS ( \
+        INSERT INTO roster_invitation (import_id, user_id, status, updated_at) \
+        SELECT $10::bigint, n.id, 'pending', now() FROM new_users n JOIN input i USING (username) \
+        WHERE i.invited ON CONFLICT DO NOTHING) \
+    SELECT id::bigint, username FROM new_users";
+
+/// The 12 fingerprinted fields as the SQLite query yields them (see `user_fingerprint`), then the id.
+const FINGERPRINTS: &str = "\
+    SELECT u.username, u.first_name, u.last_name, u.email, u.password, u.is_active::int::text, \
+           u.is_staff::int::text, u.is_superuser::int::text, \
+           COALESCE(p.organizational_unit_id::text, ''), COALESCE(p.job_title, ''), \
+           COALESCE((SELECT string_agg(g.group_id::text, ',' ORDER BY g.group_id) \
+                     FROM auth_user_groups g WHERE g.user_id = u.id), ''), \
+           COALESCE((SELECT string_agg(m.permission_id::text, ',' ORDER BY m.permission_id) \
+                     FROM auth_user_user_permissions m WHERE m.user_id = u.id), ''), \
+           u.id::bigint \
+    FROM auth_user u LEFT JOIN roster_user_profile p ON p.user_id = u.id \
+    WHERE u.id = ANY($1::bigint[])";
+
+const INSERT_ROWS: &str = "\
+    INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
+        username, organizational_unit, job_title, had_password, code, column_name, message, \
+        created_username, user_fingerprint) \
+    SELECT $1::bigint, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], \
+        $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], \
+        $13::text[], $14::text[], $15::text[])";
+
+/// The PostgreSQL implementation, on one connection; statements are prepared once.
+pub struct PgImportStore {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+    group_id: i64,
+    seen_max_user_id: i64,
+}
+
+impl PgImportStore {
+    pub fn new(client: Client) -> Self {
+        Self {
+            client,
+            statements: HashMap::new(),
+            group_id: 0,
+            seen_max_user_id: 0,
+        }
+    }
+
+    /// `sql` prepared on this connection (once).
+    fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// Adds the users with an id above the highest seen; remembers the new highest.
+    fn add_users_after(
+        &mut self,
+        directory: &mut DirectorySnapshot,
+    ) -> Result<(), postgres::Error> {
+        let statement = self.statement(
+            "SELECT id::bigint, username::text, email::text FROM auth_user WHERE id > $1",
+        )?;
+        for row in self.client.query(&statement, &[&self.seen_max_user_id])? {
+            self.seen_max_user_id = self.seen_max_user_id.max(row.get(0));
+            add_user(directory, row.get(1), row.get(2));
+        }
+        Ok(())
+    }
+
+    fn max_user_id(&mut self) -> Result<i64, postgres::Error> {
+        let statement = self.statement("SELECT COALESCE(MAX(id), 0)::bigint FROM auth_user")?;
+        Ok(self.client.query_one(&statement, &[])?.get(0))
+    }
+
+    fn set_status(&mut self, import_id: i64, status: ImportStatus) -> Result<(), postgres::Error> {
+        self.client.execute(
+            "UPDATE roster_import SET status = $1, finished_at = now() \
+             WHERE id = $2 AND status = 'running'",
+            &[&status.as_str(), &import_id],
+        )?;
+        Ok(())
+    }
+}
+
+/// Whether the project's database refused a write (a constraint, or a trigger raising an error),
+/// which fails a row, not the import.
+fn is_refusal(err: &postgres::Error) -> bool {
+    err.code()
+        .is_some_and(|code| code.code().starts_with("23") || *code == SqlState::RAISE_EXCEPTION)
+}
+
+impl ImportStore for PgImportStore {
+    type Error = postgres::Error;
+
+    fn snapshot(&mut self) -> Result<DirectorySnapshot, postgres::Error> {
+        let mut snapshot = DirectorySnapshot::default();
+        for row in self
+            .client
+            .query("SELECT username::text, email::text FROM auth_user", &[])?
+        {
+            add_user(&mut snapshot, row.get(0), row.get(1));
+        }
+        for row in self.client.query(
+            "SELECT id::bigint, name FROM roster_organizational_unit",
+            &[],
+        )? {
+            add_unit(&mut snapshot, row.get(1), row.get(0));
+        }
+        Ok(snapshot)
+    }
+
+    fn begin(
+        &mut self,
+        context: &ImportContext,
+        rows_total: usize,
+    ) -> Result<(DirectorySnapshot, i64), postgres::Error> {
+        self.client.batch_execute("BEGIN")?;
+        let begun = (|| {
+            self.client
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&IMPORT_LOCK])?;
+            let directory = self.snapshot()?;
+            self.seen_max_user_id = self.max_user_id()?;
+            self.client.execute(
+                "INSERT INTO auth_group (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                &[&DEFAULT_GROUP],
+            )?;
+            self.group_id = self
+                .client
+                .query_one(
+                    "SELECT id::bigint FROM auth_group WHERE name = $1",
+                    &[&DEFAULT_GROUP],
+                )?
+                .get(0);
+            let (check_code, check_message) = match &context.mail_check {
+                Some(check) => (Some(check.code.as_str()), Some(check.message.as_str())),
+                None => (None, None),
+            };
+            let import_id: i64 = self
+                .client
+                .query_one(
+                    "INSERT INTO roster_import (started_at, actor_user_id, actor, source, \
+                     file_name, rows_total, created, failed, passwordless, mail_check, \
+                     mail_check_message, allowed_without_mail, invite, status, rows_done) \
+                     VALUES (now(), $1::bigint, $2, $3, $4, $5, 0, 0, 0, $6, $7, $8, $9, $10, 0) \
+                     RETURNING id",
+                    &[
+                        &context.actor_user_id,
+                        &context.actor,
+                        &context.source.as_str(),
+                        &context.file_name,
+                        &(rows_total as i64),
+                        &check_code,
+                        &check_message,
+                        &context.allowed_without_mail,
+                        &context.invite,
+                        &ImportStatus::Running.as_str(),
+                    ],
+                )?
+                .get(0);
+            Ok((directory, import_id))
+        })();
+        end_transaction(&mut self.client, begun)
+    }
+
+    fn catch_up(&mut self, directory: &mut DirectorySnapshot) -> Result<(), postgres::Error> {
+        self.add_users_after(directory)
+    }
+
+    fn write_batch<T>(
+        &mut self,
+        write: impl FnOnce(&mut Self) -> Result<T, postgres::Error>,
+    ) -> Result<T, postgres::Error> {
+        self.client.batch_execute("BEGIN")?;
+        let written = self
+            .client
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&IMPORT_LOCK])
+            .and_then(|_| write(self))
+            .and_then(|value| {
+                // Our own new users are claimed by the planner already; skip them next time.
+                self.seen_max_user_id = self.max_user_id()?;
+                Ok(value)
+            });
+        end_transaction(&mut self.client, written)
+    }
+
+    fn recheck(
+        &mut self,
+        directory: &mut DirectorySnapshot,
+        batch: &[PlannedRow],
+    ) -> Result<(), postgres::Error> {
+        self.add_users_after(directory)?;
+        // Users committed out of id order (by a writer other than Roster's imports) with one of
+        // the batch's usernames, found through Django's unique index.
+        let usernames: Vec<&str> = batch
+            .iter()
+            .filter_map(|row| match &row.outcome {
+                RowOutcome::Create(user) => Some(user.username.as_str()),
+                RowOutcome::Fail(_) => None,
+            })
+            .collect();
+        let statement = self.statement(
+            "SELECT username::text, email::text FROM auth_user WHERE username = ANY($1::text[])",
+        )?;
+        for row in self.client.query(&statement, &[&usernames])? {
+            add_user(directory, row.get(0), row.get(1));
+        }
+        Ok(())
+    }
+
+    fn insert_users(
+        &mut self,
+        users: &[(&NewUser, &str)],
+        import_id: i64,
+        invite: bool,
+    ) -> Result<Result<Vec<i64>, String>, postgres::Error> {
+        if users.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
+        let column = |field: fn(&NewUser) -> &str| -> Vec<&str> {
+            users.iter().map(|(user, _)| field(user)).collect()
+        };
+        let hashes: Vec<&str> = users.iter().map(|&(_, hash)| hash).collect();
+        let usernames = column(|u| &u.username);
+        let units: Vec<Option<i64>> = users
+            .iter()
+            .map(|(user, _)| user.organizational_unit_id)
+            .collect();
+        let invited: Vec<bool> = users
+            .iter()
+            .map(|(user, _)| invite && user.password.is_none())
+            .collect();
+        let statement = self.statement(INSERT_USERS)?;
+        self.client.batch_execute("SAVEPOINT roster_insert")?;
+        let inserted = self.client.query(
+            &statement,
+            &[
+                &hashes,
+                &usernames,
+                &column(|u| &u.first_name),
+                &column(|u| &u.last_name),
+                &column(|u| &u.email),
+                &units,
+                &column(|u| &u.job_title),
+                &invited,
+                &self.group_id,
+                &import_id,
+            ],
+        );
+        match inserted {
+            Ok(rows) => {
+                self.client.batch_execute("RELEASE roster_insert")?;
+                let ids: HashMap<String, i64> =
+                    rows.iter().map(|row| (row.get(1), row.get(0))).collect();
+                Ok(usernames
+                    .iter()
+                    .map(|name| ids.get(*name).copied())
+                    .collect::<Option<Vec<i64>>>()
+                    .ok_or_else(|| "a trigger changed the username as it was stored".to_string()))
+            }
+            Err(err) if is_refusal(&err) => {
+                self.client
+                    .batch_execute("ROLLBACK TO roster_insert; RELEASE roster_insert")?;
+                let message = err
+                    .as_db_error()
+                    .map_or_else(|| err.to_string(), |db| db.message().to_string());
+                Ok(Err(message))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn fingerprints(&mut self, user_ids: &[i64]) -> Result<HashMap<i64, String>, postgres::Error> {
+        if user_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let statement = self.statement(FINGERPRINTS)?;
+        let rows = self.client.query(&statement, &[&user_ids])?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let mut digest = Fingerprint::default();
+                for i in 0..12 {
+                    digest.add(row.get::<_, &str>(i).as_bytes());
+                }
+                (row.get(12), digest.hex())
+            })
+            .collect())
+    }
+
+    fn insert_rows(
+        &mut self,
+        import_id: i64,
+        rows: &[(&PlannedRow, Option<CreatedUser<'_>>)],
+    ) -> Result<(), postgres::Error> {
+        let person = |field: fn(&crate::domain::rows::Person) -> &str| -> Vec<&str> {
+            rows.iter()
+                .map(|(row, _)| field(&row.summary.person))
+                .collect()
+        };
+        let failure = |field: fn(&crate::domain::rows::RowError) -> Option<&str>| {
+            rows.iter()
+                .map(|(row, _)| match &row.outcome {
+                    RowOutcome::Fail(problem) => field(problem),
+                    RowOutcome::Create(_) => None,
+                })
+                .collect::<Vec<Option<&str>>>()
+        };
+        let lines: Vec<i64> = rows.iter().map(|(row, _)| row.line as i64).collect();
+        let user_ids: Vec<Option<i64>> = rows.iter().map(|(_, user)| user.map(|u| u.id)).collect();
+        let had_password: Vec<bool> = rows
+            .iter()
+            .map(|(row, _)| row.summary.has_password)
+            .collect();
+        let created_usernames: Vec<Option<&str>> = rows
+            .iter()
+            .map(|(row, _)| match &row.outcome {
+                RowOutcome::Create(user) => Some(user.username.as_str()),
+                RowOutcome::Fail(_) => None,
+            })
+            .collect();
+        let fingerprints: Vec<Option<&str>> = rows
+            .iter()
+            .map(|(_, user)| user.and_then(|u| u.fingerprint))
+            .collect();
+        let statement = self.statement(INSERT_ROWS)?;
+        self.client.execute(
+            &statement,
+            &[
+                &import_id,
+                &lines,
+                &user_ids,
+                &person(|p| &p.first_name),
+                &person(|p| &p.last_name),
+                &person(|p| &p.email),
+                &person(|p| &p.username),
+                &person(|p| &p.organizational_unit),
+                &person(|p| &p.job_title),
+                &had_password,
+                &failure(|e| Some(e.code.as_str())),
+                &failure(|e| e.column),
+                &failure(|e| Some(e.message.as_str())),
+                &created_usernames,
+                &fingerprints,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn record_progress(
+        &mut self,
+        import_id: i64,
+        (done, created, failed, passwordless): BatchCounts,
+    ) -> Result<(), postgres::Error> {
+        let statement = self.statement(
+            "UPDATE roster_import SET rows_done = $1, created = $2, failed = $3, \
+             passwordless = $4 WHERE id = $5",
+        )?;
+        self.client.execute(
+            &statement,
+            &[
+                &(done as i64),
+                &(created as i64),
+                &(failed as i64),
+                &(passwordless as i64),
+                &import_id,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn finish(&mut self, import_id: i64, audit: &AuditEntry<'_>) -> Result<(), postgres::Error> {
+        self.client.batch_execute("BEGIN")?;
+        let finished = self
+            .set_status(import_id, ImportStatus::Done)
+            .and_then(|()| {
+                record_audit(&mut self.client, audit)?;
+                Ok(())
+            });
+        end_transaction(&mut self.client, finished)
+    }
+
+    fn mark_interrupted(&mut self, import_id: i64) -> Result<(), postgres::Error> {
+        self.set_status(import_id, ImportStatus::Interrupted)
+    }
+}
+
+/// Appends one audit entry (PostgreSQL's `db::audit::record`).
+pub fn record_audit(client: &mut Client, entry: &AuditEntry<'_>) -> Result<(), postgres::Error> {
+    client.execute(
+        "INSERT INTO roster_audit (at, actor_user_id, actor, action, target, detail, client) \
+         VALUES (now(), $1::bigint, $2, $3, $4, $5, $6)",
+        &[
+            &entry.actor_user_id,
+            &entry.actor,
+            &entry.action.as_str(),
+            &entry.target,
+            &entry.detail,
+            &entry.client,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Commits the transaction `BEGIN` opened when `outcome` is `Ok`, else rolls it back.
+fn end_transaction<T>(
+    client: &mut Client,
+    outcome: Result<T, postgres::Error>,
+) -> Result<T, postgres::Error> {
+    match outcome {
+        Ok(value) => {
+            client.batch_execute("COMMIT")?;
+            Ok(value)
+        }
+        Err(err) => {
+            let _ = client.batch_execute("ROLLBACK");
+            Err(err)
+        }
+    }
+}
