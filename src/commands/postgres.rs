@@ -25,6 +25,14 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             cli.accounts.user_model
         );
     }
+    if let Command::Import { options, .. } = &cli.command
+        && options.invite
+    {
+        bail!(
+            "--invite: invitations are not sent from a PostgreSQL database yet; import without \
+             --invite"
+        );
+    }
     let config = PostgresConfig::from_cli(cli)?;
     let target =
         PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
@@ -39,12 +47,6 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
     );
     match &cli.command {
         Command::Import { file, options } => {
-            if options.invite {
-                bail!(
-                    "--invite: invitations are not sent from a PostgreSQL database yet; import \
-                     without --invite"
-                );
-            }
             super::configure_hashing(cli.hash_threads)?;
             let mut store = PgImportStore::new(connector.connect()?);
             super::import::import_to(

@@ -98,7 +98,7 @@ impl PgImportStore {
         directory: &mut DirectorySnapshot,
     ) -> Result<(), postgres::Error> {
         let statement = self.statement(
-            "SELECT id::bigint, username::text, email::text FROM auth_user WHERE id > $1",
+            "SELECT id::bigint, username::text, email::text FROM auth_user WHERE id > $1::bigint",
         )?;
         for row in self.client.query(&statement, &[&self.seen_max_user_id])? {
             self.seen_max_user_id = self.seen_max_user_id.max(row.get(0));

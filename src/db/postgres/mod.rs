@@ -77,6 +77,8 @@ fn migrate_locked(client: &mut postgres::Client) -> anyhow::Result<Migrated> {
             false
         }
     };
+    // refinery creates its history table `IF NOT EXISTS`: no NOTICE about it on every run.
+    client.batch_execute("SET client_min_messages = warning")?;
     let migrations = ROSTER_MIGRATIONS
         .iter()
         .map(|(name, sql)| refinery::Migration::unapplied(name, sql))

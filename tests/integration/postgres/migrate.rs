@@ -254,7 +254,7 @@ fn other_commands_with_a_postgres_url_say_only_migrate_and_import_work() {
         ("postgres://app@127.0.0.1:1/shop", vec!["serve"]),
         (
             "postgresql://app:topsecret@127.0.0.1:1/shop",
-            vec!["createsuperuser", "--username", "x"],
+            vec!["backup", "x.sqlite3"],
         ),
         ("postgres://app@127.0.0.1:1/shop", vec!["ou", "list"]),
     ] {
