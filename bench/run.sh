@@ -4,7 +4,8 @@
 #      (1 password, one engine group, every core), each with its ratio to OpenSSL
 #   2. `roster import` of 1,000 rows with passwords at Django's default iterations: wall time vs
 #      ideal (rows x one hash in an engine group / cores)
-#   3. `roster import` of 100,000 rows without passwords: rows/s and peak RSS (median of 3)
+#   3. `roster import` of 100,000 rows without passwords: rows/s and peak RSS (median of 3), into
+#      SQLite and into PostgreSQL (bench/postgres.sh: a throwaway local cluster)
 #   4. The user list at 100,000 users (the database of 3), 8 concurrent clients: p50/p99 of `/users`,
 #      a search, and the name sort at page 1,000
 #   `bench/run.sh passwordless` runs part 3 alone, `bench/run.sh user-list` part 4 alone (on a fresh
@@ -107,6 +108,7 @@ secs = statistics.median(s for s, _ in runs)
 peak = max(kb for _, kb in runs) / 1024
 print(f"{100000 / secs:,.0f} rows/s ({secs:.2f} s; runs {', '.join(f'{s:.2f}' for s, _ in runs)} s), peak RSS {peak:.0f} MB")
 PY
+bench/postgres.sh "$BIN" "$WORK/nopw.csv" 100000
 [ "$ONLY" = passwordless ] && exit 0
 else
   gen "$WORK/nopw.csv" 100000 0

@@ -20,8 +20,10 @@ use crate::domain::status::{ImportStatus, StoredStatus};
 /// order batches commit.
 const IMPORT_LOCK: i64 = 0x526f_7374_6572_4931; // "RosterI1"
 
-/// A batch's users, memberships, profiles and invitations in one statement; the new ids come back
-/// with their usernames (unique), since `RETURNING` promises no order.
+/// A batch's users, memberships, profiles and invitations in one statement. The new ids come back
+/// with their usernames (unique), since `RETURNING` promises no order, and with the user's columns
+/// as stored (after the project's BEFORE triggers), from which the fingerprints are made without
+/// reading the users again (the groups are the one membership written, no permissions).
 const INSERT_USERS: &str = "\
     WITH input AS ( \
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
@@ -31,7 +33,7 @@ const INSERT_USERS: &str = "\
         INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, \
                                last_name, email, is_staff, is_active, date_joined) \
         SELECT password, NULL, false, username, first_name, last_name, email, false, true, now() \
-        FROM input RETURNING id, username), \
+        FROM input RETURNING *), \
     memberships AS ( \
         INSERT INTO auth_user_groups (user_id, group_id) SELECT id, $9::bigint FROM new_users), \
     profiles AS ( \
@@ -41,20 +43,10 @@ const INSERT_USERS: &str = "\
         INSERT INTO roster_invitation (import_id, user_id, status, updated_at) \
         SELECT $10::bigint, n.id, 'pending', now() FROM new_users n JOIN input i USING (username) \
         WHERE i.invited ON CONFLICT DO NOTHING) \
-    SELECT id::bigint, username FROM new_users";
-
-/// The 12 fingerprinted fields as the SQLite query yields them (see `user_fingerprint`), then the id.
-const FINGERPRINTS: &str = "\
-    SELECT u.username, u.first_name, u.last_name, u.email, u.password, u.is_active::int::text, \
-           u.is_staff::int::text, u.is_superuser::int::text, \
-           COALESCE(p.organizational_unit_id::text, ''), COALESCE(p.job_title, ''), \
-           COALESCE((SELECT string_agg(g.group_id::text, ',' ORDER BY g.group_id) \
-                     FROM auth_user_groups g WHERE g.user_id = u.id), ''), \
-           COALESCE((SELECT string_agg(m.permission_id::text, ',' ORDER BY m.permission_id) \
-                     FROM auth_user_user_permissions m WHERE m.user_id = u.id), ''), \
-           u.id::bigint \
-    FROM auth_user u LEFT JOIN roster_user_profile p ON p.user_id = u.id \
-    WHERE u.id = ANY($1::bigint[])";
+    SELECT n.id::bigint, n.username::text, n.first_name::text, n.last_name::text, n.email::text, \
+           n.password::text, n.is_active::int::text, n.is_staff::int::text, \
+           n.is_superuser::int::text, COALESCE(i.unit::text, ''), i.job_title \
+    FROM new_users n JOIN input i USING (username)";
 
 const INSERT_ROWS: &str = "\
     INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
@@ -70,6 +62,8 @@ pub struct PgImportStore {
     statements: HashMap<&'static str, Statement>,
     group_id: i64,
     seen_max_user_id: i64,
+    /// The fingerprints of the users the current batch wrote, by id.
+    fingerprints: HashMap<i64, String>,
 }
 
 impl PgImportStore {
@@ -79,6 +73,7 @@ impl PgImportStore {
             statements: HashMap::new(),
             group_id: 0,
             seen_max_user_id: 0,
+            fingerprints: HashMap::new(),
         }
     }
 
@@ -97,6 +92,11 @@ impl PgImportStore {
         &mut self,
         directory: &mut DirectorySnapshot,
     ) -> Result<(), postgres::Error> {
+        // Most often nobody else wrote: one index lookup then, not a scan (a growing table's
+        // statistics lag, so the planner may not use the index for `id >`).
+        if self.max_user_id()? <= self.seen_max_user_id {
+            return Ok(());
+        }
         let statement = self.statement(
             "SELECT id::bigint, username::text, email::text FROM auth_user WHERE id > $1::bigint",
         )?;
@@ -211,6 +211,7 @@ impl ImportStore for PgImportStore {
         write: impl FnOnce(&mut Self) -> Result<T, postgres::Error>,
     ) -> Result<T, postgres::Error> {
         self.client.batch_execute("BEGIN")?;
+        self.fingerprints.clear();
         let written = self
             .client
             .execute("SELECT pg_advisory_xact_lock($1)", &[&IMPORT_LOCK])
@@ -289,8 +290,22 @@ impl ImportStore for PgImportStore {
         match inserted {
             Ok(rows) => {
                 self.client.batch_execute("RELEASE roster_insert")?;
-                let ids: HashMap<String, i64> =
-                    rows.iter().map(|row| (row.get(1), row.get(0))).collect();
+                let group = self.group_id.to_string();
+                let mut ids = HashMap::with_capacity(rows.len());
+                for row in &rows {
+                    let id: i64 = row.get(0);
+                    // The 12 fields `user_fingerprint` digests on SQLite, as text in its order:
+                    // username, names, e-mail, password, the three flags as 0/1, unit, job
+                    // title, group ids, permission ids.
+                    let mut digest = Fingerprint::default();
+                    for i in 1..=10 {
+                        digest.add(row.get::<_, &str>(i).as_bytes());
+                    }
+                    digest.add(group.as_bytes());
+                    digest.add(b"");
+                    self.fingerprints.insert(id, digest.hex());
+                    ids.insert(row.get::<_, String>(1), id);
+                }
                 Ok(usernames
                     .iter()
                     .map(|name| ids.get(*name).copied())
@@ -309,22 +324,9 @@ impl ImportStore for PgImportStore {
         }
     }
 
-    fn fingerprints(&mut self, user_ids: &[i64]) -> Result<HashMap<i64, String>, postgres::Error> {
-        if user_ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let statement = self.statement(FINGERPRINTS)?;
-        let rows = self.client.query(&statement, &[&user_ids])?;
-        Ok(rows
-            .iter()
-            .map(|row| {
-                let mut digest = Fingerprint::default();
-                for i in 0..12 {
-                    digest.add(row.get::<_, &str>(i).as_bytes());
-                }
-                (row.get(12), digest.hex())
-            })
-            .collect())
+    /// The fingerprints `insert_users` made from what it wrote in this batch.
+    fn fingerprints(&mut self, _user_ids: &[i64]) -> Result<HashMap<i64, String>, postgres::Error> {
+        Ok(std::mem::take(&mut self.fingerprints))
     }
 
     fn insert_rows(

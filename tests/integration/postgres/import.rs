@@ -268,6 +268,51 @@ fn an_import_reports_and_writes_exactly_what_it_does_on_sqlite() {
         .collect();
     assert_eq!(pg_audit.len(), 2);
     assert_eq!(pg_audit, rows(audit_sql));
+    // The fingerprint undo compares with, as SQLite's import stores it, computed here from the
+    // users' fields; PostgreSQL's import stores the same.
+    let fingerprint_sql = "SELECT r.user_fingerprint, u.username, u.first_name, u.last_name, \
+        u.email, u.password, CAST(u.is_active AS int), CAST(u.is_staff AS int), \
+        CAST(u.is_superuser AS int), COALESCE(CAST(p.organizational_unit_id AS text), ''), \
+        p.job_title, (SELECT CAST(MIN(g.group_id) AS text) FROM auth_user_groups g \
+        WHERE g.user_id = u.id), '' FROM roster_import_row r JOIN auth_user u ON u.id = r.user_id \
+        JOIN roster_user_profile p ON p.user_id = u.id ORDER BY u.username";
+    let conn = rusqlite::Connection::open(&sqlite).unwrap();
+    let mut stmt = conn.prepare(fingerprint_sql).unwrap();
+    let on_sqlite: Vec<(String, String)> = stmt
+        .query_map([], |r| {
+            let fields: Vec<String> = (1..13)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
+                        rusqlite::types::Value::Integer(n) => n.to_string(),
+                        rusqlite::types::Value::Text(t) => t,
+                        other => panic!("{other:?}"),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            Ok((r.get(0)?, fingerprint(&fields)))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let on_pg: Vec<(String, String)> = client
+        .query(
+            &fingerprint_sql
+                .replace("CAST(u.is_", "CAST(CAST(u.is_")
+                .replace(" AS int)", " AS int) AS text)"),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let fields: Vec<String> = (1..13).map(|i| r.get(i)).collect();
+            (r.get(0), fingerprint(&fields))
+        })
+        .collect();
+    assert_eq!(on_sqlite.len(), 4);
+    assert_eq!(on_pg.len(), 4);
+    for (stored, computed) in on_sqlite.iter().chain(&on_pg) {
+        assert_eq!(stored, computed);
+    }
     let target: String = client
         .query_one(
             "SELECT target FROM roster_audit ORDER BY id DESC LIMIT 1",
@@ -276,6 +321,21 @@ fn an_import_reports_and_writes_exactly_what_it_does_on_sqlite() {
         .unwrap()
         .get(0);
     assert_eq!(target, format!("import:{import_id}"));
+}
+
+/// `user_fingerprint`'s digest of a user's fields: SHA-256 over each field's length (8 bytes,
+/// little-endian) and bytes, in lower-case hex.
+fn fingerprint(fields: &[String]) -> String {
+    let mut input = Vec::new();
+    for field in fields {
+        input.extend_from_slice(&(field.len() as u64).to_le_bytes());
+        input.extend_from_slice(field.as_bytes());
+    }
+    ring::digest::digest(&ring::digest::SHA256, &input)
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Django's PBKDF2-SHA256 encoding, computed here with ring (not Roster's code).
