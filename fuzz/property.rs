@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use roster::db::Db;
+use roster::db::import_store::SqliteImportStore;
 use roster::import::decode::decode;
 use roster::import::report::error_report_csv;
 use roster::import::service::{
@@ -115,7 +116,7 @@ fn streamed(
     mail_works: bool,
 ) -> StreamedOutcome {
     import_streamed(
-        conn,
+        &mut SqliteImportStore::new(conn),
         data.to_vec(),
         context(),
         Choices::default(),

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use roster::db::Db;
+use roster::db::import_store::SqliteImportStore;
 use roster::import::plan::{DirectorySnapshot, Planner, plan};
 use roster::import::report::error_report_csv;
 use roster::import::service::{Choices, StreamedOutcome, import_streamed, tally};
@@ -136,7 +137,7 @@ fn a_million_rows_stream_through_a_dry_run() {
     let mut conn = seeded_db(dir.path());
     let never = || -> CheckOutcome { panic!("every row has a password: no mail check") };
     let outcome = import_streamed(
-        &mut conn,
+        &mut SqliteImportStore::new(&mut conn),
         generated_rows(MILLION),
         context(),
         Choices::default(),

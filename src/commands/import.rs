@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::db::import_store::{ImportStore, SqliteImportStore};
 use crate::import::report::{error_report_csv, rejected_json};
-use crate::import::service::{Choices, Invitations, Mailer, StreamedOutcome, import_streamed_to};
+use crate::import::service::{Choices, Invitations, Mailer, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportReport, ImportSettings, ImportSource};
 use crate::mail::MailSettings;
 
@@ -81,7 +81,7 @@ where
         allow_weak_passwords: options.allow_weak_passwords,
     };
     let bar = progress_bar(options.json);
-    let outcome = import_streamed_to(
+    let outcome = import_streamed(
         store,
         bytes,
         context,

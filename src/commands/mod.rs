@@ -4,6 +4,7 @@ mod accounts;
 mod adduser;
 mod directory;
 mod exit_codes;
+mod hashing;
 mod import;
 mod postgres;
 
@@ -19,6 +20,7 @@ use crate::domain::fields::is_valid_email;
 use accounts::{change_password, create_superuser};
 use adduser::{AddUserOptions, adduser};
 use directory::{api_tokens, organizational_units};
+use hashing::configure_hashing;
 use import::import;
 
 /// Runs a parsed command line.
@@ -146,20 +148,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             api_tokens(&db, command)
         }
     }
-}
-
-/// Sizes the pool that hashes passwords: one thread per core unless told otherwise.
-fn configure_hashing(threads: Option<usize>) -> anyhow::Result<()> {
-    let threads = match threads {
-        Some(0) => bail!("ROSTER_HASH_THREADS must be at least 1"),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
-    };
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("roster-hash-{i}"))
-        .build_global()
-        .map_err(|e| anyhow::anyhow!("cannot start the hashing threads: {e}"))
 }
 
 /// The import template: `.xlsx` with Text-typed columns, or the sample CSV for a `.csv` path; an

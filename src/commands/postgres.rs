@@ -47,7 +47,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
     );
     match &cli.command {
         Command::Import { file, options } => {
-            super::configure_hashing(cli.hash_threads)?;
+            super::hashing::configure_hashing(cli.hash_threads)?;
             let mut store = PgImportStore::new(connector.connect()?);
             super::import::import_to(
                 &mut store,

@@ -6,7 +6,7 @@ pub(crate) mod columns;
 #[cfg(test)]
 mod delete_rules_tests;
 pub(crate) mod directory;
-pub(crate) mod import_store;
+pub mod import_store;
 pub(crate) mod imports;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;

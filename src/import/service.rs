@@ -331,35 +331,10 @@ pub enum StreamedOutcome {
     },
 }
 
-/// `prepare`, then `commit` unless `dry_run`: the CLI's and the API's whole import.
+/// `prepare`, then `commit` unless `dry_run`: the CLI's and the API's whole import, on any
+/// backend's [`ImportStore`] (on SQLite: `&mut SqliteImportStore::new(&mut conn)`).
 #[allow(clippy::too_many_arguments)]
-pub fn import_streamed(
-    conn: &mut Connection,
-    bytes: Vec<u8>,
-    context: ImportContext,
-    choices: Choices,
-    dry_run: bool,
-    settings: &ImportSettings,
-    check_mail: impl FnOnce() -> CheckOutcome,
-    on_progress: impl FnMut(Progress),
-    mailer: Option<Mailer<'_>>,
-) -> rusqlite::Result<StreamedOutcome> {
-    import_streamed_to(
-        &mut SqliteImportStore::new(conn),
-        bytes,
-        context,
-        choices,
-        dry_run,
-        settings,
-        check_mail,
-        on_progress,
-        mailer,
-    )
-}
-
-/// [`import_streamed`] on any backend's [`ImportStore`].
-#[allow(clippy::too_many_arguments)]
-pub fn import_streamed_to<St: ImportStore>(
+pub fn import_streamed<St: ImportStore>(
     store: &mut St,
     bytes: Vec<u8>,
     context: ImportContext,

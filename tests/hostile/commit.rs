@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use roster::auth::hashers::{PasswordCheck, check_password};
+use roster::db::import_store::SqliteImportStore;
 use roster::import::plan::{NewUser, Plan};
 use roster::import::service::{Choices, Prepared, StreamedOutcome, import_streamed, prepare};
 use roster::import::{ImportReport, ParsedFile, RowOutcome};
@@ -36,7 +37,7 @@ fn commit_fixture(conn: &mut Connection, bytes: &[u8]) -> Result<(), String> {
     let planned = prepare::<ParsedFile>(conn, bytes.to_vec(), 10_000, choices, mail_ok)
         .map_err(|e| format!("database: {e}"))?;
     let outcome = import_streamed(
-        conn,
+        &mut SqliteImportStore::new(conn),
         bytes.to_vec(),
         context(),
         choices,

@@ -257,11 +257,22 @@ impl ImportStore for PgImportStore {
         if users.is_empty() {
             return Ok(Ok(Vec::new()));
         }
-        let column = |field: fn(&NewUser) -> &str| -> Vec<&str> {
-            users.iter().map(|(user, _)| field(user)).collect()
-        };
-        let hashes: Vec<&str> = users.iter().map(|&(_, hash)| hash).collect();
-        let usernames = column(|u| &u.username);
+        // The text columns in INSERT_USERS' order: password, username, first and last name,
+        // e-mail, then (after the unit) the job title.
+        let mut texts: [Vec<&str>; 6] = Default::default();
+        for &(user, hash) in users {
+            let values = [
+                hash,
+                &user.username,
+                &user.first_name,
+                &user.last_name,
+                &user.email,
+                &user.job_title,
+            ];
+            for (column, value) in texts.iter_mut().zip(values) {
+                column.push(value);
+            }
+        }
         let units: Vec<Option<i64>> = users
             .iter()
             .map(|(user, _)| user.organizational_unit_id)
@@ -272,21 +283,27 @@ impl ImportStore for PgImportStore {
             .collect();
         let statement = self.statement(INSERT_USERS)?;
         self.client.batch_execute("SAVEPOINT roster_insert")?;
-        let inserted = self.client.query(
-            &statement,
-            &[
-                &hashes,
-                &usernames,
-                &column(|u| &u.first_name),
-                &column(|u| &u.last_name),
-                &column(|u| &u.email),
-                &units,
-                &column(|u| &u.job_title),
-                &invited,
-                &self.group_id,
-                &import_id,
-            ],
-        );
+        let [
+            hashes,
+            usernames,
+            first_names,
+            last_names,
+            emails,
+            job_titles,
+        ] = &texts;
+        let params: [&(dyn postgres::types::ToSql + Sync); 10] = [
+            hashes,
+            usernames,
+            first_names,
+            last_names,
+            emails,
+            &units,
+            job_titles,
+            &invited,
+            &self.group_id,
+            &import_id,
+        ];
+        let inserted = self.client.query(&statement, &params);
         match inserted {
             Ok(rows) => {
                 self.client.batch_execute("RELEASE roster_insert")?;

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::UploadLimit;
 use super::import::display_name;
 use crate::db::api_tokens::{self, Authenticated};
+use crate::db::import_store::SqliteImportStore;
 use crate::import::report::rejected_json;
 use crate::import::service::{Choices, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportSource};
@@ -316,7 +317,7 @@ pub async fn import(
         let current = state2.current_mail()?;
         let mailer = state2.mailer(&current);
         import_streamed(
-            &mut state2.db.connect()?,
+            &mut SqliteImportStore::new(&mut state2.db.connect()?),
             bytes,
             context,
             choices,
