@@ -14,7 +14,7 @@ pub mod postgres;
 mod read_pool;
 pub(crate) mod sessions;
 #[cfg(test)]
-mod test_db;
+pub(crate) mod test_db;
 pub(crate) mod undo;
 pub(crate) mod user_admin;
 pub(crate) mod user_fingerprint;

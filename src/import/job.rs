@@ -65,7 +65,7 @@ impl ImportJob {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let directory = db::directory::snapshot(&tx)?;
         let seen_max_user_id = max_user_id(&tx)?;
-        let planner = Planner::new(directory, context.rules());
+        let planner = Planner::new(directory, context.rules()).expecting(rows_total);
         let group_id = db::users::ensure_group(&tx, super::DEFAULT_GROUP)?;
         let import_id = db::imports::create(&tx, &context, rows_total, &db::now_text())?;
         tx.commit()?;
@@ -114,6 +114,7 @@ impl ImportJob {
             let batch = self.next_batch(&mut rows);
             let hashes = self.hash_batch_and_pace(&batch);
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let planned_against = self.seen_max_user_id;
             self.seen_max_user_id = db::directory::add_users_after(
                 &tx,
                 &mut self.planner.directory,
@@ -122,6 +123,7 @@ impl ImportJob {
             let writer = BatchWriter {
                 inserts: &inserts,
                 directory: &self.planner.directory,
+                directory_grew: self.seen_max_user_id != planned_against,
                 group_id: self.group_id,
                 import_id: self.import_id,
                 invite: self.context.invite,

@@ -1,6 +1,8 @@
 //! Writes one planned batch of an import job inside its transaction: all the batch's users in one
 //! go, a savepoint per row only when the project's database refuses one, then every row's outcome.
 
+use std::collections::HashMap;
+
 use rusqlite::Connection;
 
 use super::plan::{DirectorySnapshot, NewUser, PlannedRow, RowOutcome, taken_in_directory};
@@ -12,6 +14,8 @@ use crate::db::users::{ImportedUserInserts, insert_refusable};
 pub(super) struct BatchWriter<'a> {
     pub inserts: &'a ImportedUserInserts,
     pub directory: &'a DirectorySnapshot,
+    /// Other imports created users since the batch was planned: its rows are checked again.
+    pub directory_grew: bool,
     pub group_id: i64,
     pub import_id: i64,
     /// Queue a set-password invitation for each user created without a password.
@@ -34,7 +38,8 @@ impl BatchWriter<'_> {
         mut hashes: Vec<Option<String>>,
     ) -> rusqlite::Result<Vec<WrittenRow>> {
         // Rows whose user another import created meanwhile fail; the others are written.
-        for (row, hash) in batch.iter_mut().zip(hashes.iter_mut()) {
+        let recheck = if self.directory_grew { batch.len() } else { 0 };
+        for (row, hash) in batch.iter_mut().zip(hashes.iter_mut()).take(recheck) {
             if let (RowOutcome::Create(user), Some(_)) = (&row.outcome, &hash)
                 && let Err(problem) =
                     taken_in_directory(&user.username, &user.email, self.directory)
@@ -86,11 +91,7 @@ impl BatchWriter<'_> {
                 Err(refusal) => batch[index].outcome = RowOutcome::Fail(refused_row(&refusal)),
             }
         }
-        let ids = created_by_row.iter().flatten();
-        let fingerprints = match (ids.clone().min(), ids.max()) {
-            (Some(&first), Some(&last)) => db::user_fingerprint::of_users_between(tx, first, last)?,
-            _ => Default::default(),
-        };
+        let fingerprints = self.fingerprints(tx, &batch, &hashes, &created_by_row)?;
         batch
             .into_iter()
             .zip(created_by_row)
@@ -103,6 +104,32 @@ impl BatchWriter<'_> {
                 Ok(WrittenRow { row, created })
             })
             .collect()
+    }
+
+    /// The fingerprints of the users the batch created, by id: computed from the values written
+    /// when the database stores them as written, else read back in one query.
+    fn fingerprints(
+        &self,
+        tx: &Connection,
+        batch: &[PlannedRow],
+        hashes: &[Option<String>],
+        created_by_row: &[Option<i64>],
+    ) -> rusqlite::Result<HashMap<i64, String>> {
+        let ids = created_by_row.iter().flatten();
+        let (Some(&first), Some(&last)) = (ids.clone().min(), ids.max()) else {
+            return Ok(HashMap::new());
+        };
+        if !db::user_fingerprint::new_users_are_as_written(tx)? {
+            return db::user_fingerprint::of_users_between(tx, first, last);
+        }
+        let mut fingerprints = HashMap::with_capacity(created_by_row.len());
+        for ((row, hash), id) in batch.iter().zip(hashes).zip(created_by_row) {
+            if let (RowOutcome::Create(user), Some(hash), Some(id)) = (&row.outcome, hash, id) {
+                let fingerprint = db::user_fingerprint::of_new_user(user, hash, self.group_id);
+                fingerprints.insert(*id, fingerprint);
+            }
+        }
+        Ok(fingerprints)
     }
 
     /// Inserts one user (with group and profile) and queues its invitation.
@@ -133,5 +160,99 @@ fn refused_row(refusal: &str) -> crate::import::RowError {
              rejects it; change the row so the project accepts it, or ask its developers.",
             crate::import::visible(refusal)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use crate::db::user_fingerprint::{new_users_are_as_written, of_user};
+    use crate::domain::import_context::{ImportContext, ImportSource};
+    use crate::import::ImportSettings;
+    use crate::import::job::ImportJob;
+    use crate::import::parse::RowReader;
+
+    const HEADER: &str =
+        "first_name;last_name;email;username;organizational_unit;job_title;password";
+
+    /// Imports `rows` through the job and returns, for every created row, the fingerprint stored
+    /// with it and the user's fingerprint read from the database now.
+    fn import(conn: &mut Connection, rows: &str) -> (i64, Vec<(String, Option<String>)>) {
+        let text = format!("{HEADER}\n{rows}");
+        let total = RowReader::new(&text, 100).unwrap().count();
+        let context =
+            ImportContext::new(None, "cli:test".into(), ImportSource::Cli, "f.csv".into());
+        let settings = ImportSettings {
+            pbkdf2_iterations: 1000,
+            ..ImportSettings::default()
+        };
+        let job = ImportJob::begin(conn, context, settings, total).unwrap();
+        let import_id = job.import_id();
+        let read = RowReader::new(&text, 100).unwrap().map(Result::unwrap);
+        let report = job.run(conn, read, |_| {}).unwrap();
+        assert_eq!(report.failed, 0);
+        let mut stmt = conn
+            .prepare("SELECT user_id, user_fingerprint FROM roster_import_row WHERE import_id = ?1")
+            .unwrap();
+        let stored: Vec<(i64, String)> = stmt
+            .query_map([import_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let pairs = stored
+            .into_iter()
+            .map(|(id, written)| (written, of_user(conn, id).unwrap()))
+            .collect();
+        (import_id, pairs)
+    }
+
+    #[test]
+    fn fingerprints_made_from_the_written_values_equal_the_ones_read_back() {
+        let (_dir, mut conn) = crate::db::test_db::migrated();
+        crate::db::ous::add(&conn, "Équipe Paris", "2026-12-01 00:00:00").unwrap();
+        assert!(new_users_are_as_written(&conn).unwrap());
+        let (_, pairs) = import(
+            &mut conn,
+            "Ädä;Lovelace;ada@Example.COM;ada;équipe paris;Analyst;\n\
+             Grace;Hopper;grace@example.com;grace;;;\n\
+             Ｋen;O'Neil;ken@example.com;Ｋen;;\"Head\nof IT\";Long-enough-Pw-2026\n",
+        );
+        assert_eq!(pairs.len(), 3);
+        for (written, now) in pairs {
+            assert_eq!(Some(written), now);
+        }
+    }
+
+    #[test]
+    fn a_project_trigger_that_changes_new_users_makes_the_import_read_them_back() {
+        let (_dir, mut conn) = crate::db::test_db::migrated();
+        conn.execute_batch(
+            "CREATE TRIGGER shop_upper_names AFTER INSERT ON auth_user BEGIN \
+             UPDATE auth_user SET first_name = upper(NEW.first_name) WHERE id = NEW.id; END;",
+        )
+        .unwrap();
+        assert!(!new_users_are_as_written(&conn).unwrap());
+        let (import_id, pairs) = import(
+            &mut conn,
+            "ada;Lovelace;ada@example.com;ada;;;\ngrace;Hopper;grace@example.com;grace;;;\n",
+        );
+        let first: String = conn
+            .query_row(
+                "SELECT first_name FROM auth_user WHERE username = 'ada'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(first, "ADA", "the project's trigger ran");
+        for (written, now) in pairs {
+            assert_eq!(Some(written), now, "stored as the trigger left the user");
+        }
+        let plan = crate::db::undo::undo_plan(&conn, import_id).unwrap();
+        assert_eq!(
+            plan.remove.len(),
+            2,
+            "undo sees both users as imported: {plan:?}"
+        );
     }
 }
