@@ -9,6 +9,7 @@ pub(crate) mod directory;
 pub(crate) mod imports;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;
+mod multi_row;
 pub mod ous;
 pub mod postgres;
 mod read_pool;

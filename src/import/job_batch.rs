@@ -62,12 +62,7 @@ impl BatchWriter<'_> {
         // One savepoint for the whole batch: a savepoint per row costs a copy of every page each
         // user touches. When the project refuses a user, the batch is rolled back and written
         // again row by row, so only that row fails.
-        let all_at_once = insert_refusable(tx, |tx| {
-            to_write
-                .iter()
-                .map(|&(_, user, hash)| self.insert_user(tx, user, hash, &now))
-                .collect::<rusqlite::Result<Vec<i64>>>()
-        })?;
+        let all_at_once = insert_refusable(tx, |tx| self.insert_users(tx, &to_write, &now))?;
         let written: Vec<(usize, Result<i64, String>)> = match all_at_once {
             Ok(ids) => to_write
                 .iter()
@@ -76,11 +71,11 @@ impl BatchWriter<'_> {
                 .collect(),
             Err(_) => to_write
                 .iter()
-                .map(|&(index, user, hash)| {
-                    Ok((
-                        index,
-                        insert_refusable(tx, |tx| self.insert_user(tx, user, hash, &now))?,
-                    ))
+                .map(|one| {
+                    let outcome = insert_refusable(tx, |tx| {
+                        self.insert_users(tx, std::slice::from_ref(one), &now)
+                    })?;
+                    Ok((one.0, outcome.map(|ids| ids[0])))
                 })
                 .collect::<rusqlite::Result<_>>()?,
         };
@@ -92,18 +87,24 @@ impl BatchWriter<'_> {
             }
         }
         let fingerprints = self.fingerprints(tx, &batch, &hashes, &created_by_row)?;
-        batch
-            .into_iter()
-            .zip(created_by_row)
+        let stored: Vec<_> = batch
+            .iter()
+            .zip(&created_by_row)
             .map(|(row, created)| {
                 let user = created.map(|id| CreatedUser {
                     id,
                     fingerprint: fingerprints.get(&id).map(String::as_str),
                 });
-                db::imports::insert_row(tx, self.import_id, &row, user)?;
-                Ok(WrittenRow { row, created })
+                (row, user)
             })
-            .collect()
+            .collect();
+        db::imports::insert_rows(tx, self.import_id, &stored)?;
+        drop(stored);
+        Ok(batch
+            .into_iter()
+            .zip(created_by_row)
+            .map(|(row, created)| WrittenRow { row, created })
+            .collect())
     }
 
     /// The fingerprints of the users the batch created, by id: computed from the values written
@@ -132,21 +133,26 @@ impl BatchWriter<'_> {
         Ok(fingerprints)
     }
 
-    /// Inserts one user (with group and profile) and queues its invitation.
-    fn insert_user(
+    /// Inserts users (`(row index, user, password field)`), then their groups and profiles, and
+    /// queues their invitations; returns their ids in the same order.
+    fn insert_users(
         &self,
         tx: &Connection,
-        user: &NewUser,
-        hash: &str,
+        users: &[(usize, &NewUser, &str)],
         now: &str,
-    ) -> rusqlite::Result<i64> {
-        let user_id = self
-            .inserts
-            .insert(tx, user, hash, self.group_id, self.import_id, now)?;
-        if self.invite && user.password.is_none() {
-            db::invitations::queue(tx, self.import_id, user_id, now)?;
+    ) -> rusqlite::Result<Vec<i64>> {
+        let mut inserted = Vec::with_capacity(users.len());
+        for &(_, user, hash) in users {
+            inserted.push((self.inserts.insert_user(tx, user, hash, now)?, user));
         }
-        Ok(user_id)
+        self.inserts
+            .link(tx, &inserted, self.group_id, self.import_id)?;
+        for &(user_id, user) in &inserted {
+            if self.invite && user.password.is_none() {
+                db::invitations::queue(tx, self.import_id, user_id, now)?;
+            }
+        }
+        Ok(inserted.into_iter().map(|(id, _)| id).collect())
     }
 }
 
