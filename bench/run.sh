@@ -4,8 +4,8 @@
 #      (1 password, one engine group, every core), each with its ratio to OpenSSL
 #   2. `roster import` of 1,000 rows with passwords at Django's default iterations: wall time vs
 #      ideal (rows x one hash in an engine group / cores)
-#   3. `roster import` of 100,000 rows without passwords: rows/s and peak RSS (median of 3), into
-#      SQLite and into PostgreSQL (bench/postgres.sh: a throwaway local cluster)
+#   3. `roster import` of 100,000 rows without passwords: rows/s, CPU time and peak RSS (median of
+#      3), into SQLite and into PostgreSQL (bench/postgres.sh: a throwaway local cluster)
 #   4. The user list at 100,000 users (the database of 3), 8 concurrent clients: p50/p99 of `/users`,
 #      a search, and the name sort at page 1,000
 #   `bench/run.sh passwordless` runs part 3 alone, `bench/run.sh user-list` part 4 alone (on a fresh
@@ -98,15 +98,17 @@ gen "$WORK/nopw.csv" 100000 0
 : > "$WORK/nopw.txt"
 for run in 1 2 3; do
   rm -f "$WORK"/big.sqlite3*
-  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$BIN" --database "$WORK/big.sqlite3" --max-rows 100000 import "$WORK/nopw.csv" --allow-without-mail >/dev/null
+  /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.txt" "$BIN" --database "$WORK/big.sqlite3" --max-rows 100000 import "$WORK/nopw.csv" --allow-without-mail >/dev/null
   cat "$WORK/time.txt" >> "$WORK/nopw.txt"
 done
 python3 - "$WORK/nopw.txt" <<'PY'
 import statistics, sys
 runs = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
-secs = statistics.median(s for s, _ in runs)
-peak = max(kb for _, kb in runs) / 1024
-print(f"{100000 / secs:,.0f} rows/s ({secs:.2f} s; runs {', '.join(f'{s:.2f}' for s, _ in runs)} s), peak RSS {peak:.0f} MB")
+secs = statistics.median(r[0] for r in runs)
+cpu = statistics.median(r[2] + r[3] for r in runs)
+peak = max(r[1] for r in runs) / 1024
+print(f"{100000 / secs:,.0f} rows/s ({secs:.2f} s; runs {', '.join(f'{r[0]:.2f}' for r in runs)} s), "
+      f"CPU {cpu:.2f} s ({cpu * 10:.1f} us per row), peak RSS {peak:.0f} MB")
 PY
 bench/postgres.sh "$BIN" "$WORK/nopw.csv" 100000
 [ "$ONLY" = passwordless ] && exit 0

@@ -43,12 +43,13 @@ pub trait ImportStore {
     ) -> Result<T, Self::Error>;
 
     /// Under the lock: adds to `directory` the users now in the database that may collide with the
-    /// batch's rows, so the batch never creates one twice.
+    /// batch's rows, so the batch never creates one twice; true when it added any (the batch's
+    /// rows must then be checked again).
     fn recheck(
         &mut self,
         directory: &mut DirectorySnapshot,
         batch: &[PlannedRow],
-    ) -> Result<(), Self::Error>;
+    ) -> Result<bool, Self::Error>;
 
     /// Inserts the users (active, in the default group, with profile; an invitation queued for
     /// those without a password when `invite`), `hashes[i]` being `users[i]`'s password field, all
@@ -91,6 +92,12 @@ pub struct SqliteImportStore<'c> {
     seen_max_user_id: i64,
     /// The batch's time (Django's `date_joined`): one for all the users a batch writes.
     now: String,
+    /// Whether this batch's new users are stored exactly as bound (see
+    /// [`super::user_fingerprint::new_users_are_as_written`]), so their fingerprints are made from
+    /// the values written; else they are read back.
+    as_written: bool,
+    /// The fingerprints `insert_users` made from the values this batch wrote, by id.
+    fingerprints: HashMap<i64, String>,
 }
 
 impl<'c> SqliteImportStore<'c> {
@@ -101,13 +108,16 @@ impl<'c> SqliteImportStore<'c> {
             group_id: 0,
             seen_max_user_id: 0,
             now: String::new(),
+            as_written: false,
+            fingerprints: HashMap::new(),
         }
     }
 
-    fn catch_up_on(&mut self, directory: &mut DirectorySnapshot) -> rusqlite::Result<()> {
-        self.seen_max_user_id =
-            super::directory::add_users_after(self.conn, directory, self.seen_max_user_id)?;
-        Ok(())
+    /// Adds the users above the highest id seen; true when there were any.
+    fn catch_up_on(&mut self, directory: &mut DirectorySnapshot) -> rusqlite::Result<bool> {
+        let seen = self.seen_max_user_id;
+        self.seen_max_user_id = super::directory::add_users_after(self.conn, directory, seen)?;
+        Ok(self.seen_max_user_id != seen)
     }
 }
 
@@ -147,7 +157,7 @@ impl ImportStore for SqliteImportStore<'_> {
     }
 
     fn catch_up(&mut self, directory: &mut DirectorySnapshot) -> rusqlite::Result<()> {
-        self.catch_up_on(directory)
+        self.catch_up_on(directory).map(drop)
     }
 
     fn write_batch<T>(
@@ -156,12 +166,18 @@ impl ImportStore for SqliteImportStore<'_> {
     ) -> rusqlite::Result<T> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         self.now = super::now_text();
-        let written = write(self).and_then(|value| {
-            // Our own new users are claimed by the planner already; skip them in the next catch-up.
-            self.seen_max_user_id = max_user_id(self.conn)?;
-            self.conn.execute_batch("COMMIT")?;
-            Ok(value)
-        });
+        self.fingerprints.clear();
+        let written = super::user_fingerprint::new_users_are_as_written(self.conn)
+            .and_then(|as_written| {
+                self.as_written = as_written;
+                write(self)
+            })
+            .and_then(|value| {
+                // Our own new users are claimed by the planner already; skip them in the next catch-up.
+                self.seen_max_user_id = max_user_id(self.conn)?;
+                self.conn.execute_batch("COMMIT")?;
+                Ok(value)
+            });
         if written.is_err() && !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -172,7 +188,7 @@ impl ImportStore for SqliteImportStore<'_> {
         &mut self,
         directory: &mut DirectorySnapshot,
         _batch: &[PlannedRow],
-    ) -> rusqlite::Result<()> {
+    ) -> rusqlite::Result<bool> {
         self.catch_up_on(directory)
     }
 
@@ -187,21 +203,33 @@ impl ImportStore for SqliteImportStore<'_> {
             .as_ref()
             .expect("begin prepares the inserts before any batch");
         let (group_id, now) = (self.group_id, self.now.as_str());
-        insert_refusable(self.conn, |tx| {
-            users
-                .iter()
-                .map(|&(user, hash)| {
-                    let user_id = inserts.insert(tx, user, hash, group_id, import_id, now)?;
-                    if invite && user.password.is_none() {
-                        super::invitations::queue(tx, import_id, user_id, now)?;
-                    }
-                    Ok(user_id)
-                })
-                .collect()
-        })
+        let inserted = insert_refusable(self.conn, |tx| {
+            let mut inserted = Vec::with_capacity(users.len());
+            for &(user, hash) in users {
+                inserted.push((inserts.insert_user(tx, user, hash, now)?, user));
+            }
+            inserts.link(tx, &inserted, group_id, import_id)?;
+            for &(user_id, user) in &inserted {
+                if invite && user.password.is_none() {
+                    super::invitations::queue(tx, import_id, user_id, now)?;
+                }
+            }
+            Ok(inserted.into_iter().map(|(id, _)| id).collect::<Vec<i64>>())
+        })?;
+        if let (Ok(ids), true) = (&inserted, self.as_written) {
+            for (&id, &(user, hash)) in ids.iter().zip(users) {
+                let fingerprint = super::user_fingerprint::of_new_user(user, hash, group_id);
+                self.fingerprints.insert(id, fingerprint);
+            }
+        }
+        Ok(inserted)
     }
 
+    /// Made from the values written when they are stored as written, else read back in one query.
     fn fingerprints(&mut self, user_ids: &[i64]) -> rusqlite::Result<HashMap<i64, String>> {
+        if self.as_written {
+            return Ok(std::mem::take(&mut self.fingerprints));
+        }
         match (user_ids.iter().min(), user_ids.iter().max()) {
             (Some(&first), Some(&last)) => {
                 super::user_fingerprint::of_users_between(self.conn, first, last)
@@ -215,10 +243,7 @@ impl ImportStore for SqliteImportStore<'_> {
         import_id: i64,
         rows: &[(&PlannedRow, Option<CreatedUser<'_>>)],
     ) -> rusqlite::Result<()> {
-        for &(row, created) in rows {
-            super::imports::insert_row(self.conn, import_id, row, created)?;
-        }
-        Ok(())
+        super::imports::insert_rows(self.conn, import_id, rows)
     }
 
     fn record_progress(&mut self, import_id: i64, counts: BatchCounts) -> rusqlite::Result<()> {

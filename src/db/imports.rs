@@ -1,6 +1,6 @@
 //! Records of past imports and every row's outcome; the source of result pages and error reports.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Statement, params};
 
 use super::columns::{from_columns, query_all, query_one};
 use crate::domain::import_context::ImportContext;
@@ -193,12 +193,31 @@ pub struct CreatedUser<'a> {
     pub fingerprint: Option<&'a str>,
 }
 
-/// Stores one row's outcome (values as given, minus the password).
-pub fn insert_row(
+/// Stores rows' outcomes in file order (values as given, minus the password), each with the user
+/// it created, if it did; many rows per statement.
+pub fn insert_rows(
     conn: &Connection,
     import_id: i64,
+    rows: &[(&PlannedRow, Option<CreatedUser<'_>>)],
+) -> rusqlite::Result<()> {
+    super::multi_row::insert_chunked(
+        conn,
+        "INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
+         username, organizational_unit, job_title, had_password, code, column_name, message, \
+         created_username, user_fingerprint) VALUES",
+        15,
+        rows,
+        |stmt, first, (row, created)| bind_row(stmt, first, import_id, row, created.as_ref()),
+    )
+}
+
+/// Binds one row's 15 values from parameter `first` on.
+fn bind_row(
+    stmt: &mut Statement<'_>,
+    first: usize,
+    import_id: i64,
     row: &PlannedRow,
-    created: Option<CreatedUser<'_>>,
+    created: Option<&CreatedUser<'_>>,
 ) -> rusqlite::Result<()> {
     let s = &row.summary.person;
     let (user_id, fingerprint) = match created {
@@ -214,30 +233,27 @@ pub fn insert_row(
         ),
         RowOutcome::Create(user) => (None, None, None, Some(user.username.as_str())),
     };
-    conn.prepare_cached(
-        "INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
-         username, organizational_unit, job_title, had_password, code, column_name, message, \
-         created_username, user_fingerprint) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        import_id,
-        row.line as i64,
-        user_id,
-        s.first_name,
-        s.last_name,
-        s.email,
-        s.username,
-        s.organizational_unit,
-        s.job_title,
-        row.summary.has_password,
-        code,
-        column,
-        message,
-        created_username,
-        fingerprint
-    ])?;
-    Ok(())
+    super::multi_row::bind_all(
+        stmt,
+        first,
+        &[
+            &import_id,
+            &(row.line as i64),
+            &user_id,
+            &s.first_name,
+            &s.last_name,
+            &s.email,
+            &s.username,
+            &s.organizational_unit,
+            &s.job_title,
+            &row.summary.has_password,
+            &code,
+            &column,
+            &message,
+            &created_username,
+            &fingerprint,
+        ],
+    )
 }
 
 /// Loads an import record.

@@ -10,12 +10,13 @@ pub mod import_store;
 pub(crate) mod imports;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;
+mod multi_row;
 pub mod ous;
 pub mod postgres;
 mod read_pool;
 pub(crate) mod sessions;
 #[cfg(test)]
-mod test_db;
+pub(crate) mod test_db;
 pub(crate) mod undo;
 pub(crate) mod user_admin;
 pub(crate) mod user_fingerprint;

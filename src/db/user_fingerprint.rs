@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
 
 use super::user_table::UserTable;
+use crate::domain::rows::NewUser;
 
 /// The columns a fingerprint digests, then the user's id, for the users `filter` selects (`u` is
 /// the user table). Everything an admin or the project can change is in it: username, names,
@@ -72,6 +73,87 @@ impl Fingerprint {
     }
 }
 
+/// The fingerprint [`of_user`] reads for a user an import has just written (active, neither staff
+/// nor superuser, in group `group_id` only, no permissions, a profile with the user's unit and job
+/// title), computed from the values written instead of read back. Only valid where
+/// [`new_users_are_as_written`] holds.
+pub fn of_new_user(user: &NewUser, password: &str, group_id: i64) -> String {
+    let mut digest = Fingerprint::default();
+    let unit = user.organizational_unit_id.map(|id| id.to_string());
+    let group = group_id.to_string();
+    for field in [
+        user.username.as_str(),
+        &user.first_name,
+        &user.last_name,
+        &user.email,
+        password,
+        "1",
+        "0",
+        "0",
+        unit.as_deref().unwrap_or(""),
+        &user.job_title,
+        &group,
+        "",
+    ] {
+        digest.add(field.as_bytes());
+    }
+    digest.hex()
+}
+
+/// Whether a user an import inserts is stored exactly as bound, so that [`of_new_user`] equals
+/// what [`of_user`] would read back: Django's two name columns, the text columns keep text as text
+/// (no numeric affinity), ids are never reused (AUTOINCREMENT: no stale group or permission links
+/// can belong to a new id), and no trigger can touch what an import writes (the only triggers are
+/// the search index's own, exactly as Roster renders them, and the audit log's guards).
+/// Anything else, such as a project's own trigger, makes the import read its users back.
+pub fn new_users_are_as_written(conn: &Connection) -> rusqlite::Result<bool> {
+    let users = UserTable::of(conn);
+    if users.names != super::user_table::NameColumns::FirstAndLast {
+        return Ok(false);
+    }
+    let table_sql: Option<String> = conn
+        .prepare_cached("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .query_row([users.name()], |r| r.get(0))
+        .optional()?;
+    if !table_sql.is_some_and(|sql| sql.to_ascii_uppercase().contains("AUTOINCREMENT")) {
+        return Ok(false);
+    }
+    let mut types = conn.prepare_cached(
+        "SELECT name, upper(type) FROM pragma_table_info(?1) \
+         WHERE name IN ('username', 'first_name', 'last_name', 'email', 'password')",
+    )?;
+    let columns = types
+        .query_map([users.name()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    // SQLite's affinity rules: only INTEGER, REAL and NUMERIC affinity turn text into numbers.
+    let keeps_text = |declared: &str| {
+        !declared.contains("INT")
+            && (["CHAR", "CLOB", "TEXT", "BLOB"]
+                .iter()
+                .any(|t| declared.contains(t))
+                || declared.is_empty())
+    };
+    if columns.len() != 5 || !columns.iter().all(|(_, declared)| keeps_text(declared)) {
+        return Ok(false);
+    }
+    let mut triggers = conn.prepare_cached(
+        "SELECT name, tbl_name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'trigger'",
+    )?;
+    let mut rows = triggers.query([])?;
+    while let Some(row) = rows.next()? {
+        let (name, table, sql): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let roster_own = table == "roster_audit"
+            || (table == users.name()
+                && super::user_search::is_search_trigger(&users, &name, &sql));
+        if !roster_own {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// The user's current fingerprint, or `None` when the user does not exist.
 pub fn of_user(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<String>> {
     let users = UserTable::of(conn);
@@ -101,7 +183,6 @@ pub fn of_users_between(
 mod tests {
     use super::*;
     use crate::db::users::{ImportedUserInserts, ensure_group};
-    use crate::domain::rows::NewUser;
 
     /// The digest as V9 defined it, computed here independently of the query's row reader.
     fn expected(fields: &[&str]) -> String {

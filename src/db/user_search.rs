@@ -72,6 +72,14 @@ fn triggers(users: &UserTable) -> [(String, String); 3] {
     ]
 }
 
+/// Whether `name` and `sql` are one of the search index's triggers on the user table, as Roster
+/// renders it (an import's users are then known to be stored as written).
+pub(super) fn is_search_trigger(users: &UserTable, name: &str, sql: &str) -> bool {
+    triggers(users)
+        .iter()
+        .any(|(own_name, own_sql)| own_name == name && own_sql == sql)
+}
+
 /// Whether the index is complete: its three triggers exist on the user table exactly as this
 /// map renders them (Django's table remakes drop them; then the list scans instead).
 pub fn is_current(conn: &Connection, users: &UserTable) -> rusqlite::Result<bool> {

@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::columns::{from_columns, query_all, query_one};
+use super::multi_row::{bind_all, insert_chunked};
 use super::user_table::UserTable;
 use crate::domain::rows::NewUser;
 
@@ -184,7 +185,7 @@ fn insert_user(
 pub struct ImportedUserInserts {
     users: std::sync::Arc<UserTable>,
     user_sql: String,
-    group_sql: String,
+    group_head: String,
 }
 
 impl ImportedUserInserts {
@@ -204,12 +205,11 @@ impl ImportedUserInserts {
             ("?6", "?3"),
         );
         let (groups, user_column, group_column) = users.groups();
-        let group_sql =
-            format!("INSERT INTO {groups} ({user_column}, {group_column}) VALUES (?1, ?2)");
+        let group_head = format!("INSERT INTO {groups} ({user_column}, {group_column}) VALUES");
         Self {
             users,
             user_sql,
-            group_sql,
+            group_head,
         }
     }
 
@@ -224,6 +224,20 @@ impl ImportedUserInserts {
         import_id: i64,
         now: &str,
     ) -> rusqlite::Result<i64> {
+        let user_id = self.insert_user(conn, user, password_hash, now)?;
+        self.link(conn, &[(user_id, user)], group_id, import_id)?;
+        Ok(user_id)
+    }
+
+    /// Inserts the user row alone (active, not staff, not superuser); [`Self::link`] adds its
+    /// group and profile. Inside `insert_refusable`, as [`Self::insert`].
+    pub fn insert_user(
+        &self,
+        conn: &Connection,
+        user: &NewUser,
+        password_hash: &str,
+        now: &str,
+    ) -> rusqlite::Result<i64> {
         conn.prepare_cached(&self.user_sql)?.execute(params![
             password_hash,
             user.username,
@@ -232,20 +246,40 @@ impl ImportedUserInserts {
             self.users.stored_datetime(now),
             user.first_name
         ])?;
-        let user_id = conn.last_insert_rowid();
-        conn.prepare_cached(&self.group_sql)?
-            .execute([user_id, group_id])?;
-        conn.prepare_cached(
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Puts users just inserted (id and values) in the default group and gives them their
+    /// profile, many users per statement. Inside `insert_refusable`, as [`Self::insert`].
+    pub fn link(
+        &self,
+        conn: &Connection,
+        users: &[(i64, &NewUser)],
+        group_id: i64,
+        import_id: i64,
+    ) -> rusqlite::Result<()> {
+        insert_chunked(conn, &self.group_head, 2, users, |stmt, first, (id, _)| {
+            bind_all(stmt, first, &[id, &group_id])
+        })?;
+        insert_chunked(
+            conn,
             "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
-             VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![
-            user_id,
-            user.organizational_unit_id,
-            user.job_title,
-            import_id
-        ])?;
-        Ok(user_id)
+             VALUES",
+            4,
+            users,
+            |stmt, first, (id, user)| {
+                bind_all(
+                    stmt,
+                    first,
+                    &[
+                        id,
+                        &user.organizational_unit_id,
+                        &user.job_title,
+                        &import_id,
+                    ],
+                )
+            },
+        )
     }
 }
 

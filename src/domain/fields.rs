@@ -31,6 +31,10 @@ static USERNAME_RE: LazyLock<Option<Regex>> =
 
 /// Django's `AbstractBaseUser.normalize_username`: NFKC.
 pub fn normalize_username(raw: &str) -> String {
+    // ASCII text is its own NFKC form (most usernames: no per-character lookups).
+    if raw.is_ascii() {
+        return raw.to_owned();
+    }
     raw.nfkc().collect()
 }
 
@@ -229,6 +233,18 @@ mod tests {
             assert_eq!(got, normalized, "{raw:?}");
             assert_eq!(is_valid_username(&got), valid, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn ascii_usernames_skip_normalisation_and_stay_as_nfkc_makes_them() {
+        let every_ascii: String = (0u8..=127).map(char::from).collect();
+        let nfkc: String = every_ascii.nfkc().collect();
+        assert_eq!(normalize_username(&every_ascii), nfkc);
+        assert_eq!(
+            normalize_username("ﬁ"),
+            "fi",
+            "non-ASCII is still normalised"
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl ImportJob {
         rows_total: usize,
     ) -> Result<Self, S::Error> {
         let (directory, import_id) = store.begin(&context, rows_total)?;
-        let planner = Planner::new(directory, context.rules());
+        let planner = Planner::new(directory, context.rules()).expecting(rows_total);
         Ok(Self {
             context,
             settings,
@@ -101,9 +101,10 @@ impl ImportJob {
             let directory = &mut self.planner.directory;
             let (import_id, invite) = (self.import_id, self.context.invite);
             store.write_batch(|store| {
-                store.recheck(directory, &batch)?;
+                let directory_grew = store.recheck(directory, &batch)?;
                 let writer = BatchWriter {
                     directory,
+                    directory_grew,
                     import_id,
                     invite,
                 };

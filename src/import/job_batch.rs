@@ -8,6 +8,8 @@ use crate::db::imports::CreatedUser;
 /// What one batch writes with: the import's id and the directory as of this transaction.
 pub(super) struct BatchWriter<'a> {
     pub directory: &'a DirectorySnapshot,
+    /// Users were added to the directory since the batch was planned: its rows are checked again.
+    pub directory_grew: bool,
     pub import_id: i64,
     /// Queue a set-password invitation for each user created without a password.
     pub invite: bool,
@@ -30,13 +32,15 @@ impl BatchWriter<'_> {
         mut hashes: Vec<Option<String>>,
     ) -> Result<Vec<WrittenRow>, S::Error> {
         // Rows whose user another import created meanwhile fail; the others are written.
-        for (row, hash) in batch.iter_mut().zip(hashes.iter_mut()) {
-            if let (RowOutcome::Create(user), Some(_)) = (&row.outcome, &hash)
-                && let Err(problem) =
-                    taken_in_directory(&user.username, &user.email, self.directory)
-            {
-                row.outcome = RowOutcome::Fail(problem);
-                *hash = None;
+        if self.directory_grew {
+            for (row, hash) in batch.iter_mut().zip(hashes.iter_mut()) {
+                if let (RowOutcome::Create(user), Some(_)) = (&row.outcome, &hash)
+                    && let Err(problem) =
+                        taken_in_directory(&user.username, &user.email, self.directory)
+                {
+                    row.outcome = RowOutcome::Fail(problem);
+                    *hash = None;
+                }
             }
         }
         let (indexes, to_write): (Vec<usize>, Vec<(&NewUser, &str)>) = batch
@@ -101,5 +105,101 @@ fn refused_row(refusal: &str) -> crate::import::RowError {
              rejects it; change the row so the project accepts it, or ask its developers.",
             crate::import::visible(refusal)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use crate::db::import_store::SqliteImportStore;
+    use crate::db::user_fingerprint::{new_users_are_as_written, of_user};
+    use crate::domain::import_context::{ImportContext, ImportSource};
+    use crate::import::ImportSettings;
+    use crate::import::job::ImportJob;
+    use crate::import::parse::RowReader;
+
+    const HEADER: &str =
+        "first_name;last_name;email;username;organizational_unit;job_title;password";
+
+    /// Imports `rows` through the job and returns, for every created row, the fingerprint stored
+    /// with it and the user's fingerprint read from the database now.
+    fn import(conn: &mut Connection, rows: &str) -> (i64, Vec<(String, Option<String>)>) {
+        let text = format!("{HEADER}\n{rows}");
+        let total = RowReader::new(&text, 100).unwrap().count();
+        let context =
+            ImportContext::new(None, "cli:test".into(), ImportSource::Cli, "f.csv".into());
+        let settings = ImportSettings {
+            pbkdf2_iterations: 1000,
+            ..ImportSettings::default()
+        };
+        let mut store = SqliteImportStore::new(conn);
+        let job = ImportJob::begin(&mut store, context, settings, total).unwrap();
+        let import_id = job.import_id();
+        let read = RowReader::new(&text, 100).unwrap().map(Result::unwrap);
+        let report = job.run(&mut store, read, |_| {}).unwrap();
+        assert_eq!(report.failed, 0);
+        let mut stmt = conn
+            .prepare("SELECT user_id, user_fingerprint FROM roster_import_row WHERE import_id = ?1")
+            .unwrap();
+        let stored: Vec<(i64, String)> = stmt
+            .query_map([import_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let pairs = stored
+            .into_iter()
+            .map(|(id, written)| (written, of_user(conn, id).unwrap()))
+            .collect();
+        (import_id, pairs)
+    }
+
+    #[test]
+    fn fingerprints_made_from_the_written_values_equal_the_ones_read_back() {
+        let (_dir, mut conn) = crate::db::test_db::migrated();
+        crate::db::ous::add(&conn, "Équipe Paris", "2026-12-01 00:00:00").unwrap();
+        assert!(new_users_are_as_written(&conn).unwrap());
+        let (_, pairs) = import(
+            &mut conn,
+            "Ädä;Lovelace;ada@Example.COM;ada;équipe paris;Analyst;\n\
+             Grace;Hopper;grace@example.com;grace;;;\n\
+             Ｋen;O'Neil;ken@example.com;Ｋen;;\"Head\nof IT\";Long-enough-Pw-2026\n",
+        );
+        assert_eq!(pairs.len(), 3);
+        for (written, now) in pairs {
+            assert_eq!(Some(written), now);
+        }
+    }
+
+    #[test]
+    fn a_project_trigger_that_changes_new_users_makes_the_import_read_them_back() {
+        let (_dir, mut conn) = crate::db::test_db::migrated();
+        conn.execute_batch(
+            "CREATE TRIGGER shop_upper_names AFTER INSERT ON auth_user BEGIN \
+             UPDATE auth_user SET first_name = upper(NEW.first_name) WHERE id = NEW.id; END;",
+        )
+        .unwrap();
+        assert!(!new_users_are_as_written(&conn).unwrap());
+        let (import_id, pairs) = import(
+            &mut conn,
+            "ada;Lovelace;ada@example.com;ada;;;\ngrace;Hopper;grace@example.com;grace;;;\n",
+        );
+        let first: String = conn
+            .query_row(
+                "SELECT first_name FROM auth_user WHERE username = 'ada'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(first, "ADA", "the project's trigger ran");
+        for (written, now) in pairs {
+            assert_eq!(Some(written), now, "stored as the trigger left the user");
+        }
+        let plan = crate::db::undo::undo_plan(&conn, import_id).unwrap();
+        assert_eq!(
+            plan.remove.len(),
+            2,
+            "undo sees both users as imported: {plan:?}"
+        );
     }
 }

@@ -107,7 +107,9 @@ pub fn no_rows() -> FileError {
 /// Reads data rows one at a time from decoded text, so a whole file never has to be in memory as
 /// rows. The header and delimiter are checked when it is made; a row limit is enforced as it reads.
 pub struct RowReader<'a> {
-    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    reader: csv::Reader<&'a [u8]>,
+    /// The record being read, reused for every row (no allocation per row).
+    record: csv::StringRecord,
     layout: Layout,
     lines: LineCounter<'a>,
     skipped_lines: u64,
@@ -138,26 +140,26 @@ impl<'a> RowReader<'a> {
         let lossy_export = !had_bom && sheet.is_none() && text.is_ascii();
         let (body, skipped_lines, declared) = strip_sep_line(text)?;
         let delimiter = detect_delimiter(body, declared)?;
-        let mut records = csv::ReaderBuilder::new()
+        let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter.byte())
             .has_headers(false)
             .flexible(true)
-            .from_reader(body.as_bytes())
-            .into_records();
-        let header = match records.next() {
-            Some(Ok(record)) => record,
-            Some(Err(err)) => return Err(csv_error(&err, skipped_lines)),
-            None => {
+            .from_reader(body.as_bytes());
+        let mut header = csv::StringRecord::new();
+        match reader.read_record(&mut header) {
+            Ok(true) => {}
+            Err(err) => return Err(csv_error(&err, skipped_lines)),
+            Ok(false) => {
                 return Err(FileError::new(
                     "empty_file",
                     "The file has no header line and no rows. Start from the sample CSV: it has the \
                      header line and one example row.",
                 ));
             }
-        };
+        }
         let open_quote =
             shape::unclosed_quote(body.as_bytes(), delimiter.byte()).map(|at| at as u64);
-        if open_quote.is_some_and(|at| at < records.reader().position().byte()) {
+        if open_quote.is_some_and(|at| at < reader.position().byte()) {
             return Err(FileError::new(
                 "malformed_csv",
                 "A double quote in the header line is never closed, so the whole file was read \
@@ -167,7 +169,8 @@ impl<'a> RowReader<'a> {
         let layout = Layout::new(header_layout(&header)?);
         let breaks_in_cells = line_breaks_in(&header);
         Ok(Self {
-            records,
+            reader,
+            record: header,
             layout,
             lines: LineCounter::new(body.as_bytes()),
             skipped_lines,
@@ -200,18 +203,20 @@ impl<'a> RowReader<'a> {
     }
 }
 
-impl Iterator for RowReader<'_> {
-    type Item = Result<RawRow, FileError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl RowReader<'_> {
+    /// Reads the next non-empty record into `self.record` and says where it sits; `None` at the
+    /// end or after a file problem.
+    fn next_record(&mut self) -> Option<Result<Placed, FileError>> {
         if self.failed {
             return None;
         }
         let outcome = loop {
-            let record = match self.records.next()? {
-                Ok(record) => record,
+            match self.reader.read_record(&mut self.record) {
+                Ok(true) => {}
+                Ok(false) => return None,
                 Err(err) => break Err(csv_error(&err, self.skipped_lines)),
-            };
+            }
+            let record = &self.record;
             let start = record.position().map_or(0, |p| p.byte());
             let (line, sheet_row) = match &self.sheet {
                 Some(sheet) => (
@@ -224,8 +229,8 @@ impl Iterator for RowReader<'_> {
                     (line, (breaks > 0).then(|| line.saturating_sub(breaks)))
                 }
             };
-            self.breaks_in_cells += line_breaks_in(&record);
-            let end = self.records.reader().position().byte();
+            self.breaks_in_cells += line_breaks_in(record);
+            let end = self.reader.position().byte();
             let ends_open = self.open_quote.is_some_and(|at| start <= at && at < end);
             if record.iter().all(|field| field.trim().is_empty()) {
                 continue;
@@ -241,19 +246,46 @@ impl Iterator for RowReader<'_> {
                 ));
             }
             self.rows += 1;
-            let shape = Shape {
+            break check_unnamed(&self.layout, record, line).map(|()| Placed {
                 line,
-                ends_open,
-                delimiter: self.delimiter.byte(),
-                lossy_export: self.lossy_export,
-                sheet: self.sheet.as_ref(),
                 sheet_row,
-            };
-            break read_row(&self.layout, &record, &shape);
+                ends_open,
+            });
         };
         self.failed = outcome.is_err();
         Some(outcome)
     }
+
+    /// Reads the next row only as far as a file problem goes (the ones [`Iterator::next`]
+    /// rejects the file for), without building its values: for a pass that only counts rows.
+    pub fn skip_row(&mut self) -> Option<Result<(), FileError>> {
+        self.next_record().map(|placed| placed.map(drop))
+    }
+}
+
+impl Iterator for RowReader<'_> {
+    type Item = Result<RawRow, FileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(self.next_record()?.map(|placed| {
+            let shape = Shape {
+                line: placed.line,
+                ends_open: placed.ends_open,
+                delimiter: self.delimiter.byte(),
+                lossy_export: self.lossy_export,
+                sheet: self.sheet.as_ref(),
+                sheet_row: placed.sheet_row,
+            };
+            read_row(&self.layout, &self.record, &shape)
+        }))
+    }
+}
+
+/// Where a non-empty record sits: its line, its sheet row, whether an unclosed quote swallowed it.
+struct Placed {
+    line: u64,
+    sheet_row: Option<u64>,
+    ends_open: bool,
 }
 
 /// Where a record sits and how the file around it was read.
@@ -266,27 +298,32 @@ struct Shape<'a> {
     sheet_row: Option<u64>,
 }
 
-fn read_row(
-    layout: &Layout,
-    record: &csv::StringRecord,
-    shape: &Shape<'_>,
-) -> Result<RawRow, FileError> {
+/// Refuses a row with a value in a column the header gives no name.
+fn check_unnamed(layout: &Layout, record: &csv::StringRecord, line: u64) -> Result<(), FileError> {
+    let unnamed = record
+        .iter()
+        .zip(&layout.slots)
+        .position(|(field, slot)| *slot == Slot::Unnamed && !field.trim().is_empty());
+    match unnamed {
+        None => Ok(()),
+        Some(index) => Err(FileError::new(
+            "unnamed_column",
+            format!(
+                "Line {line} has a value in column {} but the header gives that column no name. \
+                 Name it or delete the column.",
+                index + 1
+            ),
+        )),
+    }
+}
+
+/// The row's values and any problem of its shape; `check_unnamed` has passed.
+fn read_row(layout: &Layout, record: &csv::StringRecord, shape: &Shape<'_>) -> RawRow {
     let line = shape.line;
     let mut values = RowValues::default();
-    for (index, field) in record.iter().enumerate().take(layout.slots.len()) {
-        match layout.slots[index] {
-            Slot::Known(column) => values.set(column, field),
-            Slot::Unnamed if !field.trim().is_empty() => {
-                return Err(FileError::new(
-                    "unnamed_column",
-                    format!(
-                        "Line {line} has a value in column {} but the header gives that column \
-                         no name. Name it or delete the column.",
-                        index + 1
-                    ),
-                ));
-            }
-            Slot::Unnamed | Slot::Ignored => {}
+    for (field, slot) in record.iter().zip(&layout.slots) {
+        if let Slot::Known(column) = slot {
+            values.set(*column, field);
         }
     }
     let has_password = layout.has_password;
@@ -312,13 +349,13 @@ fn read_row(
             .sheet
             .and_then(|sheet| sheet.problem_in_row(line, &layout.slots))
     });
-    Ok(RawRow {
+    RawRow {
         line,
         values,
         malformed,
         lossy_export: shape.lossy_export,
         sheet_row: shape.sheet_row,
-    })
+    }
 }
 
 /// How many line breaks (CRLF, LF or a lone CR) the cells of `record` hold.

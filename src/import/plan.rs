@@ -104,10 +104,18 @@ impl Planner {
         }
     }
 
+    /// Makes room for the in-file claims of `rows` rows at once, so the maps never grow row by row.
+    pub fn expecting(mut self, rows: usize) -> Self {
+        self.usernames_in_file.reserve(rows);
+        self.emails_in_file.reserve(rows);
+        self
+    }
+
     /// Plans every row of a file held in memory.
-    pub fn plan_file(mut self, file: &ParsedFile) -> Plan {
+    pub fn plan_file(self, file: &ParsedFile) -> Plan {
+        let mut planner = self.expecting(file.rows.len());
         Plan {
-            rows: file.rows.iter().map(|row| self.plan_row(row)).collect(),
+            rows: file.rows.iter().map(|row| planner.plan_row(row)).collect(),
         }
     }
 
@@ -118,22 +126,24 @@ impl Planner {
 
     /// Decides one row; a row that will be created claims its username and e-mail for the file.
     pub fn plan_row(&mut self, row: &RawRow) -> PlannedRow {
-        let outcome = match validate(row).and_then(|valid| {
-            check_directory(
+        let checked = validate(row).and_then(|valid| {
+            let keys = Keys::of(&valid.person.username, &valid.person.email);
+            let user = check_directory(
                 valid,
+                &keys,
                 row.line,
                 &self.directory,
                 &self.usernames_in_file,
                 &self.emails_in_file,
-            )
-            .and_then(|user| check_passwordless(user, &self.rules.passwordless))
-            .and_then(|user| check_password_strength(user, self.rules.allow_weak_passwords))
-        }) {
-            Ok(user) => {
-                self.usernames_in_file
-                    .insert(ascii_casefold(&user.username), row.line);
-                self.emails_in_file
-                    .insert(ascii_casefold(&user.email), row.line);
+            )?;
+            let user = check_passwordless(user, &self.rules.passwordless)?;
+            let user = check_password_strength(user, self.rules.allow_weak_passwords)?;
+            Ok((user, keys))
+        });
+        let outcome = match checked {
+            Ok((user, keys)) => {
+                self.usernames_in_file.insert(keys.username, row.line);
+                self.emails_in_file.insert(keys.email, row.line);
                 RowOutcome::Create(user)
             }
             Err(problem) => RowOutcome::Fail(name_the_sheet_row(problem, row)),
@@ -182,21 +192,35 @@ impl PlanTally {
     }
 }
 
+/// A username and an e-mail as compared for uniqueness (ASCII case ignored, as Django on SQLite).
+struct Keys {
+    username: String,
+    email: String,
+}
+
+impl Keys {
+    fn of(username: &str, email: &str) -> Self {
+        Self {
+            username: ascii_casefold(username),
+            email: ascii_casefold(email),
+        }
+    }
+}
+
 fn check_directory(
     row: ValidRow,
+    keys: &Keys,
     line: u64,
     directory: &DirectorySnapshot,
     usernames_in_file: &HashMap<String, u64>,
     emails_in_file: &HashMap<String, u64>,
 ) -> Result<NewUser, RowError> {
     let ValidRow { person, password } = row;
-    let username_key = ascii_casefold(&person.username);
-    let email_key = ascii_casefold(&person.email);
-    taken_in_directory(&person.username, &person.email, directory)?;
-    if let Some(first) = usernames_in_file.get(&username_key) {
+    taken_keys_in_directory(&person.username, &person.email, keys, directory)?;
+    if let Some(first) = usernames_in_file.get(&keys.username) {
         return Err(in_file("username", &person.username, *first, line));
     }
-    if let Some(first) = emails_in_file.get(&email_key) {
+    if let Some(first) = emails_in_file.get(&keys.email) {
         return Err(in_file("email", &person.email, *first, line));
     }
     let organizational_unit_id = if person.organizational_unit.is_empty() {
@@ -237,7 +261,17 @@ pub fn taken_in_directory(
     email: &str,
     directory: &DirectorySnapshot,
 ) -> Result<(), RowError> {
-    if directory.usernames.contains(&ascii_casefold(username)) {
+    taken_keys_in_directory(username, email, &Keys::of(username, email), directory)
+}
+
+/// [`taken_in_directory`] with the compared forms already made.
+fn taken_keys_in_directory(
+    username: &str,
+    email: &str,
+    keys: &Keys,
+    directory: &DirectorySnapshot,
+) -> Result<(), RowError> {
+    if directory.usernames.contains(&keys.username) {
         return Err(RowError {
             code: RowErrorCode::DuplicateUsername,
             column: Some("username"),
@@ -248,7 +282,7 @@ pub fn taken_in_directory(
             ),
         });
     }
-    if directory.emails.contains(&ascii_casefold(email)) {
+    if directory.emails.contains(&keys.email) {
         return Err(RowError {
             code: RowErrorCode::DuplicateEmail,
             column: Some("email"),

@@ -128,14 +128,15 @@ pub fn tally(
 ) -> Result<PlanTally, FileError> {
     let mut tally = PlanTally::default();
     let mut settled = !every_row && *planner.passwordless_policy() != PasswordlessPolicy::Allowed;
-    for row in RowReader::new(text, max_rows)? {
-        let row = row?;
-        if settled {
-            tally.rows_total += 1;
-            continue;
-        }
-        tally.add(planner.plan_row(&row));
+    let mut reader = RowReader::new(text, max_rows)?;
+    while !settled && let Some(row) = reader.next() {
+        tally.add(planner.plan_row(&row?));
         settled = !every_row && tally.passwordless > 0;
+    }
+    // Settled: the rest is only counted, and read only as far as a file problem goes.
+    while let Some(row) = reader.skip_row() {
+        row?;
+        tally.rows_total += 1;
     }
     if tally.rows_total == 0 {
         return Err(no_rows());

@@ -100,11 +100,15 @@ pub fn validate(row: &RawRow) -> Result<ValidRow, RowError> {
         });
     }
 
+    let person = &values.person;
     Ok(ValidRow {
         person: Person {
+            first_name: person.first_name.clone(),
+            last_name: person.last_name.clone(),
             email,
             username,
-            ..values.person.clone()
+            organizational_unit: person.organizational_unit.clone(),
+            job_title: person.job_title.clone(),
         },
         password: values.password.clone(),
     })

@@ -87,15 +87,16 @@ impl PgImportStore {
         Ok(statement)
     }
 
-    /// Adds the users with an id above the highest seen; remembers the new highest.
+    /// Adds the users with an id above the highest seen; remembers the new highest. True when
+    /// there were any.
     fn add_users_after(
         &mut self,
         directory: &mut DirectorySnapshot,
-    ) -> Result<(), postgres::Error> {
+    ) -> Result<bool, postgres::Error> {
         // Most often nobody else wrote: one index lookup then, not a scan (a growing table's
         // statistics lag, so the planner may not use the index for `id >`).
         if self.max_user_id()? <= self.seen_max_user_id {
-            return Ok(());
+            return Ok(false);
         }
         let statement = self.statement(
             "SELECT id::bigint, username::text, email::text FROM auth_user WHERE id > $1::bigint",
@@ -104,7 +105,7 @@ impl PgImportStore {
             self.seen_max_user_id = self.seen_max_user_id.max(row.get(0));
             add_user(directory, row.get(1), row.get(2));
         }
-        Ok(())
+        Ok(true)
     }
 
     fn max_user_id(&mut self) -> Result<i64, postgres::Error> {
@@ -203,7 +204,7 @@ impl ImportStore for PgImportStore {
     }
 
     fn catch_up(&mut self, directory: &mut DirectorySnapshot) -> Result<(), postgres::Error> {
-        self.add_users_after(directory)
+        self.add_users_after(directory).map(drop)
     }
 
     fn write_batch<T>(
@@ -228,8 +229,8 @@ impl ImportStore for PgImportStore {
         &mut self,
         directory: &mut DirectorySnapshot,
         batch: &[PlannedRow],
-    ) -> Result<(), postgres::Error> {
-        self.add_users_after(directory)?;
+    ) -> Result<bool, postgres::Error> {
+        let mut grew = self.add_users_after(directory)?;
         // Users committed out of id order (by a writer other than Roster's imports) with one of
         // the batch's usernames, found through Django's unique index.
         let usernames: Vec<&str> = batch
@@ -244,8 +245,9 @@ impl ImportStore for PgImportStore {
         )?;
         for row in self.client.query(&statement, &[&usernames])? {
             add_user(directory, row.get(0), row.get(1));
+            grew = true;
         }
-        Ok(())
+        Ok(grew)
     }
 
     fn insert_users(
