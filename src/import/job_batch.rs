@@ -126,7 +126,7 @@ mod tests {
     /// with it and the user's fingerprint read from the database now.
     fn import(conn: &mut Connection, rows: &str) -> (i64, Vec<(String, Option<String>)>) {
         let text = format!("{HEADER}\n{rows}");
-        let total = RowReader::new(&text, 100).unwrap().count();
+        let total = RowReader::new(&text, 1000).unwrap().count();
         let context =
             ImportContext::new(None, "cli:test".into(), ImportSource::Cli, "f.csv".into());
         let settings = ImportSettings {
@@ -136,7 +136,7 @@ mod tests {
         let mut store = SqliteImportStore::new(conn);
         let job = ImportJob::begin(&mut store, context, settings, total).unwrap();
         let import_id = job.import_id();
-        let read = RowReader::new(&text, 100).unwrap().map(Result::unwrap);
+        let read = RowReader::new(&text, 1000).unwrap().map(Result::unwrap);
         let report = job.run(&mut store, read, |_| {}).unwrap();
         assert_eq!(report.failed, 0);
         let mut stmt = conn
@@ -169,6 +169,37 @@ mod tests {
         for (written, now) in pairs {
             assert_eq!(Some(written), now);
         }
+    }
+
+    #[test]
+    fn more_rows_than_one_insert_takes_each_get_their_user_link_profile_and_row() {
+        let (_dir, mut conn) = crate::db::test_db::migrated();
+        let rows: String = (0..150)
+            .map(|i| format!("F{i};L{i};u{i}@example.com;u{i};;Job {i};\n"))
+            .collect();
+        let (import_id, pairs) = import(&mut conn, &rows);
+        assert_eq!(pairs.len(), 150);
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        // Each row's user, with its own group link, profile (its job title) and import row.
+        assert_eq!(
+            count(
+                "SELECT COUNT(*) FROM roster_import_row r JOIN auth_user u ON u.id = r.user_id \
+                 JOIN auth_user_groups g ON g.user_id = u.id \
+                 JOIN roster_user_profile p ON p.user_id = u.id \
+                 WHERE r.username = u.username AND r.line = CAST(substr(u.username, 2) AS INTEGER) + 2 \
+                 AND p.job_title = 'Job ' || substr(u.username, 2) AND p.import_id = r.import_id"
+            ),
+            150
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM auth_user_groups"), 150);
+        assert_eq!(count("SELECT COUNT(*) FROM roster_user_profile"), 150);
+        let plan = crate::db::undo::undo_plan(&conn, import_id).unwrap();
+        assert_eq!(
+            plan.remove.len(),
+            150,
+            "undo removes exactly the import's users"
+        );
+        assert!(plan.keep.is_empty());
     }
 
     #[test]

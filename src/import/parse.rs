@@ -300,11 +300,8 @@ struct Shape<'a> {
 
 /// Refuses a row with a value in a column the header gives no name.
 fn check_unnamed(layout: &Layout, record: &csv::StringRecord, line: u64) -> Result<(), FileError> {
-    let unnamed = record
-        .iter()
-        .zip(&layout.slots)
-        .position(|(field, slot)| *slot == Slot::Unnamed && !field.trim().is_empty());
-    match unnamed {
+    let mut cells = record.iter().zip(&layout.slots);
+    match cells.position(|(field, slot)| *slot == Slot::Unnamed && !field.trim().is_empty()) {
         None => Ok(()),
         Some(index) => Err(FileError::new(
             "unnamed_column",
