@@ -203,7 +203,7 @@ fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
     }
     let what = match scheme.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => {
-            "PostgreSQL currently supports `migrate` and `import` only".to_string()
+            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser` and `changepassword` only".to_string()
         }
         other => format!("\"{other}://\" database URLs are not supported"),
     };

@@ -7,16 +7,16 @@ use anyhow::bail;
 
 use crate::auth::hashers::make_password;
 use crate::auth::password_validation::{UserAttributes, refusal};
-use crate::config::Config;
+use crate::db::account_store::AccountStore;
 use crate::db::audit::AuditAction;
-use crate::db::{self, Db};
 use crate::domain::fields::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
 
-pub(super) fn create_superuser(
-    db: &Db,
-    config: &Config,
+/// `createsuperuser` on any backend's store, hashing with `iterations`.
+pub(super) fn create_superuser<S: AccountStore>(
+    store: &mut S,
+    iterations: u32,
     username: &str,
     email: &str,
     noinput: bool,
@@ -31,8 +31,7 @@ pub(super) fn create_superuser(
     if !is_valid_email(&email) {
         bail!("E-mail \"{email}\" is not a valid address");
     }
-    let conn = db.connect()?;
-    if crate::db::users::identity_taken(&conn, &username, &email)? {
+    if store.identity_taken(&username, &email)? {
         bail!("A user with username \"{username}\" or e-mail \"{email}\" already exists");
     }
     let password = if noinput {
@@ -52,10 +51,10 @@ pub(super) fn create_superuser(
             email: &email,
         },
     )?;
-    let hash = make_password(&password, config.import.pbkdf2_iterations);
-    let id = crate::db::users::insert_superuser(&conn, &username, &email, &hash, &db::now_text())?;
-    cli_audit(
-        &conn,
+    let hash = make_password(&password, iterations);
+    let id = store.insert_superuser(&username, &email, &hash)?;
+    audit_to(
+        store,
         AuditAction::AdminCreated,
         &format!("user:{id} ({username})"),
         "roster createsuperuser",
@@ -64,14 +63,14 @@ pub(super) fn create_superuser(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn change_password(
-    db: &Db,
-    config: &Config,
+/// `changepassword` on any backend's store, hashing with `iterations`.
+pub(super) fn change_password<S: AccountStore>(
+    store: &mut S,
+    iterations: u32,
     username: &str,
     from_stdin: bool,
 ) -> anyhow::Result<ExitCode> {
-    let conn = db.connect()?;
-    let Some(user) = crate::db::users::find_by_username(&conn, username)? else {
+    let Some(user) = store.find_by_username(username)? else {
         bail!("User \"{username}\" does not exist");
     };
     let password = if from_stdin {
@@ -88,10 +87,10 @@ pub(super) fn change_password(
             email: &user.email,
         },
     )?;
-    let hash = make_password(&password, config.import.pbkdf2_iterations);
-    crate::db::users::set_password(&conn, user.id, &hash)?;
-    cli_audit(
-        &conn,
+    let hash = make_password(&password, iterations);
+    store.set_password(user.id, &hash)?;
+    audit_to(
+        store,
         AuditAction::PasswordSet,
         &format!("user:{} ({})", user.id, user.username),
         "roster changepassword",
@@ -126,18 +125,25 @@ pub(super) fn cli_audit(
     target: &str,
     detail: &str,
 ) -> rusqlite::Result<()> {
+    audit_to(&mut { conn }, action, target, detail)
+}
+
+/// [`cli_audit`] on any backend's store.
+fn audit_to<S: AccountStore>(
+    store: &mut S,
+    action: crate::db::audit::AuditAction,
+    target: &str,
+    detail: &str,
+) -> Result<(), S::Error> {
     let actor = cli_actor();
-    crate::db::audit::record(
-        conn,
-        &crate::db::audit::AuditEntry {
-            actor_user_id: None,
-            actor: &actor,
-            action,
-            target,
-            detail,
-            client: "",
-        },
-    )
+    store.record_audit(&crate::db::audit::AuditEntry {
+        actor_user_id: None,
+        actor: &actor,
+        action,
+        target,
+        detail,
+        client: "",
+    })
 }
 
 /// The first line of standard input, without its line ending; empty is refused.

@@ -61,14 +61,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             noinput,
         } => {
             db.migrate()?;
-            create_superuser(&db, &config, &username, &email, noinput)
+            let conn = db.connect()?;
+            create_superuser(
+                &mut &conn,
+                config.import.pbkdf2_iterations,
+                &username,
+                &email,
+                noinput,
+            )
         }
         Command::Changepassword {
             username,
             password_stdin,
         } => {
             db.migrate()?;
-            change_password(&db, &config, &username, password_stdin)
+            let conn = db.connect()?;
+            change_password(
+                &mut &conn,
+                config.import.pbkdf2_iterations,
+                &username,
+                password_stdin,
+            )
         }
         Command::Import { file, options } => {
             db.migrate()?;

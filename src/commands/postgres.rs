@@ -1,21 +1,30 @@
-//! Commands given a PostgreSQL URL: `migrate` and `import` work; every other command says
-//! PostgreSQL is not supported for it yet.
+//! Commands given a PostgreSQL URL: `migrate`, `import`, `createsuperuser` and `changepassword`
+//! work; every other command says PostgreSQL is not supported for it yet.
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 
+use super::accounts::{change_password, create_superuser};
 use crate::cli::{Cli, Command};
 use crate::config::PostgresConfig;
-use crate::db::postgres::{Connector, PasswordLookup, PgImportStore, PgTarget, migrate};
+use crate::db::postgres::{
+    Connector, PasswordLookup, PgAccounts, PgImportStore, PgTarget, migrate,
+};
 
 /// Runs `cli` against the PostgreSQL database at `url`.
 pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
-    if !matches!(cli.command, Command::Migrate | Command::Import { .. }) {
+    if !matches!(
+        cli.command,
+        Command::Migrate
+            | Command::Import { .. }
+            | Command::Createsuperuser { .. }
+            | Command::Changepassword { .. }
+    ) {
         bail!(
-            "PostgreSQL currently supports `migrate` and `import` only; `serve` and the other \
-             commands still need an SQLite file (--database /path/to/db.sqlite3). See the \
-             README's \"PostgreSQL (in progress)\""
+            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser` and \
+             `changepassword` only; `serve` and the other commands still need an SQLite file \
+             (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in progress)\""
         );
     }
     if !cli.accounts.user_model.eq_ignore_ascii_case("auth.User") {
@@ -45,6 +54,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "migrate finished"
     );
+    let iterations = config.import.pbkdf2_iterations;
     match &cli.command {
         Command::Import { file, options } => {
             super::hashing::configure_hashing(cli.hash_threads)?;
@@ -58,6 +68,24 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
                 None,
             )
         }
+        Command::Createsuperuser {
+            username,
+            email,
+            noinput,
+        } => {
+            let mut accounts = PgAccounts(connector.connect()?);
+            let (username, email) = (username.as_str(), email.as_str());
+            create_superuser(&mut accounts, iterations, username, email, *noinput)
+        }
+        Command::Changepassword {
+            username,
+            password_stdin,
+        } => change_password(
+            &mut PgAccounts(connector.connect()?),
+            iterations,
+            username,
+            *password_stdin,
+        ),
         _ => {
             let django = if migrated.created_django_tables {
                 " (Django's tables created)"

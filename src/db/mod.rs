@@ -1,5 +1,6 @@
 //! The database: opening SQLite with Roster's pragmas, embedded migrations, and all SQL.
 
+pub mod account_store;
 pub(crate) mod api_tokens;
 pub(crate) mod audit;
 pub(crate) mod columns;

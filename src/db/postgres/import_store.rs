@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use postgres::error::SqlState;
 use postgres::{Client, Statement};
 
+use super::import_rows::{INSERT_ROWS, insert_rows};
+use super::{end_transaction, record_audit};
 use crate::db::audit::AuditEntry;
 use crate::db::directory::{add_unit, add_user};
 use crate::db::import_store::{BatchCounts, ImportStore};
@@ -47,14 +49,6 @@ const INSERT_USERS: &str = "\
            n.password::text, n.is_active::int::text, n.is_staff::int::text, \
            n.is_superuser::int::text, COALESCE(i.unit::text, ''), i.job_title \
     FROM new_users n JOIN input i USING (username)";
-
-const INSERT_ROWS: &str = "\
-    INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
-        username, organizational_unit, job_title, had_password, code, column_name, message, \
-        created_username, user_fingerprint) \
-    SELECT $1::bigint, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], \
-        $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[], $12::text[], \
-        $13::text[], $14::text[], $15::text[])";
 
 /// The PostgreSQL implementation, on one connection; statements are prepared once.
 pub struct PgImportStore {
@@ -353,58 +347,8 @@ impl ImportStore for PgImportStore {
         import_id: i64,
         rows: &[(&PlannedRow, Option<CreatedUser<'_>>)],
     ) -> Result<(), postgres::Error> {
-        let person = |field: fn(&crate::domain::rows::Person) -> &str| -> Vec<&str> {
-            rows.iter()
-                .map(|(row, _)| field(&row.summary.person))
-                .collect()
-        };
-        let failure = |field: fn(&crate::domain::rows::RowError) -> Option<&str>| {
-            rows.iter()
-                .map(|(row, _)| match &row.outcome {
-                    RowOutcome::Fail(problem) => field(problem),
-                    RowOutcome::Create(_) => None,
-                })
-                .collect::<Vec<Option<&str>>>()
-        };
-        let lines: Vec<i64> = rows.iter().map(|(row, _)| row.line as i64).collect();
-        let user_ids: Vec<Option<i64>> = rows.iter().map(|(_, user)| user.map(|u| u.id)).collect();
-        let had_password: Vec<bool> = rows
-            .iter()
-            .map(|(row, _)| row.summary.has_password)
-            .collect();
-        let created_usernames: Vec<Option<&str>> = rows
-            .iter()
-            .map(|(row, _)| match &row.outcome {
-                RowOutcome::Create(user) => Some(user.username.as_str()),
-                RowOutcome::Fail(_) => None,
-            })
-            .collect();
-        let fingerprints: Vec<Option<&str>> = rows
-            .iter()
-            .map(|(_, user)| user.and_then(|u| u.fingerprint))
-            .collect();
         let statement = self.statement(INSERT_ROWS)?;
-        self.client.execute(
-            &statement,
-            &[
-                &import_id,
-                &lines,
-                &user_ids,
-                &person(|p| &p.first_name),
-                &person(|p| &p.last_name),
-                &person(|p| &p.email),
-                &person(|p| &p.username),
-                &person(|p| &p.organizational_unit),
-                &person(|p| &p.job_title),
-                &had_password,
-                &failure(|e| Some(e.code.as_str())),
-                &failure(|e| e.column),
-                &failure(|e| Some(e.message.as_str())),
-                &created_usernames,
-                &fingerprints,
-            ],
-        )?;
-        Ok(())
+        insert_rows(&mut self.client, &statement, import_id, rows)
     }
 
     fn record_progress(
@@ -442,39 +386,5 @@ impl ImportStore for PgImportStore {
 
     fn mark_interrupted(&mut self, import_id: i64) -> Result<(), postgres::Error> {
         self.set_status(import_id, ImportStatus::Interrupted)
-    }
-}
-
-/// Appends one audit entry (PostgreSQL's `db::audit::record`).
-pub fn record_audit(client: &mut Client, entry: &AuditEntry<'_>) -> Result<(), postgres::Error> {
-    client.execute(
-        "INSERT INTO roster_audit (at, actor_user_id, actor, action, target, detail, client) \
-         VALUES (now(), $1::bigint, $2, $3, $4, $5, $6)",
-        &[
-            &entry.actor_user_id,
-            &entry.actor,
-            &entry.action.as_str(),
-            &entry.target,
-            &entry.detail,
-            &entry.client,
-        ],
-    )?;
-    Ok(())
-}
-
-/// Commits the transaction `BEGIN` opened when `outcome` is `Ok`, else rolls it back.
-fn end_transaction<T>(
-    client: &mut Client,
-    outcome: Result<T, postgres::Error>,
-) -> Result<T, postgres::Error> {
-    match outcome {
-        Ok(value) => {
-            client.batch_execute("COMMIT")?;
-            Ok(value)
-        }
-        Err(err) => {
-            let _ = client.batch_execute("ROLLBACK");
-            Err(err)
-        }
     }
 }

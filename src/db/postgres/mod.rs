@@ -1,15 +1,19 @@
-//! PostgreSQL (in progress): connecting (URL, password sources, TLS through rustls, a pool) and
-//! `migrate`: Django's exact schema on an empty database, then Roster's `roster_` tables, recorded
-//! by refinery in `roster_schema_history` as on SQLite. The rest of Roster still runs on SQLite.
+//! PostgreSQL (in progress): connecting (URL, password sources, TLS through rustls, a pool),
+//! `migrate` (Django's exact schema on an empty database, then Roster's `roster_` tables, recorded
+//! by refinery in `roster_schema_history` as on SQLite), the import's store and the account
+//! commands' store. The rest of Roster still runs on SQLite.
 
+mod accounts;
 mod connect;
+mod import_rows;
 mod import_store;
 mod pgpass;
 mod target;
 mod tls;
 
+pub use accounts::PgAccounts;
 pub use connect::{ConnectError, Connector, pool};
-pub use import_store::{PgImportStore, record_audit};
+pub use import_store::PgImportStore;
 pub use target::{
     DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,
     is_postgres_url, redact,
@@ -129,4 +133,41 @@ fn check_user_columns(client: &mut postgres::Client) -> anyhow::Result<()> {
         "auth_user lacks columns {missing:?}: Roster works with Django's default user model only"
     );
     Ok(())
+}
+
+/// Appends one audit entry (PostgreSQL's `db::audit::record`).
+pub fn record_audit(
+    client: &mut postgres::Client,
+    entry: &crate::db::audit::AuditEntry<'_>,
+) -> Result<(), postgres::Error> {
+    client.execute(
+        "INSERT INTO roster_audit (at, actor_user_id, actor, action, target, detail, client) \
+         VALUES (now(), $1::bigint, $2, $3, $4, $5, $6)",
+        &[
+            &entry.actor_user_id,
+            &entry.actor,
+            &entry.action.as_str(),
+            &entry.target,
+            &entry.detail,
+            &entry.client,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Commits the transaction `BEGIN` opened when `outcome` is `Ok`, else rolls it back.
+pub(crate) fn end_transaction<T>(
+    client: &mut postgres::Client,
+    outcome: Result<T, postgres::Error>,
+) -> Result<T, postgres::Error> {
+    match outcome {
+        Ok(value) => {
+            client.batch_execute("COMMIT")?;
+            Ok(value)
+        }
+        Err(err) => {
+            let _ = client.batch_execute("ROLLBACK");
+            Err(err)
+        }
+    }
 }

@@ -339,7 +339,7 @@ fn fingerprint(fields: &[String]) -> String {
 }
 
 /// Django's PBKDF2-SHA256 encoding, computed here with ring (not Roster's code).
-fn django_pbkdf2(password: &str, salt: &str, iterations: u32) -> String {
+pub fn django_pbkdf2(password: &str, salt: &str, iterations: u32) -> String {
     use base64::Engine;
     let mut derived = [0u8; 32];
     ring::pbkdf2::derive(

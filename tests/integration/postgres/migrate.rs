@@ -263,7 +263,10 @@ fn other_commands_with_a_postgres_url_say_only_migrate_and_import_work() {
         let said = text(&out.stderr);
         assert_eq!(said.lines().count(), 1, "{said}");
         assert!(
-            said.contains("PostgreSQL currently supports `migrate` and `import` only"),
+            said.contains(
+                "PostgreSQL currently supports `migrate`, `import`, `createsuperuser` and \
+                 `changepassword` only"
+            ),
             "{said}"
         );
         assert!(!said.contains("topsecret"), "{said}");

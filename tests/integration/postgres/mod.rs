@@ -1,6 +1,7 @@
-//! PostgreSQL (issue 15): `roster migrate` and `roster import` on a real server, connecting
+//! PostgreSQL (issue 15): `roster migrate`, `import`, `createsuperuser` and `changepassword` on a real server, connecting
 //! (passwords, sslmode, errors), the connection pool. The cluster is in `cluster.rs`.
 
+mod accounts;
 mod cluster;
 mod connecting;
 mod import;
