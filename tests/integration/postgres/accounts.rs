@@ -70,11 +70,7 @@ fn createsuperuser_and_changepassword_write_djangos_hash_and_audit_entries() {
             text(&out.stderr)
         );
     }
-    let users: i64 = client
-        .query_one("SELECT COUNT(*) FROM auth_user", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(users, 1);
+    assert_eq!(super::count(&mut client, "auth_user"), 1);
 
     let change = |username: &str, password: &str| {
         roster_with(

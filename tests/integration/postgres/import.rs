@@ -8,6 +8,7 @@ use std::process::Output;
 
 use super::cluster::{cluster, new_database};
 use super::migrate::roster_pg;
+use super::{count, usernames};
 use crate::helpers::{HEADER, TEST_ITERATIONS, roster, roster_with};
 
 fn text(bytes: &[u8]) -> String {
@@ -415,12 +416,6 @@ fn without_working_mail_passwordless_rows_are_held_back_and_a_dry_run_writes_not
              Ada;Lovelace;ada@example.com;ada;;;\n"
         ),
     );
-    let count = |client: &mut postgres::Client, table: &str| -> i64 {
-        client
-            .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])
-            .unwrap()
-            .get(0)
-    };
 
     let dry = import_pg(&url, &file, &["--dry-run", "--allow-without-mail"]);
     assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
@@ -457,13 +452,7 @@ fn without_working_mail_passwordless_rows_are_held_back_and_a_dry_run_writes_not
             .unwrap()
             .contains("ada@example.com")
     );
-    let users: Vec<String> = client
-        .query("SELECT username FROM auth_user", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(users, ["ghopper"]);
+    assert_eq!(usernames(&mut client), ["ghopper"]);
     let (check, allowed): (Option<String>, bool) = client
         .query_one(
             "SELECT mail_check, allowed_without_mail FROM roster_import",
@@ -524,18 +513,8 @@ fn a_user_the_projects_database_refuses_fails_alone_and_the_batch_goes_in() {
             .contains("mallory is not welcome"),
         "{report}"
     );
-    let users: Vec<String> = client
-        .query("SELECT username FROM auth_user ORDER BY username", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(users, ["anna", "bert"]);
-    let profiles: i64 = client
-        .query_one("SELECT COUNT(*) FROM roster_user_profile", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(profiles, 2);
+    assert_eq!(usernames(&mut client), ["anna", "bert"]);
+    assert_eq!(count(&mut client, "roster_user_profile"), 2);
 }
 
 #[test]

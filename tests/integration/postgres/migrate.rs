@@ -93,10 +93,7 @@ fn on_an_empty_database_migrate_creates_djangos_exact_schema_and_rosters_tables(
         .unwrap()
         .get(0);
     assert_eq!(recorded, 18, "the migrations Django 4.2 to 6.1 record");
-    let permissions: i64 = client
-        .query_one("SELECT COUNT(*) FROM auth_permission", &[])
-        .unwrap()
-        .get(0);
+    let permissions = super::count(&mut client, "auth_permission");
     assert_eq!(
         permissions, 24,
         "Django's default permissions for six models"
@@ -165,11 +162,7 @@ fn on_a_database_django_made_migrate_only_adds_rosters_tables() {
     let djangos = django_statements(DJANGO_DUMP);
     assert!(ours == djangos, "{}", difference(&djangos, &ours));
     assert!(dump.contains("CREATE TABLE public.inventory_item"));
-    let users: i64 = client
-        .query_one("SELECT COUNT(*) FROM auth_user", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(users, 1);
+    assert_eq!(super::count(&mut client, "auth_user"), 1);
 }
 
 #[test]
@@ -296,9 +289,5 @@ fn two_migrates_at_once_take_turns() {
         "one run made Django's tables, the others found them"
     );
     let mut client = pg.client(&db);
-    let recorded: i64 = client
-        .query_one("SELECT COUNT(*) FROM django_migrations", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(recorded, 18);
+    assert_eq!(super::count(&mut client, "django_migrations"), 18);
 }

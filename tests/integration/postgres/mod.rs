@@ -7,3 +7,21 @@ mod connecting;
 mod import;
 mod migrate;
 mod schema;
+
+/// How many rows `table` holds.
+fn count(client: &mut postgres::Client, table: &str) -> i64 {
+    client
+        .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])
+        .unwrap()
+        .get(0)
+}
+
+/// Every username in `auth_user`, sorted.
+fn usernames(client: &mut postgres::Client) -> Vec<String> {
+    client
+        .query("SELECT username FROM auth_user ORDER BY username", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
