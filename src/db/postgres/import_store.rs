@@ -302,11 +302,24 @@ impl ImportStore for PgImportStore {
         let inserted = self.client.query(&statement, &params);
         match inserted {
             Ok(rows) => {
+                let ids: HashMap<&str, i64> =
+                    rows.iter().map(|row| (row.get(1), row.get(0))).collect();
+                let Some(in_order) = usernames
+                    .iter()
+                    .map(|name| ids.get(*name).copied())
+                    .collect::<Option<Vec<i64>>>()
+                else {
+                    // A project trigger renamed a user as it was stored; the profile and the
+                    // invitation follow the name Roster gave, so none of the batch may stay.
+                    self.client
+                        .batch_execute("ROLLBACK TO roster_insert; RELEASE roster_insert")?;
+                    return Ok(Err(
+                        "a trigger changed the username as it was stored".to_string()
+                    ));
+                };
                 self.client.batch_execute("RELEASE roster_insert")?;
                 let group = self.group_id.to_string();
-                let mut ids = HashMap::with_capacity(rows.len());
                 for row in &rows {
-                    let id: i64 = row.get(0);
                     // The 12 fields `user_fingerprint` digests on SQLite, as text in its order:
                     // username, names, e-mail, password, the three flags as 0/1, unit, job
                     // title, group ids, permission ids.
@@ -316,14 +329,9 @@ impl ImportStore for PgImportStore {
                     }
                     digest.add(group.as_bytes());
                     digest.add(b"");
-                    self.fingerprints.insert(id, digest.hex());
-                    ids.insert(row.get::<_, String>(1), id);
+                    self.fingerprints.insert(row.get(0), digest.hex());
                 }
-                Ok(usernames
-                    .iter()
-                    .map(|name| ids.get(*name).copied())
-                    .collect::<Option<Vec<i64>>>()
-                    .ok_or_else(|| "a trigger changed the username as it was stored".to_string()))
+                Ok(Ok(in_order))
             }
             Err(err) if is_refusal(&err) => {
                 self.client

@@ -517,6 +517,37 @@ fn a_user_the_projects_database_refuses_fails_alone_and_the_batch_goes_in() {
     assert_eq!(count(&mut client, "roster_user_profile"), 2);
 }
 
+/// A project trigger that renames users as they are stored: the profile and group link follow the
+/// name Roster gave, so such a row is refused whole, with nothing of it left behind.
+#[test]
+fn a_user_the_projects_trigger_renames_is_refused_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, mut client) = migrated_database("renamed");
+    client
+        .batch_execute(
+            "CREATE FUNCTION shout_bert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+               IF NEW.username = 'bert' THEN NEW.username := 'BERT'; END IF; \
+               RETURN NEW; END; $$; \
+             CREATE TRIGGER shout_bert BEFORE INSERT ON auth_user \
+               FOR EACH ROW EXECUTE FUNCTION shout_bert();",
+        )
+        .unwrap();
+    let file = write(
+        dir.path(),
+        "two.csv",
+        &format!("{HEADER}\nA;A;a@example.com;anna;;;\nB;B;b@example.com;bert;;;\n"),
+    );
+    let out = import_pg(&url, &file, &["--json", "--allow-without-mail"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["created"], 1, "{report}");
+    assert_eq!(report["errors"][0]["line"], 3, "{report}");
+    assert_eq!(report["errors"][0]["code"], "refused_by_database");
+    assert_eq!(usernames(&mut client), ["anna"]);
+    assert_eq!(count(&mut client, "roster_user_profile"), 1);
+    assert_eq!(count(&mut client, "auth_user_groups"), 1);
+}
+
 #[test]
 fn two_imports_at_once_create_each_user_once_and_refuse_the_rest_per_row() {
     let dir = tempfile::tempdir().unwrap();
