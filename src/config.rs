@@ -62,8 +62,16 @@ impl Config {
 
     /// Validates the global flags.
     pub fn new(database: PathBuf, pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<Self> {
-        let import = import_settings(pbkdf2_iterations, max_rows)?;
         refuse_database_url(&database)?;
+        Self::unchecked(database, pbkdf2_iterations, max_rows)
+    }
+
+    fn unchecked(
+        database: PathBuf,
+        pbkdf2_iterations: u32,
+        max_rows: usize,
+    ) -> anyhow::Result<Self> {
+        let import = import_settings(pbkdf2_iterations, max_rows)?;
         Ok(Self {
             accounts: AccountSettings::defaults_for(&database),
             database,
@@ -86,7 +94,29 @@ impl Config {
 
     /// Builds and validates the whole configuration from the command line.
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        let mut config = Self::new(cli.database.clone(), cli.pbkdf2_iterations, cli.max_rows)?;
+        let config = Self::new(cli.database.clone(), cli.pbkdf2_iterations, cli.max_rows)?;
+        config.with_cli(cli)
+    }
+
+    /// The configuration of `serve` on PostgreSQL, as [`Config::from_cli`] builds it, with
+    /// `database` holding the URL without its password (for messages only: nothing opens it as a
+    /// file). The secret key must be given (every Roster process on the database needs the same
+    /// one), since there is no database file to keep a generated key next to.
+    pub fn for_postgres(cli: &Cli, shown_url: &str) -> anyhow::Result<Self> {
+        let a = &cli.accounts;
+        if a.secret_key.as_deref().is_none_or(str::is_empty) && a.secret_key_file.is_none() {
+            bail!(
+                "`serve` on PostgreSQL needs ROSTER_SECRET_KEY (the Django project's SECRET_KEY) or \
+                 ROSTER_SECRET_KEY_FILE: every Roster process on the database must use the same key"
+            );
+        }
+        let config = Self::unchecked(shown_url.into(), cli.pbkdf2_iterations, cli.max_rows)?;
+        config.with_cli(cli)
+    }
+
+    /// The flags beyond the database's, validated, on top of `self`.
+    fn with_cli(self, cli: &Cli) -> anyhow::Result<Self> {
+        let mut config = self;
         config.mail = mail_settings(&cli.mail)?;
         config.mail_locks = mail_locks(cli);
         let a = &cli.accounts;
@@ -203,7 +233,7 @@ fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
     }
     let what = match scheme.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => {
-            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser` and `changepassword` only".to_string()
+            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser`, `changepassword` and `serve` only".to_string()
         }
         other => format!("\"{other}://\" database URLs are not supported"),
     };

@@ -1,5 +1,5 @@
-//! Commands given a PostgreSQL URL: `migrate`, `import`, `createsuperuser` and `changepassword`
-//! work; every other command says PostgreSQL is not supported for it yet.
+//! Commands given a PostgreSQL URL: `migrate`, `import`, `createsuperuser`, `changepassword` and
+//! `serve` work; every other command says PostgreSQL is not supported for it yet.
 
 use std::process::ExitCode;
 
@@ -7,7 +7,7 @@ use anyhow::bail;
 
 use super::accounts::{change_password, create_superuser};
 use crate::cli::{Cli, Command};
-use crate::config::PostgresConfig;
+use crate::config::{Config, PostgresConfig, ServeConfig};
 use crate::db::postgres::{
     Connector, PasswordLookup, PgAccounts, PgImportStore, PgTarget, migrate,
 };
@@ -20,10 +20,11 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             | Command::Import { .. }
             | Command::Createsuperuser { .. }
             | Command::Changepassword { .. }
+            | Command::Serve { .. }
     ) {
         bail!(
-            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser` and \
-             `changepassword` only; `serve` and the other commands still need an SQLite file \
+            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser`, \
+             `changepassword` and `serve` only; the other commands still need an SQLite file \
              (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in progress)\""
         );
     }
@@ -42,10 +43,21 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
              --invite"
         );
     }
-    let config = PostgresConfig::from_cli(cli)?;
     let target =
         PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
     let connector = Connector::new(target)?;
+    if let Command::Serve {
+        bind,
+        max_upload_bytes,
+    } = &cli.command
+    {
+        let config = Config::for_postgres(cli, &connector.target().to_string())?;
+        super::hashing::configure_hashing(cli.hash_threads)?;
+        let serve = ServeConfig::new(bind, *max_upload_bytes)?;
+        crate::web::serve_postgres(config, serve, connector)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = PostgresConfig::from_cli(cli)?;
     let started = std::time::Instant::now();
     let migrated = migrate(&connector)?;
     tracing::info!(

@@ -156,17 +156,18 @@ pub enum Prepared<S: Source> {
     },
 }
 
-/// Reads and plans `bytes` against the database as it is now, running `check_mail` only when the
-/// file creates users without a password, and replanning when the gate holds those rows back.
-pub fn prepare<S: FileSource>(
-    conn: &Connection,
+/// Reads and plans `bytes` against the database as it is now (`directory` reads it, only once
+/// the file is read), running `check_mail` only when the file creates users without a password,
+/// and replanning when the gate holds those rows back.
+pub fn prepare<S: FileSource, E>(
+    directory: impl FnOnce() -> Result<DirectorySnapshot, E>,
     bytes: Vec<u8>,
     max_rows: usize,
     choices: Choices,
     check_mail: impl FnOnce() -> CheckOutcome,
-) -> rusqlite::Result<Prepared<S>> {
+) -> Result<Prepared<S>, E> {
     match S::read(bytes, max_rows) {
-        Ok(source) => prepare_source(conn, source, choices, check_mail),
+        Ok(source) => Ok(prepare_against(directory()?, source, choices, check_mail)),
         Err(rejection) => Ok(Prepared::Rejected(rejection)),
     }
 }

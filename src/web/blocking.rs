@@ -6,7 +6,8 @@ use rusqlite::Connection;
 use super::AppState;
 use super::error::WebError;
 
-/// Runs `work` on the blocking pool with a fresh connection to the database.
+/// Runs `work` on the blocking pool with a fresh connection to the SQLite database (pages not
+/// ported to PostgreSQL).
 pub async fn with_connection<T, E>(
     state: &web::Data<AppState>,
     work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
@@ -16,8 +17,8 @@ where
     E: From<rusqlite::Error> + Send + 'static,
     WebError: From<E>,
 {
-    let state = state.clone();
-    Ok(web::block(move || work(&mut state.db.connect()?)).await??)
+    let db = state.backend.sqlite()?.clone();
+    Ok(web::block(move || work(&mut db.connect()?)).await??)
 }
 
 /// Runs `work` on the blocking pool with the application state at hand (mail settings, secret key).

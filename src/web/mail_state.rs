@@ -1,15 +1,23 @@
 //! The mail settings in force and their recent check, as every web handler reads them.
 
 use super::AppState;
+use super::backend::SqliteOnly;
 use crate::config::CurrentMail;
 use crate::import::service::Mailer;
 use crate::mail::check_cache::{API_WAIT, PAGE_WAIT};
 use crate::mail::{CheckOutcome, Diagnosis, Freshness, MailSettings};
 
 impl AppState {
-    /// The settings in force now: flags and variables, then the Mail page's saved values.
+    /// The settings in force now: flags and variables, then the Mail page's saved values (on
+    /// PostgreSQL flags and variables only: the Mail page is not ported yet).
     pub fn current_mail(&self) -> rusqlite::Result<CurrentMail> {
-        crate::config::current_mail::load(&self.config, &self.db.connect()?)
+        match self.backend.sqlite() {
+            Ok(db) => crate::config::current_mail::load(&self.config, &db.connect()?),
+            Err(_) => Ok(crate::config::current_mail::merge(
+                &self.config,
+                &Default::default(),
+            )),
+        }
     }
 
     /// The check of `settings` as a page shows it: a recent result, or one awaited for at most
@@ -25,13 +33,14 @@ impl AppState {
             .outcome(settings, Freshness::Recent, API_WAIT)
     }
 
-    /// What an import sends its invitations with, under the settings in force.
-    pub fn mailer<'a>(&'a self, current: &'a CurrentMail) -> Mailer<'a> {
-        Mailer {
-            db: &self.db,
+    /// What an import sends its invitations with, under the settings in force (SQLite only:
+    /// invitations are not sent from PostgreSQL yet).
+    pub fn mailer<'a>(&'a self, current: &'a CurrentMail) -> Result<Mailer<'a>, SqliteOnly> {
+        Ok(Mailer {
+            db: self.backend.sqlite()?,
             mail: &current.mail,
             accounts: &current.accounts,
-        }
+        })
     }
 
     /// A check that was still running when a page was shown, replaced by its result if it has

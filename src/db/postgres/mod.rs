@@ -1,19 +1,24 @@
 //! PostgreSQL (in progress): connecting (URL, password sources, TLS through rustls, a pool),
 //! `migrate` (Django's exact schema on an empty database, then Roster's `roster_` tables, recorded
 //! by refinery in `roster_schema_history` as on SQLite), the import's store and the account
-//! commands' store. The rest of Roster still runs on SQLite.
+//! commands' store, and the web server's stores for setup, login, sessions, import history and
+//! the user list. The rest of Roster still runs on SQLite.
 
 mod accounts;
 mod connect;
+mod history;
 mod import_rows;
 mod import_store;
 mod pgpass;
+mod sessions;
 mod target;
 mod tls;
+mod web_users;
 
 pub use accounts::PgAccounts;
 pub use connect::{ConnectError, Connector, pool};
 pub use import_store::PgImportStore;
+pub use sessions::PgWeb;
 pub use target::{
     DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,
     is_postgres_url, redact,

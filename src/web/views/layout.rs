@@ -16,6 +16,8 @@ pub struct Chrome<'a> {
     pub admin: Option<&'a str>,
     /// The CSRF token for the logout form.
     pub csrf: &'a str,
+    /// The server runs on PostgreSQL: pages that still need SQLite are not linked.
+    pub postgres: bool,
 }
 
 /// A full HTML page.
@@ -26,10 +28,12 @@ pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                 a href="/users" { "Users" }
                 a href="/users/import" { "Import" }
                 a href="/imports" { "Import history" }
-                a href="/ous" { "Organizational units" }
-                a href="/mail" { "Mail" }
-                a href="/audit" { "Audit log" }
-                a href="/tokens" { "API tokens" }
+                @if !chrome.postgres {
+                    a href="/ous" { "Organizational units" }
+                    a href="/mail" { "Mail" }
+                    a href="/audit" { "Audit log" }
+                    a href="/tokens" { "API tokens" }
+                }
             }
             (signed_in(admin, chrome.csrf))
         },
@@ -87,6 +91,7 @@ pub fn error_page(title: &str, message: &str) -> Markup {
         Chrome {
             admin: None,
             csrf: "",
+            postgres: false,
         },
         html! {
             div.card.narrow {

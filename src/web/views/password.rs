@@ -8,7 +8,11 @@ use super::layout::{Chrome, csrf_field, member_page, page};
 pub fn forgot(csrf: &str, error: Option<&str>) -> Markup {
     page(
         "Forgot password",
-        Chrome { admin: None, csrf },
+        Chrome {
+            admin: None,
+            csrf,
+            postgres: false,
+        },
         html! {
             div.card.narrow {
                 h1 { "Forgot your password?" }
@@ -32,6 +36,7 @@ pub fn forgot_done(valid_hours: i64) -> Markup {
         Chrome {
             admin: None,
             csrf: "",
+            postgres: false,
         },
         html! {
             div.card.narrow {
@@ -51,6 +56,7 @@ pub fn link_invalid() -> Markup {
         Chrome {
             admin: None,
             csrf: "",
+            postgres: false,
         },
         html! {
             div.card.narrow {
@@ -72,7 +78,11 @@ pub fn set_password(
 ) -> Markup {
     page(
         "Set your password",
-        Chrome { admin: None, csrf },
+        Chrome {
+            admin: None,
+            csrf,
+            postgres: false,
+        },
         html! {
             div.card.narrow {
                 h1 { "Set your password" }

@@ -1,0 +1,190 @@
+//! Setup, login and sessions on PostgreSQL (`SessionStore`): sessions live in `roster_session`,
+//! so a session one Roster process made is honoured by every other on the same database.
+
+use postgres::Client;
+
+use crate::db::audit::AuditEntry;
+use crate::db::sessions::{SESSION_AGE, key_hash, password_fingerprint};
+use crate::db::users::UserRecord;
+use crate::db::web_store::{SessionStore, StoreResult};
+use crate::domain::random::random_string;
+
+/// Writers of the web's account changes (the first admin) take turns: two processes both seeing
+/// "no admin yet" must not both create one.
+const WEB_WRITE_LOCK: i64 = 0x526f_7374_6572_5731; // "RosterW1"
+
+/// The web's stores on one PostgreSQL connection.
+pub struct PgWeb<'c>(pub &'c mut Client);
+
+/// `column` (a `timestamp with time zone`) as Django's UTC text, to be finished by [`django_text`].
+pub(super) fn utc_text(column: &str) -> String {
+    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
+}
+
+/// Django's format drops the microseconds when they are zero.
+pub(super) fn django_text(text: String) -> String {
+    match text.strip_suffix(".000000") {
+        Some(whole_seconds) => whole_seconds.to_string(),
+        None => text,
+    }
+}
+
+fn select_users(rest: &str) -> String {
+    format!(
+        "SELECT id::bigint, username::text, email::text, first_name::text, last_name::text, \
+         password::text, is_active, is_staff, is_superuser, {}, {} FROM auth_user {rest}",
+        utc_text("last_login"),
+        utc_text("date_joined")
+    )
+}
+
+fn user_record(row: &postgres::Row) -> UserRecord {
+    UserRecord {
+        id: row.get(0),
+        username: row.get(1),
+        email: row.get(2),
+        first_name: row.get(3),
+        last_name: row.get(4),
+        password: row.get(5),
+        is_active: row.get(6),
+        is_staff: row.get(7),
+        is_superuser: row.get(8),
+        last_login: row.get::<_, Option<String>>(9).map(django_text),
+        date_joined: django_text(row.get(10)),
+    }
+}
+
+impl SessionStore for PgWeb<'_> {
+    fn begin_write(&mut self) -> StoreResult<()> {
+        self.0.batch_execute("BEGIN")?;
+        self.0
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&WEB_WRITE_LOCK])?;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        Ok(self.0.batch_execute("COMMIT")?)
+    }
+
+    fn rollback(&mut self) -> StoreResult<()> {
+        Ok(self.0.batch_execute("ROLLBACK")?)
+    }
+
+    fn find_user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>> {
+        let row = self
+            .0
+            .query_opt(&select_users("WHERE username = $1"), &[&username])?;
+        Ok(row.as_ref().map(user_record))
+    }
+
+    fn find_user_by_id(&mut self, id: i64) -> StoreResult<Option<UserRecord>> {
+        let row = self
+            .0
+            .query_opt(&select_users("WHERE id = $1::bigint"), &[&id])?;
+        Ok(row.as_ref().map(user_record))
+    }
+
+    fn has_active_admin(&mut self) -> StoreResult<bool> {
+        let row = self.0.query_one(
+            "SELECT EXISTS (SELECT 1 FROM auth_user WHERE is_active AND is_staff AND is_superuser)",
+            &[],
+        )?;
+        Ok(row.get(0))
+    }
+
+    fn identity_taken(&mut self, username: &str, email: &str) -> StoreResult<bool> {
+        Ok(super::accounts::identity_taken(self.0, username, email)?)
+    }
+
+    fn insert_superuser(&mut self, username: &str, email: &str, hash: &str) -> StoreResult<i64> {
+        Ok(super::accounts::insert_superuser(
+            self.0, username, email, hash,
+        )?)
+    }
+
+    fn set_password(&mut self, user_id: i64, hash: &str) -> StoreResult<()> {
+        Ok(super::accounts::set_password(self.0, user_id, hash)?)
+    }
+
+    fn touch_last_login(&mut self, user_id: i64) -> StoreResult<()> {
+        self.0.execute(
+            "UPDATE auth_user SET last_login = now() WHERE id = $1::bigint",
+            &[&user_id],
+        )?;
+        Ok(())
+    }
+
+    fn create_session(&mut self, user: &UserRecord) -> StoreResult<String> {
+        let key = random_string(48);
+        self.0.execute(
+            "INSERT INTO roster_session (key_hash, user_id, password_fingerprint, created_at, \
+             expires_at) VALUES ($1, $2::bigint, $3, now(), now() + $4::bigint * interval '1 second')",
+            &[
+                &key_hash(&key),
+                &user.id,
+                &password_fingerprint(&user.password),
+                &SESSION_AGE.num_seconds(),
+            ],
+        )?;
+        Ok(key)
+    }
+
+    fn load_session(&mut self, key: &str) -> StoreResult<Option<UserRecord>> {
+        let found = self.0.query_opt(
+            "SELECT user_id::bigint, password_fingerprint FROM roster_session \
+             WHERE key_hash = $1 AND expires_at > now()",
+            &[&key_hash(key)],
+        )?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let fingerprint: String = found.get(1);
+        let user = self.find_user_by_id(found.get(0))?;
+        Ok(user.filter(|u| u.is_active && password_fingerprint(&u.password) == fingerprint))
+    }
+
+    fn delete_session(&mut self, key: &str) -> StoreResult<()> {
+        self.0.execute(
+            "DELETE FROM roster_session WHERE key_hash = $1",
+            &[&key_hash(key)],
+        )?;
+        Ok(())
+    }
+
+    fn purge_expired_sessions(&mut self) -> StoreResult<usize> {
+        let purged = self
+            .0
+            .execute("DELETE FROM roster_session WHERE expires_at <= now()", &[])?;
+        Ok(purged as usize)
+    }
+
+    fn has_logged_in_from(&mut self, username: &str, client: &str) -> StoreResult<bool> {
+        let row = self.0.query_one(
+            "SELECT EXISTS (SELECT 1 FROM roster_audit WHERE action = 'login' AND actor = $1 \
+             AND client = $2 AND actor_user_id IS NOT NULL)",
+            &[&username, &client],
+        )?;
+        Ok(row.get(0))
+    }
+
+    fn record_audit(&mut self, entry: &AuditEntry<'_>) -> StoreResult<()> {
+        Ok(super::record_audit(self.0, entry)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::django_text;
+
+    #[test]
+    fn whole_seconds_are_written_without_microseconds_as_django_does() {
+        assert_eq!(
+            django_text("2026-12-01 06:10:00.000000".into()),
+            "2026-12-01 06:10:00"
+        );
+        assert_eq!(
+            django_text("2026-12-01 06:10:00.000250".into()),
+            "2026-12-01 06:10:00.000250"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! The user list on PostgreSQL (`UserDirectory`): the same filters, sort keys and capped count as
+//! on SQLite; the search box is an `ILIKE` over username, names and e-mail (no trigram index yet,
+//! so a search reads every user, and case is ignored beyond ASCII too).
+
+use postgres::types::ToSql;
+
+use super::sessions::{PgWeb, django_text, utc_text};
+use crate::db::ous::OuItem;
+use crate::db::user_list::{COUNT_CAP, MatchCount, SortKey, UserListItem, UserQuery};
+use crate::db::web_store::{StoreResult, UserDirectory};
+
+type Param = Box<dyn ToSql + Sync>;
+
+/// The `WHERE` clause for the filters `query` sets (empty when none) and its parameters.
+fn conditions(query: &UserQuery) -> (String, Vec<Param>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut values: Vec<Param> = Vec::new();
+    let next = |values: &mut Vec<Param>, value: Param| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    let text: String = query
+        .text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if !text.is_empty() {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = next(&mut values, Box::new(format!("%{escaped}%")));
+        clauses.push(format!(
+            "(u.username ILIKE {p} OR (u.first_name || ' ' || u.last_name) ILIKE {p} \
+             OR u.email ILIKE {p})"
+        ));
+    }
+    if let Some(unit) = query.organizational_unit {
+        let p = next(&mut values, Box::new(unit));
+        clauses.push(format!(
+            "u.id IN (SELECT user_id FROM roster_user_profile WHERE organizational_unit_id = {p})"
+        ));
+    }
+    if let Some(active) = query.active {
+        let p = next(&mut values, Box::new(active));
+        clauses.push(format!("u.is_active = {p}"));
+    }
+    if let Some(admin) = query.admin {
+        let p = next(&mut values, Box::new(admin));
+        clauses.push(format!("(u.is_staff AND u.is_superuser) = {p}"));
+    }
+    if query.never_logged_in {
+        clauses.push("u.last_login IS NULL".into());
+    }
+    if query.password_not_set {
+        clauses.push("(left(u.password, 1) = '!' OR u.password = '')".into());
+    }
+    let clause = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (clause, values)
+}
+
+/// The list's `ORDER BY` terms (the id breaks ties), as on SQLite.
+fn order_by(query: &UserQuery) -> String {
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let columns: &[&str] = match query.sort {
+        SortKey::Username => &["u.username"],
+        SortKey::Name => &["u.last_name", "u.first_name"],
+        SortKey::Email => &["u.email"],
+        SortKey::DateJoined => &["u.date_joined"],
+        SortKey::LastLogin => &["u.last_login"],
+    };
+    columns
+        .iter()
+        .chain(std::iter::once(&"u.id"))
+        .map(|column| format!("{column} {direction}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn refs(values: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    values.iter().map(|value| value.as_ref()).collect()
+}
+
+impl UserDirectory for PgWeb<'_> {
+    fn search_users(
+        &mut self,
+        query: &UserQuery,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<UserListItem>, MatchCount)> {
+        let (clause, values) = conditions(query);
+        let n = values.len();
+        // The count stops past the cap beyond this page's first row, as on SQLite.
+        let cap = offset + COUNT_CAP;
+        let mut transaction = self.0.build_transaction().read_only(true).start()?;
+        let mut counted = refs(&values);
+        let stop = cap + 1;
+        counted.push(&stop);
+        let found: i64 = transaction
+            .query_one(
+                &format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM auth_user u {clause} LIMIT ${}) t",
+                    n + 1
+                ),
+                &counted,
+            )?
+            .get(0);
+        let count = if found > cap {
+            MatchCount::MoreThan(cap)
+        } else {
+            MatchCount::Exactly(found)
+        };
+        let mut paged = refs(&values);
+        paged.push(&limit);
+        paged.push(&offset);
+        let rows = transaction.query(
+            &format!(
+                "SELECT u.id::bigint, u.username::text, \
+                        trim(u.first_name || ' ' || u.last_name)::text, u.email::text, \
+                        u.is_active, u.is_staff AND u.is_superuser, ou.name, \
+                        COALESCE(p.job_title, ''), \
+                        left(u.password, 1) <> '!' AND u.password <> '', {} \
+                 FROM auth_user u \
+                 LEFT JOIN roster_user_profile p ON p.user_id = u.id \
+                 LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
+                 {clause} ORDER BY {} LIMIT ${} OFFSET ${}",
+                utc_text("u.last_login"),
+                order_by(query),
+                n + 1,
+                n + 2
+            ),
+            &paged,
+        )?;
+        transaction.commit()?;
+        let items = rows
+            .iter()
+            .map(|row| UserListItem {
+                id: row.get(0),
+                username: row.get(1),
+                name: row.get(2),
+                email: row.get(3),
+                is_active: row.get(4),
+                is_admin: row.get(5),
+                organizational_unit: row.get(6),
+                job_title: row.get(7),
+                has_usable_password: row.get(8),
+                last_login: row.get::<_, Option<String>>(9).map(django_text),
+            })
+            .collect();
+        Ok((items, count))
+    }
+
+    fn units(&mut self) -> StoreResult<Vec<OuItem>> {
+        let rows = self.0.query(
+            "SELECT ou.id, ou.name, COUNT(p.user_id) FROM roster_organizational_unit ou \
+             LEFT JOIN roster_user_profile p ON p.organizational_unit_id = ou.id \
+             GROUP BY ou.id ORDER BY ou.name",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|row| OuItem {
+                id: row.get(0),
+                name: row.get(1),
+                user_count: row.get(2),
+            })
+            .collect())
+    }
+}
