@@ -64,9 +64,14 @@ fn conditions(query: &UserQuery) -> (String, Vec<Param>) {
     (clause, values)
 }
 
-/// The list's `ORDER BY` terms (the id breaks ties), as on SQLite.
+/// The list's `ORDER BY` terms (the id breaks ties), as on SQLite, where NULL (never logged in)
+/// is the smallest value; PostgreSQL's default puts it last.
 fn order_by(query: &UserQuery) -> String {
-    let direction = if query.descending { "DESC" } else { "ASC" };
+    let direction = if query.descending {
+        "DESC NULLS LAST"
+    } else {
+        "ASC NULLS FIRST"
+    };
     let columns: &[&str] = match query.sort {
         SortKey::Username => &["u.username"],
         SortKey::Name => &["u.last_name", "u.first_name"],

@@ -1,4 +1,4 @@
-//! PostgreSQL (issue 15): `roster migrate`, `import`, `createsuperuser` and `changepassword` on a real server, connecting
+//! PostgreSQL (issue 15): `roster migrate`, `import`, `createsuperuser`, `changepassword` and `serve` on a real server, connecting
 //! (passwords, sslmode, errors), the connection pool. The cluster is in `cluster.rs`.
 
 mod accounts;
@@ -7,6 +7,7 @@ mod connecting;
 mod import;
 mod migrate;
 mod schema;
+mod web;
 
 /// How many rows `table` holds.
 fn count(client: &mut postgres::Client, table: &str) -> i64 {
