@@ -76,7 +76,9 @@ mod tests {
         db.migrate().unwrap();
         let pool = ReadPool::new(db);
         pool.read(|conn| conn.execute_batch("BEGIN")).unwrap();
-        let in_transaction = pool.read(|conn| Ok(!conn.is_autocommit())).unwrap();
+        let in_transaction = pool
+            .read(|conn| Ok::<_, rusqlite::Error>(!conn.is_autocommit()))
+            .unwrap();
         assert!(!in_transaction);
         // A kept connection sees what another connection committed meanwhile.
         pool.read(|conn| conn.execute_batch("CREATE TEMP TABLE kept (x)"))

@@ -156,10 +156,22 @@ pub enum Prepared<S: Source> {
     },
 }
 
-/// Reads and plans `bytes` against the database as it is now (`directory` reads it, only once
-/// the file is read), running `check_mail` only when the file creates users without a password,
-/// and replanning when the gate holds those rows back.
-pub fn prepare<S: FileSource, E>(
+/// Reads and plans `bytes` against the SQLite database as it is now, running `check_mail` only
+/// when the file creates users without a password, and replanning when the gate holds those rows
+/// back.
+pub fn prepare<S: FileSource>(
+    conn: &Connection,
+    bytes: Vec<u8>,
+    max_rows: usize,
+    choices: Choices,
+    check_mail: impl FnOnce() -> CheckOutcome,
+) -> rusqlite::Result<Prepared<S>> {
+    let directory = || db::directory::snapshot(conn);
+    prepare_with(directory, bytes, max_rows, choices, check_mail)
+}
+
+/// [`prepare`] on any backend: `directory` reads the database as it is now, once the file is read.
+pub fn prepare_with<S: FileSource, E>(
     directory: impl FnOnce() -> Result<DirectorySnapshot, E>,
     bytes: Vec<u8>,
     max_rows: usize,

@@ -26,7 +26,8 @@ pub enum Backend {
     },
     Postgres {
         pool: r2d2::Pool<Connector>,
-        connector: Connector,
+        /// For imports, which get a connection of their own (boxed: it holds the TLS settings).
+        connector: Box<Connector>,
     },
 }
 
@@ -78,7 +79,7 @@ impl Backend {
     pub fn postgres(connector: Connector) -> Self {
         Self::Postgres {
             pool: crate::db::postgres::pool(connector.clone(), PG_CONNECTIONS),
-            connector,
+            connector: Box::new(connector),
         }
     }
 

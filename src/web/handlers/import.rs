@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
 use super::{UploadLimit, XLSX_MEDIA_TYPE, download, html, see_other};
-use crate::import::service::{Choices, MailGate, Prepared, prepare};
+use crate::import::service::{Choices, MailGate, Prepared, prepare_with};
 use crate::import::{ImportContext, ImportSource, ParsedFile};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{CsrfToken, VerifiedForm};
@@ -147,8 +147,13 @@ pub async fn upload(
             let current = state.current_mail()?;
             let check_mail = || state.page_mail_check(&current.mail);
             let directory = || state.backend.directory();
-            let prepared =
-                prepare::<ParsedFile, _>(directory, upload.bytes, max_rows, choices, check_mail)?;
+            let prepared = prepare_with::<ParsedFile, _>(
+                directory,
+                upload.bytes,
+                max_rows,
+                choices,
+                check_mail,
+            )?;
             Ok(match prepared {
                 Prepared::Rejected(rejection) => Err(rejection),
                 Prepared::Ready {
