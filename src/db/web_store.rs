@@ -11,6 +11,9 @@ use super::user_list::{MatchCount, UserListItem, UserQuery};
 use super::users::UserRecord;
 use crate::domain::report::ImportReport;
 
+/// A page of the user list and how many users match.
+pub type UserPage = (Vec<UserListItem>, MatchCount);
+
 /// What the web's stores answer: a database error from either backend.
 pub type StoreResult<T> = anyhow::Result<T>;
 
@@ -66,12 +69,7 @@ pub trait ImportHistory {
 /// The user list and what its filters offer.
 pub trait UserDirectory {
     /// One page of matching users (last login in UTC) and how many match.
-    fn search_users(
-        &mut self,
-        query: &UserQuery,
-        offset: i64,
-        limit: i64,
-    ) -> StoreResult<(Vec<UserListItem>, MatchCount)>;
+    fn search_users(&mut self, q: &UserQuery, offset: i64, limit: i64) -> StoreResult<UserPage>;
     /// The organizational units with their user counts, by name.
     fn units(&mut self) -> StoreResult<Vec<OuItem>>;
 }
@@ -180,13 +178,8 @@ impl ImportHistory for SqliteWeb<'_> {
 }
 
 impl UserDirectory for SqliteWeb<'_> {
-    fn search_users(
-        &mut self,
-        query: &UserQuery,
-        offset: i64,
-        limit: i64,
-    ) -> StoreResult<(Vec<UserListItem>, MatchCount)> {
-        let (mut items, total) = super::user_list::search(self.0, query, offset, limit)?;
+    fn search_users(&mut self, q: &UserQuery, offset: i64, limit: i64) -> StoreResult<UserPage> {
+        let (mut items, total) = super::user_list::search(self.0, q, offset, limit)?;
         // Stored as Django's USE_TZ says; the trait answers in UTC.
         let users = super::user_table::UserTable::of(self.0);
         for item in &mut items {

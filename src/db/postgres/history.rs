@@ -4,7 +4,7 @@
 use postgres::Row;
 
 use super::sessions::{PgWeb, django_text, utc_text};
-use crate::db::imports::{ImportRecord, StoredRow};
+use crate::db::imports::{ImportRecord, StoredRow, report_of};
 use crate::db::invitations::Invitation;
 use crate::db::web_store::{ImportHistory, StoreResult};
 use crate::domain::report::{ImportReport, ReportRow};
@@ -114,26 +114,9 @@ impl ImportHistory for PgWeb<'_> {
         let Some(record) = self.find_import(id)? else {
             return Ok(None);
         };
-        let failures = self
-            .stored_rows(id, true)?
-            .into_iter()
-            .map(|row| ReportRow {
-                line: row.line,
-                summary: row.summary,
-                code: row.code.unwrap_or_default(),
-                column: row.column,
-                message: row.message.unwrap_or_default(),
-            })
-            .collect();
-        let report = ImportReport {
-            import_id: Some(record.id),
-            rows_total: record.rows_total as usize,
-            created: record.created as usize,
-            failed: record.failed as usize,
-            passwordless: record.passwordless as usize,
-            failures,
-        };
-        Ok(Some((record, report)))
+        let failures = self.stored_rows(id, true)?;
+        let failures = failures.into_iter().map(ReportRow::from).collect();
+        Ok(Some(report_of(record, failures)))
     }
 
     fn import_rows(&mut self, id: i64) -> StoreResult<Vec<StoredRow>> {

@@ -6,8 +6,10 @@ use postgres::types::ToSql;
 
 use super::sessions::{PgWeb, django_text, utc_text};
 use crate::db::ous::OuItem;
-use crate::db::user_list::{COUNT_CAP, MatchCount, SortKey, UserListItem, UserQuery};
-use crate::db::web_store::{StoreResult, UserDirectory};
+use crate::db::user_list::{
+    COUNT_CAP, MatchCount, SortKey, UserListItem, UserQuery, like_pattern, search_term,
+};
+use crate::db::web_store::{StoreResult, UserDirectory, UserPage};
 
 type Param = Box<dyn ToSql + Sync>;
 
@@ -19,18 +21,8 @@ fn conditions(query: &UserQuery) -> (String, Vec<Param>) {
         values.push(value);
         format!("${}", values.len())
     };
-    let text: String = query
-        .text
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    if !text.is_empty() {
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let p = next(&mut values, Box::new(format!("%{escaped}%")));
+    if let Some(text) = search_term(query) {
+        let p = next(&mut values, Box::new(like_pattern(&text)));
         clauses.push(format!(
             "(u.username ILIKE {p} OR (u.first_name || ' ' || u.last_name) ILIKE {p} \
              OR u.email ILIKE {p})"
@@ -92,13 +84,8 @@ fn refs(values: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 impl UserDirectory for PgWeb<'_> {
-    fn search_users(
-        &mut self,
-        query: &UserQuery,
-        offset: i64,
-        limit: i64,
-    ) -> StoreResult<(Vec<UserListItem>, MatchCount)> {
-        let (clause, values) = conditions(query);
+    fn search_users(&mut self, q: &UserQuery, offset: i64, limit: i64) -> StoreResult<UserPage> {
+        let (clause, values) = conditions(q);
         let n = values.len();
         // The count stops past the cap beyond this page's first row, as on SQLite.
         let cap = offset + COUNT_CAP;
@@ -135,7 +122,7 @@ impl UserDirectory for PgWeb<'_> {
                  LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
                  {clause} ORDER BY {} LIMIT ${} OFFSET ${}",
                 utc_text("u.last_login"),
-                order_by(query),
+                order_by(q),
                 n + 1,
                 n + 2
             ),
