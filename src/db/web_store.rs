@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use super::audit::AuditEntry;
+use super::audit::{AuditEntry, AuditFilter, AuditRow};
 use super::imports::{ImportRecord, StoredRow};
 use super::invitations::Invitation;
 use super::ous::OuItem;
@@ -74,10 +74,23 @@ pub trait UserDirectory {
     fn units(&mut self) -> StoreResult<Vec<OuItem>>;
 }
 
-/// Everything the ported pages reach, on one connection.
-pub trait WebStore: SessionStore + ImportHistory + UserDirectory {}
+/// The audit log page and its export.
+pub trait AuditLog {
+    /// Matching entries (times as Django's UTC text), newest first, and how many match in all.
+    fn audit_search(
+        &mut self,
+        filter: &AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<AuditRow>, i64)>;
+    /// The distinct actions recorded so far, for the filter menu.
+    fn audit_actions(&mut self) -> StoreResult<Vec<String>>;
+}
 
-impl<T: SessionStore + ImportHistory + UserDirectory> WebStore for T {}
+/// Everything the ported pages reach, on one connection.
+pub trait WebStore: SessionStore + ImportHistory + UserDirectory + AuditLog {}
+
+impl<T: SessionStore + ImportHistory + UserDirectory + AuditLog> WebStore for T {}
 
 /// The SQLite side: today's `db::` functions on one connection.
 pub struct SqliteWeb<'c>(pub &'c Connection);
@@ -190,5 +203,20 @@ impl UserDirectory for SqliteWeb<'_> {
 
     fn units(&mut self) -> StoreResult<Vec<OuItem>> {
         Ok(super::ous::list(self.0)?)
+    }
+}
+
+impl AuditLog for SqliteWeb<'_> {
+    fn audit_search(
+        &mut self,
+        filter: &AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<AuditRow>, i64)> {
+        Ok(super::audit::search(self.0, filter, offset, limit)?)
+    }
+
+    fn audit_actions(&mut self) -> StoreResult<Vec<String>> {
+        Ok(super::audit::actions(self.0)?)
     }
 }

@@ -52,6 +52,8 @@ const PORTED_TO_POSTGRES: &[&str] = &[
     "/imports/{id}/progress.json",
     "/imports/{id}/errors.csv",
     "/imports/{id}/errors.xlsx",
+    "/audit",
+    "/audit.csv",
 ];
 
 /// A page that needs SQLite, asked for on PostgreSQL.
@@ -67,7 +69,8 @@ impl From<SqliteOnly> for WebError {
             StatusCode::NOT_IMPLEMENTED,
             format!(
                 "The page {} needs an SQLite database for now: on PostgreSQL, Roster offers the \
-                 first-admin setup, login, import, import history and the user list so far.",
+                 first-admin setup, login, import, import history, the user list and the audit log so \
+                 far.",
                 err.path
             ),
         )

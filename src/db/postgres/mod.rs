@@ -1,10 +1,11 @@
 //! PostgreSQL (in progress): connecting (URL, password sources, TLS through rustls, a pool),
 //! `migrate` (Django's exact schema on an empty database, then Roster's `roster_` tables, recorded
 //! by refinery in `roster_schema_history` as on SQLite), the import's store and the account
-//! commands' store, and the web server's stores for setup, login, sessions, import history and
-//! the user list. The rest of Roster still runs on SQLite.
+//! commands' store, and the web server's stores for setup, login, sessions, import history,
+//! the user list and the audit log. The rest of Roster still runs on SQLite.
 
 mod accounts;
+mod audit_log;
 mod connect;
 mod history;
 mod import_rows;

@@ -31,7 +31,9 @@ pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                 @if !chrome.postgres {
                     a href="/ous" { "Organizational units" }
                     a href="/mail" { "Mail" }
-                    a href="/audit" { "Audit log" }
+                }
+                a href="/audit" { "Audit log" }
+                @if !chrome.postgres {
                     a href="/tokens" { "API tokens" }
                 }
             }

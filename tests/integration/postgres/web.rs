@@ -95,20 +95,21 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
     let (code, users) = admin.page("/users");
     assert_eq!(code, 200, "{users}");
     assert!(users.contains("boss@example.com"));
-    for link in [
-        "href=\"/audit\"",
-        "href=\"/ous\"",
-        "href=\"/mail\"",
-        "href=\"/tokens\"",
-    ] {
+    for link in ["href=\"/ous\"", "href=\"/mail\"", "href=\"/tokens\""] {
         assert!(!users.contains(link), "{link} is not linked on PostgreSQL");
     }
-    assert!(users.contains("href=\"/imports\"") && users.contains("href=\"/users/import\""));
-    let (code, audit) = admin.page("/audit");
+    for link in [
+        "href=\"/imports\"",
+        "href=\"/users/import\"",
+        "href=\"/audit\"",
+    ] {
+        assert!(users.contains(link), "{link} is linked");
+    }
+    let (code, ous) = admin.page("/ous");
     assert_eq!(code, 501);
     assert!(
-        audit.contains("The page /audit needs an SQLite database for now"),
-        "{audit}"
+        ous.contains("The page /ous needs an SQLite database for now"),
+        "{ous}"
     );
 
     // Upload, preview (mail is not configured: the row without a password is held back unless
@@ -139,6 +140,22 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
         "invitations are not offered on PostgreSQL"
     );
     assert!(!html.contains("<script>x"), "values are escaped");
+    let res = admin.post_form(
+        &preview,
+        &format!("{preview}/commit"),
+        &[("allow_without_mail", "1"), ("invite", "1")],
+    );
+    assert_eq!(res.status().as_u16(), 422, "invitations are refused");
+    assert!(
+        res.text()
+            .unwrap()
+            .contains("Invitations are not sent from a PostgreSQL")
+    );
+    assert_eq!(
+        count(&mut client, "roster_import"),
+        0,
+        "nothing was written"
+    );
     let result = admin.commit_with(&preview, &[("allow_without_mail", "1")]);
     assert!(result.starts_with("/imports/"), "{result}");
     let (code, page) = admin.page(&result);
@@ -287,6 +304,19 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
         ["admin_created", "import", "import", "login_failed", "login"],
         "{actions:?}"
     );
+    let (code, audit) = wrong.page("/audit?action=login_failed");
+    assert_eq!(code, 200, "{audit}");
+    assert_eq!(
+        select_text(&audit, "#audit-total").as_deref(),
+        Some("1 entry")
+    );
+    assert_eq!(
+        select_text(&audit, "#audit td.code").as_deref(),
+        Some("login_failed")
+    );
+    let csv = wrong.get("/audit.csv").text().unwrap();
+    assert_eq!(csv.lines().count(), 6, "a header and five entries: {csv}");
+    assert!(csv.contains(";admin_created;") && csv.contains(";login;"));
     let audit_text: String = client
         .query_one(
             "SELECT string_agg(detail || target, ' ') FROM roster_audit",
