@@ -11,6 +11,9 @@ use super::user_list::{MatchCount, UserListItem, UserQuery};
 use super::users::UserRecord;
 use crate::domain::report::ImportReport;
 
+/// A page of audit entries and how many match.
+pub type Audit = (Vec<AuditRow>, i64);
+
 /// A page of the user list and how many users match.
 pub type UserPage = (Vec<UserListItem>, MatchCount);
 
@@ -77,12 +80,7 @@ pub trait UserDirectory {
 /// The audit log page and its export.
 pub trait AuditLog {
     /// Matching entries (times as Django's UTC text), newest first, and how many match in all.
-    fn audit_search(
-        &mut self,
-        filter: &AuditFilter,
-        offset: i64,
-        limit: i64,
-    ) -> StoreResult<(Vec<AuditRow>, i64)>;
+    fn audit_search(&mut self, filter: &AuditFilter, skip: i64, limit: i64) -> StoreResult<Audit>;
     /// The distinct actions recorded so far, for the filter menu.
     fn audit_actions(&mut self) -> StoreResult<Vec<String>>;
 }
@@ -207,13 +205,8 @@ impl UserDirectory for SqliteWeb<'_> {
 }
 
 impl AuditLog for SqliteWeb<'_> {
-    fn audit_search(
-        &mut self,
-        filter: &AuditFilter,
-        offset: i64,
-        limit: i64,
-    ) -> StoreResult<(Vec<AuditRow>, i64)> {
-        Ok(super::audit::search(self.0, filter, offset, limit)?)
+    fn audit_search(&mut self, filter: &AuditFilter, skip: i64, limit: i64) -> StoreResult<Audit> {
+        Ok(super::audit::search(self.0, filter, skip, limit)?)
     }
 
     fn audit_actions(&mut self) -> StoreResult<Vec<String>> {

@@ -1,18 +1,15 @@
-//! The audit log page on PostgreSQL (`AuditLog`): the same filters as on SQLite, the dates
-//! compared as the UTC text SQLite stores, so a filter means the same on both.
+//! The audit log page on PostgreSQL (`AuditLog`): the same filters as on SQLite (texts ignore
+//! case, as SQLite's LIKE does for ASCII; dates are compared as the UTC text SQLite stores), so a
+//! filter means the same on both.
 
 use super::sessions::{PgWeb, django_text, utc_text};
+use super::web_users::{Arg, count_and_page};
 use crate::db::audit::{AuditFilter, AuditRow};
 use crate::db::user_list::like_pattern;
-use crate::db::web_store::{AuditLog, StoreResult};
+use crate::db::web_store::{Audit, AuditLog, StoreResult};
 
 impl AuditLog for PgWeb<'_> {
-    fn audit_search(
-        &mut self,
-        filter: &AuditFilter,
-        offset: i64,
-        limit: i64,
-    ) -> StoreResult<(Vec<AuditRow>, i64)> {
+    fn audit_search(&mut self, filter: &AuditFilter, skip: i64, limit: i64) -> StoreResult<Audit> {
         let (text, actor) = (like_pattern(&filter.text), like_pattern(&filter.actor));
         let to = match filter.to.as_str() {
             "" => String::new(),
@@ -20,29 +17,19 @@ impl AuditLog for PgWeb<'_> {
         };
         let at = utc_text("at");
         let condition = format!(
-            "($1 = '' OR action = $1) AND ($2 = '%%' OR actor LIKE $2) \
-             AND ($3 = '%%' OR target LIKE $3 OR detail LIKE $3) \
+            "($1 = '' OR action = $1) AND ($2 = '%%' OR actor ILIKE $2) \
+             AND ($3 = '%%' OR target ILIKE $3 OR detail ILIKE $3) \
              AND ($4 = '' OR {at} >= $4) AND ($5 = '' OR {at} <= $5)"
         );
-        let mut transaction = self.0.build_transaction().read_only(true).start()?;
-        let args: [&(dyn postgres::types::ToSql + Sync); 5] =
-            [&filter.action, &actor, &text, &filter.from, &to];
-        let total: i64 = transaction
-            .query_one(
-                &format!("SELECT COUNT(*) FROM roster_audit WHERE {condition}"),
-                &args,
-            )?
-            .get(0);
+        let args: [Arg<'_>; 5] = [&filter.action, &actor, &text, &filter.from, &to];
+        let count_sql = format!("SELECT COUNT(*) FROM roster_audit WHERE {condition}");
         let mut paged = args.to_vec();
-        paged.extend([&limit as &(dyn postgres::types::ToSql + Sync), &offset]);
-        let rows = transaction.query(
-            &format!(
-                "SELECT id, {at}, actor, action, target, detail, client FROM roster_audit \
-                 WHERE {condition} ORDER BY id DESC LIMIT $6 OFFSET $7"
-            ),
-            &paged,
-        )?;
-        transaction.commit()?;
+        paged.extend([&limit as Arg<'_>, &skip]);
+        let page_sql = format!(
+            "SELECT id, {at}, actor, action, target, detail, client FROM roster_audit \
+             WHERE {condition} ORDER BY id DESC LIMIT $6 OFFSET $7"
+        );
+        let (total, rows) = count_and_page(self.0, (&count_sql, &args), (&page_sql, &paged))?;
         let rows = rows
             .iter()
             .map(|row| AuditRow {

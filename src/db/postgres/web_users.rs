@@ -3,6 +3,7 @@
 //! so a search reads every user, and case is ignored beyond ASCII too).
 
 use postgres::types::ToSql;
+use postgres::{Client, Row};
 
 use super::sessions::{PgWeb, django_text, utc_text};
 use crate::db::ous::OuItem;
@@ -79,8 +80,25 @@ fn order_by(query: &UserQuery) -> String {
         .join(", ")
 }
 
-fn refs(values: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+fn refs(values: &[Param]) -> Vec<Arg<'_>> {
     values.iter().map(|value| value.as_ref()).collect()
+}
+
+/// A query parameter.
+pub(super) type Arg<'a> = &'a (dyn ToSql + Sync);
+
+/// A count and a page, each a query with its parameters, read in one read-only transaction so
+/// that they agree.
+pub(super) fn count_and_page(
+    client: &mut Client,
+    count: (&str, &[Arg<'_>]),
+    page: (&str, &[Arg<'_>]),
+) -> Result<(i64, Vec<Row>), postgres::Error> {
+    let mut transaction = client.build_transaction().read_only(true).start()?;
+    let total: i64 = transaction.query_one(count.0, count.1)?.get(0);
+    let rows = transaction.query(page.0, page.1)?;
+    transaction.commit()?;
+    Ok((total, rows))
 }
 
 impl UserDirectory for PgWeb<'_> {
@@ -89,30 +107,18 @@ impl UserDirectory for PgWeb<'_> {
         let n = values.len();
         // The count stops past the cap beyond this page's first row, as on SQLite.
         let cap = offset + COUNT_CAP;
-        let mut transaction = self.0.build_transaction().read_only(true).start()?;
         let mut counted = refs(&values);
         let stop = cap + 1;
         counted.push(&stop);
-        let found: i64 = transaction
-            .query_one(
-                &format!(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM auth_user u {clause} LIMIT ${}) t",
-                    n + 1
-                ),
-                &counted,
-            )?
-            .get(0);
-        let count = if found > cap {
-            MatchCount::MoreThan(cap)
-        } else {
-            MatchCount::Exactly(found)
-        };
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM auth_user u {clause} LIMIT ${}) t",
+            n + 1
+        );
         let mut paged = refs(&values);
         paged.push(&limit);
         paged.push(&offset);
-        let rows = transaction.query(
-            &format!(
-                "SELECT u.id::bigint, u.username::text, \
+        let page_sql = format!(
+            "SELECT u.id::bigint, u.username::text, \
                         trim(u.first_name || ' ' || u.last_name)::text, u.email::text, \
                         u.is_active, u.is_staff AND u.is_superuser, ou.name, \
                         COALESCE(p.job_title, ''), \
@@ -121,14 +127,17 @@ impl UserDirectory for PgWeb<'_> {
                  LEFT JOIN roster_user_profile p ON p.user_id = u.id \
                  LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
                  {clause} ORDER BY {} LIMIT ${} OFFSET ${}",
-                utc_text("u.last_login"),
-                order_by(q),
-                n + 1,
-                n + 2
-            ),
-            &paged,
-        )?;
-        transaction.commit()?;
+            utc_text("u.last_login"),
+            order_by(q),
+            n + 1,
+            n + 2
+        );
+        let (found, rows) = count_and_page(self.0, (&count_sql, &counted), (&page_sql, &paged))?;
+        let count = if found > cap {
+            MatchCount::MoreThan(cap)
+        } else {
+            MatchCount::Exactly(found)
+        };
         let items = rows
             .iter()
             .map(|row| UserListItem {

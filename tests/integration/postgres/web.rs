@@ -314,6 +314,16 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
         select_text(&audit, "#audit td.code").as_deref(),
         Some("login_failed")
     );
+    let (_, since) = wrong.page("/audit?from=2000-01-01&actor=BOSS");
+    assert_eq!(
+        select_text(&since, "#audit-total").as_deref(),
+        Some("5 entries")
+    );
+    let (_, before) = wrong.page("/audit?to=2000-01-02");
+    assert_eq!(
+        select_text(&before, "#audit-total").as_deref(),
+        Some("0 entries")
+    );
     let csv = wrong.get("/audit.csv").text().unwrap();
     assert_eq!(csv.lines().count(), 6, "a header and five entries: {csv}");
     assert!(csv.contains(";admin_created;") && csv.contains(";login;"));
