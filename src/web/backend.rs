@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, ResponseError, web};
 
 use super::AppState;
 use super::error::WebError;
+use super::ratelimit::RateLimit;
 use crate::db::import_store::ImportStore;
 use crate::db::postgres::{Connector, PgImportStore, PgWeb};
 use crate::db::web_store::{SqliteWeb, WebStore};
@@ -159,6 +160,60 @@ pub async fn store<T: Send + 'static>(
 ) -> Result<T, WebError> {
     let state = state.clone();
     Ok(web::block(move || state.backend.with_store(work)).await??)
+}
+
+/// Which of the state's limits is meant (a field of `AppState`).
+pub type LimitOf = fn(&AppState) -> &RateLimit;
+
+/// Counts an event for `key` under a limit; false when the key is over it. On PostgreSQL a shared
+/// limit is counted in the database, together with every other Roster process on it.
+pub async fn allow(
+    state: &web::Data<AppState>,
+    limit: LimitOf,
+    key: String,
+) -> Result<bool, WebError> {
+    let state = state.clone();
+    let (Backend::Postgres { pool, .. }, Some((bucket, most, window))) =
+        (&state.backend, limit(&state).shared())
+    else {
+        return Ok(limit(&state).allow(&key));
+    };
+    let pool = pool.clone();
+    let count = web::block(move || -> anyhow::Result<u32> {
+        Ok(crate::db::postgres::count_event(
+            &mut *pool.get()?,
+            bucket,
+            &key,
+            window,
+        )?)
+    })
+    .await??;
+    Ok(count <= most)
+}
+
+/// Whether `key` has used up a limit, without counting an event (shared as [`allow`] counts).
+pub async fn is_exhausted(
+    state: &web::Data<AppState>,
+    limit: LimitOf,
+    key: String,
+) -> Result<bool, WebError> {
+    let state = state.clone();
+    let (Backend::Postgres { pool, .. }, Some((bucket, most, window))) =
+        (&state.backend, limit(&state).shared())
+    else {
+        return Ok(limit(&state).is_exhausted(&key));
+    };
+    let pool = pool.clone();
+    Ok(web::block(move || -> anyhow::Result<bool> {
+        Ok(crate::db::postgres::is_exhausted(
+            &mut *pool.get()?,
+            bucket,
+            &key,
+            most,
+            window,
+        )?)
+    })
+    .await??)
 }
 
 /// On PostgreSQL, a page not ported yet answers with one sentence naming it, before its handler

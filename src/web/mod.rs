@@ -89,9 +89,11 @@ impl Application {
             secret_key,
             forgot_by_ip: ratelimit::RateLimit::new(10, quarter_hour),
             forgot_by_email: ratelimit::RateLimit::new(3, quarter_hour),
-            login_by_ip: ratelimit::RateLimit::new(30, quarter_hour),
-            login_by_username: ratelimit::RateLimit::new(10, quarter_hour),
-            login_limit_audited: ratelimit::RateLimit::new(1, quarter_hour),
+            login_by_ip: ratelimit::RateLimit::new(30, quarter_hour).shared_as("login_by_ip"),
+            login_by_username: ratelimit::RateLimit::new(10, quarter_hour)
+                .shared_as("login_by_username"),
+            login_limit_audited: ratelimit::RateLimit::new(1, quarter_hour)
+                .shared_as("login_limit_audited"),
             mail_checks: crate::mail::CheckCache::default(),
         });
         let listener = TcpListener::bind(serve.bind)

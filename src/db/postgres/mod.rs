@@ -11,6 +11,7 @@ mod history;
 mod import_rows;
 mod import_store;
 mod pgpass;
+mod rate_limits;
 mod sessions;
 mod target;
 mod tls;
@@ -19,6 +20,7 @@ mod web_users;
 pub use accounts::PgAccounts;
 pub use connect::{ConnectError, Connector, pool};
 pub use import_store::PgImportStore;
+pub use rate_limits::{count_event, is_exhausted};
 pub use sessions::PgWeb;
 pub use target::{
     DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,
@@ -31,10 +33,16 @@ use anyhow::Context;
 /// `migrations-postgres/`, next to the SQLite ones in `migrations/`).
 const DJANGO_SCHEMA: &str = include_str!("../../../migrations-postgres/django_schema.sql");
 /// Roster's migrations for PostgreSQL (the history starts at V12, see the file).
-const ROSTER_MIGRATIONS: &[(&str, &str)] = &[(
-    "V12__roster_tables",
-    include_str!("../../../migrations-postgres/V12__roster_tables.sql"),
-)];
+const ROSTER_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "V12__roster_tables",
+        include_str!("../../../migrations-postgres/V12__roster_tables.sql"),
+    ),
+    (
+        "V14__roster_rate_limit",
+        include_str!("../../../migrations-postgres/V14__roster_rate_limit.sql"),
+    ),
+];
 /// Two Roster processes migrating one database take turns (a session-level advisory lock).
 const MIGRATE_LOCK: i64 = 0x526f_7374_6572; // "Roster"
 

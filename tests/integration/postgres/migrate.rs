@@ -30,7 +30,7 @@ fn tables(client: &mut postgres::Client) -> Vec<String> {
         .collect()
 }
 
-const ROSTER_TABLES: [&str; 10] = [
+const ROSTER_TABLES: [&str; 11] = [
     "roster_api_token",
     "roster_audit",
     "roster_import",
@@ -38,6 +38,7 @@ const ROSTER_TABLES: [&str; 10] = [
     "roster_invitation",
     "roster_mail_settings",
     "roster_organizational_unit",
+    "roster_rate_limit",
     "roster_schema_history",
     "roster_session",
     "roster_user_profile",
@@ -123,7 +124,7 @@ fn on_an_empty_database_migrate_creates_djangos_exact_schema_and_rosters_tables(
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [12]);
+    assert_eq!(versions, [12, 14]);
     eprintln!("migrate of an empty database: {first_run:?}; again: {second_run:?}");
 }
 

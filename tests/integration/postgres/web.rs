@@ -447,6 +447,75 @@ fn the_user_list_pages_sorts_and_filters_on_postgresql() {
 }
 
 #[test]
+fn login_attempts_are_counted_across_processes() {
+    let pg = cluster();
+    let db = new_database("limits");
+    let url = pg.url(&db, "?sslmode=disable");
+    let out = roster_pg(
+        &url,
+        &[
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "boss",
+            "--email",
+            "boss@example.com",
+        ],
+        &[("ROSTER_SUPERUSER_PASSWORD", ADMIN_PASSWORD)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (first, second) = (serve(&url), serve(&url));
+    let guesser = browser(&first);
+    for attempt in 1..=10 {
+        let res = guesser.post_form(
+            "/login",
+            "/login",
+            &[
+                ("username", "boss"),
+                ("password", &format!("guess-{attempt}")),
+            ],
+        );
+        assert_eq!(res.status().as_u16(), 401, "attempt {attempt}");
+    }
+    // The account's ten failures were counted by the first process; the second one refuses
+    // even the right password from a client boss never logged in from.
+    let owner = browser(&second);
+    let res = owner.post_form(
+        "/login",
+        "/login",
+        &[("username", "boss"), ("password", ADMIN_PASSWORD)],
+    );
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(res.text().unwrap().contains("Too many login attempts"));
+    let mut client = pg.client(&db);
+    assert_eq!(count(&mut client, "roster_session"), 0);
+    let limited: i64 = client
+        .query_one(
+            "SELECT COUNT(*) FROM roster_audit WHERE action = 'login_rate_limited'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(limited, 1);
+    let stored: String = client
+        .query_one(
+            "SELECT string_agg(bucket || ' ' || key_hash, ' ') FROM roster_rate_limit",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(stored.contains("login_by_username") && stored.contains("login_by_ip"));
+    assert!(
+        !stored.contains("boss") && !stored.contains("127.0.0.1"),
+        "{stored}"
+    );
+}
+
+#[test]
 fn serve_on_postgresql_without_a_secret_key_says_what_to_set() {
     let out = roster_pg("postgres://app:topsecret@127.0.0.1:1/shop", &["serve"], &[]);
     assert!(!out.status.success());
