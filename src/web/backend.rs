@@ -165,55 +165,51 @@ pub async fn store<T: Send + 'static>(
 /// Which of the state's limits is meant (a field of `AppState`).
 pub type LimitOf = fn(&AppState) -> &RateLimit;
 
-/// Counts an event for `key` under a limit; false when the key is over it. On PostgreSQL a shared
-/// limit is counted in the database, together with every other Roster process on it.
-pub async fn allow(
-    state: &web::Data<AppState>,
-    limit: LimitOf,
-    key: String,
-) -> Result<bool, WebError> {
-    let state = state.clone();
-    let (Backend::Postgres { pool, .. }, Some((bucket, most, window))) =
-        (&state.backend, limit(&state).shared())
-    else {
-        return Ok(limit(&state).allow(&key));
-    };
-    let pool = pool.clone();
-    let count = web::block(move || -> anyhow::Result<u32> {
-        Ok(crate::db::postgres::count_event(
-            &mut *pool.get()?,
-            bucket,
-            &key,
-            window,
-        )?)
-    })
-    .await??;
-    Ok(count <= most)
-}
+/// A shared limit as the database keeps it: its bucket, most events and window.
+type Shared = (&'static str, u32, std::time::Duration);
 
-/// Whether `key` has used up a limit, without counting an event (shared as [`allow`] counts).
-pub async fn is_exhausted(
-    state: &web::Data<AppState>,
-    limit: LimitOf,
-    key: String,
-) -> Result<bool, WebError> {
-    let state = state.clone();
-    let (Backend::Postgres { pool, .. }, Some((bucket, most, window))) =
-        (&state.backend, limit(&state).shared())
-    else {
-        return Ok(limit(&state).is_exhausted(&key));
-    };
-    let pool = pool.clone();
-    Ok(web::block(move || -> anyhow::Result<bool> {
-        Ok(crate::db::postgres::is_exhausted(
-            &mut *pool.get()?,
-            bucket,
-            &key,
-            most,
-            window,
-        )?)
-    })
-    .await??)
+/// One of the state's limits, asked in memory, or for a shared limit on PostgreSQL in the
+/// database, together with every other Roster process on it.
+pub struct Limit<'a>(pub &'a web::Data<AppState>, pub LimitOf);
+
+impl Limit<'_> {
+    /// Counts an event for `key`; false when the key is over the limit.
+    pub async fn allow(&self, key: String) -> Result<bool, WebError> {
+        self.ask(
+            key,
+            RateLimit::allow,
+            |client, (bucket, most, window), key| {
+                Ok(crate::db::postgres::count_event(client, bucket, key, window)? <= most)
+            },
+        )
+        .await
+    }
+
+    /// Whether `key` has used up the limit, without counting an event.
+    pub async fn is_exhausted(&self, key: String) -> Result<bool, WebError> {
+        self.ask(key, RateLimit::is_exhausted, |client, shared, key| {
+            let (bucket, most, window) = shared;
+            let used_up = crate::db::postgres::is_exhausted(client, bucket, key, most, window)?;
+            Ok(used_up)
+        })
+        .await
+    }
+
+    async fn ask<T: Send + 'static>(
+        &self,
+        key: String,
+        in_memory: fn(&RateLimit, &str) -> T,
+        in_database: fn(&mut postgres::Client, Shared, &str) -> anyhow::Result<T>,
+    ) -> Result<T, WebError> {
+        let Self(state, limit) = *self;
+        let (Backend::Postgres { pool, .. }, Some(shared)) =
+            (&state.backend, limit(state).shared())
+        else {
+            return Ok(in_memory(limit(state), &key));
+        };
+        let pool = pool.clone();
+        Ok(web::block(move || in_database(&mut *pool.get()?, shared, &key)).await??)
+    }
 }
 
 /// On PostgreSQL, a page not ported yet answers with one sentence naming it, before its handler

@@ -12,7 +12,7 @@ use crate::db::users::UserRecord;
 use crate::db::web_store::SessionStore;
 use crate::web::AppState;
 use crate::web::audit::{Actor, client, user_target};
-use crate::web::backend::{allow, is_exhausted, store};
+use crate::web::backend::{Limit, store};
 use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
@@ -75,15 +75,19 @@ pub async fn login(
     let ip = crate::web::ratelimit::request_bucket(&req);
     // Per client every attempt counts; per account only failures do, and an account over its
     // limit still admits clients its owner has logged in from before (see README, Security).
-    let mut limited = !allow(&state, |s| &s.login_by_ip, ip.clone()).await?;
-    if !limited && is_exhausted(&state, |s| &s.login_by_username, username.clone()).await? {
+    let mut limited = !Limit(&state, |s| &s.login_by_ip).allow(ip.clone()).await?;
+    if !limited
+        && Limit(&state, |s| &s.login_by_username)
+            .is_exhausted(username.clone())
+            .await?
+    {
         let (name, from) = (username.clone(), client(&req));
         limited = !store(&state, move |store| store.has_logged_in_from(&name, &from)).await?;
     }
     if limited {
         tracing::warn!("login rate-limited");
         // Recorded once per client and window, so a flood cannot fill the append-only log.
-        if allow(&state, |s| &s.login_limit_audited, ip).await? {
+        if Limit(&state, |s| &s.login_limit_audited).allow(ip).await? {
             let visitor = Actor::visitor(&username, &req);
             store(&state, move |store| {
                 visitor.record_in(store, AuditAction::LoginRateLimited, "", "")
@@ -138,7 +142,9 @@ pub async fn login(
         }
         None => {
             tracing::info!("failed login");
-            allow(&state, |s| &s.login_by_username, username.clone()).await?;
+            Limit(&state, |s| &s.login_by_username)
+                .allow(username.clone())
+                .await?;
             let mut response = html(views::auth::login(
                 &csrf.0,
                 &next,
