@@ -21,6 +21,8 @@ mod query_string;
 mod ratelimit;
 mod session;
 mod session_cookie;
+mod shared_limits;
+mod sqlite_only;
 mod staging;
 mod state;
 mod views;
@@ -113,7 +115,9 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .configure(handlers::routes)
-                .wrap(actix_web::middleware::from_fn(backend::sqlite_only_pages))
+                .wrap(actix_web::middleware::from_fn(
+                    sqlite_only::sqlite_only_pages,
+                ))
                 .wrap(actix_web::middleware::from_fn(
                     connections::body_idle_timeout,
                 ))

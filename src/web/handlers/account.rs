@@ -12,11 +12,12 @@ use crate::db::users::UserRecord;
 use crate::db::web_store::SessionStore;
 use crate::web::AppState;
 use crate::web::audit::{Actor, client, user_target};
-use crate::web::backend::{Limit, store};
+use crate::web::blocking::store;
 use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::{self, LoggedIn};
+use crate::web::shared_limits::Limit;
 use crate::web::views;
 
 const LOGIN_FAILED: &str =

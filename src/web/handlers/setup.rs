@@ -15,8 +15,8 @@ use crate::domain::fields::{
 };
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
-use crate::web::backend::store;
 use crate::web::blocking::compute;
+use crate::web::blocking::store;
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::path_param::PathParam;
