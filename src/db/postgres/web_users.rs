@@ -57,13 +57,15 @@ fn conditions(query: &UserQuery) -> (String, Vec<Param>) {
     (clause, values)
 }
 
-/// The list's `ORDER BY` terms (the id breaks ties), as on SQLite, where NULL (never logged in)
-/// is the smallest value; PostgreSQL's default puts it last.
+/// The list's `ORDER BY` terms (the id breaks ties), as on SQLite, where NULL (a last login
+/// that never was) is the smallest value; PostgreSQL's default puts it last. Only that nullable
+/// column says so: on the others a NULLS clause would keep PostgreSQL from walking their index.
 fn order_by(query: &UserQuery) -> String {
-    let direction = if query.descending {
-        "DESC NULLS LAST"
-    } else {
-        "ASC NULLS FIRST"
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    let nulls = match (query.sort, query.descending) {
+        (SortKey::LastLogin, true) => " NULLS LAST",
+        (SortKey::LastLogin, false) => " NULLS FIRST",
+        _ => "",
     };
     let columns: &[&str] = match query.sort {
         SortKey::Username => &["u.username"],
@@ -72,12 +74,12 @@ fn order_by(query: &UserQuery) -> String {
         SortKey::DateJoined => &["u.date_joined"],
         SortKey::LastLogin => &["u.last_login"],
     };
-    columns
+    let mut terms: Vec<String> = columns
         .iter()
-        .chain(std::iter::once(&"u.id"))
-        .map(|column| format!("{column} {direction}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|column| format!("{column} {direction}{nulls}"))
+        .collect();
+    terms.push(format!("u.id {direction}"));
+    terms.join(", ")
 }
 
 fn refs(values: &[Param]) -> Vec<Arg<'_>> {
@@ -117,18 +119,21 @@ impl UserDirectory for PgWeb<'_> {
         let mut paged = refs(&values);
         paged.push(&limit);
         paged.push(&offset);
+        // The page's ids are picked first, so the rows skipped over are never joined.
+        let order = order_by(q);
         let page_sql = format!(
             "SELECT u.id::bigint, u.username::text, \
                         trim(u.first_name || ' ' || u.last_name)::text, u.email::text, \
                         u.is_active, u.is_staff AND u.is_superuser, ou.name, \
                         COALESCE(p.job_title, ''), \
                         left(u.password, 1) <> '!' AND u.password <> '', {} \
-                 FROM auth_user u \
+                 FROM (SELECT u.id FROM auth_user u {clause} ORDER BY {order} \
+                       LIMIT ${} OFFSET ${}) page \
+                 JOIN auth_user u ON u.id = page.id \
                  LEFT JOIN roster_user_profile p ON p.user_id = u.id \
                  LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
-                 {clause} ORDER BY {} LIMIT ${} OFFSET ${}",
+                 ORDER BY {order}",
             utc_text("u.last_login"),
-            order_by(q),
             n + 1,
             n + 2
         );
