@@ -50,6 +50,13 @@ pub trait SessionStore {
     fn delete_session(&mut self, key: &str) -> StoreResult<()>;
     fn purge_expired_sessions(&mut self) -> StoreResult<usize>;
 
+    /// Active users whose e-mail equals `email` ignoring ASCII case (Django's `email__iexact`).
+    fn active_users_by_email(&mut self, email: &str) -> StoreResult<Vec<UserRecord>>;
+    /// Whether Roster created this user without a password (an import row or an invitation).
+    fn created_without_password_by_roster(&mut self, user_id: i64) -> StoreResult<bool>;
+    /// Whether an invitation mail went out to this user.
+    fn was_invited(&mut self, user_id: i64) -> StoreResult<bool>;
+
     /// Whether this username has logged in from this client before.
     fn has_logged_in_from(&mut self, username: &str, client: &str) -> StoreResult<bool>;
     /// Appends an audit entry.
@@ -155,6 +162,20 @@ impl SessionStore for SqliteWeb<'_> {
 
     fn purge_expired_sessions(&mut self) -> StoreResult<usize> {
         Ok(super::sessions::purge_expired(self.0)?)
+    }
+
+    fn active_users_by_email(&mut self, email: &str) -> StoreResult<Vec<UserRecord>> {
+        Ok(super::users::active_by_email_ascii_ci(self.0, email)?)
+    }
+
+    fn created_without_password_by_roster(&mut self, user_id: i64) -> StoreResult<bool> {
+        Ok(super::users::created_without_password_by_roster(
+            self.0, user_id,
+        )?)
+    }
+
+    fn was_invited(&mut self, user_id: i64) -> StoreResult<bool> {
+        Ok(super::invitations::was_invited(self.0, user_id)?)
     }
 
     fn has_logged_in_from(&mut self, username: &str, client: &str) -> StoreResult<bool> {

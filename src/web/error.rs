@@ -53,8 +53,8 @@ impl From<super::backend::SqliteOnly> for WebError {
             StatusCode::NOT_IMPLEMENTED,
             format!(
                 "The page {} needs an SQLite database for now: on PostgreSQL, Roster offers the \
-                 first-admin setup, login, import, import history, the user list and the audit log so \
-                 far.",
+                 first-admin setup, login, Forgot Password, import, import history, the user list \
+                 and the audit log so far.",
                 err.path
             ),
         )

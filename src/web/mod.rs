@@ -89,8 +89,9 @@ impl Application {
             jobs: jobs::Jobs::default(),
             setup_token: Mutex::new(setup_token),
             secret_key,
-            forgot_by_ip: ratelimit::RateLimit::new(10, quarter_hour),
-            forgot_by_email: ratelimit::RateLimit::new(3, quarter_hour),
+            forgot_by_ip: ratelimit::RateLimit::new(10, quarter_hour).shared_as("forgot_by_ip"),
+            forgot_by_email: ratelimit::RateLimit::new(3, quarter_hour)
+                .shared_as("forgot_by_email"),
             login_by_ip: ratelimit::RateLimit::new(30, quarter_hour).shared_as("login_by_ip"),
             login_by_username: ratelimit::RateLimit::new(10, quarter_hour)
                 .shared_as("login_by_username"),

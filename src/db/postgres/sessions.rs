@@ -7,6 +7,7 @@ use crate::db::audit::AuditEntry;
 use crate::db::sessions::{SESSION_AGE, key_hash, password_fingerprint};
 use crate::db::users::UserRecord;
 use crate::db::web_store::{SessionStore, StoreResult};
+use crate::domain::fields::ascii_casefold;
 use crate::domain::random::random_string;
 
 /// Writers of the web's account changes (the first admin) take turns: two processes both seeing
@@ -156,6 +157,34 @@ impl SessionStore for PgWeb<'_> {
             .0
             .execute("DELETE FROM roster_session WHERE expires_at <= now()", &[])?;
         Ok(purged as usize)
+    }
+
+    fn active_users_by_email(&mut self, email: &str) -> StoreResult<Vec<UserRecord>> {
+        let fold = super::accounts::ASCII_FOLD.replace("{}", "email");
+        let rows = self.0.query(
+            &select_users(&format!("WHERE is_active AND email <> '' AND {fold} = $1")),
+            &[&ascii_casefold(email)],
+        )?;
+        Ok(rows.iter().map(user_record).collect())
+    }
+
+    fn created_without_password_by_roster(&mut self, user_id: i64) -> StoreResult<bool> {
+        let row = self.0.query_one(
+            "SELECT EXISTS (SELECT 1 FROM roster_import_row \
+                            WHERE user_id = $1::bigint AND NOT had_password) \
+                 OR EXISTS (SELECT 1 FROM roster_invitation WHERE user_id = $1::bigint)",
+            &[&user_id],
+        )?;
+        Ok(row.get(0))
+    }
+
+    fn was_invited(&mut self, user_id: i64) -> StoreResult<bool> {
+        let row = self.0.query_one(
+            "SELECT EXISTS (SELECT 1 FROM roster_invitation \
+                            WHERE user_id = $1::bigint AND status = 'sent')",
+            &[&user_id],
+        )?;
+        Ok(row.get(0))
     }
 
     fn has_logged_in_from(&mut self, username: &str, client: &str) -> StoreResult<bool> {

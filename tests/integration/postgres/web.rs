@@ -10,6 +10,7 @@ use super::count;
 use super::migrate::roster_pg;
 use crate::eventually::eventually;
 use crate::helpers::{HEADER, Server, TestApp, location, select_text, start_server_with};
+use crate::smtp_server::{SmtpMode, TestSmtp, extract_link};
 
 const SECRET_KEY: &str = "pg-web-test-secret-key-0123456789abcdefghijklmnop";
 const ADMIN_PASSWORD: &str = "Setup-Pass-2026!";
@@ -513,6 +514,118 @@ fn login_attempts_are_counted_across_processes() {
         !stored.contains("boss") && !stored.contains("127.0.0.1"),
         "{stored}"
     );
+}
+
+#[test]
+fn forgot_password_works_across_processes_on_postgresql() {
+    let pg = cluster();
+    let db = new_database("forgot");
+    let url = pg.url(&db, "?sslmode=disable");
+    let csv = format!("{HEADER}\nAda;Lovelace;ada@example.com;ada;;;\n");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), csv).unwrap();
+    let out = roster_pg(
+        &url,
+        &[
+            "import",
+            file.path().to_str().unwrap(),
+            "--allow-without-mail",
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let smtp = TestSmtp::start(SmtpMode::Plain, None);
+    let port = smtp.port.to_string();
+    let mail = [
+        ("ROSTER_SECRET_KEY", SECRET_KEY),
+        ("ROSTER_EMAIL_HOST", "127.0.0.1"),
+        ("ROSTER_EMAIL_PORT", port.as_str()),
+        ("ROSTER_BASE_URL", "http://roster.example"),
+    ];
+    let first = start_server_with(Path::new(&url), &mail);
+    let second = start_server_with(Path::new(&url), &mail);
+
+    // Asked on the first process (any case of the address), the link comes by mail.
+    let visitor = browser(&first);
+    let (code, login) = visitor.page("/login");
+    assert_eq!(code, 200);
+    assert!(login.contains("href=\"/password-reset\""));
+    let res = visitor.post_form(
+        "/password-reset",
+        "/password-reset",
+        &[("email", "ADA@example.com")],
+    );
+    assert_eq!(location(&res), "/password-reset/done");
+    let mails = smtp.wait_for_messages(1, Duration::from_secs(20));
+    let link = extract_link(&mails[0], "http://roster.example/reset/").expect("a reset link");
+    let path = link.trim_start_matches("http://roster.example");
+
+    // Opened on the second process, it sets Ada's first password and logs her in.
+    let ada = browser(&second);
+    let res = ada.get(path);
+    assert_eq!(res.status().as_u16(), 303);
+    let form = location(&res);
+    let (code, page) = ada.page(&form);
+    assert_eq!(code, 200, "{page}");
+    let new_password = "Analytical-Engine-1843";
+    let res = ada.post_form(
+        &form,
+        &form,
+        &[
+            ("new_password1", new_password),
+            ("new_password2", new_password),
+        ],
+    );
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/account?password=set");
+    assert_eq!(status(&ada, "/account"), 200, "logged in");
+    let mut client = pg.client(&db);
+    let hash: String = client
+        .query_one("SELECT password FROM auth_user WHERE username = 'ada'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        roster::auth::hashers::check_password(new_password, &hash, 200_000),
+        roster::auth::hashers::PasswordCheck::Correct { must_update: false }
+    );
+    assert_eq!(
+        ada.get(path).status().as_u16(),
+        400,
+        "the link dies once used"
+    );
+    let actions: Vec<String> = client
+        .query(
+            "SELECT action FROM roster_audit WHERE action <> 'import' ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        actions,
+        ["password_reset_requested", "password_set_by_link"]
+    );
+
+    // Three requests per address per quarter hour, counted by both processes together.
+    for server in [&first, &second] {
+        let res = browser(server).post_form(
+            "/password-reset",
+            "/password-reset",
+            &[("email", "ada@example.com")],
+        );
+        assert_eq!(res.status().as_u16(), 303);
+    }
+    let res = browser(&second).post_form(
+        "/password-reset",
+        "/password-reset",
+        &[("email", "ada@example.com")],
+    );
+    assert_eq!(res.status().as_u16(), 429, "the fourth request is refused");
 }
 
 #[test]
