@@ -6,6 +6,7 @@ mod directory;
 mod exit_codes;
 mod hashing;
 mod import;
+mod pg_backup;
 mod postgres;
 
 use std::process::ExitCode;
@@ -25,6 +26,19 @@ use import::import;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Commands that need no database work whatever `--database` names.
+    match &cli.command {
+        Command::SampleCsv => {
+            print!("{}", crate::SAMPLE_CSV);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Template { file } => {
+            write_template(file)?;
+            println!("Template written to {}.", file.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let database = cli.database.to_string_lossy();
     if crate::db::postgres::is_postgres_url(&database) {
         return postgres::run(&cli, &database);
@@ -33,15 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     configure_hashing(cli.hash_threads)?;
     let db = config.db();
     match cli.command {
-        Command::SampleCsv => {
-            print!("{}", crate::SAMPLE_CSV);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Template { file } => {
-            write_template(&file)?;
-            println!("Template written to {}.", file.display());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::SampleCsv | Command::Template { .. } => unreachable!("handled above"),
         Command::Migrate => {
             db.migrate()?;
             println!("Database {} is up to date.", config.database.display());

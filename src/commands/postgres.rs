@@ -14,6 +14,13 @@ use crate::db::postgres::{
 
 /// Runs `cli` against the PostgreSQL database at `url`.
 pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
+    if let Command::Backup { file } = &cli.command {
+        let target = PgTarget::parse(url, &PasswordLookup::from_environment())
+            .map_err(anyhow::Error::msg)?;
+        // Exits non-zero, so a backup script notices that nothing was written.
+        eprintln!("{}", super::pg_backup::pg_dump_advice(&target, file));
+        return Ok(ExitCode::from(super::EXIT_FAILURE));
+    }
     if !matches!(
         cli.command,
         Command::Migrate

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cluster;
+mod commands;
 mod connecting;
 mod import;
 mod migrate;
