@@ -160,11 +160,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Ou { command } => {
             db.migrate()?;
-            organizational_units(&db, command)
+            organizational_units(&mut &db.connect()?, &command)
         }
         Command::Token { command } => {
             db.migrate()?;
-            api_tokens(&db, command)
+            api_tokens(&mut &db.connect()?, &command)
         }
     }
 }

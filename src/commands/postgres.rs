@@ -9,7 +9,7 @@ use super::accounts::{change_password, create_superuser};
 use crate::cli::{Cli, Command};
 use crate::config::PostgresConfig;
 use crate::db::postgres::{
-    Connector, PasswordLookup, PgAccounts, PgImportStore, PgTarget, migrate,
+    Connector, PasswordLookup, PgAccounts, PgDirectory, PgImportStore, PgTarget, migrate,
 };
 
 /// Runs `cli` against the PostgreSQL database at `url`.
@@ -27,11 +27,14 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             | Command::Import { .. }
             | Command::Createsuperuser { .. }
             | Command::Changepassword { .. }
+            | Command::Ou { .. }
+            | Command::Token { .. }
     ) {
         bail!(
-            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser` and \
-             `changepassword` only; `serve` and the other commands still need an SQLite file \
-             (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in progress)\""
+            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser`, \
+             `changepassword`, `ou` and `token` only; `serve` and the other commands still need \
+             an SQLite file (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in \
+             progress)\""
         );
     }
     if !cli.accounts.user_model.eq_ignore_ascii_case("auth.User") {
@@ -93,6 +96,14 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             username,
             *password_stdin,
         ),
+        Command::Ou { command } => {
+            let mut directory = PgDirectory(connector.connect()?);
+            super::directory::organizational_units(&mut directory, command)
+        }
+        Command::Token { command } => {
+            let mut directory = PgDirectory(connector.connect()?);
+            super::directory::api_tokens(&mut directory, command)
+        }
         _ => {
             let django = if migrated.created_django_tables {
                 " (Django's tables created)"

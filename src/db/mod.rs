@@ -7,6 +7,7 @@ pub(crate) mod columns;
 #[cfg(test)]
 mod delete_rules_tests;
 pub(crate) mod directory;
+pub mod directory_store;
 pub mod import_store;
 pub(crate) mod imports;
 pub(crate) mod invitations;

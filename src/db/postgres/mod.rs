@@ -5,6 +5,7 @@
 
 mod accounts;
 mod connect;
+mod directory;
 mod import_rows;
 mod import_store;
 mod pgpass;
@@ -13,6 +14,7 @@ mod tls;
 
 pub use accounts::PgAccounts;
 pub use connect::{ConnectError, Connector, pool};
+pub use directory::PgDirectory;
 pub use import_store::PgImportStore;
 pub use target::{
     DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,

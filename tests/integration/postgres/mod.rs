@@ -5,6 +5,7 @@ mod accounts;
 mod cluster;
 mod commands;
 mod connecting;
+mod directory;
 mod import;
 mod migrate;
 mod schema;
