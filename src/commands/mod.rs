@@ -6,18 +6,18 @@ mod directory;
 mod exit_codes;
 mod hashing;
 mod import;
+mod mail;
 mod pg_backup;
 mod postgres;
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 pub use exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ServeConfig};
-use crate::domain::fields::is_valid_email;
 use accounts::{change_password, create_superuser};
 use adduser::{AddUserOptions, adduser};
 use directory::{api_tokens, organizational_units};
@@ -132,31 +132,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::CheckMail => {
             let current = crate::config::current_mail::load_for_command(&config, &db);
-            let outcome = crate::mail::check(&current.mail);
-            println!("{}: {}", outcome.server, outcome.message);
-            Ok(if outcome.ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_FAILURE)
-            })
+            Ok(mail::check_mail(&current))
         }
         Command::Sendtestemail { address } => {
-            if !is_valid_email(address.trim()) {
-                bail!("\"{address}\" is not a valid e-mail address");
-            }
+            let address = mail::checked_address(&address)?;
             let current = crate::config::current_mail::load_for_command(&config, &db);
-            let server = format!(
-                "{}:{}",
-                current.mail.host.as_deref().unwrap_or("?"),
-                current.mail.port
-            );
-            crate::mail::send(
-                &current.mail,
-                &crate::mail::messages::test_message(address.trim(), &server),
-            )
-            .map_err(|e| anyhow::anyhow!("The test e-mail was not sent: {e}"))?;
-            println!("Test e-mail sent to {}.", address.trim());
-            Ok(ExitCode::SUCCESS)
+            mail::send_test_email(&current, address)
         }
         Command::Ou { command } => {
             db.migrate()?;

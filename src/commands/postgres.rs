@@ -1,5 +1,5 @@
-//! Commands given a PostgreSQL URL: `migrate`, `import`, `createsuperuser` and `changepassword`
-//! work; every other command says PostgreSQL is not supported for it yet.
+//! Commands given a PostgreSQL URL: every command but `serve` works (`backup` prints the
+//! `pg_dump` command instead of copying); `serve` says PostgreSQL is not supported for it yet.
 
 use std::process::ExitCode;
 
@@ -7,9 +7,10 @@ use anyhow::bail;
 
 use super::accounts::{change_password, create_superuser};
 use crate::cli::{Cli, Command};
-use crate::config::PostgresConfig;
+use crate::config::{CurrentMail, PostgresConfig, current_mail};
 use crate::db::postgres::{
-    Connector, PasswordLookup, PgAccounts, PgDirectory, PgImportStore, PgTarget, migrate,
+    Connector, PasswordLookup, PgAccounts, PgDirectory, PgImportStore, PgTarget,
+    load_mail_settings, migrate,
 };
 
 /// Runs `cli` against the PostgreSQL database at `url`.
@@ -21,20 +22,10 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
         eprintln!("{}", super::pg_backup::pg_dump_advice(&target, file));
         return Ok(ExitCode::from(super::EXIT_FAILURE));
     }
-    if !matches!(
-        cli.command,
-        Command::Migrate
-            | Command::Import { .. }
-            | Command::Createsuperuser { .. }
-            | Command::Changepassword { .. }
-            | Command::Ou { .. }
-            | Command::Token { .. }
-    ) {
+    if matches!(cli.command, Command::Serve { .. }) {
         bail!(
-            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser`, \
-             `changepassword`, `ou` and `token` only; `serve` and the other commands still need \
-             an SQLite file (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in \
-             progress)\""
+            "PostgreSQL does not support `serve` yet: it still needs an SQLite file \
+             (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in progress)\""
         );
     }
     if !cli.accounts.user_model.eq_ignore_ascii_case("auth.User") {
@@ -52,6 +43,13 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
              --invite"
         );
     }
+    if let Command::Adduser { invite: true, .. } = &cli.command {
+        bail!("--invite: invitations are not sent from a PostgreSQL database yet");
+    }
+    let address = match &cli.command {
+        Command::Sendtestemail { address } => Some(super::mail::checked_address(address)?),
+        _ => None,
+    };
     let config = PostgresConfig::from_cli(cli)?;
     let target =
         PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
@@ -68,13 +66,14 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Import { file, options } => {
             super::hashing::configure_hashing(cli.hash_threads)?;
+            let current = current_mail_settings(&config, &connector)?;
             let mut store = PgImportStore::new(connector.connect()?);
             super::import::import_to(
                 &mut store,
                 file,
                 options,
                 &config.import,
-                &config.mail,
+                &current.mail,
                 None,
             )
         }
@@ -104,7 +103,19 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             let mut directory = PgDirectory(connector.connect()?);
             super::directory::api_tokens(&mut directory, command)
         }
-        _ => {
+        Command::CheckMail => Ok(super::mail::check_mail(&current_mail_settings(
+            &config, &connector,
+        )?)),
+        Command::Sendtestemail { .. } => {
+            let current = current_mail_settings(&config, &connector)?;
+            super::mail::send_test_email(&current, address.unwrap_or_default())
+        }
+        Command::Adduser { .. } => bail!("`adduser` on PostgreSQL is not supported yet"),
+        Command::Migrate
+        | Command::Serve { .. }
+        | Command::Backup { .. }
+        | Command::SampleCsv
+        | Command::Template { .. } => {
             let django = if migrated.created_django_tables {
                 " (Django's tables created)"
             } else {
@@ -114,4 +125,19 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The mail settings in force: flags and variables, then those saved on the Mail page, then the
+/// defaults (as `current_mail::load_for_command` on SQLite).
+fn current_mail_settings(
+    config: &PostgresConfig,
+    connector: &Connector,
+) -> anyhow::Result<CurrentMail> {
+    let stored = load_mail_settings(&mut connector.connect()?)?;
+    Ok(current_mail::merge_parts(
+        &config.mail,
+        &config.accounts,
+        &config.mail_locks,
+        &stored,
+    ))
 }
