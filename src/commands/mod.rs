@@ -93,35 +93,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.migrate()?;
             import(&db, &config, &file, &options)
         }
-        Command::Adduser {
-            username,
-            email,
-            first_name,
-            last_name,
-            unit,
-            job_title,
-            password_stdin,
-            invite,
-            allow_without_mail,
-        } => {
+        Command::Adduser { .. } => {
             db.migrate()?;
-            let entry = crate::import::single::NewUserEntry {
-                person: crate::import::Person {
-                    first_name,
-                    last_name,
-                    email,
-                    username,
-                    organizational_unit: unit,
-                    job_title,
-                },
-                password: None,
-            };
-            let options = AddUserOptions {
-                entry,
-                password_stdin,
-                invite,
-                allow_without_mail,
-            };
+            let options = AddUserOptions::from_command(&cli.command).context("adduser options")?;
             adduser(&db, &config, options)
         }
         Command::Backup { file } => {

@@ -3,15 +3,18 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use super::accounts::{change_password, create_superuser};
+use super::adduser::AddUserOptions;
+use crate::auth::secret::SECRET_KEY_UNSET;
 use crate::cli::{Cli, Command};
-use crate::config::{CurrentMail, PostgresConfig, current_mail};
+use crate::config::{CurrentMail, PostgresConfig, SecretKeySource, current_mail};
 use crate::db::postgres::{
     Connector, PasswordLookup, PgAccounts, PgDirectory, PgImportStore, PgTarget,
     load_mail_settings, migrate,
 };
+use crate::import::service::Mailer;
 
 /// Runs `cli` against the PostgreSQL database at `url`.
 pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
@@ -35,22 +38,20 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             cli.accounts.user_model
         );
     }
-    if let Command::Import { options, .. } = &cli.command
-        && options.invite
-    {
-        bail!(
-            "--invite: invitations are not sent from a PostgreSQL database yet; import without \
-             --invite"
-        );
-    }
-    if let Command::Adduser { invite: true, .. } = &cli.command {
-        bail!("--invite: invitations are not sent from a PostgreSQL database yet");
-    }
     let address = match &cli.command {
         Command::Sendtestemail { address } => Some(super::mail::checked_address(address)?),
         _ => None,
     };
     let config = PostgresConfig::from_cli(cli)?;
+    let invite = match &cli.command {
+        Command::Import { options, .. } => options.invite,
+        Command::Adduser { invite, .. } => *invite,
+        _ => false,
+    };
+    if invite && matches!(config.accounts.secret_key, SecretKeySource::Unset) {
+        // Refused before anything is written, not once the users exist.
+        bail!("--invite: {SECRET_KEY_UNSET}");
+    }
     let target =
         PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
     let connector = Connector::new(target)?;
@@ -74,8 +75,15 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
                 options,
                 &config.import,
                 &current.mail,
-                None,
+                Some(mailer(&connector, &current)),
             )
+        }
+        Command::Adduser { .. } => {
+            let options = AddUserOptions::from_command(&cli.command).context("adduser options")?;
+            let current = current_mail_settings(&config, &connector)?;
+            let mut store = PgImportStore::new(connector.connect()?);
+            let mailer = mailer(&connector, &current);
+            super::adduser::adduser_to(&mut store, &config.import, mailer, options)
         }
         Command::Createsuperuser {
             username,
@@ -110,7 +118,6 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             let current = current_mail_settings(&config, &connector)?;
             super::mail::send_test_email(&current, address.unwrap_or_default())
         }
-        Command::Adduser { .. } => bail!("`adduser` on PostgreSQL is not supported yet"),
         Command::Migrate
         | Command::Serve { .. }
         | Command::Backup { .. }
@@ -124,6 +131,15 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             println!("Database {} is up to date{django}.", connector.target());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Invitations go out under `current` and are recorded in the database `connector` reaches.
+fn mailer<'a>(connector: &'a Connector, current: &'a CurrentMail) -> Mailer<'a> {
+    Mailer {
+        db: connector,
+        mail: &current.mail,
+        accounts: &current.accounts,
     }
 }
 

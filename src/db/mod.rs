@@ -10,6 +10,7 @@ pub(crate) mod directory;
 pub mod directory_store;
 pub mod import_store;
 pub(crate) mod imports;
+pub mod invitation_store;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;
 mod multi_row;

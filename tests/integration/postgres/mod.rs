@@ -7,6 +7,7 @@ mod commands;
 mod connecting;
 mod directory;
 mod import;
+mod invite;
 mod mail;
 mod migrate;
 mod schema;
