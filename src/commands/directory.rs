@@ -27,7 +27,7 @@ pub(super) fn organizational_units<S: DirectoryStore>(
         OuCommand::Add { name } => {
             store.atomically(|store| {
                 let id = store
-                    .add_unit(&name)
+                    .add_unit(name)
                     .map_err(|e| anyhow::anyhow!("Cannot create organizational unit: {e}"))?;
                 audit(
                     store,
@@ -40,8 +40,8 @@ pub(super) fn organizational_units<S: DirectoryStore>(
         }
         OuCommand::Rename { name, new_name } => {
             let (old, new) = store.atomically(|store| {
-                let id = unit_named(store, &name)?;
-                let old = store.rename_unit(id, &new_name).map_err(|e| {
+                let id = unit_named(store, name)?;
+                let old = store.rename_unit(id, new_name).map_err(|e| {
                     anyhow::anyhow!("Cannot rename organizational unit \"{}\": {e}", name.trim())
                 })?;
                 let new = new_name.trim();
@@ -57,7 +57,7 @@ pub(super) fn organizational_units<S: DirectoryStore>(
         }
         OuCommand::Delete { name } => {
             let deleted = store.atomically(|store| {
-                let id = unit_named(store, &name)?;
+                let id = unit_named(store, name)?;
                 let deleted = store.delete_unit_if_empty(id).map_err(|e| {
                     anyhow::anyhow!("Cannot delete organizational unit \"{}\": {e}", name.trim())
                 })?;
@@ -89,7 +89,7 @@ pub(super) fn api_tokens<S: DirectoryStore>(
         TokenCommand::Create { name } => {
             let token = store.atomically(|store| {
                 let token = store
-                    .create_token(&name, &cli_actor())
+                    .create_token(name, &cli_actor())
                     .map_err(|e| anyhow::anyhow!("Cannot create the API token: {e}"))?;
                 let target = format!("token:{}", name.trim());
                 audit(store, AuditAction::TokenCreated, &target, "")?;
@@ -104,7 +104,7 @@ pub(super) fn api_tokens<S: DirectoryStore>(
         }
         TokenCommand::Revoke { name } => {
             store.atomically(|store| {
-                if !store.revoke_token(&name)? {
+                if !store.revoke_token(name)? {
                     bail!("There is no active API token named \"{}\"", name.trim());
                 }
                 let target = format!("token:{}", name.trim());

@@ -139,13 +139,17 @@ pub fn check(
     check_mail: impl FnOnce() -> CheckOutcome,
 ) -> rusqlite::Result<Option<ReportRow>> {
     let directory = db::directory::snapshot(conn)?;
-    Ok(plan_entry(directory, entry, choices, check_mail)
-        .err()
-        .map(|(problem, _)| problem))
+    Ok(match plan_entry(directory, entry, choices, check_mail) {
+        Planned::Ready(..) => None,
+        Planned::Refused(problem, _) => Some(problem),
+    })
 }
 
 /// The planned row ready to write with its gate, or its problem.
-type Planned = Result<(OneRow, MailGate), (ReportRow, MailGate)>;
+enum Planned {
+    Ready(OneRow, MailGate),
+    Refused(ReportRow, MailGate),
+}
 
 fn plan_entry(
     directory: DirectorySnapshot,
@@ -169,12 +173,12 @@ fn plan_entry(
                     column: None,
                     message: rejection.message,
                 };
-                return Err((problem, MailGate::decide(None, choices)));
+                return Planned::Refused(problem, MailGate::decide(None, choices));
             }
         };
     match first_failure(ImportReport::from_plan(&planned)) {
-        Some(problem) => Err((problem, gate)),
-        None => Ok((source, gate)),
+        Some(problem) => Planned::Refused(problem, gate),
+        None => Planned::Ready(source, gate),
     }
 }
 
@@ -217,8 +221,8 @@ pub fn add_user_to<St: ImportStore>(
 ) -> Result<AddOutcome, St::Error> {
     let UserToAdd { entry, by, choices } = user;
     let (source, gate) = match plan_entry(store.snapshot()?, entry, choices, check_mail) {
-        Ok(ready) => ready,
-        Err((problem, gate)) => return Ok(AddOutcome::Refused { problem, gate }),
+        Planned::Ready(source, gate) => (source, gate),
+        Planned::Refused(problem, gate) => return Ok(AddOutcome::Refused { problem, gate }),
     };
     let mut context = by.context;
     context.file_name = import_name(entry);

@@ -15,8 +15,11 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A command's exit code, stdout and stderr.
+type Shown = (Option<i32>, String, String);
+
 /// One command's exit code, stdout and stderr, with times and tokens replaced by placeholders.
-fn shown(out: &Output) -> (Option<i32>, String, String) {
+fn shown(out: &Output) -> Shown {
     let times = regex::Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?").unwrap();
     let tokens = regex::Regex::new(r"rst_[A-Za-z0-9]{40}").unwrap();
     let clean = |bytes: &[u8]| {
@@ -29,10 +32,7 @@ fn shown(out: &Output) -> (Option<i32>, String, String) {
 }
 
 /// The script, run against `database`: what each command showed, and the tokens printed.
-fn run_script(
-    database: &Path,
-    users_csv: &Path,
-) -> (Vec<(Option<i32>, String, String)>, Vec<String>) {
+fn run_script(database: &Path, users_csv: &Path) -> (Vec<Shown>, Vec<String>) {
     let steps: Vec<Vec<&str>> = vec![
         vec!["ou", "list"],
         vec!["ou", "add", "  Sales  "],
