@@ -163,12 +163,12 @@ pub fn send_invitations(
     import_id: i64,
     retry_failed: bool,
 ) -> anyhow::Result<(usize, usize)> {
-    let conn = db.connect()?;
-    send_invitations_with(&mut &conn, mail, accounts, import_id, retry_failed)
+    let mut conn = db.connect()?;
+    send_invitations_with(&mut conn, mail, accounts, import_id, retry_failed)
 }
 
 /// [`send_invitations`] on any backend's [`InvitationStore`].
-pub fn send_invitations_with<S: InvitationStore>(
+pub fn send_invitations_with<S: InvitationStore + ?Sized>(
     store: &mut S,
     mail: &MailSettings,
     accounts: &AccountSettings,
@@ -194,54 +194,18 @@ pub fn send_invitations_with<S: InvitationStore>(
             Some(_) => Err("the user already has a password or is inactive".to_string()),
             None => Err("the user no longer exists".to_string()),
         };
-        match outcome {
-            Ok(()) => {
-                sent += 1;
-                store.mark(invite.id, InvitationStatus::Sent, None)?;
-            }
-            Err(reason) => {
-                failed += 1;
-                store.mark(invite.id, InvitationStatus::Failed, Some(&reason))?;
-            }
+        match &outcome {
+            Ok(()) => sent += 1,
+            Err(_) => failed += 1,
         }
+        store.mark(
+            invite.id,
+            outcome
+                .as_ref()
+                .map(|_| ())
+                .map_err(|reason| reason.as_str()),
+        )?;
     }
     tracing::info!(import_id, sent, failed, "invitations sent");
     Ok((sent, failed))
-}
-
-/// Where an import's invitations are sent from: the database it was written to, on any backend.
-pub trait InvitationOutbox {
-    /// [`send_invitations`] for import `import_id` of this database.
-    fn send_invitations(
-        &self,
-        mail: &MailSettings,
-        accounts: &AccountSettings,
-        import_id: i64,
-        retry_failed: bool,
-    ) -> anyhow::Result<(usize, usize)>;
-}
-
-impl InvitationOutbox for crate::db::Db {
-    fn send_invitations(
-        &self,
-        mail: &MailSettings,
-        accounts: &AccountSettings,
-        import_id: i64,
-        retry_failed: bool,
-    ) -> anyhow::Result<(usize, usize)> {
-        send_invitations(self, mail, accounts, import_id, retry_failed)
-    }
-}
-
-impl InvitationOutbox for crate::db::postgres::Connector {
-    fn send_invitations(
-        &self,
-        mail: &MailSettings,
-        accounts: &AccountSettings,
-        import_id: i64,
-        retry_failed: bool,
-    ) -> anyhow::Result<(usize, usize)> {
-        let mut store = crate::db::postgres::PgInvitations(self.connect()?);
-        send_invitations_with(&mut store, mail, accounts, import_id, retry_failed)
-    }
 }

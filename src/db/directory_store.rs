@@ -47,17 +47,12 @@ impl DirectoryStore for &Connection {
         &mut self,
         change: impl FnOnce(&mut Self) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        self.execute_batch("BEGIN IMMEDIATE")?;
-        match change(self) {
-            Ok(value) => {
-                self.execute_batch("COMMIT")?;
-                Ok(value)
-            }
-            Err(err) => {
-                let _ = self.execute_batch("ROLLBACK");
-                Err(err)
-            }
-        }
+        // Rolled back when dropped uncommitted.
+        let transaction =
+            rusqlite::Transaction::new_unchecked(self, rusqlite::TransactionBehavior::Immediate)?;
+        let value = change(self)?;
+        transaction.commit()?;
+        Ok(value)
     }
 
     fn units(&mut self) -> anyhow::Result<Vec<OuItem>> {

@@ -17,16 +17,32 @@ pub trait InvitationStore {
     /// The users an import queued invitations for, by id.
     fn invited_users(&mut self, import_id: i64) -> anyhow::Result<HashMap<i64, UserRecord>>;
 
-    /// Records the outcome of one send.
-    fn mark(
-        &mut self,
-        invitation_id: i64,
-        status: InvitationStatus,
-        reason: Option<&str>,
-    ) -> anyhow::Result<()>;
+    /// Records the outcome of one send: sent, or failed for the reason given.
+    fn mark(&mut self, invitation_id: i64, sent: Result<(), &str>) -> anyhow::Result<()>;
 }
 
-impl InvitationStore for &Connection {
+/// The status and reason an invitation is stored with after a send.
+pub fn stored_outcome(sent: Result<(), &str>) -> (InvitationStatus, Option<&str>) {
+    match sent {
+        Ok(()) => (InvitationStatus::Sent, None),
+        Err(reason) => (InvitationStatus::Failed, Some(reason)),
+    }
+}
+
+/// The database an import wrote to, on any backend: where its invitations are read and their
+/// outcomes recorded.
+pub trait InvitationOutbox {
+    /// A connection of its own for sending one import's invitations.
+    fn invitation_store(&self) -> anyhow::Result<Box<dyn InvitationStore>>;
+}
+
+impl InvitationOutbox for super::Db {
+    fn invitation_store(&self) -> anyhow::Result<Box<dyn InvitationStore>> {
+        Ok(Box::new(self.connect()?))
+    }
+}
+
+impl InvitationStore for Connection {
     fn invitations(&mut self, import_id: i64) -> anyhow::Result<Vec<Invitation>> {
         Ok(super::invitations::for_import(self, import_id)?)
     }
@@ -35,19 +51,10 @@ impl InvitationStore for &Connection {
         Ok(super::users::invited_by_import(self, import_id)?)
     }
 
-    fn mark(
-        &mut self,
-        invitation_id: i64,
-        status: InvitationStatus,
-        reason: Option<&str>,
-    ) -> anyhow::Result<()> {
+    fn mark(&mut self, invitation_id: i64, sent: Result<(), &str>) -> anyhow::Result<()> {
+        let (status, reason) = stored_outcome(sent);
         let now = super::now_text();
-        Ok(super::invitations::mark(
-            self,
-            invitation_id,
-            status,
-            reason,
-            &now,
-        )?)
+        super::invitations::mark(self, invitation_id, status, reason, &now)?;
+        Ok(())
     }
 }

@@ -8,9 +8,9 @@ use super::job::{ImportJob, Progress};
 use super::parse::{ParsedFile, RowReader, no_rows};
 use super::plan::{DirectorySnapshot, PasswordlessPolicy, Plan, PlanRules, PlanTally, Planner};
 use super::{FileError, ImportContext, ImportReport, ImportSettings, RawRow};
-use crate::auth::reset::InvitationOutbox;
 use crate::db;
 use crate::db::import_store::{ImportStore, SqliteImportStore};
+use crate::db::invitation_store::InvitationOutbox;
 use crate::domain::accounts::AccountSettings;
 use crate::mail::{CheckOutcome, MailSettings};
 
@@ -302,10 +302,15 @@ pub fn commit_to<S: Source, St: ImportStore>(
     );
     let invitations = match mailer.filter(|_| gate.invite && report.passwordless > 0) {
         None => Invitations::NotQueued,
-        Some(mailer) => match mailer
-            .db
-            .send_invitations(mailer.mail, mailer.accounts, id, false)
-        {
+        Some(mailer) => match mailer.db.invitation_store().and_then(|mut store| {
+            crate::auth::reset::send_invitations_with(
+                &mut *store,
+                mailer.mail,
+                mailer.accounts,
+                id,
+                false,
+            )
+        }) {
             Ok((sent, failed)) => Invitations::Sent { sent, failed },
             Err(err) => {
                 tracing::error!(import_id = id, error = ?err, "sending invitations failed");

@@ -1,8 +1,8 @@
 //! Organizational units and API tokens on PostgreSQL (`DirectoryStore`): the SQLite rules and
 //! messages (`db::ous`, `db::api_tokens`), Roster's timestamps shown in SQLite's text form.
 
-use postgres::Client;
 use postgres::error::SqlState;
+use postgres::{Client, Row};
 
 use super::accounts::ASCII_FOLD;
 use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
@@ -27,13 +27,14 @@ fn is_unique_violation(err: &postgres::Error) -> bool {
 }
 
 impl PgDirectory {
+    /// Every row `sql` (without parameters) returns, each made into a `T` by `make`.
+    fn all<T>(&mut self, sql: &str, make: impl Fn(&Row) -> T) -> Result<Vec<T>, postgres::Error> {
+        Ok(self.0.query(sql, &[])?.iter().map(make).collect())
+    }
+
     fn unit_names(&mut self) -> Result<Vec<(i64, String)>, postgres::Error> {
-        Ok(self
-            .0
-            .query("SELECT id, name FROM roster_organizational_unit", &[])?
-            .iter()
-            .map(|row| (row.get(0), row.get(1)))
-            .collect())
+        let sql = "SELECT id, name FROM roster_organizational_unit";
+        self.all(sql, |row| (row.get(0), row.get(1)))
     }
 
     /// The name of unit `id`, or `NotFound`.
@@ -61,16 +62,14 @@ impl DirectoryStore for PgDirectory {
         change: impl FnOnce(&mut Self) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
         self.0.batch_execute("BEGIN")?;
-        match change(self) {
-            Ok(value) => {
-                self.0.batch_execute("COMMIT")?;
-                Ok(value)
-            }
-            Err(err) => {
-                let _ = self.0.batch_execute("ROLLBACK");
-                Err(err)
-            }
-        }
+        let outcome = change(self);
+        let end = if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        self.0.batch_execute(end)?;
+        outcome
     }
 
     fn units(&mut self) -> anyhow::Result<Vec<OuItem>> {
@@ -80,16 +79,12 @@ impl DirectoryStore for PgDirectory {
              GROUP BY ou.id ORDER BY {} COLLATE \"C\"",
             ASCII_FOLD.replace("{}", "ou.name")
         );
-        Ok(self
-            .0
-            .query(&sql, &[])?
-            .iter()
-            .map(|row| OuItem {
-                id: row.get(0),
-                name: row.get(1),
-                user_count: row.get(2),
-            })
-            .collect())
+        let unit = |row: &Row| OuItem {
+            id: row.get(0),
+            name: row.get(1),
+            user_count: row.get(2),
+        };
+        Ok(self.all(&sql, unit)?)
     }
 
     fn add_unit(&mut self, name: &str) -> anyhow::Result<i64> {
@@ -151,18 +146,13 @@ impl DirectoryStore for PgDirectory {
             utc_text("last_used_at"),
             utc_text("revoked_at")
         );
-        Ok(self
-            .0
-            .query(&sql, &[])?
-            .iter()
-            .map(|row| ApiTokenInfo {
-                name: row.get(0),
-                created_at: row.get(1),
-                created_by: row.get(2),
-                last_used_at: row.get(3),
-                revoked_at: row.get(4),
-            })
-            .collect())
+        Ok(self.all(&sql, |row| ApiTokenInfo {
+            name: row.get(0),
+            created_at: row.get(1),
+            created_by: row.get(2),
+            last_used_at: row.get(3),
+            revoked_at: row.get(4),
+        })?)
     }
 
     fn create_token(&mut self, name: &str, created_by: &str) -> anyhow::Result<String> {

@@ -6,13 +6,19 @@ use std::collections::HashMap;
 use postgres::{Client, Row};
 
 use super::directory::utc_text;
-use crate::db::invitation_store::InvitationStore;
+use crate::db::invitation_store::{InvitationOutbox, InvitationStore, stored_outcome};
 use crate::db::invitations::Invitation;
 use crate::db::users::UserRecord;
 use crate::domain::status::{InvitationStatus, StoredStatus};
 
 /// Sending one import's invitations on a PostgreSQL connection.
 pub struct PgInvitations(pub Client);
+
+impl InvitationOutbox for super::Connector {
+    fn invitation_store(&self) -> anyhow::Result<Box<dyn InvitationStore>> {
+        Ok(Box::new(PgInvitations(self.connect()?)))
+    }
+}
 
 /// `auth_user` columns in `UserRecord`'s order; datetimes as the UTC text SQLite holds (the reset
 /// token digests `last_login` so).
@@ -99,12 +105,8 @@ impl InvitationStore for PgInvitations {
             .collect())
     }
 
-    fn mark(
-        &mut self,
-        invitation_id: i64,
-        status: InvitationStatus,
-        reason: Option<&str>,
-    ) -> anyhow::Result<()> {
+    fn mark(&mut self, invitation_id: i64, sent: Result<(), &str>) -> anyhow::Result<()> {
+        let (status, reason) = stored_outcome(sent);
         self.0.execute(
             "UPDATE roster_invitation SET status = $1, reason = $2, updated_at = now() \
              WHERE id = $3",
