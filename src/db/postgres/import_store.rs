@@ -1,5 +1,6 @@
 //! The import's reads and writes on PostgreSQL (`ImportStore`): a batch's users, group
 //! memberships, profiles and row outcomes each go in as one multi-row statement over arrays.
+//! (A little over 400 lines: one trait's implementation, which must be one `impl` block.)
 
 use std::collections::HashMap;
 
