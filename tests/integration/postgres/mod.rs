@@ -4,6 +4,7 @@
 mod accounts;
 mod cluster;
 mod connecting;
+mod flush;
 mod import;
 mod migrate;
 mod schema;
