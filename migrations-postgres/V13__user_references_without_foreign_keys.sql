@@ -20,35 +20,22 @@ ALTER TABLE roster_audit DROP CONSTRAINT roster_audit_actor_user_id_fkey;
 
 -- Refuses new or changed rows naming a user auth_user does not have, as a foreign key does
 -- (SQLSTATE 23503), after locking the users they name FOR KEY SHARE, as a foreign key does. One
--- check per statement over its transition table (an import writes 64 to 2,048 rows per statement);
--- one function per column name.
+-- check per statement over its transition table `written` (an import writes 64 to 2,048 rows per
+-- statement), through the primary key's index; TG_ARGV[0] names the column.
 CREATE FUNCTION roster_rows_name_users() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+    named integer[];
+    locked integer;
     missing integer;
 BEGIN
-    PERFORM 1 FROM auth_user WHERE id IN (SELECT user_id FROM written) FOR KEY SHARE;
-    SELECT w.user_id INTO missing FROM written w
-        WHERE w.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = w.user_id)
-        LIMIT 1;
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'a row of "%" names user id %, which auth_user does not have',
-            TG_TABLE_NAME, missing
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    RETURN NULL;
-END;
-$$;
-
-CREATE FUNCTION roster_rows_name_actors() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    missing integer;
-BEGIN
-    PERFORM 1 FROM auth_user WHERE id IN (SELECT actor_user_id FROM written) FOR KEY SHARE;
-    SELECT w.actor_user_id INTO missing FROM written w
-        WHERE w.actor_user_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = w.actor_user_id)
-        LIMIT 1;
-    IF missing IS NOT NULL THEN
+    EXECUTE format('SELECT ARRAY(SELECT DISTINCT %I FROM written WHERE %I IS NOT NULL)',
+                   TG_ARGV[0], TG_ARGV[0])
+        INTO named;
+    SELECT count(*) INTO locked
+        FROM (SELECT 1 FROM auth_user WHERE id = ANY (named) FOR KEY SHARE) AS existing;
+    IF locked < cardinality(named) THEN
+        SELECT wanted INTO missing FROM unnest(named) AS wanted
+            WHERE NOT EXISTS (SELECT 1 FROM auth_user WHERE id = wanted) LIMIT 1;
         RAISE EXCEPTION 'a row of "%" names user id %, which auth_user does not have',
             TG_TABLE_NAME, missing
             USING ERRCODE = 'foreign_key_violation';
@@ -58,27 +45,38 @@ END;
 $$;
 
 CREATE TRIGGER roster_import_actor_inserted AFTER INSERT ON roster_import
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_actors();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('actor_user_id');
 CREATE TRIGGER roster_import_actor_updated AFTER UPDATE ON roster_import
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_actors();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('actor_user_id');
 CREATE TRIGGER roster_audit_actor_inserted AFTER INSERT ON roster_audit
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_actors();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('actor_user_id');
 CREATE TRIGGER roster_import_row_user_inserted AFTER INSERT ON roster_import_row
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_users();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('user_id');
 CREATE TRIGGER roster_import_row_user_updated AFTER UPDATE ON roster_import_row
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_users();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('user_id');
 CREATE TRIGGER roster_user_profile_user_inserted AFTER INSERT ON roster_user_profile
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_users();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('user_id');
 CREATE TRIGGER roster_user_profile_user_updated AFTER UPDATE ON roster_user_profile
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_users();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('user_id');
 CREATE TRIGGER roster_session_user_inserted AFTER INSERT ON roster_session
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_users();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('user_id');
 CREATE TRIGGER roster_session_user_updated AFTER UPDATE ON roster_session
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_users();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('user_id');
 CREATE TRIGGER roster_invitation_user_inserted AFTER INSERT ON roster_invitation
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_users();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('user_id');
 CREATE TRIGGER roster_invitation_user_updated AFTER UPDATE ON roster_invitation
-    REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION roster_rows_name_users();
+    REFERENCING NEW TABLE AS written FOR EACH STATEMENT
+    EXECUTE FUNCTION roster_rows_name_users('user_id');
 
 -- The delete rules, for one user (`gone`) or, on TRUNCATE, for all of them (NULL).
 CREATE FUNCTION roster_forget_users(gone integer) RETURNS void LANGUAGE plpgsql AS $$
