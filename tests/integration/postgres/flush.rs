@@ -1,6 +1,6 @@
 //! Django's `manage.py flush` on a database Roster imported into: PostgreSQL's `TRUNCATE auth_user`
 //! succeeds and Roster's rows follow the delete rules for every user, so no Roster row names an id
-//! the next new user gets; Roster's rows still name only existing users.
+//! the next new user gets; Roster's rows still name only existing users, which they lock as foreign keys do.
 
 use super::count;
 use super::import::{import_pg, migrated_database};
@@ -110,4 +110,40 @@ fn roster_rows_name_only_existing_users_and_a_named_user_keeps_its_id() {
              UPDATE auth_user SET id = 500 WHERE username = 'loose';",
         )
         .unwrap();
+}
+
+#[test]
+fn a_user_a_roster_row_is_being_written_for_cannot_be_deleted_meanwhile() {
+    let (url, mut writer) = migrated_database("key-share");
+    let dir = tempfile::tempdir().unwrap();
+    import_two(&url, dir.path(), ["ada", "grace"]);
+    let mut django = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut writing = writer.transaction().unwrap();
+    writing
+        .batch_execute(
+            "INSERT INTO roster_session (key_hash, user_id, password_fingerprint, created_at, expires_at)
+                 SELECT 'k', id, 'f', now(), now() FROM auth_user WHERE username = 'ada'",
+        )
+        .unwrap();
+    // The session's check holds ada FOR KEY SHARE, as a foreign key would: Django's delete waits.
+    let err = django
+        .batch_execute(
+            "SET lock_timeout = '300ms'; DELETE FROM auth_user_groups; \
+             DELETE FROM auth_user WHERE username = 'ada'",
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE),
+        "{err}"
+    );
+    writing.commit().unwrap();
+    django
+        .batch_execute("DELETE FROM auth_user_groups; DELETE FROM auth_user WHERE username = 'ada'")
+        .unwrap();
+    assert_eq!(
+        count(&mut writer, "roster_session"),
+        0,
+        "the delete rule ran"
+    );
 }
