@@ -1,6 +1,6 @@
 //! Django's `manage.py flush` on a database Roster imported into: PostgreSQL's `TRUNCATE auth_user`
 //! succeeds and Roster's rows follow the delete rules for every user, so no Roster row names an id
-//! the next new user gets; Roster's rows still name only existing users, which they lock as foreign keys do.
+//! the next new user gets; Roster's rows still name only existing users, locked as foreign keys do.
 
 use super::count;
 use super::import::{import_pg, migrated_database};
