@@ -212,10 +212,7 @@ impl ImportStore for SqliteImportStore<'_> {
             .expect("begin prepares the inserts before any batch");
         let (group_id, now) = (self.group_id, self.now.as_str());
         let inserted = insert_refusable(self.conn, |tx| {
-            let mut inserted = Vec::with_capacity(users.len());
-            for &(user, hash) in users {
-                inserted.push((inserts.insert_user(tx, user, hash, now)?, user));
-            }
+            let inserted = inserts.insert_users(tx, users, now)?;
             inserts.link(tx, &inserted, group_id, import_id)?;
             for &(user_id, user) in &inserted {
                 if invite && user.password.is_none() {

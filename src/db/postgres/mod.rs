@@ -31,10 +31,16 @@ use anyhow::Context;
 /// `migrations-postgres/`, next to the SQLite ones in `migrations/`).
 const DJANGO_SCHEMA: &str = include_str!("../../../migrations-postgres/django_schema.sql");
 /// Roster's migrations for PostgreSQL (the history starts at V12, see the file).
-const ROSTER_MIGRATIONS: &[(&str, &str)] = &[(
-    "V12__roster_tables",
-    include_str!("../../../migrations-postgres/V12__roster_tables.sql"),
-)];
+const ROSTER_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "V12__roster_tables",
+        include_str!("../../../migrations-postgres/V12__roster_tables.sql"),
+    ),
+    (
+        "V13__user_references_without_foreign_keys",
+        include_str!("../../../migrations-postgres/V13__user_references_without_foreign_keys.sql"),
+    ),
+];
 /// Two Roster processes migrating one database take turns (a session-level advisory lock).
 const MIGRATE_LOCK: i64 = 0x526f_7374_6572; // "Roster"
 

@@ -8,6 +8,7 @@ mod cluster;
 mod commands;
 mod connecting;
 mod directory;
+mod flush;
 mod import;
 mod invite;
 mod mail;
