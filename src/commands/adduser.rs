@@ -64,13 +64,9 @@ pub(super) fn adduser(
     options: AddUserOptions,
 ) -> anyhow::Result<ExitCode> {
     let current = crate::config::current_mail::load_for_command(config, db);
-    let mailer = Mailer {
-        db,
-        mail: &current.mail,
-        accounts: &current.accounts,
-    };
     let mut conn = db.connect()?;
     let mut store = SqliteImportStore::new(&mut conn);
+    let mailer = super::import::mailer(db, &current);
     adduser_to(&mut store, &config.import, mailer, options)
 }
 

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 
 use super::accounts::{change_password, create_superuser};
 use super::adduser::AddUserOptions;
+use super::import::mailer;
 use crate::auth::secret::SECRET_KEY_UNSET;
 use crate::cli::{Cli, Command};
 use crate::config::{CurrentMail, PostgresConfig, SecretKeySource, current_mail};
@@ -14,7 +15,6 @@ use crate::db::postgres::{
     Connector, PasswordLookup, PgAccounts, PgDirectory, PgImportStore, PgTarget,
     load_mail_settings, migrate,
 };
-use crate::import::service::Mailer;
 
 /// Runs `cli` against the PostgreSQL database at `url`.
 pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
@@ -131,15 +131,6 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             println!("Database {} is up to date{django}.", connector.target());
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-/// Invitations go out under `current` and are recorded in the database `connector` reaches.
-fn mailer<'a>(connector: &'a Connector, current: &'a CurrentMail) -> Mailer<'a> {
-    Mailer {
-        db: connector,
-        mail: &current.mail,
-        accounts: &current.accounts,
     }
 }
 
