@@ -215,7 +215,7 @@ fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
     }
     let what = match scheme.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => {
-            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser` and `changepassword` only".to_string()
+            "PostgreSQL URLs work for every command but `serve` so far".to_string()
         }
         other => format!("\"{other}://\" database URLs are not supported"),
     };

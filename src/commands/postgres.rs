@@ -118,6 +118,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             let current = current_mail_settings(&config, &connector)?;
             super::mail::send_test_email(&current, address.unwrap_or_default())
         }
+        // `serve`, `backup`, `sample-csv` and `template` returned before migrating.
         Command::Migrate
         | Command::Serve { .. }
         | Command::Backup { .. }
