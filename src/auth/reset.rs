@@ -6,6 +6,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::tokens::{
     TokenUser, check_token, django_timestamp, make_token, uidb64_decode, uidb64_encode,
 };
+use crate::db::invitation_store::InvitationStore;
 use crate::db::users::UserRecord;
 use crate::domain::accounts::AccountSettings;
 use crate::domain::status::InvitationStatus;
@@ -162,11 +163,22 @@ pub fn send_invitations(
     import_id: i64,
     retry_failed: bool,
 ) -> anyhow::Result<(usize, usize)> {
+    let mut conn = db.connect()?;
+    send_invitations_with(&mut conn, mail, accounts, import_id, retry_failed)
+}
+
+/// [`send_invitations`] on any backend's [`InvitationStore`].
+pub fn send_invitations_with<S: InvitationStore + ?Sized>(
+    store: &mut S,
+    mail: &MailSettings,
+    accounts: &AccountSettings,
+    import_id: i64,
+    retry_failed: bool,
+) -> anyhow::Result<(usize, usize)> {
     let secret = accounts.load_secret_key()?;
-    let conn = db.connect()?;
     let (mut sent, mut failed) = (0, 0);
-    let users = crate::db::users::invited_by_import(&conn, import_id)?;
-    for invite in crate::db::invitations::for_import(&conn, import_id)? {
+    let users = store.invited_users(import_id)?;
+    for invite in store.invitations(import_id)? {
         let due = invite.status == InvitationStatus::Pending
             || (retry_failed && invite.status == InvitationStatus::Failed);
         if !due {
@@ -182,23 +194,17 @@ pub fn send_invitations(
             Some(_) => Err("the user already has a password or is inactive".to_string()),
             None => Err("the user no longer exists".to_string()),
         };
-        let now = crate::db::now_text();
-        match outcome {
-            Ok(()) => {
-                sent += 1;
-                crate::db::invitations::mark(&conn, invite.id, InvitationStatus::Sent, None, &now)?;
-            }
-            Err(reason) => {
-                failed += 1;
-                crate::db::invitations::mark(
-                    &conn,
-                    invite.id,
-                    InvitationStatus::Failed,
-                    Some(&reason),
-                    &now,
-                )?;
-            }
+        match &outcome {
+            Ok(()) => sent += 1,
+            Err(_) => failed += 1,
         }
+        store.mark(
+            invite.id,
+            outcome
+                .as_ref()
+                .map(|_| ())
+                .map_err(|reason| reason.as_str()),
+        )?;
     }
     tracing::info!(import_id, sent, failed, "invitations sent");
     Ok((sent, failed))

@@ -1,29 +1,33 @@
-//! Commands given a PostgreSQL URL: `migrate`, `import`, `createsuperuser` and `changepassword`
-//! work; every other command says PostgreSQL is not supported for it yet.
+//! Commands given a PostgreSQL URL: every command but `serve` works (`backup` prints the
+//! `pg_dump` command instead of copying); `serve` says PostgreSQL is not supported for it yet.
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use super::accounts::{change_password, create_superuser};
+use super::adduser::AddUserOptions;
+use super::import::mailer;
+use crate::auth::secret::SECRET_KEY_UNSET;
 use crate::cli::{Cli, Command};
-use crate::config::PostgresConfig;
+use crate::config::{CurrentMail, PostgresConfig, SecretKeySource, current_mail};
 use crate::db::postgres::{
-    Connector, PasswordLookup, PgAccounts, PgImportStore, PgTarget, migrate,
+    Connector, PasswordLookup, PgAccounts, PgDirectory, PgImportStore, PgTarget,
+    load_mail_settings, migrate,
 };
 
 /// Runs `cli` against the PostgreSQL database at `url`.
 pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
-    if !matches!(
-        cli.command,
-        Command::Migrate
-            | Command::Import { .. }
-            | Command::Createsuperuser { .. }
-            | Command::Changepassword { .. }
-    ) {
+    if let Command::Backup { file } = &cli.command {
+        let target = PgTarget::parse(url, &PasswordLookup::from_environment())
+            .map_err(anyhow::Error::msg)?;
+        // Exits non-zero, so a backup script notices that nothing was written.
+        eprintln!("{}", super::pg_backup::pg_dump_advice(&target, file));
+        return Ok(ExitCode::from(super::EXIT_FAILURE));
+    }
+    if matches!(cli.command, Command::Serve { .. }) {
         bail!(
-            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser` and \
-             `changepassword` only; `serve` and the other commands still need an SQLite file \
+            "PostgreSQL does not support `serve` yet: it still needs an SQLite file \
              (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in progress)\""
         );
     }
@@ -34,15 +38,20 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             cli.accounts.user_model
         );
     }
-    if let Command::Import { options, .. } = &cli.command
-        && options.invite
-    {
-        bail!(
-            "--invite: invitations are not sent from a PostgreSQL database yet; import without \
-             --invite"
-        );
-    }
+    let address = match &cli.command {
+        Command::Sendtestemail { address } => Some(super::mail::checked_address(address)?),
+        _ => None,
+    };
     let config = PostgresConfig::from_cli(cli)?;
+    let invite = match &cli.command {
+        Command::Import { options, .. } => options.invite,
+        Command::Adduser { invite, .. } => *invite,
+        _ => false,
+    };
+    if invite && matches!(config.accounts.secret_key, SecretKeySource::Unset) {
+        // Refused before anything is written, not once the users exist.
+        bail!("--invite: {SECRET_KEY_UNSET}");
+    }
     let target =
         PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
     let connector = Connector::new(target)?;
@@ -58,15 +67,23 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Import { file, options } => {
             super::hashing::configure_hashing(cli.hash_threads)?;
+            let current = current_mail_settings(&config, &connector)?;
             let mut store = PgImportStore::new(connector.connect()?);
             super::import::import_to(
                 &mut store,
                 file,
                 options,
                 &config.import,
-                &config.mail,
-                None,
+                &current.mail,
+                Some(mailer(&connector, &current)),
             )
+        }
+        Command::Adduser { .. } => {
+            let options = AddUserOptions::from_command(&cli.command).context("adduser options")?;
+            let current = current_mail_settings(&config, &connector)?;
+            let mut store = PgImportStore::new(connector.connect()?);
+            let mailer = mailer(&connector, &current);
+            super::adduser::adduser_to(&mut store, &config.import, mailer, options)
         }
         Command::Createsuperuser {
             username,
@@ -86,7 +103,27 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             username,
             *password_stdin,
         ),
-        _ => {
+        Command::Ou { command } => {
+            let mut directory = PgDirectory(connector.connect()?);
+            super::directory::organizational_units(&mut directory, command)
+        }
+        Command::Token { command } => {
+            let mut directory = PgDirectory(connector.connect()?);
+            super::directory::api_tokens(&mut directory, command)
+        }
+        Command::CheckMail => Ok(super::mail::check_mail(&current_mail_settings(
+            &config, &connector,
+        )?)),
+        Command::Sendtestemail { .. } => {
+            let current = current_mail_settings(&config, &connector)?;
+            super::mail::send_test_email(&current, address.unwrap_or_default())
+        }
+        // `serve`, `backup`, `sample-csv` and `template` returned before migrating.
+        Command::Migrate
+        | Command::Serve { .. }
+        | Command::Backup { .. }
+        | Command::SampleCsv
+        | Command::Template { .. } => {
             let django = if migrated.created_django_tables {
                 " (Django's tables created)"
             } else {
@@ -96,4 +133,19 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The mail settings in force: flags and variables, then those saved on the Mail page, then the
+/// defaults (as `current_mail::load_for_command` on SQLite).
+fn current_mail_settings(
+    config: &PostgresConfig,
+    connector: &Connector,
+) -> anyhow::Result<CurrentMail> {
+    let stored = load_mail_settings(&mut connector.connect()?)?;
+    Ok(current_mail::merge_parts(
+        &config.mail,
+        &config.accounts,
+        &config.mail_locks,
+        &stored,
+    ))
 }

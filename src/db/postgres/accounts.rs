@@ -8,7 +8,7 @@ use crate::domain::fields::ascii_casefold;
 
 /// ASCII-only lower-casing in SQL, whatever the database's collation (`lower()` follows it), so
 /// the comparison is Roster's `ascii_casefold`.
-const ASCII_FOLD: &str =
+pub(super) const ASCII_FOLD: &str =
     "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
 
 /// The account commands on one PostgreSQL connection.

@@ -5,15 +5,21 @@
 
 mod accounts;
 mod connect;
+mod directory;
 mod import_rows;
 mod import_store;
+mod invitations;
+mod mail_settings;
 mod pgpass;
 mod target;
 mod tls;
 
 pub use accounts::PgAccounts;
 pub use connect::{ConnectError, Connector, pool};
+pub use directory::PgDirectory;
 pub use import_store::PgImportStore;
+pub use invitations::PgInvitations;
+pub use mail_settings::load_mail_settings;
 pub use target::{
     DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,
     is_postgres_url, redact,
