@@ -10,11 +10,30 @@ use crate::helpers::HEADER;
 /// tests/fixtures/django/gen/postgres_interop.sh, which also runs the real `flush`).
 const DJANGO_FLUSH: &str = include_str!("../../fixtures/django/postgres_sqlflush.sql");
 
-/// Django's flush for a database without the interop project's own `inventory` app.
+/// Django's flush for a database without the interop project's own `inventory` app (Django
+/// lists the tables in no fixed order).
 fn djangos_flush() -> String {
-    let flush = DJANGO_FLUSH.replace("\"inventory_item\", ", "");
-    assert!(flush.contains("TRUNCATE \"auth_user\"") || flush.contains(", \"auth_user\""));
-    flush
+    let mut truncates = 0;
+    let flush: Vec<String> = DJANGO_FLUSH
+        .lines()
+        .map(|line| {
+            let Some((tables, rest)) = line
+                .strip_prefix("TRUNCATE ")
+                .and_then(|after| after.split_once(" RESTART IDENTITY"))
+            else {
+                return line.to_string();
+            };
+            truncates += 1;
+            let kept: Vec<&str> = tables
+                .split(", ")
+                .filter(|table| *table != "\"inventory_item\"")
+                .collect();
+            assert!(kept.contains(&"\"auth_user\""), "{line}");
+            format!("TRUNCATE {} RESTART IDENTITY{rest}", kept.join(", "))
+        })
+        .collect();
+    assert_eq!(truncates, 1, "{DJANGO_FLUSH}");
+    flush.join("\n")
 }
 
 fn import_two(url: &str, dir: &std::path::Path, names: [&str; 2]) {
