@@ -1,4 +1,5 @@
--- PostgreSQL only (SQLite needs no twin: its tables are unchanged; SQLite's next migration is V14).
+-- PostgreSQL only (SQLite needs no twin: its tables are unchanged; a later SQLite migration takes the
+-- next number free on both backends, so one number never means two things).
 -- Django's `manage.py flush` runs `TRUNCATE "auth_user", … RESTART IDENTITY` on PostgreSQL, and
 -- PostgreSQL refuses to truncate a table another table's foreign key references. So Roster's six
 -- references to auth_user stop being foreign keys and become triggers that do what the foreign keys
