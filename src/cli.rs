@@ -266,6 +266,18 @@ pub enum OuCommand {
         /// Its name (unique, compared without regard to case).
         name: String,
     },
+    /// Rename an organizational unit; its users stay in it.
+    Rename {
+        /// Its current name (any letter case).
+        name: String,
+        /// The new name (unique, compared without regard to case).
+        new_name: String,
+    },
+    /// Delete an organizational unit no user belongs to.
+    Delete {
+        /// Its name (any letter case).
+        name: String,
+    },
 }
 
 /// API token actions.

@@ -36,7 +36,7 @@ impl AccountSettings {
     /// Defaults for a database at `database`: local base URL, generated key file, 72 h, UTC.
     pub fn defaults_for(database: &Path) -> Self {
         Self {
-            base_url: "http://127.0.0.1:8000".to_string(),
+            base_url: DEFAULT_BASE_URL.to_string(),
             secret_key: SecretKeySource::File(default_secret_file(database)),
             secret_key_fallbacks: SecretKeyFallbacks::default(),
             reset_timeout_secs: crate::auth::tokens::DEFAULT_RESET_TIMEOUT_SECS,
@@ -120,46 +120,58 @@ impl Config {
         config.mail = mail_settings(&cli.mail)?;
         config.mail_locks = mail_locks(cli);
         let a = &cli.accounts;
-        let base_url = match &a.base_url {
-            Some(given) => parse_base_url(given)
-                .map_err(|problem| anyhow::anyhow!("ROSTER_BASE_URL {problem}"))?,
-            None => config.accounts.base_url.clone(),
-        };
         config.user_model = UserModelName::parse(&a.user_model).map_err(anyhow::Error::msg)?;
         config.use_tz = a.use_tz;
-        if a.password_reset_timeout < 60 {
-            bail!(
-                "ROSTER_PASSWORD_RESET_TIMEOUT must be at least 60 seconds (Django's default is 259200)"
-            );
-        }
-        let time_zone: chrono_tz::Tz = a.time_zone.parse().map_err(|_| {
-            anyhow::anyhow!(
-                "ROSTER_TIME_ZONE \"{}\" is not a time zone name like UTC or Europe/Berlin",
-                a.time_zone
-            )
-        })?;
-        let site_name = site_name(&a.site_name)?;
-        config.accounts = AccountSettings {
-            base_url,
-            secret_key: match (&a.secret_key, &a.secret_key_file) {
-                (Some(key), _) if !key.is_empty() => SecretKeySource::Given(key.clone()),
-                (_, Some(path)) => SecretKeySource::File(path.clone()),
-                _ => SecretKeySource::File(default_secret_file(&cli.database)),
-            },
-            secret_key_fallbacks: SecretKeyFallbacks(
-                a.secret_key_fallbacks
-                    .iter()
-                    .filter(|key| !key.is_empty())
-                    .cloned()
-                    .collect(),
-            ),
-            reset_timeout_secs: a.password_reset_timeout,
-            time_zone,
-            site_name,
-        };
+        let default_key = SecretKeySource::File(default_secret_file(&cli.database));
+        config.accounts = account_settings(cli, default_key)?;
         Ok(config)
     }
 }
+
+/// Django's account settings from the flags; `default_key` when neither `ROSTER_SECRET_KEY` nor
+/// `ROSTER_SECRET_KEY_FILE` is given.
+fn account_settings(cli: &Cli, default_key: SecretKeySource) -> anyhow::Result<AccountSettings> {
+    let a = &cli.accounts;
+    let base_url = match &a.base_url {
+        Some(given) => {
+            parse_base_url(given).map_err(|problem| anyhow::anyhow!("ROSTER_BASE_URL {problem}"))?
+        }
+        None => DEFAULT_BASE_URL.to_string(),
+    };
+    if a.password_reset_timeout < 60 {
+        bail!(
+            "ROSTER_PASSWORD_RESET_TIMEOUT must be at least 60 seconds (Django's default is 259200)"
+        );
+    }
+    let time_zone: chrono_tz::Tz = a.time_zone.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "ROSTER_TIME_ZONE \"{}\" is not a time zone name like UTC or Europe/Berlin",
+            a.time_zone
+        )
+    })?;
+    let site_name = site_name(&a.site_name)?;
+    Ok(AccountSettings {
+        base_url,
+        secret_key: match (&a.secret_key, &a.secret_key_file) {
+            (Some(key), _) if !key.is_empty() => SecretKeySource::Given(key.clone()),
+            (_, Some(path)) => SecretKeySource::File(path.clone()),
+            _ => default_key,
+        },
+        secret_key_fallbacks: SecretKeyFallbacks(
+            a.secret_key_fallbacks
+                .iter()
+                .filter(|key| !key.is_empty())
+                .cloned()
+                .collect(),
+        ),
+        reset_timeout_secs: a.password_reset_timeout,
+        time_zone,
+        site_name,
+    })
+}
+
+/// Where links in mails point when `ROSTER_BASE_URL` is not set.
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8000";
 
 /// The name pages and mails show when none is set.
 pub const DEFAULT_SITE_NAME: &str = "Roster";
@@ -233,7 +245,8 @@ fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
     }
     let what = match scheme.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => {
-            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser`, `changepassword` and `serve` only".to_string()
+            "PostgreSQL URLs work for every command (`serve` for part of the web pages so far)"
+                .to_string()
         }
         other => format!("\"{other}://\" database URLs are not supported"),
     };
@@ -263,9 +276,13 @@ fn import_settings(pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<Im
 #[derive(Debug, Clone)]
 pub struct PostgresConfig {
     pub import: ImportSettings,
-    /// The mail settings given by flags and environment (the Mail page's saved ones are not read
-    /// on PostgreSQL yet).
+    /// The mail settings given by flags and environment; the saved ones are merged in by
+    /// [`current_mail::merge_parts`].
     pub mail: MailSettings,
+    /// Mail settings given by flag or environment, which win over the saved ones.
+    pub mail_locks: MailLocks,
+    /// Reset links and invitations; the secret key must be given (no file next to a URL).
+    pub accounts: AccountSettings,
 }
 
 impl PostgresConfig {
@@ -274,6 +291,8 @@ impl PostgresConfig {
         Ok(Self {
             import: import_settings(cli.pbkdf2_iterations, cli.max_rows)?,
             mail: mail_settings(&cli.mail)?,
+            mail_locks: mail_locks(cli),
+            accounts: account_settings(cli, SecretKeySource::Unset)?,
         })
     }
 }

@@ -6,6 +6,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::tokens::{
     TokenUser, check_token, django_timestamp, make_token, uidb64_decode, uidb64_encode,
 };
+use crate::db::invitation_store::InvitationStore;
 use crate::db::users::UserRecord;
 use crate::domain::accounts::AccountSettings;
 use crate::domain::status::InvitationStatus;
@@ -159,17 +160,28 @@ pub fn send_link(
 /// Sends the pending (or, with `retry_failed`, the failed) invitations of an import and records
 /// each outcome. Returns (sent, failed).
 pub fn send_invitations(
-    db: &crate::db::Db,
+    db: &dyn crate::db::invitation_store::InvitationOutbox,
+    mail: &MailSettings,
+    accounts: &AccountSettings,
+    import_id: i64,
+    retry_failed: bool,
+) -> anyhow::Result<(usize, usize)> {
+    let mut store = db.invitation_store()?;
+    send_invitations_with(&mut *store, mail, accounts, import_id, retry_failed)
+}
+
+/// [`send_invitations`] on any backend's [`InvitationStore`].
+pub fn send_invitations_with<S: InvitationStore + ?Sized>(
+    store: &mut S,
     mail: &MailSettings,
     accounts: &AccountSettings,
     import_id: i64,
     retry_failed: bool,
 ) -> anyhow::Result<(usize, usize)> {
     let secret = accounts.load_secret_key()?;
-    let conn = db.connect()?;
     let (mut sent, mut failed) = (0, 0);
-    let users = crate::db::users::invited_by_import(&conn, import_id)?;
-    for invite in crate::db::invitations::for_import(&conn, import_id)? {
+    let users = store.invited_users(import_id)?;
+    for invite in store.invitations(import_id)? {
         let due = invite.status == InvitationStatus::Pending
             || (retry_failed && invite.status == InvitationStatus::Failed);
         if !due {
@@ -185,23 +197,17 @@ pub fn send_invitations(
             Some(_) => Err("the user already has a password or is inactive".to_string()),
             None => Err("the user no longer exists".to_string()),
         };
-        let now = crate::db::now_text();
-        match outcome {
-            Ok(()) => {
-                sent += 1;
-                crate::db::invitations::mark(&conn, invite.id, InvitationStatus::Sent, None, &now)?;
-            }
-            Err(reason) => {
-                failed += 1;
-                crate::db::invitations::mark(
-                    &conn,
-                    invite.id,
-                    InvitationStatus::Failed,
-                    Some(&reason),
-                    &now,
-                )?;
-            }
+        match &outcome {
+            Ok(()) => sent += 1,
+            Err(_) => failed += 1,
         }
+        store.mark(
+            invite.id,
+            outcome
+                .as_ref()
+                .map(|_| ())
+                .map_err(|reason| reason.as_str()),
+        )?;
     }
     tracing::info!(import_id, sent, failed, "invitations sent");
     Ok((sent, failed))

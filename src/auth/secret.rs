@@ -8,6 +8,11 @@ use rand::Rng;
 
 use crate::domain::accounts::{AccountSettings, SecretKeySource};
 
+/// Why there is no secret key on a database without a folder for a generated one.
+pub const SECRET_KEY_UNSET: &str = "no secret key for the set-password links: on PostgreSQL set \
+    ROSTER_SECRET_KEY to the Django project's SECRET_KEY (or ROSTER_SECRET_KEY_FILE to a file \
+    holding it), so the links work in Roster and in Django";
+
 /// Django's `get_random_secret_key` alphabet.
 const SECRET_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
 
@@ -17,6 +22,7 @@ impl AccountSettings {
         match &self.secret_key {
             SecretKeySource::Given(key) => Ok(key.clone()),
             SecretKeySource::File(path) => load_or_create(path),
+            SecretKeySource::Unset => bail!("{SECRET_KEY_UNSET}"),
         }
     }
 }

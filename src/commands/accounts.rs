@@ -118,32 +118,31 @@ pub(super) fn cli_actor() -> String {
     )
 }
 
-/// Appends an audit entry for a command-line action.
-pub(super) fn cli_audit(
-    conn: &rusqlite::Connection,
+/// An audit entry for a command-line action by `actor` ([`cli_actor`]).
+pub(super) fn cli_entry<'a>(
+    actor: &'a str,
     action: crate::db::audit::AuditAction,
-    target: &str,
-    detail: &str,
-) -> rusqlite::Result<()> {
-    audit_to(&mut { conn }, action, target, detail)
+    target: &'a str,
+    detail: &'a str,
+) -> crate::db::audit::AuditEntry<'a> {
+    crate::db::audit::AuditEntry {
+        actor_user_id: None,
+        actor,
+        action,
+        target,
+        detail,
+        client: "",
+    }
 }
 
-/// [`cli_audit`] on any backend's store.
+/// Appends a command-line audit entry to any backend's account store.
 fn audit_to<S: AccountStore>(
     store: &mut S,
     action: crate::db::audit::AuditAction,
     target: &str,
     detail: &str,
 ) -> Result<(), S::Error> {
-    let actor = cli_actor();
-    store.record_audit(&crate::db::audit::AuditEntry {
-        actor_user_id: None,
-        actor: &actor,
-        action,
-        target,
-        detail,
-        client: "",
-    })
+    store.record_audit(&cli_entry(&cli_actor(), action, target, detail))
 }
 
 /// The first line of standard input, without its line ending; empty is refused.

@@ -4,11 +4,13 @@ use std::process::ExitCode;
 
 use super::accounts::{cli_actor, password_from_stdin, prompt_new_password};
 use super::exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
+use crate::cli::Command;
 use crate::config::Config;
 use crate::db::Db;
+use crate::db::import_store::{ImportStore, SqliteImportStore};
 use crate::import::service::{Choices, Invitations, Mailer};
-use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, add_user};
-use crate::import::{ImportContext, ImportSource, Secret};
+use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, UserToAdd, add_user_to};
+use crate::import::{ImportContext, ImportSettings, ImportSource, Secret};
 
 /// The flags of `roster adduser` (the password never comes from an argument).
 pub(super) struct AddUserOptions {
@@ -18,12 +20,66 @@ pub(super) struct AddUserOptions {
     pub(super) allow_without_mail: bool,
 }
 
+impl AddUserOptions {
+    /// The options `roster adduser …` was given; `None` for any other command.
+    pub(super) fn from_command(command: &Command) -> Option<Self> {
+        let Command::Adduser {
+            username,
+            email,
+            first_name,
+            last_name,
+            unit,
+            job_title,
+            password_stdin,
+            invite,
+            allow_without_mail,
+        } = command
+        else {
+            return None;
+        };
+        let entry = NewUserEntry {
+            person: crate::import::Person {
+                first_name: first_name.clone(),
+                last_name: last_name.clone(),
+                email: email.clone(),
+                username: username.clone(),
+                organizational_unit: unit.clone(),
+                job_title: job_title.clone(),
+            },
+            password: None,
+        };
+        Some(Self {
+            entry,
+            password_stdin: *password_stdin,
+            invite: *invite,
+            allow_without_mail: *allow_without_mail,
+        })
+    }
+}
+
 /// Exit codes: 0 created, 3 the row was refused (as an import's failed row), 1 anything else.
 pub(super) fn adduser(
     db: &Db,
     config: &Config,
     options: AddUserOptions,
 ) -> anyhow::Result<ExitCode> {
+    let current = crate::config::current_mail::load_for_command(config, db);
+    let mut conn = db.connect()?;
+    let mut store = SqliteImportStore::new(&mut conn);
+    let mailer = super::import::mailer(db, &current);
+    adduser_to(&mut store, &config.import, mailer, options)
+}
+
+/// [`adduser`] on any backend's store, under the mail settings `mailer` holds.
+pub(super) fn adduser_to<St: ImportStore>(
+    store: &mut St,
+    settings: &ImportSettings,
+    mailer: Mailer<'_>,
+    options: AddUserOptions,
+) -> anyhow::Result<ExitCode>
+where
+    St::Error: std::error::Error + Send + Sync + 'static,
+{
     let mut entry = options.entry;
     if !options.invite {
         let password = if options.password_stdin {
@@ -43,19 +99,16 @@ pub(super) fn adduser(
         // One user's password passes Django's validators; there is no one-time-password opt-out.
         allow_weak_passwords: false,
     };
-    let current = crate::config::current_mail::load_for_command(config, db);
-    let mailer = Mailer {
-        db,
-        mail: &current.mail,
-        accounts: &current.accounts,
-    };
-    let outcome = add_user(
-        &mut db.connect()?,
-        &entry,
+    let user = UserToAdd {
+        entry: &entry,
         by,
         choices,
-        &config.import,
-        || crate::mail::check(&current.mail),
+    };
+    let outcome = add_user_to(
+        store,
+        user,
+        settings,
+        || crate::mail::check(mailer.mail),
         mailer,
     )?;
     let gate = match &outcome {

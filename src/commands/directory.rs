@@ -1,19 +1,22 @@
-//! Organizational units and API tokens from the command line.
+//! Organizational units and API tokens from the command line, on any backend's `DirectoryStore`.
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::accounts::{cli_actor, cli_audit};
-use crate::cli::OuCommand;
+use super::accounts::{cli_actor, cli_entry};
+use crate::cli::{OuCommand, TokenCommand};
 use crate::db::audit::AuditAction;
-use crate::db::{self, Db};
+use crate::db::directory_store::DirectoryStore;
 
-pub(super) fn organizational_units(db: &Db, command: OuCommand) -> anyhow::Result<ExitCode> {
-    let conn = db.connect()?;
+/// `roster ou …`: every change and its audit entry in one transaction.
+pub(super) fn organizational_units<S: DirectoryStore>(
+    store: &mut S,
+    command: &OuCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
         OuCommand::List => {
-            let units = crate::db::ous::list(&conn)?;
+            let units = store.units()?;
             if units.is_empty() {
                 println!("No organizational units yet. Create one with `roster ou add NAME`.");
             }
@@ -22,36 +25,76 @@ pub(super) fn organizational_units(db: &Db, command: OuCommand) -> anyhow::Resul
             }
         }
         OuCommand::Add { name } => {
-            let id = crate::db::ous::add(&conn, &name, &db::now_text())
-                .map_err(|e| anyhow::anyhow!("Cannot create organizational unit: {e}"))?;
-            cli_audit(
-                &conn,
-                AuditAction::OuCreated,
-                &format!("ou:{id}"),
-                name.trim(),
-            )?;
+            store.atomically(|store| {
+                let id = store
+                    .add_unit(name)
+                    .map_err(|e| anyhow::anyhow!("Cannot create organizational unit: {e}"))?;
+                audit(
+                    store,
+                    AuditAction::OuCreated,
+                    &format!("ou:{id}"),
+                    name.trim(),
+                )
+            })?;
             println!("Organizational unit \"{}\" created.", name.trim());
+        }
+        OuCommand::Rename { name, new_name } => {
+            let (old, new) = store.atomically(|store| {
+                let id = unit_named(store, name)?;
+                let old = store.rename_unit(id, new_name).map_err(|e| {
+                    anyhow::anyhow!("Cannot rename organizational unit \"{}\": {e}", name.trim())
+                })?;
+                let new = new_name.trim();
+                audit(
+                    store,
+                    AuditAction::OuRenamed,
+                    &format!("ou:{id}"),
+                    &format!("{old} -> {new}"),
+                )?;
+                Ok((old, new.to_string()))
+            })?;
+            println!("Organizational unit \"{old}\" renamed to \"{new}\".");
+        }
+        OuCommand::Delete { name } => {
+            let deleted = store.atomically(|store| {
+                let id = unit_named(store, name)?;
+                let deleted = store.delete_unit_if_empty(id).map_err(|e| {
+                    anyhow::anyhow!("Cannot delete organizational unit \"{}\": {e}", name.trim())
+                })?;
+                audit(store, AuditAction::OuDeleted, &format!("ou:{id}"), &deleted)?;
+                Ok(deleted)
+            })?;
+            println!("Organizational unit \"{deleted}\" deleted.");
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn api_tokens(db: &Db, command: crate::cli::TokenCommand) -> anyhow::Result<ExitCode> {
-    use crate::cli::TokenCommand;
-    use crate::db::api_tokens;
-    let mut conn = db.connect()?;
+/// The id of the unit named `name` without regard to case (Unicode case folding, as names are
+/// kept unique).
+fn unit_named<S: DirectoryStore>(store: &mut S, name: &str) -> anyhow::Result<i64> {
+    let units = store.units()?.into_iter().map(|unit| (unit.id, unit.name));
+    match crate::db::ous::same_name_among(units, name.trim(), None) {
+        Some((id, _)) => Ok(id),
+        None => bail!("There is no organizational unit named \"{}\"", name.trim()),
+    }
+}
+
+/// `roster token …`: a token is printed once and stored as its SHA-256 only.
+pub(super) fn api_tokens<S: DirectoryStore>(
+    store: &mut S,
+    command: &TokenCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
         TokenCommand::Create { name } => {
-            let tx = conn.transaction()?;
-            let token = api_tokens::create(&tx, &name, &cli_actor())
-                .map_err(|e| anyhow::anyhow!("Cannot create the API token: {e}"))?;
-            cli_audit(
-                &tx,
-                AuditAction::TokenCreated,
-                &format!("token:{}", name.trim()),
-                "",
-            )?;
-            tx.commit()?;
+            let token = store.atomically(|store| {
+                let token = store
+                    .create_token(name, &cli_actor())
+                    .map_err(|e| anyhow::anyhow!("Cannot create the API token: {e}"))?;
+                let target = format!("token:{}", name.trim());
+                audit(store, AuditAction::TokenCreated, &target, "")?;
+                Ok(token)
+            })?;
             // Only the token on stdout, so scripts can capture it.
             println!("{token}");
             eprintln!(
@@ -60,21 +103,17 @@ pub(super) fn api_tokens(db: &Db, command: crate::cli::TokenCommand) -> anyhow::
             );
         }
         TokenCommand::Revoke { name } => {
-            let tx = conn.transaction()?;
-            if !api_tokens::revoke(&tx, &name)? {
-                bail!("There is no active API token named \"{}\"", name.trim());
-            }
-            cli_audit(
-                &tx,
-                AuditAction::TokenRevoked,
-                &format!("token:{}", name.trim()),
-                "",
-            )?;
-            tx.commit()?;
+            store.atomically(|store| {
+                if !store.revoke_token(name)? {
+                    bail!("There is no active API token named \"{}\"", name.trim());
+                }
+                let target = format!("token:{}", name.trim());
+                audit(store, AuditAction::TokenRevoked, &target, "")
+            })?;
             println!("API token \"{}\" revoked.", name.trim());
         }
         TokenCommand::List => {
-            let tokens = api_tokens::list(&conn)?;
+            let tokens = store.tokens()?;
             if tokens.is_empty() {
                 println!("No API tokens yet. Create one with `roster token create NAME`.");
             }
@@ -91,4 +130,14 @@ pub(super) fn api_tokens(db: &Db, command: crate::cli::TokenCommand) -> anyhow::
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Appends the command line's audit entry for a directory change.
+fn audit<S: DirectoryStore>(
+    store: &mut S,
+    action: AuditAction,
+    target: &str,
+    detail: &str,
+) -> anyhow::Result<()> {
+    store.record_audit(&cli_entry(&cli_actor(), action, target, detail))
 }

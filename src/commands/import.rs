@@ -9,9 +9,10 @@ use anyhow::Context;
 use super::accounts::cli_actor;
 use super::exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
 use crate::cli::ImportOptions;
-use crate::config::Config;
+use crate::config::{Config, CurrentMail};
 use crate::db::Db;
 use crate::db::import_store::{ImportStore, SqliteImportStore};
+use crate::db::invitation_store::InvitationOutbox;
 use crate::import::report::{error_report_csv, rejected_json};
 use crate::import::service::{Choices, Invitations, Mailer, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportReport, ImportSettings, ImportSource};
@@ -24,19 +25,23 @@ pub(super) fn import(
     options: &ImportOptions,
 ) -> anyhow::Result<ExitCode> {
     let current = crate::config::current_mail::load_for_command(config, db);
-    let mailer = Mailer {
-        db,
-        mail: &current.mail,
-        accounts: &current.accounts,
-    };
     import_to(
         &mut SqliteImportStore::new(&mut db.connect()?),
         file,
         options,
         &config.import,
         &current.mail,
-        Some(mailer),
+        Some(mailer(db, &current)),
     )
+}
+
+/// Invitations go out under the mail settings in force and are recorded in `db` (any backend).
+pub(super) fn mailer<'a>(db: &'a dyn InvitationOutbox, current: &'a CurrentMail) -> Mailer<'a> {
+    Mailer {
+        db,
+        mail: &current.mail,
+        accounts: &current.accounts,
+    }
 }
 
 /// `roster import` on any backend's store: `mail` decides the mail gate; invitations go out

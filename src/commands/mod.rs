@@ -6,17 +6,18 @@ mod directory;
 mod exit_codes;
 mod hashing;
 mod import;
+mod mail;
+mod pg_backup;
 mod postgres;
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 pub use exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ServeConfig};
-use crate::domain::fields::is_valid_email;
 use accounts::{change_password, create_superuser};
 use adduser::{AddUserOptions, adduser};
 use directory::{api_tokens, organizational_units};
@@ -25,6 +26,19 @@ use import::import;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Commands that need no database work whatever `--database` names.
+    match &cli.command {
+        Command::SampleCsv => {
+            print!("{}", crate::SAMPLE_CSV);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Template { file } => {
+            write_template(file)?;
+            println!("Template written to {}.", file.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let database = cli.database.to_string_lossy();
     if crate::db::postgres::is_postgres_url(&database) {
         return postgres::run(&cli, &database);
@@ -33,15 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     configure_hashing(cli.hash_threads)?;
     let db = config.db();
     match cli.command {
-        Command::SampleCsv => {
-            print!("{}", crate::SAMPLE_CSV);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Template { file } => {
-            write_template(&file)?;
-            println!("Template written to {}.", file.display());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::SampleCsv | Command::Template { .. } => unreachable!("handled above"),
         Command::Migrate => {
             db.migrate()?;
             println!("Database {} is up to date.", config.database.display());
@@ -87,35 +93,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.migrate()?;
             import(&db, &config, &file, &options)
         }
-        Command::Adduser {
-            username,
-            email,
-            first_name,
-            last_name,
-            unit,
-            job_title,
-            password_stdin,
-            invite,
-            allow_without_mail,
-        } => {
+        Command::Adduser { .. } => {
             db.migrate()?;
-            let entry = crate::import::single::NewUserEntry {
-                person: crate::import::Person {
-                    first_name,
-                    last_name,
-                    email,
-                    username,
-                    organizational_unit: unit,
-                    job_title,
-                },
-                password: None,
-            };
-            let options = AddUserOptions {
-                entry,
-                password_stdin,
-                invite,
-                allow_without_mail,
-            };
+            let options = AddUserOptions::from_command(&cli.command).context("adduser options")?;
             adduser(&db, &config, options)
         }
         Command::Backup { file } => {
@@ -126,39 +106,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::CheckMail => {
             let current = crate::config::current_mail::load_for_command(&config, &db);
-            let outcome = crate::mail::check(&current.mail);
-            println!("{}: {}", outcome.server, outcome.message);
-            Ok(if outcome.ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_FAILURE)
-            })
+            Ok(mail::check_mail(&current))
         }
         Command::Sendtestemail { address } => {
-            if !is_valid_email(address.trim()) {
-                bail!("\"{address}\" is not a valid e-mail address");
-            }
+            let address = mail::checked_address(&address)?;
             let current = crate::config::current_mail::load_for_command(&config, &db);
-            let server = format!(
-                "{}:{}",
-                current.mail.host.as_deref().unwrap_or("?"),
-                current.mail.port
-            );
-            crate::mail::send(
-                &current.mail,
-                &crate::mail::messages::test_message(address.trim(), &server),
-            )
-            .map_err(|e| anyhow::anyhow!("The test e-mail was not sent: {e}"))?;
-            println!("Test e-mail sent to {}.", address.trim());
-            Ok(ExitCode::SUCCESS)
+            mail::send_test_email(&current, address)
         }
         Command::Ou { command } => {
             db.migrate()?;
-            organizational_units(&db, command)
+            organizational_units(&mut &db.connect()?, &command)
         }
         Command::Token { command } => {
             db.migrate()?;
-            api_tokens(&db, command)
+            api_tokens(&mut &db.connect()?, &command)
         }
     }
 }

@@ -1,32 +1,31 @@
-//! Commands given a PostgreSQL URL: `migrate`, `import`, `createsuperuser`, `changepassword` and
-//! `serve` work; every other command says PostgreSQL is not supported for it yet.
+//! Commands given a PostgreSQL URL: every command works (`backup` prints the `pg_dump` command
+//! instead of copying; `serve` serves the pages ported so far, see `web::sqlite_only`).
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use super::accounts::{change_password, create_superuser};
+use super::adduser::AddUserOptions;
+use super::import::mailer;
+use crate::auth::secret::SECRET_KEY_UNSET;
 use crate::cli::{Cli, Command};
-use crate::config::{Config, PostgresConfig, ServeConfig};
+use crate::config::{
+    Config, CurrentMail, PostgresConfig, SecretKeySource, ServeConfig, current_mail,
+};
 use crate::db::postgres::{
-    Connector, PasswordLookup, PgAccounts, PgImportStore, PgTarget, migrate,
+    Connector, PasswordLookup, PgAccounts, PgDirectory, PgImportStore, PgTarget,
+    load_mail_settings, migrate,
 };
 
 /// Runs `cli` against the PostgreSQL database at `url`.
 pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
-    if !matches!(
-        cli.command,
-        Command::Migrate
-            | Command::Import { .. }
-            | Command::Createsuperuser { .. }
-            | Command::Changepassword { .. }
-            | Command::Serve { .. }
-    ) {
-        bail!(
-            "PostgreSQL currently supports `migrate`, `import`, `createsuperuser`, \
-             `changepassword` and `serve` only; the other commands still need an SQLite file \
-             (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in progress)\""
-        );
+    if let Command::Backup { file } = &cli.command {
+        let target = PgTarget::parse(url, &PasswordLookup::from_environment())
+            .map_err(anyhow::Error::msg)?;
+        // Exits non-zero, so a backup script notices that nothing was written.
+        eprintln!("{}", super::pg_backup::pg_dump_advice(&target, file));
+        return Ok(ExitCode::from(super::EXIT_FAILURE));
     }
     if !cli.accounts.user_model.eq_ignore_ascii_case("auth.User") {
         bail!(
@@ -35,29 +34,37 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             cli.accounts.user_model
         );
     }
-    if let Command::Import { options, .. } = &cli.command
-        && options.invite
-    {
-        bail!(
-            "--invite: invitations are not sent from a PostgreSQL database yet; import without \
-             --invite"
-        );
-    }
-    let target =
-        PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
-    let connector = Connector::new(target)?;
     if let Command::Serve {
         bind,
         max_upload_bytes,
     } = &cli.command
     {
+        let target = PgTarget::parse(url, &PasswordLookup::from_environment())
+            .map_err(anyhow::Error::msg)?;
+        let connector = Connector::new(target)?;
         let config = Config::for_postgres(cli, &connector.target().to_string())?;
         super::hashing::configure_hashing(cli.hash_threads)?;
         let serve = ServeConfig::new(bind, *max_upload_bytes)?;
         crate::web::serve_postgres(config, serve, connector)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let address = match &cli.command {
+        Command::Sendtestemail { address } => Some(super::mail::checked_address(address)?),
+        _ => None,
+    };
     let config = PostgresConfig::from_cli(cli)?;
+    let invite = match &cli.command {
+        Command::Import { options, .. } => options.invite,
+        Command::Adduser { invite, .. } => *invite,
+        _ => false,
+    };
+    if invite && matches!(config.accounts.secret_key, SecretKeySource::Unset) {
+        // Refused before anything is written, not once the users exist.
+        bail!("--invite: {SECRET_KEY_UNSET}");
+    }
+    let target =
+        PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
+    let connector = Connector::new(target)?;
     let started = std::time::Instant::now();
     let migrated = migrate(&connector)?;
     tracing::info!(
@@ -70,15 +77,23 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Import { file, options } => {
             super::hashing::configure_hashing(cli.hash_threads)?;
+            let current = current_mail_settings(&config, &connector)?;
             let mut store = PgImportStore::new(connector.connect()?);
             super::import::import_to(
                 &mut store,
                 file,
                 options,
                 &config.import,
-                &config.mail,
-                None,
+                &current.mail,
+                Some(mailer(&connector, &current)),
             )
+        }
+        Command::Adduser { .. } => {
+            let options = AddUserOptions::from_command(&cli.command).context("adduser options")?;
+            let current = current_mail_settings(&config, &connector)?;
+            let mut store = PgImportStore::new(connector.connect()?);
+            let mailer = mailer(&connector, &current);
+            super::adduser::adduser_to(&mut store, &config.import, mailer, options)
         }
         Command::Createsuperuser {
             username,
@@ -98,7 +113,27 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             username,
             *password_stdin,
         ),
-        _ => {
+        Command::Ou { command } => {
+            let mut directory = PgDirectory(connector.connect()?);
+            super::directory::organizational_units(&mut directory, command)
+        }
+        Command::Token { command } => {
+            let mut directory = PgDirectory(connector.connect()?);
+            super::directory::api_tokens(&mut directory, command)
+        }
+        Command::CheckMail => Ok(super::mail::check_mail(&current_mail_settings(
+            &config, &connector,
+        )?)),
+        Command::Sendtestemail { .. } => {
+            let current = current_mail_settings(&config, &connector)?;
+            super::mail::send_test_email(&current, address.unwrap_or_default())
+        }
+        // `serve`, `backup`, `sample-csv` and `template` returned before migrating here.
+        Command::Migrate
+        | Command::Serve { .. }
+        | Command::Backup { .. }
+        | Command::SampleCsv
+        | Command::Template { .. } => {
             let django = if migrated.created_django_tables {
                 " (Django's tables created)"
             } else {
@@ -108,4 +143,19 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The mail settings in force: flags and variables, then those saved on the Mail page, then the
+/// defaults (as `current_mail::load_for_command` on SQLite).
+fn current_mail_settings(
+    config: &PostgresConfig,
+    connector: &Connector,
+) -> anyhow::Result<CurrentMail> {
+    let stored = load_mail_settings(&mut connector.connect()?)?;
+    Ok(current_mail::merge_parts(
+        &config.mail,
+        &config.accounts,
+        &config.mail_locks,
+        &stored,
+    ))
 }

@@ -92,10 +92,21 @@ pub fn load_for_command(config: &Config, db: &crate::db::Db) -> CurrentMail {
 
 /// A saved value counts unless a flag or variable set the field; a saved empty text means "none".
 pub fn merge(config: &Config, stored: &StoredMail) -> CurrentMail {
-    let locks = config.mail_locks.clone();
+    merge_parts(&config.mail, &config.accounts, &config.mail_locks, stored)
+}
+
+/// [`merge`] from the parts of any backend's configuration: the configured `mail` and `accounts`
+/// settings, and which of them `locks` says a flag or variable set.
+pub fn merge_parts(
+    mail: &MailSettings,
+    accounts: &AccountSettings,
+    locks: &MailLocks,
+    stored: &StoredMail,
+) -> CurrentMail {
+    let locks = locks.clone();
     let free = |field| locks.locked_by(field).is_none();
-    let mut mail = config.mail.clone();
-    let mut accounts = config.accounts.clone();
+    let mut mail = mail.clone();
+    let mut accounts = accounts.clone();
     let text = |saved: &Option<String>, configured: Option<String>, field| match saved {
         Some(value) if free(field) => Some(value.clone()).filter(|v| !v.trim().is_empty()),
         _ => configured,

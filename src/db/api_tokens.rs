@@ -49,15 +49,21 @@ pub enum Authenticated {
     Unknown,
 }
 
-fn token_hash(token: &str) -> String {
+/// The SHA-256 (hex) stored instead of the token.
+pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
+/// A new random token (every backend's).
+pub fn new_token() -> String {
+    format!("{PREFIX}{}", random_string(RANDOM_LEN))
+}
+
 /// The trimmed name, if it is acceptable.
-fn valid_name(name: &str) -> Result<&str, CreateTokenError> {
+pub fn valid_name(name: &str) -> Result<&str, CreateTokenError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(CreateTokenError::Empty);
@@ -78,7 +84,7 @@ fn valid_name(name: &str) -> Result<&str, CreateTokenError> {
 /// time the plaintext exists outside the client.
 pub fn create(conn: &Connection, name: &str, created_by: &str) -> Result<String, CreateTokenError> {
     let name = valid_name(name)?;
-    let token = format!("{PREFIX}{}", random_string(RANDOM_LEN));
+    let token = new_token();
     match conn.execute(
         "INSERT INTO roster_api_token (name, token_hash, created_at, created_by) \
          VALUES (?1, ?2, ?3, ?4)",

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use super::audit::AuditEntry;
 use super::imports::CreatedUser;
-use super::users::{ImportedUserInserts, insert_refusable};
+use super::users::{ImportedUserInserts, UserRecord, insert_refusable};
 use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
 use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow};
 
@@ -80,6 +80,14 @@ pub trait ImportStore {
 
     /// Marks the import interrupted (its job failed); the finished batches stay.
     fn mark_interrupted(&mut self, import_id: i64) -> Result<(), Self::Error>;
+
+    /// The first user import `import_id` created, with its unit's name (the user `adduser` and
+    /// the Add user form created); an error when it created none.
+    fn created_user(&mut self, import_id: i64)
+    -> Result<(UserRecord, Option<String>), Self::Error>;
+
+    /// Appends an audit entry.
+    fn record_audit(&mut self, entry: &AuditEntry<'_>) -> Result<(), Self::Error>;
 }
 
 /// The SQLite implementation: today's functions on one connection. SQLite's write lock (`BEGIN
@@ -204,10 +212,7 @@ impl ImportStore for SqliteImportStore<'_> {
             .expect("begin prepares the inserts before any batch");
         let (group_id, now) = (self.group_id, self.now.as_str());
         let inserted = insert_refusable(self.conn, |tx| {
-            let mut inserted = Vec::with_capacity(users.len());
-            for &(user, hash) in users {
-                inserted.push((inserts.insert_user(tx, user, hash, now)?, user));
-            }
+            let inserted = inserts.insert_users(tx, users, now)?;
             inserts.link(tx, &inserted, group_id, import_id)?;
             for &(user_id, user) in &inserted {
                 if invite && user.password.is_none() {
@@ -261,5 +266,19 @@ impl ImportStore for SqliteImportStore<'_> {
 
     fn mark_interrupted(&mut self, import_id: i64) -> rusqlite::Result<()> {
         super::imports::mark_interrupted(self.conn, import_id)
+    }
+
+    fn created_user(&mut self, import_id: i64) -> rusqlite::Result<(UserRecord, Option<String>)> {
+        let created = super::imports::created_user_ids(self.conn, import_id)?;
+        let detail = match created.first() {
+            Some(&id) => super::users::detail(self.conn, id)?,
+            None => None,
+        }
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        Ok((detail.user, detail.organizational_unit))
+    }
+
+    fn record_audit(&mut self, entry: &AuditEntry<'_>) -> rusqlite::Result<()> {
+        super::audit::record(self.conn, entry)
     }
 }

@@ -25,7 +25,8 @@ fn tls_code(tls: TlsMode) -> &'static str {
     }
 }
 
-fn tls_from_code(code: &str) -> Option<TlsMode> {
+/// The mode an `encryption` value names (every backend's).
+pub(crate) fn tls_from_code(code: &str) -> Option<TlsMode> {
     match code {
         "none" => Some(TlsMode::None),
         "starttls" => Some(TlsMode::StartTls),

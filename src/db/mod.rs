@@ -7,8 +7,10 @@ pub(crate) mod columns;
 #[cfg(test)]
 mod delete_rules_tests;
 pub(crate) mod directory;
+pub mod directory_store;
 pub mod import_store;
 pub(crate) mod imports;
+pub mod invitation_store;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;
 mod multi_row;

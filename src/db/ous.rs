@@ -39,14 +39,7 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<OuItem>> {
 
 /// Creates an OU; the name is trimmed and must be new (case-insensitively).
 pub fn add(conn: &Connection, name: &str, now: &str) -> Result<i64, AddOuError> {
-    let name = name.trim();
-    let max = crate::domain::fields::LABEL_MAX;
-    if name.is_empty() {
-        return Err(AddOuError::Empty);
-    }
-    if name.chars().count() > max {
-        return Err(AddOuError::TooLong { max });
-    }
+    let name = checked_name(name)?;
     if let Some(taken) = same_name(conn, name, None)? {
         return Err(AddOuError::Exists(taken));
     }
@@ -76,14 +69,7 @@ pub enum ChangeOuError {
 /// Renames an OU; the new name must be free (case-insensitively) and valid. Returns the old name.
 pub fn rename(conn: &Connection, id: i64, name: &str) -> Result<String, ChangeOuError> {
     let old = name_of(conn, id)?;
-    let name = name.trim();
-    let max = crate::domain::fields::LABEL_MAX;
-    if name.is_empty() {
-        return Err(AddOuError::Empty.into());
-    }
-    if name.chars().count() > max {
-        return Err(AddOuError::TooLong { max }.into());
-    }
+    let name = checked_name(name)?;
     if let Some(taken) = same_name(conn, name, Some(id)).map_err(AddOuError::Database)? {
         return Err(AddOuError::Exists(taken).into());
     }
@@ -117,23 +103,42 @@ pub fn delete_if_empty(conn: &Connection, id: i64) -> Result<String, ChangeOuErr
     Ok(name)
 }
 
-/// The existing unit (other than `except`) whose name equals `name` under Unicode case folding;
-/// SQLite's NOCASE constraint folds ASCII only.
+/// The name trimmed, if it may name a unit (every backend checks names with this).
+pub fn checked_name(name: &str) -> Result<&str, AddOuError> {
+    let name = name.trim();
+    let max = crate::domain::fields::LABEL_MAX;
+    if name.is_empty() {
+        return Err(AddOuError::Empty);
+    }
+    if name.chars().count() > max {
+        return Err(AddOuError::TooLong { max });
+    }
+    Ok(name)
+}
+
+/// The unit of `units` (id, name), other than `except`, whose name equals `name` under Unicode
+/// case folding (every backend's uniqueness pre-check; SQLite's NOCASE constraint folds ASCII only).
+pub fn same_name_among(
+    units: impl IntoIterator<Item = (i64, String)>,
+    name: &str,
+    except: Option<i64>,
+) -> Option<(i64, String)> {
+    let folded = crate::domain::fields::unit_casefold(name);
+    units.into_iter().find(|(id, existing)| {
+        Some(*id) != except && crate::domain::fields::unit_casefold(existing) == folded
+    })
+}
+
 fn same_name(
     conn: &Connection,
     name: &str,
     except: Option<i64>,
 ) -> rusqlite::Result<Option<String>> {
-    let folded = crate::domain::fields::unit_casefold(name);
     let mut stmt = conn.prepare("SELECT id, name FROM roster_organizational_unit")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let (id, existing): (i64, String) = (row.get(0)?, row.get(1)?);
-        if Some(id) != except && crate::domain::fields::unit_casefold(&existing) == folded {
-            return Ok(Some(existing));
-        }
-    }
-    Ok(None)
+    let units = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
+    Ok(same_name_among(units, name, except).map(|(_, existing)| existing))
 }
 
 fn name_of(conn: &Connection, id: i64) -> Result<String, ChangeOuError> {

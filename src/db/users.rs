@@ -238,15 +238,34 @@ impl ImportedUserInserts {
         password_hash: &str,
         now: &str,
     ) -> rusqlite::Result<i64> {
-        conn.prepare_cached(&self.user_sql)?.execute(params![
-            password_hash,
-            user.username,
-            user.last_name,
-            user.email,
-            self.users.stored_datetime(now),
-            user.first_name
-        ])?;
-        Ok(conn.last_insert_rowid())
+        let ids = self.insert_users(conn, &[(user, password_hash)], now)?;
+        Ok(ids[0].0)
+    }
+
+    /// Inserts the users' rows alone, in order, `(user, password field)` each, on one statement
+    /// with one joined time (SQLite needs one statement per row for the ids). Returns each new id
+    /// with its user. Inside `insert_refusable`, as [`Self::insert`].
+    pub fn insert_users<'u>(
+        &self,
+        conn: &Connection,
+        users: &[(&'u NewUser, &str)],
+        now: &str,
+    ) -> rusqlite::Result<Vec<(i64, &'u NewUser)>> {
+        let mut statement = conn.prepare_cached(&self.user_sql)?;
+        let joined = self.users.stored_datetime(now);
+        let mut inserted = Vec::with_capacity(users.len());
+        for &(user, password_hash) in users {
+            statement.execute(params![
+                password_hash,
+                user.username,
+                user.last_name,
+                user.email,
+                joined,
+                user.first_name
+            ])?;
+            inserted.push((conn.last_insert_rowid(), user));
+        }
+        Ok(inserted)
     }
 
     /// Puts users just inserted (id and values) in the default group and gives them their

@@ -9,6 +9,9 @@ pub enum SecretKeySource {
     Given(String),
     /// Read from this file, generated there on first use.
     File(PathBuf),
+    /// Neither given nor with a default place (a PostgreSQL database has no folder to keep a
+    /// generated key in): whatever needs the key refuses, naming the settings to set.
+    Unset,
 }
 
 impl std::fmt::Debug for SecretKeySource {
@@ -16,6 +19,7 @@ impl std::fmt::Debug for SecretKeySource {
         match self {
             Self::Given(_) => f.write_str("Given(***)"),
             Self::File(path) => f.debug_tuple("File").field(path).finish(),
+            Self::Unset => f.write_str("Unset"),
         }
     }
 }

@@ -8,8 +8,9 @@ use super::job::{ImportJob, Progress};
 use super::parse::{ParsedFile, RowReader, no_rows};
 use super::plan::{DirectorySnapshot, PasswordlessPolicy, Plan, PlanRules, PlanTally, Planner};
 use super::{FileError, ImportContext, ImportReport, ImportSettings, RawRow};
+use crate::db;
 use crate::db::import_store::{ImportStore, SqliteImportStore};
-use crate::db::{self, Db};
+use crate::db::invitation_store::InvitationOutbox;
 use crate::domain::accounts::AccountSettings;
 use crate::mail::{CheckOutcome, MailSettings};
 
@@ -230,7 +231,8 @@ pub fn prepare_against<S: Source>(
 /// Where invitations are sent from once an import has committed.
 #[derive(Clone, Copy)]
 pub struct Mailer<'a> {
-    pub db: &'a Db,
+    /// The database the import writes to, which records each invitation's outcome.
+    pub db: &'a dyn InvitationOutbox,
     pub mail: &'a MailSettings,
     pub accounts: &'a AccountSettings,
 }
@@ -251,6 +253,8 @@ pub enum Invitations {
 /// A committed import.
 #[derive(Debug)]
 pub struct Committed {
+    /// The import it was recorded as.
+    pub import_id: i64,
     pub report: ImportReport,
     pub invitations: Invitations,
 }
@@ -311,13 +315,15 @@ pub fn commit_to<S: Source, St: ImportStore>(
     );
     let invitations = match mailer.filter(|_| gate.invite && report.passwordless > 0) {
         None => Invitations::NotQueued,
-        Some(mailer) => match crate::auth::reset::send_invitations(
-            mailer.db,
-            mailer.mail,
-            mailer.accounts,
-            id,
-            false,
-        ) {
+        Some(mailer) => match mailer.db.invitation_store().and_then(|mut store| {
+            crate::auth::reset::send_invitations_with(
+                &mut *store,
+                mailer.mail,
+                mailer.accounts,
+                id,
+                false,
+            )
+        }) {
             Ok((sent, failed)) => Invitations::Sent { sent, failed },
             Err(err) => {
                 tracing::error!(import_id = id, error = ?err, "sending invitations failed");
@@ -326,6 +332,7 @@ pub fn commit_to<S: Source, St: ImportStore>(
         },
     };
     Ok(Committed {
+        import_id: id,
         report,
         invitations,
     })

@@ -8,14 +8,16 @@
 use rusqlite::Connection;
 
 use super::parse::{RawRow, RowValues};
+use super::plan::DirectorySnapshot;
 use super::plan::{Plan, Planner};
 use super::report::ReportRow;
 use super::service::{
-    Choices, Invitations, MailGate, Mailer, Prepared, Source, commit, prepare_source,
+    Choices, Invitations, MailGate, Mailer, Prepared, Source, commit_to, prepare_against,
 };
 use super::{ImportContext, ImportReport, ImportSettings};
 use crate::db;
 use crate::db::audit::AuditAction;
+use crate::db::import_store::{ImportStore, SqliteImportStore};
 use crate::mail::CheckOutcome;
 
 /// The line a single user's row is reported on: the form is the whole "file".
@@ -136,22 +138,27 @@ pub fn check(
     choices: Choices,
     check_mail: impl FnOnce() -> CheckOutcome,
 ) -> rusqlite::Result<Option<ReportRow>> {
-    Ok(plan_entry(conn, entry, choices, check_mail)?
-        .err()
-        .map(|(problem, _)| problem))
+    let directory = db::directory::snapshot(conn)?;
+    Ok(match plan_entry(directory, entry, choices, check_mail) {
+        Planned::Ready(..) => None,
+        Planned::Refused(problem, _) => Some(problem),
+    })
 }
 
 /// The planned row ready to write with its gate, or its problem.
-type Planned = Result<(OneRow, MailGate), (ReportRow, MailGate)>;
+enum Planned {
+    Ready(OneRow, MailGate),
+    Refused(ReportRow, MailGate),
+}
 
 fn plan_entry(
-    conn: &Connection,
+    directory: DirectorySnapshot,
     entry: &NewUserEntry,
     choices: Choices,
     check_mail: impl FnOnce() -> CheckOutcome,
-) -> rusqlite::Result<Planned> {
+) -> Planned {
     let (source, planned, gate) =
-        match prepare_source(conn, OneRow::new(entry), choices, check_mail)? {
+        match prepare_against(directory, OneRow::new(entry), choices, check_mail) {
             Prepared::Ready {
                 source,
                 planned,
@@ -166,13 +173,13 @@ fn plan_entry(
                     column: None,
                     message: rejection.message,
                 };
-                return Ok(Err((problem, MailGate::decide(None, choices))));
+                return Planned::Refused(problem, MailGate::decide(None, choices));
             }
         };
-    Ok(match first_failure(ImportReport::from_plan(&planned)) {
-        Some(problem) => Err((problem, gate)),
-        None => Ok((source, gate)),
-    })
+    match first_failure(ImportReport::from_plan(&planned)) {
+        Some(problem) => Planned::Refused(problem, gate),
+        None => Planned::Ready(source, gate),
+    }
 }
 
 fn first_failure(report: ImportReport) -> Option<ReportRow> {
@@ -191,23 +198,58 @@ pub fn add_user(
     check_mail: impl FnOnce() -> CheckOutcome,
     mailer: Mailer<'_>,
 ) -> rusqlite::Result<AddOutcome> {
-    let (source, gate) = match plan_entry(conn, entry, choices, check_mail)? {
-        Ok(ready) => ready,
-        Err((problem, gate)) => return Ok(AddOutcome::Refused { problem, gate }),
+    let mut store = SqliteImportStore::new(conn);
+    let user = UserToAdd { entry, by, choices };
+    add_user_to(&mut store, user, settings, check_mail, mailer)
+}
+
+/// The user to add, who adds it, and how.
+#[derive(Debug, Clone)]
+pub struct UserToAdd<'e> {
+    pub entry: &'e NewUserEntry,
+    pub by: AddedBy,
+    pub choices: Choices,
+}
+
+/// [`add_user`] on any backend's [`ImportStore`].
+pub fn add_user_to<St: ImportStore>(
+    store: &mut St,
+    user: UserToAdd<'_>,
+    settings: &ImportSettings,
+    check_mail: impl FnOnce() -> CheckOutcome,
+    mailer: Mailer<'_>,
+) -> Result<AddOutcome, St::Error> {
+    let UserToAdd { entry, by, choices } = user;
+    let (source, gate) = match plan_entry(store.snapshot()?, entry, choices, check_mail) {
+        Planned::Ready(source, gate) => (source, gate),
+        Planned::Refused(problem, gate) => return Ok(AddOutcome::Refused { problem, gate }),
     };
     let mut context = by.context;
     context.file_name = import_name(entry);
     let actor = (context.actor_user_id, context.actor.clone());
-    let committed = commit(conn, source, context, &gate, settings, |_| {}, Some(mailer))?;
+    let committed = commit_to(
+        store,
+        source,
+        context,
+        &gate,
+        settings,
+        |_| {},
+        Some(mailer),
+    )?;
     if let Some(problem) = first_failure(committed.report.clone()) {
         // Someone took the name meanwhile, or the project's own trigger refused the row.
         return Ok(AddOutcome::Refused { problem, gate });
     }
-    let import_id = committed
-        .report
-        .import_id
-        .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-    let user = created_user(conn, import_id)?;
+    let import_id = committed.import_id;
+    let (record, organizational_unit) = store.created_user(import_id)?;
+    let user = AddedUser {
+        id: record.id,
+        has_usable_password: crate::auth::hashers::is_password_usable(&record.password),
+        username: record.username,
+        email: record.email,
+        organizational_unit,
+        import_id,
+    };
     let how = match (user.has_usable_password, &committed.invitations) {
         (true, _) => "password set by the admin".to_string(),
         (false, Invitations::Sent { sent: 1.., .. }) => "set-password link mailed".to_string(),
@@ -225,39 +267,18 @@ pub fn add_user(
         user.email,
         user.organizational_unit.as_deref().unwrap_or("none"),
     );
-    db::audit::record(
-        conn,
-        &db::audit::AuditEntry {
-            actor_user_id: actor.0,
-            actor: &actor.1,
-            action: AuditAction::UserAdded,
-            target: &format!("user:{} ({})", user.id, user.username),
-            detail: &detail,
-            client: &by.client,
-        },
-    )?;
+    store.record_audit(&db::audit::AuditEntry {
+        actor_user_id: actor.0,
+        actor: &actor.1,
+        action: AuditAction::UserAdded,
+        target: &format!("user:{} ({})", user.id, user.username),
+        detail: &detail,
+        client: &by.client,
+    })?;
     Ok(AddOutcome::Added {
         user,
         gate,
         invitations: committed.invitations,
-    })
-}
-
-/// The user a one-row import created.
-fn created_user(conn: &Connection, import_id: i64) -> rusqlite::Result<AddedUser> {
-    let created = db::imports::created_user_ids(conn, import_id)?;
-    let detail = match created.first() {
-        Some(&id) => db::users::detail(conn, id)?,
-        None => None,
-    }
-    .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-    Ok(AddedUser {
-        id: detail.user.id,
-        has_usable_password: crate::auth::hashers::is_password_usable(&detail.user.password),
-        username: detail.user.username,
-        email: detail.user.email,
-        organizational_unit: detail.organizational_unit,
-        import_id,
     })
 }
 

@@ -2,6 +2,7 @@
 //! asked for an SQLite connection on PostgreSQL, it answers that the page needs SQLite for now.
 
 use crate::db::import_store::ImportStore;
+use crate::db::invitation_store::InvitationOutbox;
 use crate::db::postgres::{Connector, PgImportStore, PgWeb};
 use crate::db::web_store::{SqliteWeb, WebStore};
 use crate::db::{Db, ReadPool};
@@ -93,6 +94,14 @@ impl Backend {
             Self::Postgres { connector, .. } => {
                 Ok(PgImportStore::new(connector.connect()?).snapshot()?)
             }
+        }
+    }
+
+    /// Where an import's invitations are recorded as they are sent.
+    pub fn outbox(&self) -> &dyn InvitationOutbox {
+        match self {
+            Self::Sqlite { db, .. } => db,
+            Self::Postgres { connector, .. } => &**connector,
         }
     }
 

@@ -58,7 +58,6 @@ fn run(
     };
     let settings = &state.config.import;
     let outcome: anyhow::Result<_> = match state.backend.postgres_connection() {
-        // Invitations are not sent from PostgreSQL yet (the commit refuses to queue them).
         Some(client) => client.and_then(|client| {
             let mut store = PgImportStore::new(client);
             Ok(commit_to(
@@ -68,7 +67,7 @@ fn run(
                 &gate,
                 settings,
                 &mut on_progress,
-                None,
+                Some(state.mailer(&current)),
             )?)
         }),
         None => state
@@ -77,7 +76,7 @@ fn run(
             .map_err(anyhow::Error::from)
             .and_then(|db| {
                 let mut conn = db.connect()?;
-                let mailer = state.mailer(&current).ok();
+                let mailer = Some(state.mailer(&current));
                 Ok(commit(
                     &mut conn,
                     parsed,

@@ -1,22 +1,24 @@
 //! The mail settings in force and their recent check, as every web handler reads them.
 
 use super::AppState;
-use super::backend::SqliteOnly;
+use super::backend::Backend;
 use crate::config::CurrentMail;
 use crate::import::service::Mailer;
 use crate::mail::check_cache::{API_WAIT, PAGE_WAIT};
 use crate::mail::{CheckOutcome, Diagnosis, Freshness, MailSettings};
 
 impl AppState {
-    /// The settings in force now: flags and variables, then the Mail page's saved values (on
-    /// PostgreSQL flags and variables only: the Mail page is not ported yet).
-    pub fn current_mail(&self) -> rusqlite::Result<CurrentMail> {
-        match self.backend.sqlite() {
-            Ok(db) => crate::config::current_mail::load(&self.config, &db.connect()?),
-            Err(_) => Ok(crate::config::current_mail::merge(
+    /// The settings in force now: flags and variables, then the Mail page's saved values.
+    pub fn current_mail(&self) -> anyhow::Result<CurrentMail> {
+        match &self.backend {
+            Backend::Sqlite { db, .. } => Ok(crate::config::current_mail::load(
                 &self.config,
-                &Default::default(),
-            )),
+                &db.connect()?,
+            )?),
+            Backend::Postgres { pool, .. } => {
+                let stored = crate::db::postgres::load_mail_settings(&mut *pool.get()?)?;
+                Ok(crate::config::current_mail::merge(&self.config, &stored))
+            }
         }
     }
 
@@ -33,14 +35,13 @@ impl AppState {
             .outcome(settings, Freshness::Recent, API_WAIT)
     }
 
-    /// What an import sends its invitations with, under the settings in force (SQLite only:
-    /// invitations are not sent from PostgreSQL yet).
-    pub fn mailer<'a>(&'a self, current: &'a CurrentMail) -> Result<Mailer<'a>, SqliteOnly> {
-        Ok(Mailer {
-            db: self.backend.sqlite()?,
+    /// What an import sends its invitations with, under the settings in force.
+    pub fn mailer<'a>(&'a self, current: &'a CurrentMail) -> Mailer<'a> {
+        Mailer {
+            db: self.backend.outbox(),
             mail: &current.mail,
             accounts: &current.accounts,
-        })
+        }
     }
 
     /// A check that was still running when a page was shown, replaced by its result if it has

@@ -36,6 +36,7 @@ const PORTED_TO_POSTGRES: &[&str] = &[
     "/imports/{id}/progress.json",
     "/imports/{id}/errors.csv",
     "/imports/{id}/errors.xlsx",
+    "/imports/{id}/resend",
     "/audit",
     "/audit.csv",
 ];

@@ -2,7 +2,8 @@
 //! case, as SQLite's LIKE does for ASCII; dates are compared as the UTC text SQLite stores), so a
 //! filter means the same on both.
 
-use super::sessions::{PgWeb, django_text, utc_text};
+use super::directory::utc_text;
+use super::sessions::PgWeb;
 use super::web_users::{Arg, count_and_page};
 use crate::db::audit::{AuditFilter, AuditRow};
 use crate::db::user_list::like_pattern;
@@ -30,18 +31,7 @@ impl AuditLog for PgWeb<'_> {
              WHERE {condition} ORDER BY id DESC LIMIT $6 OFFSET $7"
         );
         let (total, rows) = count_and_page(self.0, (&count_sql, &args), (&page_sql, &paged))?;
-        let rows = rows
-            .iter()
-            .map(|row| AuditRow {
-                id: row.get(0),
-                at: django_text(row.get(1)),
-                actor: row.get(2),
-                action: row.get(3),
-                target: row.get(4),
-                detail: row.get(5),
-                client: row.get(6),
-            })
-            .collect();
+        let rows = rows.iter().map(audit_row).collect();
         Ok((rows, total))
     }
 
@@ -51,5 +41,20 @@ impl AuditLog for PgWeb<'_> {
             &[],
         )?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+}
+
+/// An entry as read: its id, then its six texts in `AuditRow`'s order.
+fn audit_row(row: &postgres::Row) -> AuditRow {
+    let text = |index: usize| -> String { row.get(index) };
+    let [at, actor, action, target, detail, client] = std::array::from_fn(|i| text(i + 1));
+    AuditRow {
+        id: row.get(0),
+        at,
+        actor,
+        action,
+        target,
+        detail,
+        client,
     }
 }

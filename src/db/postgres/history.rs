@@ -3,7 +3,8 @@
 
 use postgres::Row;
 
-use super::sessions::{PgWeb, django_text, utc_text};
+use super::directory::utc_text;
+use super::sessions::PgWeb;
 use crate::db::imports::{ImportRecord, StoredRow, report_of};
 use crate::db::invitations::Invitation;
 use crate::db::web_store::{ImportHistory, StoreResult};
@@ -28,7 +29,7 @@ fn status<T: StoredStatus>(text: &str) -> anyhow::Result<T> {
 fn import_record(row: &Row) -> anyhow::Result<ImportRecord> {
     Ok(ImportRecord {
         id: row.get(0),
-        started_at: django_text(row.get(1)),
+        started_at: row.get(1),
         actor: row.get(2),
         source: row.get(3),
         file_name: row.get(4),
@@ -39,7 +40,7 @@ fn import_record(row: &Row) -> anyhow::Result<ImportRecord> {
         mail_check: row.get(9),
         mail_check_message: row.get(10),
         allowed_without_mail: row.get(11),
-        undone_at: row.get::<_, Option<String>>(12).map(django_text),
+        undone_at: row.get::<_, Option<String>>(12),
         undone_by: row.get(13),
         status: status(row.get(14))?,
         rows_done: row.get(15),

@@ -1,10 +1,11 @@
 //! The import's reads and writes on PostgreSQL (`ImportStore`): a batch's users, group
 //! memberships, profiles and row outcomes each go in as one multi-row statement over arrays.
+//! (A little over 400 lines: one trait's implementation, which must be one `impl` block.)
 
 use std::collections::HashMap;
 
 use postgres::error::SqlState;
-use postgres::{Client, Statement};
+use postgres::{Client, Error as PgError, Statement};
 
 use super::import_rows::{INSERT_ROWS, insert_rows};
 use super::{end_transaction, record_audit};
@@ -13,6 +14,7 @@ use crate::db::directory::{add_unit, add_user};
 use crate::db::import_store::{BatchCounts, ImportStore};
 use crate::db::imports::CreatedUser;
 use crate::db::user_fingerprint::Fingerprint;
+use crate::db::users::UserRecord;
 use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
 use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow, RowOutcome};
 use crate::domain::status::{ImportStatus, StoredStatus};
@@ -394,5 +396,13 @@ impl ImportStore for PgImportStore {
 
     fn mark_interrupted(&mut self, import_id: i64) -> Result<(), postgres::Error> {
         self.set_status(import_id, ImportStatus::Interrupted)
+    }
+
+    fn created_user(&mut self, import_id: i64) -> Result<(UserRecord, Option<String>), PgError> {
+        super::invitations::created_user(&mut self.client, import_id)
+    }
+
+    fn record_audit(&mut self, entry: &AuditEntry<'_>) -> Result<(), PgError> {
+        record_audit(&mut self.client, entry)
     }
 }

@@ -7,9 +7,12 @@
 mod accounts;
 mod audit_log;
 mod connect;
+mod directory;
 mod history;
 mod import_rows;
 mod import_store;
+mod invitations;
+mod mail_settings;
 mod pgpass;
 mod rate_limits;
 mod sessions;
@@ -19,7 +22,10 @@ mod web_users;
 
 pub use accounts::PgAccounts;
 pub use connect::{ConnectError, Connector, pool};
+pub use directory::PgDirectory;
 pub use import_store::PgImportStore;
+pub use invitations::PgInvitations;
+pub use mail_settings::load_mail_settings;
 pub use rate_limits::{count_event, is_exhausted};
 pub use sessions::PgWeb;
 pub use target::{
@@ -37,6 +43,10 @@ const ROSTER_MIGRATIONS: &[(&str, &str)] = &[
     (
         "V12__roster_tables",
         include_str!("../../../migrations-postgres/V12__roster_tables.sql"),
+    ),
+    (
+        "V13__user_references_without_foreign_keys",
+        include_str!("../../../migrations-postgres/V13__user_references_without_foreign_keys.sql"),
     ),
     (
         "V14__roster_rate_limit",

@@ -3,6 +3,7 @@
 
 use postgres::Client;
 
+use super::invitations::{user_columns, user_record};
 use crate::db::audit::AuditEntry;
 use crate::db::sessions::{SESSION_AGE, key_hash, password_fingerprint};
 use crate::db::users::UserRecord;
@@ -17,42 +18,8 @@ const WEB_WRITE_LOCK: i64 = 0x526f_7374_6572_5731; // "RosterW1"
 /// The web's stores on one PostgreSQL connection.
 pub struct PgWeb<'c>(pub &'c mut Client);
 
-/// `column` (a `timestamp with time zone`) as Django's UTC text, to be finished by [`django_text`].
-pub(super) fn utc_text(column: &str) -> String {
-    format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
-}
-
-/// Django's format drops the microseconds when they are zero.
-pub(super) fn django_text(text: String) -> String {
-    match text.strip_suffix(".000000") {
-        Some(whole_seconds) => whole_seconds.to_string(),
-        None => text,
-    }
-}
-
 fn select_users(rest: &str) -> String {
-    format!(
-        "SELECT id::bigint, username::text, email::text, first_name::text, last_name::text, \
-         password::text, is_active, is_staff, is_superuser, {}, {} FROM auth_user {rest}",
-        utc_text("last_login"),
-        utc_text("date_joined")
-    )
-}
-
-fn user_record(row: &postgres::Row) -> UserRecord {
-    UserRecord {
-        id: row.get(0),
-        username: row.get(1),
-        email: row.get(2),
-        first_name: row.get(3),
-        last_name: row.get(4),
-        password: row.get(5),
-        is_active: row.get(6),
-        is_staff: row.get(7),
-        is_superuser: row.get(8),
-        last_login: row.get::<_, Option<String>>(9).map(django_text),
-        date_joined: django_text(row.get(10)),
-    }
+    format!("SELECT {} FROM auth_user {rest}", user_columns(""))
 }
 
 impl SessionStore for PgWeb<'_> {
@@ -198,22 +165,5 @@ impl SessionStore for PgWeb<'_> {
 
     fn record_audit(&mut self, entry: &AuditEntry<'_>) -> StoreResult<()> {
         Ok(super::record_audit(self.0, entry)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::django_text;
-
-    #[test]
-    fn whole_seconds_are_written_without_microseconds_as_django_does() {
-        assert_eq!(
-            django_text("2026-12-01 06:10:00.000000".into()),
-            "2026-12-01 06:10:00"
-        );
-        assert_eq!(
-            django_text("2026-12-01 06:10:00.000250".into()),
-            "2026-12-01 06:10:00.000250"
-        );
     }
 }

@@ -38,6 +38,14 @@ impl SslMode {
         ("verify-full", SslMode::VerifyFull),
     ];
 
+    /// libpq's name for the mode (`PGSSLMODE`, `?sslmode=`).
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, mode)| *mode == self)
+            .map_or("prefer", |(name, _)| name)
+    }
+
     fn parse(given: &str) -> Result<Self, String> {
         Self::NAMES
             .iter()

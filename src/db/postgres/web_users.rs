@@ -5,7 +5,8 @@
 use postgres::types::ToSql;
 use postgres::{Client, Row};
 
-use super::sessions::{PgWeb, django_text, utc_text};
+use super::directory::utc_text;
+use super::sessions::PgWeb;
 use crate::db::ous::OuItem;
 use crate::db::user_list::{
     COUNT_CAP, MatchCount, SortKey, UserListItem, UserQuery, like_pattern, search_term,
@@ -155,7 +156,7 @@ impl UserDirectory for PgWeb<'_> {
                 organizational_unit: row.get(6),
                 job_title: row.get(7),
                 has_usable_password: row.get(8),
-                last_login: row.get::<_, Option<String>>(9).map(django_text),
+                last_login: row.get::<_, Option<String>>(9),
             })
             .collect();
         Ok((items, count))

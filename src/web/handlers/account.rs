@@ -95,14 +95,8 @@ pub async fn login(
             })
             .await?;
         }
-        let mut response = html(views::auth::login(
-            &csrf.0,
-            &next,
-            &username,
-            Some(TOO_MANY_LOGINS),
-        ));
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+        let page = views::auth::login(&csrf.0, &next, &username, Some(TOO_MANY_LOGINS));
+        return Ok(with_status(page, StatusCode::TOO_MANY_REQUESTS));
     }
     let iterations = state.config.import.pbkdf2_iterations;
     let visitor = Actor::visitor(&username, &req);
@@ -146,16 +140,17 @@ pub async fn login(
             Limit(&state, |s| &s.login_by_username)
                 .allow(username.clone())
                 .await?;
-            let mut response = html(views::auth::login(
-                &csrf.0,
-                &next,
-                &username,
-                Some(LOGIN_FAILED),
-            ));
-            *response.status_mut() = StatusCode::UNAUTHORIZED;
-            Ok(response)
+            let page = views::auth::login(&csrf.0, &next, &username, Some(LOGIN_FAILED));
+            Ok(with_status(page, StatusCode::UNAUTHORIZED))
         }
     }
+}
+
+/// The login page again, with its message, under `status`.
+fn with_status(page: maud::Markup, status: StatusCode) -> HttpResponse {
+    let mut response = html(page);
+    *response.status_mut() = status;
+    response
 }
 
 /// Checks credentials like Django's ModelBackend, admitting only admins; upgrades old hashes.

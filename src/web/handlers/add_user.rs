@@ -166,7 +166,7 @@ pub async fn add(
                     gate: MailGate::decide(None, choices),
                 }));
             }
-            let mailer = state2.mailer(&current)?;
+            let mailer = state2.mailer(&current);
             let settings = state2.config.import;
             Ok(add_user(
                 &mut conn, &entry, by, choices, &settings, check_mail, mailer,

@@ -315,7 +315,7 @@ pub async fn import(
             allow_weak_passwords,
         };
         let current = state2.current_mail()?;
-        let mailer = state2.mailer(&current)?;
+        let mailer = state2.mailer(&current);
         Ok(import_streamed(
             &mut SqliteImportStore::new(&mut state2.backend.sqlite()?.connect()?),
             bytes,

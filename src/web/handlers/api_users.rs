@@ -126,7 +126,7 @@ pub async fn add(
     };
     let outcome = with_state(&state, move |state2| -> Result<_, WebError> {
         let current = state2.current_mail()?;
-        let mailer = state2.mailer(&current)?;
+        let mailer = state2.mailer(&current);
         Ok(add_user(
             &mut state2.backend.sqlite()?.connect()?,
             &entry,

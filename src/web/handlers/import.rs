@@ -240,14 +240,6 @@ pub async fn commit(
     form: VerifiedForm<CommitForm>,
 ) -> Result<HttpResponse, WebError> {
     let admin = ctx.admin();
-    if form.invite.is_some() && ctx.state().backend.is_postgres() {
-        // The preview does not offer the box on PostgreSQL; the preview stays for another try.
-        return Err(WebError::bad_request(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invitations are not sent from a PostgreSQL database yet: go back and import without \
-             \"E-mail a set-password link\".",
-        ));
-    }
     let Some(staged) = ctx.state().staging.take(&path, admin.id) else {
         return Err(expired());
     };

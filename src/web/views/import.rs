@@ -155,7 +155,7 @@ fn plan_preview(chrome: Chrome<'_>, stage_id: &str, data: &PreviewData<'_>) -> M
                         // With nothing to create now, the button only works with the box ticked.
                         p { label.inline { input type="checkbox" name="allow_without_mail" value="1" required[creatable == 0]; " Import anyway, I will set their passwords myself (" (refused) " more user(s))" } }
                     }
-                    @if mail_ok && plan.passwordless() > 0 && !chrome.postgres {
+                    @if mail_ok && plan.passwordless() > 0 {
                         p { label.inline { input type="checkbox" name="invite" value="1"; " E-mail a set-password link to each imported user without a password" } }
                     }
                     button type="submit" { (import_button_text(creatable, refused)) }

@@ -20,6 +20,17 @@ pub struct Chrome<'a> {
     pub postgres: bool,
 }
 
+impl<'a> Chrome<'a> {
+    /// A page for someone not logged in: no navigation.
+    pub fn public(csrf: &'a str) -> Self {
+        Self {
+            admin: None,
+            csrf,
+            postgres: false,
+        }
+    }
+}
+
 /// A full HTML page.
 pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
     let navigation = match chrome.admin {
@@ -90,11 +101,7 @@ pub fn csrf_field(token: &str) -> Markup {
 pub fn error_page(title: &str, message: &str) -> Markup {
     page(
         title,
-        Chrome {
-            admin: None,
-            csrf: "",
-            postgres: false,
-        },
+        Chrome::public(""),
         html! {
             div.card.narrow {
                 h1 { (title) }

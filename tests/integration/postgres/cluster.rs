@@ -209,6 +209,11 @@ impl Cluster {
             .expect("test client")
     }
 
+    /// The folder of the server's binaries (`pg_dump`, `pg_restore`, …).
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
     /// `pg_dump --schema-only` of `dbname`.
     pub fn schema_dump(&self, dbname: &str) -> String {
         let out = Command::new(self.bin.join("pg_dump"))

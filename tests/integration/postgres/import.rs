@@ -22,7 +22,7 @@ fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
 }
 
 /// A database of its own, migrated, and a URL for it.
-fn migrated_database(label: &str) -> (String, postgres::Client) {
+pub(super) fn migrated_database(label: &str) -> (String, postgres::Client) {
     let pg = cluster();
     let db = new_database(label);
     let url = pg.url(&db, "?sslmode=disable");
@@ -31,7 +31,7 @@ fn migrated_database(label: &str) -> (String, postgres::Client) {
     (url, pg.client(&db))
 }
 
-fn import_pg(url: &str, file: &Path, flags: &[&str]) -> Output {
+pub(super) fn import_pg(url: &str, file: &Path, flags: &[&str]) -> Output {
     let mut args = vec!["import", file.to_str().unwrap()];
     args.extend_from_slice(flags);
     roster_pg(url, &args, &[])

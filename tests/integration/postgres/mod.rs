@@ -1,10 +1,17 @@
-//! PostgreSQL (issue 15): `roster migrate`, `import`, `createsuperuser`, `changepassword` and `serve` on a real server, connecting
-//! (passwords, sslmode, errors), the connection pool. The cluster is in `cluster.rs`.
+//! PostgreSQL (issue 15): every command on a real server (`migrate`, `import`, `createsuperuser`,
+//! `changepassword`, `ou`, `token`, `check-mail`, `sendtestemail`, `adduser`, `--invite`,
+//! `backup`'s advice, and `serve` in `web.rs`), connecting (passwords, sslmode, errors), the
+//! connection pool. The cluster is in `cluster.rs`.
 
 mod accounts;
 mod cluster;
+mod commands;
 mod connecting;
+mod directory;
+mod flush;
 mod import;
+mod invite;
+mod mail;
 mod migrate;
 mod schema;
 mod web;

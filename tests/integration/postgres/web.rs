@@ -136,27 +136,7 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
         !html.contains("Ada-Pw-2026-long"),
         "no password on the page"
     );
-    assert!(
-        !html.contains("name=\"invite\""),
-        "invitations are not offered on PostgreSQL"
-    );
     assert!(!html.contains("<script>x"), "values are escaped");
-    let res = admin.post_form(
-        &preview,
-        &format!("{preview}/commit"),
-        &[("allow_without_mail", "1"), ("invite", "1")],
-    );
-    assert_eq!(res.status().as_u16(), 422, "invitations are refused");
-    assert!(
-        res.text()
-            .unwrap()
-            .contains("Invitations are not sent from a PostgreSQL")
-    );
-    assert_eq!(
-        count(&mut client, "roster_import"),
-        0,
-        "nothing was written"
-    );
     let result = admin.commit_with(&preview, &[("allow_without_mail", "1")]);
     assert!(result.starts_with("/imports/"), "{result}");
     let (code, page) = admin.page(&result);
@@ -629,13 +609,84 @@ fn forgot_password_works_across_processes_on_postgresql() {
 }
 
 #[test]
-fn serve_on_postgresql_without_a_secret_key_says_what_to_set() {
-    let out = roster_pg("postgres://app:topsecret@127.0.0.1:1/shop", &["serve"], &[]);
-    assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        said.contains("ROSTER_SECRET_KEY") && said.contains("same key"),
-        "{said}"
+fn a_web_import_on_postgresql_mails_invitations_and_one_is_used_on_the_other_process() {
+    let pg = cluster();
+    let db = new_database("invite");
+    let url = pg.url(&db, "?sslmode=disable");
+    let out = roster_pg(
+        &url,
+        &[
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "boss",
+            "--email",
+            "boss@example.com",
+        ],
+        &[("ROSTER_SUPERUSER_PASSWORD", ADMIN_PASSWORD)],
     );
-    assert!(!said.contains("topsecret"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let smtp = TestSmtp::start(SmtpMode::Plain, None);
+    let port = smtp.port.to_string();
+    let mail = [
+        ("ROSTER_SECRET_KEY", SECRET_KEY),
+        ("ROSTER_EMAIL_HOST", "127.0.0.1"),
+        ("ROSTER_EMAIL_PORT", port.as_str()),
+        ("ROSTER_BASE_URL", "http://roster.example"),
+    ];
+    let first = start_server_with(Path::new(&url), &mail);
+    let second = start_server_with(Path::new(&url), &mail);
+    let admin = browser(&first);
+    admin.login("boss", ADMIN_PASSWORD);
+    let csv = format!("{HEADER}\nCy;Nopass;cy@example.com;cy;;;\n");
+    let (preview, code, html) = admin.upload_and_preview("cy.csv", csv.as_bytes());
+    assert_eq!(code, 200, "{html}");
+    assert!(
+        html.contains("name=\"invite\""),
+        "the mail check passed: {html}"
+    );
+    let result = admin.commit_with(&preview, &[("invite", "1")]);
+    let mails = smtp.wait_for_messages(1, Duration::from_secs(20));
+    assert_eq!(mails[0].to, ["cy@example.com"]);
+    let mut client = pg.client(&db);
+    let status: String = eventually(
+        "the invitation marked sent",
+        Duration::from_secs(20),
+        || {
+            let row = client
+                .query_opt("SELECT status FROM roster_invitation", &[])
+                .unwrap()?;
+            let status: String = row.get(0);
+            (status != "pending").then_some(status)
+        },
+    );
+    assert_eq!(status, "sent");
+    let (_, page) = admin.page(&result);
+    assert!(page.contains("cy@example.com"), "{page}");
+
+    // The link works on the other process, and the audit log knows it was the invitation.
+    let link = extract_link(&mails[0], "http://roster.example/reset/").expect("a link");
+    let cy = browser(&second);
+    let res = cy.get(link.trim_start_matches("http://roster.example"));
+    assert_eq!(res.status().as_u16(), 303);
+    let form = location(&res);
+    let password = "Countess-of-Lovelace-1815";
+    let res = cy.post_form(
+        &form,
+        &form,
+        &[("new_password1", password), ("new_password2", password)],
+    );
+    assert_eq!(location(&res), "/account?password=set");
+    let used: i64 = client
+        .query_one(
+            "SELECT COUNT(*) FROM roster_audit WHERE action = 'invitation_used'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(used, 1);
 }

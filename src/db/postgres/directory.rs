@@ -1,0 +1,187 @@
+//! Organizational units and API tokens on PostgreSQL (`DirectoryStore`): the SQLite rules and
+//! messages (`db::ous`, `db::api_tokens`), Roster's timestamps shown in SQLite's text form.
+
+use postgres::error::SqlState;
+use postgres::{Client, Row};
+
+use super::accounts::ASCII_FOLD;
+use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
+use crate::db::audit::AuditEntry;
+use crate::db::directory_store::DirectoryStore;
+use crate::db::ous::{self, AddOuError, ChangeOuError, OuItem};
+
+/// The `ou` and `token` commands on one PostgreSQL connection.
+pub struct PgDirectory(pub Client);
+
+/// `column` (timestamp with time zone) as the UTC text SQLite holds: `YYYY-MM-DD HH:MM:SS`, then
+/// `.ffffff` unless the microseconds are zero (`db::format_datetime`).
+pub(super) fn utc_text(column: &str) -> String {
+    format!(
+        "regexp_replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), \
+         '\\.000000$', '')"
+    )
+}
+
+fn is_unique_violation(err: &postgres::Error) -> bool {
+    err.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+impl PgDirectory {
+    /// Every row `sql` (without parameters) returns, each made into a `T` by `make`.
+    fn all<T>(&mut self, sql: &str, make: impl Fn(&Row) -> T) -> Result<Vec<T>, postgres::Error> {
+        Ok(self.0.query(sql, &[])?.iter().map(make).collect())
+    }
+
+    fn unit_names(&mut self) -> Result<Vec<(i64, String)>, postgres::Error> {
+        let sql = "SELECT id, name FROM roster_organizational_unit";
+        self.all(sql, |row| (row.get(0), row.get(1)))
+    }
+
+    /// The name of unit `id`, or `NotFound`.
+    fn unit_name(&mut self, id: i64) -> anyhow::Result<String> {
+        let row = self.0.query_opt(
+            "SELECT name FROM roster_organizational_unit WHERE id = $1",
+            &[&id],
+        )?;
+        Ok(row.ok_or(ChangeOuError::NotFound)?.get(0))
+    }
+
+    /// Refuses `name` (trimmed) when another unit has it under case folding.
+    fn free_name<'n>(&mut self, name: &'n str, except: Option<i64>) -> anyhow::Result<&'n str> {
+        let name = ous::checked_name(name)?;
+        if let Some((_, taken)) = ous::same_name_among(self.unit_names()?, name, except) {
+            return Err(AddOuError::Exists(taken).into());
+        }
+        Ok(name)
+    }
+}
+
+impl DirectoryStore for PgDirectory {
+    fn atomically<T>(
+        &mut self,
+        change: impl FnOnce(&mut Self) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.0.batch_execute("BEGIN")?;
+        let outcome = change(self);
+        let end = if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        self.0.batch_execute(end)?;
+        outcome
+    }
+
+    fn units(&mut self) -> anyhow::Result<Vec<OuItem>> {
+        let sql = format!(
+            "SELECT ou.id, ou.name, COUNT(p.user_id) FROM roster_organizational_unit ou \
+             LEFT JOIN roster_user_profile p ON p.organizational_unit_id = ou.id \
+             GROUP BY ou.id ORDER BY {} COLLATE \"C\"",
+            ASCII_FOLD.replace("{}", "ou.name")
+        );
+        let unit = |row: &Row| OuItem {
+            id: row.get(0),
+            name: row.get(1),
+            user_count: row.get(2),
+        };
+        Ok(self.all(&sql, unit)?)
+    }
+
+    fn add_unit(&mut self, name: &str) -> anyhow::Result<i64> {
+        let name = self.free_name(name, None)?;
+        match self.0.query_one(
+            "INSERT INTO roster_organizational_unit (name, created_at) VALUES ($1, now()) \
+             RETURNING id",
+            &[&name],
+        ) {
+            Ok(row) => Ok(row.get(0)),
+            Err(err) if is_unique_violation(&err) => Err(AddOuError::Exists(name.into()).into()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    fn rename_unit(&mut self, id: i64, name: &str) -> anyhow::Result<String> {
+        let old = self.unit_name(id)?;
+        let name =
+            self.free_name(name, Some(id))
+                .map_err(|err| match err.downcast::<AddOuError>() {
+                    Ok(refused) => ChangeOuError::Name(refused).into(),
+                    Err(other) => other,
+                })?;
+        match self.0.execute(
+            "UPDATE roster_organizational_unit SET name = $1 WHERE id = $2",
+            &[&name, &id],
+        ) {
+            Ok(_) => Ok(old),
+            Err(err) if is_unique_violation(&err) => {
+                Err(ChangeOuError::Name(AddOuError::Exists(name.into())).into())
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    fn delete_unit_if_empty(&mut self, id: i64) -> anyhow::Result<String> {
+        let name = self.unit_name(id)?;
+        let members: i64 = self
+            .0
+            .query_one(
+                "SELECT COUNT(*) FROM roster_user_profile WHERE organizational_unit_id = $1",
+                &[&id],
+            )?
+            .get(0);
+        if members > 0 {
+            return Err(ChangeOuError::NotEmpty(members).into());
+        }
+        self.0.execute(
+            "DELETE FROM roster_organizational_unit WHERE id = $1",
+            &[&id],
+        )?;
+        Ok(name)
+    }
+
+    fn tokens(&mut self) -> anyhow::Result<Vec<ApiTokenInfo>> {
+        let sql = format!(
+            "SELECT name, {}, created_by, {}, {} FROM roster_api_token ORDER BY id",
+            utc_text("created_at"),
+            utc_text("last_used_at"),
+            utc_text("revoked_at")
+        );
+        Ok(self.all(&sql, |row| ApiTokenInfo {
+            name: row.get(0),
+            created_at: row.get(1),
+            created_by: row.get(2),
+            last_used_at: row.get(3),
+            revoked_at: row.get(4),
+        })?)
+    }
+
+    fn create_token(&mut self, name: &str, created_by: &str) -> anyhow::Result<String> {
+        let name = api_tokens::valid_name(name)?;
+        let token = api_tokens::new_token();
+        match self.0.execute(
+            "INSERT INTO roster_api_token (name, token_hash, created_at, created_by) \
+             VALUES ($1, $2, now(), $3)",
+            &[&name, &api_tokens::token_hash(&token), &created_by],
+        ) {
+            Ok(_) => Ok(token),
+            Err(err) if is_unique_violation(&err) => {
+                Err(CreateTokenError::Exists(name.into()).into())
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    fn revoke_token(&mut self, name: &str) -> anyhow::Result<bool> {
+        let sql = format!(
+            "UPDATE roster_api_token SET revoked_at = now() \
+             WHERE {} = {} AND revoked_at IS NULL",
+            ASCII_FOLD.replace("{}", "name"),
+            ASCII_FOLD.replace("{}", "$1")
+        );
+        Ok(self.0.execute(&sql, &[&name.trim()])? > 0)
+    }
+
+    fn record_audit(&mut self, entry: &AuditEntry<'_>) -> anyhow::Result<()> {
+        Ok(super::record_audit(&mut self.0, entry)?)
+    }
+}
