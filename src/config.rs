@@ -63,14 +63,6 @@ impl Config {
     /// Validates the global flags.
     pub fn new(database: PathBuf, pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<Self> {
         refuse_database_url(&database)?;
-        Self::unchecked(database, pbkdf2_iterations, max_rows)
-    }
-
-    fn unchecked(
-        database: PathBuf,
-        pbkdf2_iterations: u32,
-        max_rows: usize,
-    ) -> anyhow::Result<Self> {
         let import = import_settings(pbkdf2_iterations, max_rows)?;
         Ok(Self {
             accounts: AccountSettings::defaults_for(&database),
@@ -98,33 +90,24 @@ impl Config {
         config.with_cli(cli)
     }
 
-    /// The configuration of `serve` on PostgreSQL, as [`Config::from_cli`] builds it, with
-    /// `database` holding the URL without its password (for messages only: nothing opens it as a
-    /// file). The secret key must be given (every Roster process on the database needs the same
-    /// one), since there is no database file to keep a generated key next to.
+    /// `serve` on PostgreSQL: as [`Config::from_cli`], `database` the URL without its password (for
+    /// messages; nothing opens it). The caller checks that the secret key is given.
     pub fn for_postgres(cli: &Cli, shown_url: &str) -> anyhow::Result<Self> {
-        let a = &cli.accounts;
-        if a.secret_key.as_deref().is_none_or(str::is_empty) && a.secret_key_file.is_none() {
-            bail!(
-                "`serve` on PostgreSQL needs ROSTER_SECRET_KEY (the Django project's SECRET_KEY) or \
-                 ROSTER_SECRET_KEY_FILE: every Roster process on the database must use the same key"
-            );
-        }
-        let config = Self::unchecked(shown_url.into(), cli.pbkdf2_iterations, cli.max_rows)?;
+        let mut config = Self::new(PathBuf::new(), cli.pbkdf2_iterations, cli.max_rows)?;
+        config.database = shown_url.into();
         config.with_cli(cli)
     }
 
     /// The flags beyond the database's, validated, on top of `self`.
-    fn with_cli(self, cli: &Cli) -> anyhow::Result<Self> {
-        let mut config = self;
-        config.mail = mail_settings(&cli.mail)?;
-        config.mail_locks = mail_locks(cli);
+    fn with_cli(mut self, cli: &Cli) -> anyhow::Result<Self> {
+        self.mail = mail_settings(&cli.mail)?;
+        self.mail_locks = mail_locks(cli);
         let a = &cli.accounts;
-        config.user_model = UserModelName::parse(&a.user_model).map_err(anyhow::Error::msg)?;
-        config.use_tz = a.use_tz;
+        self.user_model = UserModelName::parse(&a.user_model).map_err(anyhow::Error::msg)?;
+        self.use_tz = a.use_tz;
         let default_key = SecretKeySource::File(default_secret_file(&cli.database));
-        config.accounts = account_settings(cli, default_key)?;
-        Ok(config)
+        self.accounts = account_settings(cli, default_key)?;
+        Ok(self)
     }
 }
 

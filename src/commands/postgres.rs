@@ -42,6 +42,14 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
         let target = PgTarget::parse(url, &PasswordLookup::from_environment())
             .map_err(anyhow::Error::msg)?;
         let connector = Connector::new(target)?;
+        let a = &cli.accounts;
+        if a.secret_key.as_deref().is_none_or(str::is_empty) && a.secret_key_file.is_none() {
+            // No database file to keep a generated key next to.
+            bail!(
+                "`serve` on PostgreSQL needs ROSTER_SECRET_KEY (the Django project's SECRET_KEY) or \
+                 ROSTER_SECRET_KEY_FILE: every Roster process on the database must use the same key"
+            );
+        }
         let config = Config::for_postgres(cli, &connector.target().to_string())?;
         super::hashing::configure_hashing(cli.hash_threads)?;
         let serve = ServeConfig::new(bind, *max_upload_bytes)?;

@@ -157,9 +157,8 @@ pub enum Prepared<S: Source> {
     },
 }
 
-/// Reads and plans `bytes` against the SQLite database as it is now, running `check_mail` only
-/// when the file creates users without a password, and replanning when the gate holds those rows
-/// back.
+/// Reads and plans `bytes` against the database as it is now, running `check_mail` only when the
+/// file creates users without a password, and replanning when the gate holds those rows back.
 pub fn prepare<S: FileSource>(
     conn: &Connection,
     bytes: Vec<u8>,
@@ -167,20 +166,8 @@ pub fn prepare<S: FileSource>(
     choices: Choices,
     check_mail: impl FnOnce() -> CheckOutcome,
 ) -> rusqlite::Result<Prepared<S>> {
-    let directory = || db::directory::snapshot(conn);
-    prepare_with(directory, bytes, max_rows, choices, check_mail)
-}
-
-/// [`prepare`] on any backend: `directory` reads the database as it is now, once the file is read.
-pub fn prepare_with<S: FileSource, E>(
-    directory: impl FnOnce() -> Result<DirectorySnapshot, E>,
-    bytes: Vec<u8>,
-    max_rows: usize,
-    choices: Choices,
-    check_mail: impl FnOnce() -> CheckOutcome,
-) -> Result<Prepared<S>, E> {
     match S::read(bytes, max_rows) {
-        Ok(source) => Ok(prepare_against(directory()?, source, choices, check_mail)),
+        Ok(source) => prepare_source(conn, source, choices, check_mail),
         Err(rejection) => Ok(Prepared::Rejected(rejection)),
     }
 }

@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
 use super::{UploadLimit, XLSX_MEDIA_TYPE, download, html, see_other};
-use crate::import::service::{Choices, MailGate, Prepared, prepare_with};
+use crate::import::service::{Choices, FileSource, MailGate, Prepared, prepare_against};
 use crate::import::{ImportContext, ImportSource, ParsedFile};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{CsrfToken, VerifiedForm};
@@ -146,14 +146,13 @@ pub async fn upload(
         .blocking(move |state, _| {
             let current = state.current_mail()?;
             let check_mail = || state.page_mail_check(&current.mail);
-            let directory = || state.backend.directory();
-            let prepared = prepare_with::<ParsedFile, _>(
-                directory,
-                upload.bytes,
-                max_rows,
-                choices,
-                check_mail,
-            )?;
+            // Read first: a file refused as a whole needs no look at the database.
+            let prepared = match ParsedFile::read(upload.bytes, max_rows) {
+                Ok(source) => {
+                    prepare_against(state.backend.directory()?, source, choices, check_mail)
+                }
+                Err(rejection) => Prepared::Rejected(rejection),
+            };
             Ok(match prepared {
                 Prepared::Rejected(rejection) => Err(rejection),
                 Prepared::Ready {
