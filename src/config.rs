@@ -62,8 +62,8 @@ impl Config {
 
     /// Validates the global flags.
     pub fn new(database: PathBuf, pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<Self> {
-        let import = import_settings(pbkdf2_iterations, max_rows)?;
         refuse_database_url(&database)?;
+        let import = import_settings(pbkdf2_iterations, max_rows)?;
         Ok(Self {
             accounts: AccountSettings::defaults_for(&database),
             database,
@@ -86,15 +86,28 @@ impl Config {
 
     /// Builds and validates the whole configuration from the command line.
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        let mut config = Self::new(cli.database.clone(), cli.pbkdf2_iterations, cli.max_rows)?;
-        config.mail = mail_settings(&cli.mail)?;
-        config.mail_locks = mail_locks(cli);
+        let config = Self::new(cli.database.clone(), cli.pbkdf2_iterations, cli.max_rows)?;
+        config.with_cli(cli)
+    }
+
+    /// `serve` on PostgreSQL: as [`Config::from_cli`], `database` the URL without its password (for
+    /// messages; nothing opens it). The caller checks that the secret key is given.
+    pub fn for_postgres(cli: &Cli, shown_url: &str) -> anyhow::Result<Self> {
+        let mut config = Self::new(PathBuf::new(), cli.pbkdf2_iterations, cli.max_rows)?;
+        config.database = shown_url.into();
+        config.with_cli(cli)
+    }
+
+    /// The flags beyond the database's, validated, on top of `self`.
+    fn with_cli(mut self, cli: &Cli) -> anyhow::Result<Self> {
+        self.mail = mail_settings(&cli.mail)?;
+        self.mail_locks = mail_locks(cli);
         let a = &cli.accounts;
-        config.user_model = UserModelName::parse(&a.user_model).map_err(anyhow::Error::msg)?;
-        config.use_tz = a.use_tz;
+        self.user_model = UserModelName::parse(&a.user_model).map_err(anyhow::Error::msg)?;
+        self.use_tz = a.use_tz;
         let default_key = SecretKeySource::File(default_secret_file(&cli.database));
-        config.accounts = account_settings(cli, default_key)?;
-        Ok(config)
+        self.accounts = account_settings(cli, default_key)?;
+        Ok(self)
     }
 }
 
@@ -215,7 +228,8 @@ fn refuse_database_url(database: &Path) -> anyhow::Result<()> {
     }
     let what = match scheme.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => {
-            "PostgreSQL URLs work for every command but `serve` so far".to_string()
+            "PostgreSQL URLs work for every command (`serve` for part of the web pages so far)"
+                .to_string()
         }
         other => format!("\"{other}://\" database URLs are not supported"),
     };

@@ -1,6 +1,6 @@
 //! Password reset and set-password invitations: Django-compatible links, who gets mail, token checks.
 
-use rusqlite::Connection;
+use crate::db::web_store::SessionStore;
 use unicode_normalization::UnicodeNormalization;
 
 use super::tokens::{
@@ -90,16 +90,16 @@ pub fn link_mail(
 
 /// The user a reset link points at, if its token is valid now.
 pub fn user_for_token(
-    conn: &Connection,
+    store: &mut dyn SessionStore,
     accounts: &AccountSettings,
     secret: &str,
     uidb64: &str,
     token: &str,
-) -> rusqlite::Result<Option<UserRecord>> {
+) -> anyhow::Result<Option<UserRecord>> {
     let Some(pk) = uidb64_decode(uidb64) else {
         return Ok(None);
     };
-    let Some(user) = crate::db::users::find_by_id(conn, pk)? else {
+    let Some(user) = store.find_user_by_id(pk)? else {
         return Ok(None);
     };
     let now = accounts.token_timestamp(chrono::Utc::now());
@@ -123,15 +123,18 @@ pub fn user_for_token(
 /// unusable password are left out, except those Roster created without one (an import or an
 /// invitation): setting a first password is what they need. Others (SSO-only accounts, social
 /// sign-ups) must not gain a password that bypasses the project's SSO or MFA.
-pub fn reset_recipients(conn: &Connection, email: &str) -> rusqlite::Result<Vec<UserRecord>> {
+pub fn reset_recipients(
+    store: &mut dyn SessionStore,
+    email: &str,
+) -> anyhow::Result<Vec<UserRecord>> {
     let wanted = fold(email.trim());
     let mut recipients = Vec::new();
-    for user in crate::db::users::active_by_email_ascii_ci(conn, email.trim())? {
+    for user in store.active_users_by_email(email.trim())? {
         if fold(&user.email) != wanted {
             continue;
         }
         if crate::auth::hashers::is_password_usable(&user.password)
-            || crate::db::users::created_without_password_by_roster(conn, user.id)?
+            || store.created_without_password_by_roster(user.id)?
         {
             recipients.push(user);
         }
@@ -157,14 +160,14 @@ pub fn send_link(
 /// Sends the pending (or, with `retry_failed`, the failed) invitations of an import and records
 /// each outcome. Returns (sent, failed).
 pub fn send_invitations(
-    db: &crate::db::Db,
+    db: &dyn crate::db::invitation_store::InvitationOutbox,
     mail: &MailSettings,
     accounts: &AccountSettings,
     import_id: i64,
     retry_failed: bool,
 ) -> anyhow::Result<(usize, usize)> {
-    let mut conn = db.connect()?;
-    send_invitations_with(&mut conn, mail, accounts, import_id, retry_failed)
+    let mut store = db.invitation_store()?;
+    send_invitations_with(&mut *store, mail, accounts, import_id, retry_failed)
 }
 
 /// [`send_invitations`] on any backend's [`InvitationStore`].

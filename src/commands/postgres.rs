@@ -1,5 +1,5 @@
-//! Commands given a PostgreSQL URL: every command but `serve` works (`backup` prints the
-//! `pg_dump` command instead of copying); `serve` says PostgreSQL is not supported for it yet.
+//! Commands given a PostgreSQL URL: every command works (`backup` prints the `pg_dump` command
+//! instead of copying; `serve` serves the pages ported so far, see `web::sqlite_only`).
 
 use std::process::ExitCode;
 
@@ -10,7 +10,9 @@ use super::adduser::AddUserOptions;
 use super::import::mailer;
 use crate::auth::secret::SECRET_KEY_UNSET;
 use crate::cli::{Cli, Command};
-use crate::config::{CurrentMail, PostgresConfig, SecretKeySource, current_mail};
+use crate::config::{
+    Config, CurrentMail, PostgresConfig, SecretKeySource, ServeConfig, current_mail,
+};
 use crate::db::postgres::{
     Connector, PasswordLookup, PgAccounts, PgDirectory, PgImportStore, PgTarget,
     load_mail_settings, migrate,
@@ -25,18 +27,34 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
         eprintln!("{}", super::pg_backup::pg_dump_advice(&target, file));
         return Ok(ExitCode::from(super::EXIT_FAILURE));
     }
-    if matches!(cli.command, Command::Serve { .. }) {
-        bail!(
-            "PostgreSQL does not support `serve` yet: it still needs an SQLite file \
-             (--database /path/to/db.sqlite3). See the README's \"PostgreSQL (in progress)\""
-        );
-    }
     if !cli.accounts.user_model.eq_ignore_ascii_case("auth.User") {
         bail!(
             "ROSTER_USER_MODEL={}: custom user models work on SQLite only so far; on PostgreSQL \
              Roster supports Django's default auth.User",
             cli.accounts.user_model
         );
+    }
+    if let Command::Serve {
+        bind,
+        max_upload_bytes,
+    } = &cli.command
+    {
+        let target = PgTarget::parse(url, &PasswordLookup::from_environment())
+            .map_err(anyhow::Error::msg)?;
+        let connector = Connector::new(target)?;
+        let a = &cli.accounts;
+        if a.secret_key.as_deref().is_none_or(str::is_empty) && a.secret_key_file.is_none() {
+            // No database file to keep a generated key next to.
+            bail!(
+                "`serve` on PostgreSQL needs ROSTER_SECRET_KEY (the Django project's SECRET_KEY) or \
+                 ROSTER_SECRET_KEY_FILE: every Roster process on the database must use the same key"
+            );
+        }
+        let config = Config::for_postgres(cli, &connector.target().to_string())?;
+        super::hashing::configure_hashing(cli.hash_threads)?;
+        let serve = ServeConfig::new(bind, *max_upload_bytes)?;
+        crate::web::serve_postgres(config, serve, connector)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let address = match &cli.command {
         Command::Sendtestemail { address } => Some(super::mail::checked_address(address)?),
@@ -118,7 +136,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             let current = current_mail_settings(&config, &connector)?;
             super::mail::send_test_email(&current, address.unwrap_or_default())
         }
-        // `serve`, `backup`, `sample-csv` and `template` returned before migrating.
+        // `serve`, `backup`, `sample-csv` and `template` returned before migrating here.
         Command::Migrate
         | Command::Serve { .. }
         | Command::Backup { .. }

@@ -269,14 +269,37 @@ pub fn find(conn: &Connection, id: i64) -> rusqlite::Result<Option<ImportRecord>
 pub fn failures(conn: &Connection, import_id: i64) -> rusqlite::Result<Vec<ReportRow>> {
     Ok(stored_rows(conn, import_id, true)?
         .into_iter()
-        .map(|row| ReportRow {
+        .map(ReportRow::from)
+        .collect())
+}
+
+impl From<StoredRow> for ReportRow {
+    /// A stored failed row as the report and the error report show it.
+    fn from(row: StoredRow) -> Self {
+        ReportRow {
             line: row.line,
             summary: row.summary,
             code: row.code.unwrap_or_default(),
             column: row.column,
             message: row.message.unwrap_or_default(),
-        })
-        .collect())
+        }
+    }
+}
+
+/// The report of a committed import from its record and its failed rows (either backend's).
+pub(crate) fn report_of(
+    record: ImportRecord,
+    failures: Vec<ReportRow>,
+) -> (ImportRecord, ImportReport) {
+    let report = ImportReport {
+        import_id: Some(record.id),
+        rows_total: record.rows_total as usize,
+        created: record.created as usize,
+        failed: record.failed as usize,
+        passwordless: record.passwordless as usize,
+        failures,
+    };
+    (record, report)
 }
 
 /// Rebuilds the report of a committed import.
@@ -287,13 +310,5 @@ pub fn report(
     let Some(record) = find(conn, import_id)? else {
         return Ok(None);
     };
-    let report = ImportReport {
-        import_id: Some(record.id),
-        rows_total: record.rows_total as usize,
-        created: record.created as usize,
-        failed: record.failed as usize,
-        passwordless: record.passwordless as usize,
-        failures: failures(conn, import_id)?,
-    };
-    Ok(Some((record, report)))
+    Ok(Some(report_of(record, failures(conn, import_id)?)))
 }

@@ -29,6 +29,7 @@ pub(crate) mod user_references;
 pub(crate) mod user_search;
 pub mod user_table;
 pub mod users;
+pub(crate) mod web_store;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -52,10 +52,10 @@ impl ReadPool {
     }
 
     /// Runs `work` on a kept connection, or a new one when none is free.
-    pub fn read<T>(
+    pub fn read<T, E: From<rusqlite::Error>>(
         &self,
-        work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<T> {
+        work: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
         match self.pool.get_timeout(WAIT_FOR_A_READER) {
             Ok(conn) => work(&conn),
             // All busy for a while, or none could be opened (e.g. the file is gone): a direct
@@ -76,7 +76,9 @@ mod tests {
         db.migrate().unwrap();
         let pool = ReadPool::new(db);
         pool.read(|conn| conn.execute_batch("BEGIN")).unwrap();
-        let in_transaction = pool.read(|conn| Ok(!conn.is_autocommit())).unwrap();
+        let in_transaction = pool
+            .read(|conn| Ok::<_, rusqlite::Error>(!conn.is_autocommit()))
+            .unwrap();
         assert!(!in_transaction);
         // A kept connection sees what another connection committed meanwhile.
         pool.read(|conn| conn.execute_batch("CREATE TEMP TABLE kept (x)"))

@@ -9,7 +9,7 @@ use crate::domain::random::random_string;
 /// How long a session lasts (Django's default `SESSION_COOKIE_AGE`, two weeks).
 pub const SESSION_AGE: chrono::Duration = chrono::Duration::weeks(2);
 
-fn key_hash(key: &str) -> String {
+pub(crate) fn key_hash(key: &str) -> String {
     hex(&Sha256::digest(key.as_bytes()))
 }
 

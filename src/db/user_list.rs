@@ -100,7 +100,7 @@ pub enum MatchCount {
 
 /// The search box's text as searched: trimmed, control characters dropped (they cannot be typed
 /// into the box; dropping them keeps the field separator of `searched_text` unique); `None` if empty.
-fn search_term(query: &UserQuery) -> Option<String> {
+pub(crate) fn search_term(query: &UserQuery) -> Option<String> {
     let text: String = query
         .text
         .trim()
@@ -108,6 +108,16 @@ fn search_term(query: &UserQuery) -> Option<String> {
         .filter(|c| !c.is_control())
         .collect();
     (!text.is_empty()).then_some(text)
+}
+
+/// `%text%` for `LIKE … ESCAPE '\'` (PostgreSQL's default escape too), with `%`, `_` and `\`
+/// matching themselves.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// The conditions for the filters `query` sets, joined by `AND` (empty when none), with their
@@ -123,11 +133,7 @@ pub(super) fn conditions(users: &UserTable, query: &UserQuery) -> (String, Vec<V
             "({}) LIKE ? ESCAPE '\\'",
             user_search::searched_text(users, "u.")
         ));
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        values.push(Value::Text(format!("%{escaped}%")));
+        values.push(Value::Text(like_pattern(&text)));
     }
     if let Some(unit) = query.organizational_unit {
         clauses.push(

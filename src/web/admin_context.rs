@@ -12,6 +12,7 @@ use super::error::WebError;
 use super::session::Admin;
 use super::views::layout::Chrome;
 use crate::db::users::UserRecord;
+use crate::db::web_store::WebStore;
 
 /// A logged-in admin's request: taking it as a handler argument is the admin check.
 pub struct AdminContext {
@@ -32,6 +33,7 @@ impl AdminContext {
         Chrome {
             admin: Some(&self.admin.username),
             csrf: &self.csrf,
+            postgres: self.state.backend.is_postgres(),
         }
     }
 
@@ -50,8 +52,18 @@ impl AdminContext {
         &self,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, WebError> {
+        let readers = self.state.backend.readers()?.clone();
+        Ok(web::block(move || readers.read(work)).await??)
+    }
+
+    /// Reads through the web's stores (SQLite or PostgreSQL) on the blocking pool, on a kept
+    /// connection.
+    pub async fn store<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn WebStore) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, WebError> {
         let state = self.state.clone();
-        Ok(web::block(move || state.readers.read(work)).await??)
+        Ok(web::block(move || state.backend.read_store(work)).await??)
     }
 
     /// Runs a change in one write transaction on the blocking pool; the closure records its audit
@@ -62,9 +74,9 @@ impl AdminContext {
         &self,
         work: impl FnOnce(&Transaction<'_>, &Actor) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, WebError> {
-        let state = self.state.clone();
+        let db = self.state.backend.sqlite()?.clone();
         let actor = self.actor.clone();
-        Ok(web::block(move || in_transaction(&state, |tx| work(tx, &actor))).await??)
+        Ok(web::block(move || in_transaction(&db, |tx| work(tx, &actor))).await??)
     }
 
     /// Blocking work that is more than a query (sending mail, hashing), with the state at hand.
@@ -79,10 +91,10 @@ impl AdminContext {
 
 /// Opens a connection and runs `work` in an immediate (write-locking) transaction.
 pub fn in_transaction<T>(
-    state: &AppState,
+    db: &crate::db::Db,
     work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
-    let mut conn = state.db.connect()?;
+    let mut conn = db.connect()?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let value = work(&tx)?;
     tx.commit()?;

@@ -3,6 +3,7 @@
 use actix_web::HttpRequest;
 
 use crate::db::audit::{AuditAction, AuditEntry, record};
+use crate::db::web_store::SessionStore;
 
 /// The person behind a request.
 #[derive(Debug, Clone)]
@@ -30,17 +31,34 @@ impl Actor {
         target: &str,
         detail: &str,
     ) -> rusqlite::Result<()> {
-        record(
-            conn,
-            &AuditEntry {
-                actor_user_id: self.user_id,
-                actor: &self.name,
-                action,
-                target,
-                detail,
-                client: &self.client,
-            },
-        )
+        record(conn, &self.entry(action, target, detail))
+    }
+
+    /// Appends an entry by this actor through the web's stores (SQLite or PostgreSQL).
+    pub fn record_in(
+        &self,
+        store: &mut dyn SessionStore,
+        action: AuditAction,
+        target: &str,
+        detail: &str,
+    ) -> anyhow::Result<()> {
+        store.record_audit(&self.entry(action, target, detail))
+    }
+
+    fn entry<'a>(
+        &'a self,
+        action: AuditAction,
+        target: &'a str,
+        detail: &'a str,
+    ) -> AuditEntry<'a> {
+        AuditEntry {
+            actor_user_id: self.user_id,
+            actor: &self.name,
+            action,
+            target,
+            detail,
+            client: &self.client,
+        }
     }
 }
 

@@ -5,8 +5,10 @@ use rusqlite::Connection;
 
 use super::AppState;
 use super::error::WebError;
+use crate::db::web_store::WebStore;
 
-/// Runs `work` on the blocking pool with a fresh connection to the database.
+/// Runs `work` on the blocking pool with a fresh connection to the SQLite database (pages not
+/// ported to PostgreSQL).
 pub async fn with_connection<T, E>(
     state: &web::Data<AppState>,
     work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
@@ -16,8 +18,8 @@ where
     E: From<rusqlite::Error> + Send + 'static,
     WebError: From<E>,
 {
-    let state = state.clone();
-    Ok(web::block(move || work(&mut state.db.connect()?)).await??)
+    let db = state.backend.sqlite()?.clone();
+    Ok(web::block(move || work(&mut db.connect()?)).await??)
 }
 
 /// Runs `work` on the blocking pool with the application state at hand (mail settings, secret key).
@@ -39,4 +41,13 @@ pub async fn compute<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, WebError> {
     Ok(web::block(work).await?)
+}
+
+/// Runs `work` with the web's stores on the blocking pool.
+pub async fn store<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&mut dyn WebStore) -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, WebError> {
+    let state = state.clone();
+    Ok(web::block(move || state.backend.with_store(work)).await??)
 }

@@ -1,11 +1,14 @@
-//! Runs a confirmed web import on its own thread through the import service, publishing progress.
+//! Runs a confirmed web import on its own thread through the import service (on SQLite or
+//! PostgreSQL, the same engine), publishing progress.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Sender, channel};
 
 use actix_web::web;
 
-use crate::import::service::{MailGate, commit};
+use crate::db::postgres::PgImportStore;
+use crate::import::job::Progress;
+use crate::import::service::{MailGate, commit, commit_to};
 use crate::import::{ImportContext, ParsedFile};
 use crate::web::AppState;
 use crate::web::error::WebError;
@@ -19,7 +22,7 @@ pub async fn start(
     context: ImportContext,
     gate: MailGate,
 ) -> Result<i64, WebError> {
-    let (started_tx, started_rx) = channel::<rusqlite::Result<i64>>();
+    let (started_tx, started_rx) = channel::<anyhow::Result<i64>>();
     std::thread::Builder::new()
         .name("roster-import".to_string())
         .spawn(move || run(state, staged, context, gate, started_tx))
@@ -35,7 +38,7 @@ fn run(
     staged: Arc<Staged>,
     context: ImportContext,
     gate: MailGate,
-    started: Sender<rusqlite::Result<i64>>,
+    started: Sender<anyhow::Result<i64>>,
 ) {
     let Some(parsed) = take_rows(staged) else {
         return;
@@ -46,24 +49,45 @@ fn run(
         tracing::warn!(error = %err, "the Mail page's saved settings could not be read");
         crate::config::current_mail::merge(&state.config, &Default::default())
     });
-    let mailer = state.mailer(&current);
-    let outcome = state.db.connect().and_then(|mut conn| {
-        commit(
-            &mut conn,
-            parsed,
-            context,
-            &gate,
-            &state.config.import,
-            |progress| {
-                state.jobs.update(progress);
-                import_id = Some(progress.import_id);
-                if let Some(started) = started.take() {
-                    let _ = started.send(Ok(progress.import_id));
-                }
-            },
-            Some(mailer),
-        )
-    });
+    let mut on_progress = |progress: Progress| {
+        state.jobs.update(progress);
+        import_id = Some(progress.import_id);
+        if let Some(started) = started.take() {
+            let _ = started.send(Ok(progress.import_id));
+        }
+    };
+    let settings = &state.config.import;
+    let outcome: anyhow::Result<_> = match state.backend.postgres_connection() {
+        Some(client) => client.and_then(|client| {
+            let mut store = PgImportStore::new(client);
+            Ok(commit_to(
+                &mut store,
+                parsed,
+                context,
+                &gate,
+                settings,
+                &mut on_progress,
+                Some(state.mailer(&current)),
+            )?)
+        }),
+        None => state
+            .backend
+            .sqlite()
+            .map_err(anyhow::Error::from)
+            .and_then(|db| {
+                let mut conn = db.connect()?;
+                let mailer = Some(state.mailer(&current));
+                Ok(commit(
+                    &mut conn,
+                    parsed,
+                    context,
+                    &gate,
+                    settings,
+                    &mut on_progress,
+                    mailer,
+                )?)
+            }),
+    };
     if let Some(id) = import_id {
         state.jobs.finish(id);
     }

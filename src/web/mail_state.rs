@@ -1,6 +1,7 @@
 //! The mail settings in force and their recent check, as every web handler reads them.
 
 use super::AppState;
+use super::backend::Backend;
 use crate::config::CurrentMail;
 use crate::import::service::Mailer;
 use crate::mail::check_cache::{API_WAIT, PAGE_WAIT};
@@ -8,8 +9,17 @@ use crate::mail::{CheckOutcome, Diagnosis, Freshness, MailSettings};
 
 impl AppState {
     /// The settings in force now: flags and variables, then the Mail page's saved values.
-    pub fn current_mail(&self) -> rusqlite::Result<CurrentMail> {
-        crate::config::current_mail::load(&self.config, &self.db.connect()?)
+    pub fn current_mail(&self) -> anyhow::Result<CurrentMail> {
+        match &self.backend {
+            Backend::Sqlite { db, .. } => Ok(crate::config::current_mail::load(
+                &self.config,
+                &db.connect()?,
+            )?),
+            Backend::Postgres { pool, .. } => {
+                let stored = crate::db::postgres::load_mail_settings(&mut *pool.get()?)?;
+                Ok(crate::config::current_mail::merge(&self.config, &stored))
+            }
+        }
     }
 
     /// The check of `settings` as a page shows it: a recent result, or one awaited for at most
@@ -28,7 +38,7 @@ impl AppState {
     /// What an import sends its invitations with, under the settings in force.
     pub fn mailer<'a>(&'a self, current: &'a CurrentMail) -> Mailer<'a> {
         Mailer {
-            db: &self.db,
+            db: self.backend.outbox(),
             mail: &current.mail,
             accounts: &current.accounts,
         }

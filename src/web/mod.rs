@@ -3,6 +3,7 @@
 mod admin_context;
 mod assets;
 mod audit;
+mod backend;
 mod blocking;
 mod connections;
 mod cross_site;
@@ -20,6 +21,8 @@ mod query_string;
 mod ratelimit;
 mod session;
 mod session_cookie;
+mod shared_limits;
+mod sqlite_only;
 mod staging;
 mod state;
 mod views;
@@ -33,6 +36,7 @@ use anyhow::Context;
 
 use crate::auth::hashers::random_string;
 use crate::config::{Config, ServeConfig};
+use backend::Backend;
 pub use state::AppState;
 
 /// A bound, not yet running server.
@@ -43,38 +47,56 @@ pub struct Application {
 }
 
 impl Application {
-    /// Migrates the database and binds the listener (port 0 picks a free port).
+    /// Migrates the SQLite database and binds the listener (port 0 picks a free port).
     pub fn build(config: Config, serve: ServeConfig) -> anyhow::Result<Self> {
         let db = config.db();
         db.migrate()?;
-        let conn = db.connect()?;
-        let interrupted = crate::db::imports::interrupt_running(&conn)?;
+        let interrupted = crate::db::imports::interrupt_running(&db.connect()?)?;
         if interrupted > 0 {
             tracing::warn!(
                 interrupted,
                 "imports interrupted by an earlier stop; import their files again to finish them"
             );
         }
-        crate::db::sessions::purge_expired(&conn)?;
-        let needs_setup = !crate::db::users::has_active_admin(&conn)?;
-        drop(conn);
+        let readers = crate::db::ReadPool::new(db.clone());
+        Self::start(config, serve, Backend::Sqlite { db, readers })
+    }
+
+    /// Migrates the PostgreSQL database and binds the listener. Imports left running are not
+    /// marked interrupted here: another Roster process on the same database may be running them.
+    pub fn build_postgres(
+        config: Config,
+        serve: ServeConfig,
+        connector: crate::db::postgres::Connector,
+    ) -> anyhow::Result<Self> {
+        crate::db::postgres::migrate(&connector)?;
+        Self::start(config, serve, Backend::postgres(connector))
+    }
+
+    fn start(config: Config, serve: ServeConfig, backend: Backend) -> anyhow::Result<Self> {
+        let needs_setup = backend.with_store(|store| {
+            store.purge_expired_sessions()?;
+            Ok(!store.has_active_admin()?)
+        })?;
         let setup_token = needs_setup.then(|| random_string(43));
         let setup_path = setup_token.as_ref().map(|t| format!("/setup/{t}"));
         let secret_key = config.accounts.load_secret_key()?;
         let quarter_hour = Duration::from_secs(15 * 60);
         let state = web::Data::new(AppState {
-            readers: crate::db::ReadPool::new(db.clone()),
-            db,
+            backend,
             config,
             staging: staging::Staging::default(),
             jobs: jobs::Jobs::default(),
             setup_token: Mutex::new(setup_token),
             secret_key,
-            forgot_by_ip: ratelimit::RateLimit::new(10, quarter_hour),
-            forgot_by_email: ratelimit::RateLimit::new(3, quarter_hour),
-            login_by_ip: ratelimit::RateLimit::new(30, quarter_hour),
-            login_by_username: ratelimit::RateLimit::new(10, quarter_hour),
-            login_limit_audited: ratelimit::RateLimit::new(1, quarter_hour),
+            forgot_by_ip: ratelimit::RateLimit::new(10, quarter_hour).shared_as("forgot_by_ip"),
+            forgot_by_email: ratelimit::RateLimit::new(3, quarter_hour)
+                .shared_as("forgot_by_email"),
+            login_by_ip: ratelimit::RateLimit::new(30, quarter_hour).shared_as("login_by_ip"),
+            login_by_username: ratelimit::RateLimit::new(10, quarter_hour)
+                .shared_as("login_by_username"),
+            login_limit_audited: ratelimit::RateLimit::new(1, quarter_hour)
+                .shared_as("login_limit_audited"),
             mail_checks: crate::mail::CheckCache::default(),
         });
         let listener = TcpListener::bind(serve.bind)
@@ -94,6 +116,9 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .configure(handlers::routes)
+                .wrap(actix_web::middleware::from_fn(
+                    sqlite_only::sqlite_only_pages,
+                ))
                 .wrap(actix_web::middleware::from_fn(
                     connections::body_idle_timeout,
                 ))
@@ -134,10 +159,24 @@ impl Application {
     }
 }
 
-/// `roster serve`: builds the application, prints the setup link if needed, serves forever.
+/// `roster serve` on an SQLite file: builds the application, prints the setup link if needed,
+/// serves forever.
 pub fn serve(config: Config, serve: ServeConfig) -> anyhow::Result<()> {
     let bind = serve.bind;
-    let app = Application::build(config, serve)?;
+    run(Application::build(config, serve)?, bind)
+}
+
+/// `roster serve` on PostgreSQL.
+pub fn serve_postgres(
+    config: Config,
+    serve: ServeConfig,
+    connector: crate::db::postgres::Connector,
+) -> anyhow::Result<()> {
+    let bind = serve.bind;
+    run(Application::build_postgres(config, serve, connector)?, bind)
+}
+
+fn run(app: Application, bind: std::net::SocketAddr) -> anyhow::Result<()> {
     let base = format!("http://{}:{}", display_host(&bind), app.port());
     tracing::info!(address = %base, "Roster is serving");
     if let Some(path) = app.setup_path() {

@@ -17,6 +17,9 @@ const MAX_KEYS: usize = 10_000;
 pub struct RateLimit {
     limit: u32,
     window: Duration,
+    /// The name its windows are kept under in the database on PostgreSQL, where every process
+    /// counts together; `None` keeps them in this process only.
+    shared_as: Option<&'static str>,
     max_keys: usize,
     hasher: RandomState,
     counters: Mutex<Counters>,
@@ -45,6 +48,7 @@ impl RateLimit {
         Self {
             limit,
             window,
+            shared_as: None,
             max_keys: max_keys.max(1),
             hasher: RandomState::new(),
             counters: Mutex::new(Counters {
@@ -52,6 +56,18 @@ impl RateLimit {
                 last_pruned: Instant::now(),
             }),
         }
+    }
+
+    /// On PostgreSQL, counted in the database under `bucket` by every Roster process on it.
+    pub fn shared_as(mut self, bucket: &'static str) -> Self {
+        self.shared_as = Some(bucket);
+        self
+    }
+
+    /// The database bucket, the limit and the window of a limit shared across processes.
+    pub fn shared(&self) -> Option<(&'static str, u32, Duration)> {
+        self.shared_as
+            .map(|bucket| (bucket, self.limit, self.window))
     }
 
     /// Counts an event for `key`; false when the key is over its limit.

@@ -71,10 +71,7 @@ fn current_user(req: &HttpRequest) -> LocalBoxFuture<'static, Result<UserRecord,
         let Some(key) = key else {
             return Err(WebError::LoginRequired { next });
         };
-        let user = super::blocking::with_connection(&state, move |conn| {
-            crate::db::sessions::load(conn, &key)
-        })
-        .await?;
+        let user = super::blocking::store(&state, move |store| store.load_session(&key)).await?;
         user.ok_or(WebError::LoginRequired { next })
     })
 }

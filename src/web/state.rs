@@ -2,15 +2,14 @@
 
 use std::sync::Mutex;
 
+use super::backend::Backend;
 use super::{jobs, ratelimit, staging};
 use crate::config::Config;
-use crate::db::Db;
 
 /// What every request handler can reach.
 pub struct AppState {
-    pub db: Db,
-    /// Kept read connections for the admin pages.
-    pub readers: crate::db::ReadPool,
+    /// The database: an SQLite file (with kept read connections) or PostgreSQL.
+    pub backend: Backend,
     pub config: Config,
     pub staging: staging::Staging,
     /// The one-time first-admin setup token, while no admin exists.

@@ -22,7 +22,7 @@ impl InvitationOutbox for super::Connector {
 
 /// `auth_user` columns in `UserRecord`'s order; datetimes as the UTC text SQLite holds (the reset
 /// token digests `last_login` so).
-fn user_columns(alias: &str) -> String {
+pub(super) fn user_columns(alias: &str) -> String {
     format!(
         "{alias}id::bigint, {alias}username::text, {alias}email::text, {alias}first_name::text, \
          {alias}last_name::text, {alias}password::text, {alias}is_active, {alias}is_staff, \
@@ -32,7 +32,7 @@ fn user_columns(alias: &str) -> String {
     )
 }
 
-fn user_record(row: &Row) -> UserRecord {
+pub(super) fn user_record(row: &Row) -> UserRecord {
     UserRecord {
         id: row.get(0),
         username: row.get(1),

@@ -1,18 +1,24 @@
 //! PostgreSQL (in progress): connecting (URL, password sources, TLS through rustls, a pool),
 //! `migrate` (Django's exact schema on an empty database, then Roster's `roster_` tables, recorded
 //! by refinery in `roster_schema_history` as on SQLite), the import's store and the account
-//! commands' store. The rest of Roster still runs on SQLite.
+//! commands' store, and the web server's stores for setup, login, sessions, import history,
+//! the user list and the audit log. The rest of Roster still runs on SQLite.
 
 mod accounts;
+mod audit_log;
 mod connect;
 mod directory;
+mod history;
 mod import_rows;
 mod import_store;
 mod invitations;
 mod mail_settings;
 mod pgpass;
+mod rate_limits;
+mod sessions;
 mod target;
 mod tls;
+mod web_users;
 
 pub use accounts::PgAccounts;
 pub use connect::{ConnectError, Connector, pool};
@@ -20,6 +26,8 @@ pub use directory::PgDirectory;
 pub use import_store::PgImportStore;
 pub use invitations::PgInvitations;
 pub use mail_settings::load_mail_settings;
+pub use rate_limits::{count_event, is_exhausted};
+pub use sessions::PgWeb;
 pub use target::{
     DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,
     is_postgres_url, redact,
@@ -39,6 +47,10 @@ const ROSTER_MIGRATIONS: &[(&str, &str)] = &[
     (
         "V13__user_references_without_foreign_keys",
         include_str!("../../../migrations-postgres/V13__user_references_without_foreign_keys.sql"),
+    ),
+    (
+        "V14__roster_rate_limit",
+        include_str!("../../../migrations-postgres/V14__roster_rate_limit.sql"),
     ),
 ];
 /// Two Roster processes migrating one database take turns (a session-level advisory lock).

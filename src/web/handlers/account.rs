@@ -9,12 +9,15 @@ use crate::auth::hashers::{PasswordCheck, check_password, make_password, run_dum
 use crate::auth::password_validation::{UserAttributes, help_texts, new_password_problems};
 use crate::db::audit::AuditAction;
 use crate::db::users::UserRecord;
+use crate::db::web_store::SessionStore;
 use crate::web::AppState;
 use crate::web::audit::{Actor, client, user_target};
+use crate::web::blocking::store;
 use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::{self, LoggedIn};
+use crate::web::shared_limits::Limit;
 use crate::web::views;
 
 const LOGIN_FAILED: &str =
@@ -73,41 +76,35 @@ pub async fn login(
     let ip = crate::web::ratelimit::request_bucket(&req);
     // Per client every attempt counts; per account only failures do, and an account over its
     // limit still admits clients its owner has logged in from before (see README, Security).
-    let mut limited = !state.login_by_ip.allow(&ip);
-    if !limited && state.login_by_username.is_exhausted(&username) {
+    let mut limited = !Limit(&state, |s| &s.login_by_ip).allow(ip.clone()).await?;
+    if !limited
+        && Limit(&state, |s| &s.login_by_username)
+            .is_exhausted(username.clone())
+            .await?
+    {
         let (name, from) = (username.clone(), client(&req));
-        limited = !with_connection(&state, move |conn| {
-            crate::db::audit::has_logged_in_from(conn, &name, &from)
-        })
-        .await?;
+        limited = !store(&state, move |store| store.has_logged_in_from(&name, &from)).await?;
     }
     if limited {
         tracing::warn!("login rate-limited");
         // Recorded once per client and window, so a flood cannot fill the append-only log.
-        if state.login_limit_audited.allow(&ip) {
+        if Limit(&state, |s| &s.login_limit_audited).allow(ip).await? {
             let visitor = Actor::visitor(&username, &req);
-            with_connection(&state, move |conn| {
-                visitor.record(conn, AuditAction::LoginRateLimited, "", "")
+            store(&state, move |store| {
+                visitor.record_in(store, AuditAction::LoginRateLimited, "", "")
             })
             .await?;
         }
-        let mut response = html(views::auth::login(
-            &csrf.0,
-            &next,
-            &username,
-            Some(TOO_MANY_LOGINS),
-        ));
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+        let page = views::auth::login(&csrf.0, &next, &username, Some(TOO_MANY_LOGINS));
+        return Ok(with_status(page, StatusCode::TOO_MANY_REQUESTS));
     }
     let iterations = state.config.import.pbkdf2_iterations;
     let visitor = Actor::visitor(&username, &req);
     let previous = session::presented_key(&req);
-    let session_key = with_connection(&state, move |conn| -> anyhow::Result<_> {
-        let conn = &*conn;
-        let Some(user) = authenticate(conn, &form.username, &form.password, iterations)? else {
-            visitor.record(
-                conn,
+    let session_key = store(&state, move |store| {
+        let Some(user) = authenticate(store, &form.username, &form.password, iterations)? else {
+            visitor.record_in(
+                store,
                 AuditAction::LoginFailed,
                 "",
                 "wrong username or password, or not allowed",
@@ -115,23 +112,20 @@ pub async fn login(
             return Ok(None);
         };
         if let Some(previous) = previous {
-            crate::db::sessions::delete(conn, &previous)?;
+            store.delete_session(&previous)?;
         }
-        crate::db::users::touch_last_login(conn, user.id, &crate::db::now_text())?;
+        store.touch_last_login(user.id)?;
         let actor = Actor {
             user_id: Some(user.id),
             ..visitor
         };
-        actor.record(
-            conn,
+        actor.record_in(
+            store,
             AuditAction::Login,
             &user_target(user.id, &user.username),
             if user.is_admin() { "admin" } else { "user" },
         )?;
-        Ok(Some((
-            crate::db::sessions::create(conn, &user)?,
-            user.is_admin(),
-        )))
+        Ok(Some((store.create_session(&user)?, user.is_admin())))
     })
     .await?;
     match session_key {
@@ -143,39 +137,38 @@ pub async fn login(
         }
         None => {
             tracing::info!("failed login");
-            state.login_by_username.allow(&username);
-            let mut response = html(views::auth::login(
-                &csrf.0,
-                &next,
-                &username,
-                Some(LOGIN_FAILED),
-            ));
-            *response.status_mut() = StatusCode::UNAUTHORIZED;
-            Ok(response)
+            Limit(&state, |s| &s.login_by_username)
+                .allow(username.clone())
+                .await?;
+            let page = views::auth::login(&csrf.0, &next, &username, Some(LOGIN_FAILED));
+            Ok(with_status(page, StatusCode::UNAUTHORIZED))
         }
     }
 }
 
+/// The login page again, with its message, under `status`.
+fn with_status(page: maud::Markup, status: StatusCode) -> HttpResponse {
+    let mut response = html(page);
+    *response.status_mut() = status;
+    response
+}
+
 /// Checks credentials like Django's ModelBackend, admitting only admins; upgrades old hashes.
 fn authenticate(
-    conn: &rusqlite::Connection,
+    store: &mut dyn SessionStore,
     username: &str,
     password: &str,
     iterations: u32,
 ) -> anyhow::Result<Option<UserRecord>> {
-    let Some(user) = crate::db::users::find_by_username(conn, username)? else {
+    let Some(user) = store.find_user_by_username(username)? else {
         run_dummy_hash(iterations);
         return Ok(None);
     };
     match check_password(password, &user.password, iterations) {
         PasswordCheck::Correct { must_update } => {
             let user = if must_update {
-                crate::db::users::set_password(
-                    conn,
-                    user.id,
-                    &make_password(password, iterations),
-                )?;
-                crate::db::users::find_by_id(conn, user.id)?.unwrap_or(user)
+                store.set_password(user.id, &make_password(password, iterations))?;
+                store.find_user_by_id(user.id)?.unwrap_or(user)
             } else {
                 user
             };
@@ -196,7 +189,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, WebError> {
     if let Some(cookie) = req.cookie(session::COOKIE) {
         let key = cookie.value().to_string();
-        with_connection(&state, move |conn| crate::db::sessions::delete(conn, &key)).await?;
+        store(&state, move |store| store.delete_session(&key)).await?;
     }
     let mut response = see_other("/login");
     response

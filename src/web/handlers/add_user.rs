@@ -155,7 +155,7 @@ pub async fn add(
     let only_check = !problems.is_empty();
     let outcome = ctx
         .blocking(move |state2, _| {
-            let mut conn = state2.db.connect()?;
+            let mut conn = state2.backend.sqlite()?.connect()?;
             let current = crate::config::current_mail::load(&state2.config, &conn)?;
             let check_mail = || state2.page_mail_check(&current.mail);
             if only_check {

@@ -307,7 +307,7 @@ pub async fn import(
     let (file_name, bytes) = read_csv(&req, payload, limit.0).await?;
     let actor = format!("api:{token_name}");
     let settings = state.config.import;
-    let outcome = with_state(&state, move |state2| {
+    let outcome = with_state(&state, move |state2| -> Result<_, WebError> {
         let context = ImportContext::new(None, actor, ImportSource::Api, file_name);
         let choices = Choices {
             allow_without_mail,
@@ -316,8 +316,8 @@ pub async fn import(
         };
         let current = state2.current_mail()?;
         let mailer = state2.mailer(&current);
-        import_streamed(
-            &mut SqliteImportStore::new(&mut state2.db.connect()?),
+        Ok(import_streamed(
+            &mut SqliteImportStore::new(&mut state2.backend.sqlite()?.connect()?),
             bytes,
             context,
             choices,
@@ -326,7 +326,7 @@ pub async fn import(
             || state2.api_mail_check(&current.mail),
             |_| {},
             Some(mailer),
-        )
+        )?)
     })
     .await?;
     match outcome {

@@ -10,6 +10,7 @@ use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, add_user, is_dupl
 use crate::import::{ImportContext, ImportReport, ImportSource, Person, Secret};
 use crate::web::AppState;
 use crate::web::blocking::with_state;
+use crate::web::error::WebError;
 
 /// Largest accepted JSON body: one user's fields with room to spare.
 const MAX_BODY: usize = 64 * 1024;
@@ -123,18 +124,18 @@ pub async fn add(
         ),
         client: crate::web::audit::client(&req),
     };
-    let outcome = with_state(&state, move |state2| {
+    let outcome = with_state(&state, move |state2| -> Result<_, WebError> {
         let current = state2.current_mail()?;
         let mailer = state2.mailer(&current);
-        add_user(
-            &mut state2.db.connect()?,
+        Ok(add_user(
+            &mut state2.backend.sqlite()?.connect()?,
             &entry,
             by,
             choices,
             &state2.config.import,
             || state2.api_mail_check(&current.mail),
             mailer,
-        )
+        )?)
     })
     .await?;
     match outcome {

@@ -63,10 +63,10 @@ pub async fn page(
     let filter2 = filter.clone();
     let time_zone = ctx.state().config.accounts.time_zone;
     let ((rows, total), actions) = ctx
-        .read(move |conn| {
+        .store(move |store| {
             Ok((
-                crate::db::audit::search(conn, &filter2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?,
-                crate::db::audit::actions(conn)?,
+                store.audit_search(&filter2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?,
+                store.audit_actions()?,
             ))
         })
         .await?;
@@ -91,7 +91,7 @@ pub async fn export(
 ) -> Result<HttpResponse, WebError> {
     let filter = query.filter();
     let (rows, _) = ctx
-        .read(move |conn| crate::db::audit::search(conn, &filter, 0, EXPORT_LIMIT))
+        .store(move |store| store.audit_search(&filter, 0, EXPORT_LIMIT))
         .await?;
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')

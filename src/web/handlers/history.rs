@@ -28,7 +28,7 @@ pub async fn list(
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let time_zone = ctx.state().config.accounts.time_zone;
     let (imports, total) = ctx
-        .read(move |conn| crate::db::imports::list(conn, (page - 1) * PAGE_SIZE, PAGE_SIZE))
+        .store(move |store| store.list_imports((page - 1) * PAGE_SIZE, PAGE_SIZE))
         .await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     Ok(html(views::history::list(

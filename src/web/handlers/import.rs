@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
 use super::{UploadLimit, XLSX_MEDIA_TYPE, download, html, see_other};
-use crate::import::service::{Choices, MailGate, Prepared, prepare};
+use crate::import::service::{Choices, FileSource, MailGate, Prepared, prepare_against};
 use crate::import::{ImportContext, ImportSource, ParsedFile};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{CsrfToken, VerifiedForm};
@@ -144,11 +144,15 @@ pub async fn upload(
     };
     let content = ctx
         .blocking(move |state, _| {
-            let conn = state.db.connect()?;
-            let current = crate::config::current_mail::load(&state.config, &conn)?;
+            let current = state.current_mail()?;
             let check_mail = || state.page_mail_check(&current.mail);
-            let prepared =
-                prepare::<ParsedFile>(&conn, upload.bytes, max_rows, choices, check_mail)?;
+            // Read first: a file refused as a whole needs no look at the database.
+            let prepared = match ParsedFile::read(upload.bytes, max_rows) {
+                Ok(source) => {
+                    prepare_against(state.backend.directory()?, source, choices, check_mail)
+                }
+                Err(rejection) => Prepared::Rejected(rejection),
+            };
             Ok(match prepared {
                 Prepared::Rejected(rejection) => Err(rejection),
                 Prepared::Ready {
@@ -249,6 +253,7 @@ pub async fn commit(
         invite: form.invite.is_some(),
         allow_weak_passwords: import.allow_weak_passwords,
     };
+
     let pending = import.mail_check.clone();
     let mail_check = ctx
         .blocking(move |state, _| Ok(state.settle_mail_check(pending)))

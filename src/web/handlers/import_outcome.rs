@@ -20,8 +20,14 @@ pub async fn resend_invitations(
 ) -> Result<HttpResponse, WebError> {
     ctx.blocking(move |state, _| {
         let current = state.current_mail()?;
-        crate::auth::reset::send_invitations(&state.db, &current.mail, &current.accounts, id, true)
-            .map_err(WebError::Unexpected)
+        crate::auth::reset::send_invitations(
+            state.backend.sqlite()?,
+            &current.mail,
+            &current.accounts,
+            id,
+            true,
+        )
+        .map_err(WebError::Unexpected)
     })
     .await?;
     Ok(see_other(&format!("/imports/{id}")))
@@ -33,19 +39,19 @@ pub async fn result(
 ) -> Result<HttpResponse, WebError> {
     let jobs = &ctx.state().jobs;
     let found = ctx
-        .read(move |conn| {
-            let Some(record) = crate::db::imports::find(conn, id)? else {
+        .store(move |store| {
+            let Some(record) = store.find_import(id)? else {
                 return Ok(ImportPage::Missing);
             };
             if record.status == ImportStatus::Running {
                 // The page only shows progress while the import runs: no rows are read for it.
                 return Ok(ImportPage::Running(record));
             }
-            let Some((record, report)) = crate::db::imports::report(conn, id)? else {
+            let Some((record, report)) = store.import_report(id)? else {
                 return Ok(ImportPage::Missing);
             };
-            let invitations = crate::db::invitations::for_import(conn, id)?;
-            let rows = crate::db::imports::all_rows(conn, id)?;
+            let invitations = store.import_invitations(id)?;
+            let rows = store.import_rows(id)?;
             Ok(ImportPage::Finished {
                 record,
                 report,
@@ -113,7 +119,7 @@ pub async fn progress(
     PathParam(id): PathParam<i64>,
 ) -> Result<HttpResponse, WebError> {
     let record = ctx
-        .read(move |conn| crate::db::imports::find(conn, id))
+        .store(move |store| store.find_import(id))
         .await?
         .ok_or(WebError::NotFound)?;
     Ok(HttpResponse::Ok().json(progress_of(&ctx.state().jobs, &record)))
@@ -152,9 +158,7 @@ async fn stored_failures(
     ctx: &AdminContext,
     id: i64,
 ) -> Result<Vec<crate::import::ReportRow>, WebError> {
-    let found = ctx
-        .read(move |conn| crate::db::imports::report(conn, id))
-        .await?;
+    let found = ctx.store(move |store| store.import_report(id)).await?;
     found
         .map(|(_, report)| report.failures)
         .ok_or(WebError::NotFound)

@@ -113,7 +113,7 @@ pub async fn save(
     let saving = form.action.as_deref() == Some("save");
     let (before, stored) = ctx
         .blocking(|state, _| {
-            let conn = state.db.connect()?;
+            let conn = state.backend.sqlite()?.connect()?;
             let stored = crate::db::mail_settings::load(&conn)?;
             Ok((merge(&state.config, &stored), stored))
         })

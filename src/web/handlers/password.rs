@@ -9,13 +9,16 @@ use super::{html, see_other};
 use crate::auth::password_validation::{UserAttributes, help_texts, new_password_problems};
 use crate::auth::reset::{LinkPurpose, reset_recipients, send_link, user_for_token};
 use crate::db::audit::AuditAction;
+use crate::db::users::UserRecord;
+use crate::db::web_store::SessionStore;
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
-use crate::web::blocking::{compute, with_connection};
+use crate::web::blocking::{compute, store};
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::path_param::PathParam;
 use crate::web::session;
+use crate::web::shared_limits::Limit;
 use crate::web::views;
 
 /// Holds the token between the mailed link and the form, so it leaves the address bar (as Django does).
@@ -39,10 +42,13 @@ pub async fn forgot(
     let email = form.email.trim().to_string();
     // An address is counted only for clients still under their own limit, so a limited client
     // cannot keep filling the per-address map.
-    let allowed = state
-        .forgot_by_ip
-        .allow(&crate::web::ratelimit::request_bucket(&req))
-        && state.forgot_by_email.allow(&email.to_ascii_lowercase());
+    let client_bucket = crate::web::ratelimit::request_bucket(&req);
+    let allowed = Limit(&state, |s| &s.forgot_by_ip)
+        .allow(client_bucket)
+        .await?
+        && Limit(&state, |s| &s.forgot_by_email)
+            .allow(email.to_ascii_lowercase())
+            .await?;
     if !allowed {
         tracing::warn!("password reset request rate-limited");
         return Err(WebError::bad_request(
@@ -54,10 +60,9 @@ pub async fn forgot(
     let state = state.clone();
     actix_web::rt::spawn(async move {
         let app = state.clone();
-        let outcome = with_connection(&state, move |conn| -> anyhow::Result<usize> {
-            let conn = &*conn;
-            let users = reset_recipients(conn, &email)?;
-            let current = crate::config::current_mail::load(&app.config, conn)?;
+        let outcome = store(&state, move |store| {
+            let users = reset_recipients(store, &email)?;
+            let current = app.current_mail()?;
             for user in &users {
                 let sent = send_link(
                     &current.mail,
@@ -76,7 +81,7 @@ pub async fn forgot(
                     "Forgot Password; the mail could not be sent"
                 };
                 let target = user_target(user.id, &user.username);
-                visitor.record(conn, AuditAction::PasswordResetRequested, &target, detail)?;
+                visitor.record_in(store, AuditAction::PasswordResetRequested, &target, detail)?;
             }
             Ok(users.len())
         })
@@ -120,10 +125,16 @@ async fn find_user(
     state: &web::Data<AppState>,
     uidb64: String,
     token: String,
-) -> Result<Option<crate::db::users::UserRecord>, WebError> {
+) -> Result<Option<UserRecord>, WebError> {
     let app = state.clone();
-    with_connection(state, move |conn| {
-        user_for_token(conn, &app.config.accounts, &app.secret_key, &uidb64, &token)
+    store(state, move |store| {
+        user_for_token(
+            store,
+            &app.config.accounts,
+            &app.secret_key,
+            &uidb64,
+            &token,
+        )
     })
     .await
 }
@@ -213,37 +224,18 @@ pub async fn set_password(
     let hash =
         compute(move || crate::auth::hashers::make_password(&form.new_password1, iterations))
             .await?;
-    let (key, is_admin) = with_connection(&state, move |conn| -> anyhow::Result<_> {
-        // Immediate: the write lock is taken first, so a writer committing between this
-        // transaction's first read and first write (a mail job) cannot fail it with SQLITE_BUSY.
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if let Some(previous) = previous {
-            crate::db::sessions::delete(&tx, &previous)?;
+    let (key, is_admin) = store(&state, move |store| {
+        store.begin_write()?;
+        let written = record_new_password(store, previous, &user, &hash, &actor);
+        match written {
+            Ok(()) => store.commit()?,
+            Err(_) => store.rollback()?,
         }
-        let first = !crate::auth::hashers::is_password_usable(&user.password);
-        let (action, detail) = if first && crate::db::invitations::was_invited(&tx, user.id)? {
-            (
-                AuditAction::InvitationUsed,
-                "first password set through the invitation link",
-            )
-        } else if first {
-            (
-                AuditAction::PasswordSetByLink,
-                "first password set through a Forgot Password link",
-            )
-        } else {
-            (
-                AuditAction::PasswordSetByLink,
-                "password reset through a Forgot Password link",
-            )
-        };
-        actor.record(&tx, action, &user_target(user.id, &user.username), detail)?;
-        crate::db::users::set_password(&tx, user.id, &hash)?;
-        crate::db::users::touch_last_login(&tx, user.id, &crate::db::now_text())?;
-        tx.commit()?;
-        let fresh = crate::db::users::find_by_id(conn, user.id)?
+        written?;
+        let fresh = store
+            .find_user_by_id(user.id)?
             .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-        Ok((crate::db::sessions::create(conn, &fresh)?, fresh.is_admin()))
+        Ok((store.create_session(&fresh)?, fresh.is_admin()))
     })
     .await?;
     tracing::info!("password set through a reset link");
@@ -259,4 +251,39 @@ pub async fn set_password(
         .map_err(|e| WebError::Unexpected(e.into()))?;
     session::start(&mut response, &key)?;
     Ok(response)
+}
+
+/// The new password, the login it makes and its audit entry, inside the write transaction the
+/// caller began (which also ends the session presented before, as a login does).
+fn record_new_password(
+    store: &mut dyn SessionStore,
+    previous: Option<String>,
+    user: &UserRecord,
+    hash: &str,
+    actor: &Actor,
+) -> anyhow::Result<()> {
+    if let Some(previous) = previous {
+        store.delete_session(&previous)?;
+    }
+    let first = !crate::auth::hashers::is_password_usable(&user.password);
+    let (action, detail) = if first && store.was_invited(user.id)? {
+        (
+            AuditAction::InvitationUsed,
+            "first password set through the invitation link",
+        )
+    } else if first {
+        (
+            AuditAction::PasswordSetByLink,
+            "first password set through a Forgot Password link",
+        )
+    } else {
+        (
+            AuditAction::PasswordSetByLink,
+            "password reset through a Forgot Password link",
+        )
+    };
+    actor.record_in(store, action, &user_target(user.id, &user.username), detail)?;
+    store.set_password(user.id, hash)?;
+    store.touch_last_login(user.id)?;
+    Ok(())
 }

@@ -53,7 +53,7 @@ pub async fn send(
     // Mails go out while no write transaction is open; the audit entry follows.
     let outcomes = ctx
         .blocking(move |s, actor| {
-            let conn = s.db.connect()?;
+            let conn = s.backend.sqlite()?.connect()?;
             let current = crate::config::current_mail::load(&s.config, &conn)?;
             let outcomes = send_set_password_links(
                 &conn,

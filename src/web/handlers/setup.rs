@@ -9,12 +9,14 @@ use super::{html, see_other};
 use crate::auth::hashers::make_password;
 use crate::auth::password_validation::{UserAttributes, refusal};
 use crate::db::audit::AuditAction;
+use crate::db::web_store::SessionStore;
 use crate::domain::fields::{
     is_valid_email, is_valid_username, normalize_email, normalize_username,
 };
 use crate::web::AppState;
 use crate::web::audit::{Actor, user_target};
-use crate::web::blocking::{compute, with_connection};
+use crate::web::blocking::compute;
+use crate::web::blocking::store;
 use crate::web::csrf::{CsrfToken, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::path_param::PathParam;
@@ -55,8 +57,7 @@ pub async fn setup_form(
     if !setup_token_matches(&state, &token) {
         return Err(setup_gone());
     }
-    let admin_exists =
-        with_connection(&state, |conn| crate::db::users::has_active_admin(conn)).await?;
+    let admin_exists = store(&state, |store| store.has_active_admin()).await?;
     if admin_exists {
         // Someone ran `roster createsuperuser` meanwhile: the link dies now.
         *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -137,37 +138,14 @@ pub async fn setup(
     let previous = session::presented_key(&req);
     let client = crate::web::audit::client(&req);
     let hash = compute(move || make_password(&password, iterations)).await?;
-    let created = with_connection(&state, move |conn| -> anyhow::Result<_> {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if let Some(previous) = previous {
-            crate::db::sessions::delete(&tx, &previous)?;
+    let created = store(&state, move |store| {
+        store.begin_write()?;
+        let outcome = create_first_admin(store, previous, &username2, &email2, &hash, client);
+        match outcome {
+            Ok(SetupOutcome::Created { .. }) => store.commit()?,
+            _ => store.rollback()?,
         }
-        if crate::db::users::has_active_admin(&tx)? {
-            return Ok(SetupOutcome::AdminExists);
-        }
-        if crate::db::users::identity_taken(&tx, &username2, &email2)? {
-            return Ok(SetupOutcome::IdentityTaken);
-        }
-        let now = crate::db::now_text();
-        let id = crate::db::users::insert_superuser(&tx, &username2, &email2, &hash, &now)?;
-        crate::db::users::touch_last_login(&tx, id, &now)?;
-        let user = crate::db::users::find_by_id(&tx, id)?
-            .ok_or_else(|| anyhow::anyhow!("new admin vanished"))?;
-        let actor = Actor {
-            user_id: Some(id),
-            name: user.username.clone(),
-            client,
-        };
-        let target = user_target(id, &user.username);
-        actor.record(
-            &tx,
-            AuditAction::AdminCreated,
-            &target,
-            "first admin, through the setup link",
-        )?;
-        let key = crate::db::sessions::create(&tx, &user)?;
-        tx.commit()?;
-        Ok(SetupOutcome::Created { session_key: key })
+        outcome
     })
     .await?;
     // A database failure is not the link's fault: it is logged and shown as a 500 (the `?`
@@ -187,4 +165,44 @@ pub async fn setup(
     let mut response = see_other("/users");
     session::start(&mut response, &key)?;
     Ok(response)
+}
+
+/// The first admin, their audit entry and their session, inside the write transaction the caller
+/// began (and commits only on `Created`).
+fn create_first_admin(
+    store: &mut dyn SessionStore,
+    previous: Option<String>,
+    username: &str,
+    email: &str,
+    hash: &str,
+    client: String,
+) -> anyhow::Result<SetupOutcome> {
+    if let Some(previous) = previous {
+        store.delete_session(&previous)?;
+    }
+    if store.has_active_admin()? {
+        return Ok(SetupOutcome::AdminExists);
+    }
+    if store.identity_taken(username, email)? {
+        return Ok(SetupOutcome::IdentityTaken);
+    }
+    let id = store.insert_superuser(username, email, hash)?;
+    store.touch_last_login(id)?;
+    let user = store
+        .find_user_by_id(id)?
+        .ok_or_else(|| anyhow::anyhow!("new admin vanished"))?;
+    let actor = Actor {
+        user_id: Some(id),
+        name: user.username.clone(),
+        client,
+    };
+    let target = user_target(id, &user.username);
+    actor.record_in(
+        store,
+        AuditAction::AdminCreated,
+        &target,
+        "first admin, through the setup link",
+    )?;
+    let session_key = store.create_session(&user)?;
+    Ok(SetupOutcome::Created { session_key })
 }

@@ -70,14 +70,9 @@ pub async fn list(
     let search2 = search.clone();
     let time_zone = ctx.state().config.accounts.time_zone;
     let (items, total, units) = ctx
-        .read(move |conn| {
-            let (mut items, total) =
-                crate::db::user_list::search(conn, &search2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
-            let users = crate::db::user_table::UserTable::of(conn);
-            for item in &mut items {
-                item.last_login = item.last_login.as_deref().map(|at| users.utc_datetime(at));
-            }
-            Ok((items, total, crate::db::ous::list(conn)?))
+        .store(move |store| {
+            let (items, total) = store.search_users(&search2, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
+            Ok((items, total, store.units()?))
         })
         .await?;
     let view = UserListView {

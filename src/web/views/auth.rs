@@ -8,7 +8,7 @@ use super::layout::{Chrome, csrf_field, member_page, page};
 pub fn login(csrf: &str, next: &str, username: &str, error: Option<&str>) -> Markup {
     page(
         "Log in",
-        Chrome { admin: None, csrf },
+        Chrome::public(csrf),
         html! {
             div.card.narrow {
                 h1 { "Log in to " (super::layout::site_name()) }
@@ -43,7 +43,7 @@ pub struct SetupForm<'a> {
 pub fn setup(csrf: &str, action: &str, form: &SetupForm<'_>, error: Option<&str>) -> Markup {
     page(
         "Create the first admin",
-        Chrome { admin: None, csrf },
+        Chrome::public(csrf),
         html! {
             div.card.narrow {
                 h1 { "Create the first admin" }

@@ -16,6 +16,19 @@ pub struct Chrome<'a> {
     pub admin: Option<&'a str>,
     /// The CSRF token for the logout form.
     pub csrf: &'a str,
+    /// The server runs on PostgreSQL: pages that still need SQLite are not linked.
+    pub postgres: bool,
+}
+
+impl<'a> Chrome<'a> {
+    /// A page for someone not logged in: no navigation.
+    pub fn public(csrf: &'a str) -> Self {
+        Self {
+            admin: None,
+            csrf,
+            postgres: false,
+        }
+    }
 }
 
 /// A full HTML page.
@@ -26,10 +39,14 @@ pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                 a href="/users" { "Users" }
                 a href="/users/import" { "Import" }
                 a href="/imports" { "Import history" }
-                a href="/ous" { "Organizational units" }
-                a href="/mail" { "Mail" }
+                @if !chrome.postgres {
+                    a href="/ous" { "Organizational units" }
+                    a href="/mail" { "Mail" }
+                }
                 a href="/audit" { "Audit log" }
-                a href="/tokens" { "API tokens" }
+                @if !chrome.postgres {
+                    a href="/tokens" { "API tokens" }
+                }
             }
             (signed_in(admin, chrome.csrf))
         },
@@ -84,10 +101,7 @@ pub fn csrf_field(token: &str) -> Markup {
 pub fn error_page(title: &str, message: &str) -> Markup {
     page(
         title,
-        Chrome {
-            admin: None,
-            csrf: "",
-        },
+        Chrome::public(""),
         html! {
             div.card.narrow {
                 h1 { (title) }

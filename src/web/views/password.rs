@@ -8,7 +8,7 @@ use super::layout::{Chrome, csrf_field, member_page, page};
 pub fn forgot(csrf: &str, error: Option<&str>) -> Markup {
     page(
         "Forgot password",
-        Chrome { admin: None, csrf },
+        Chrome::public(csrf),
         html! {
             div.card.narrow {
                 h1 { "Forgot your password?" }
@@ -29,10 +29,7 @@ pub fn forgot(csrf: &str, error: Option<&str>) -> Markup {
 pub fn forgot_done(valid_hours: i64) -> Markup {
     page(
         "Check your e-mail",
-        Chrome {
-            admin: None,
-            csrf: "",
-        },
+        Chrome::public(""),
         html! {
             div.card.narrow {
                 h1 { "Check your e-mail" }
@@ -48,10 +45,7 @@ pub fn forgot_done(valid_hours: i64) -> Markup {
 pub fn link_invalid() -> Markup {
     page(
         "Link not valid",
-        Chrome {
-            admin: None,
-            csrf: "",
-        },
+        Chrome::public(""),
         html! {
             div.card.narrow {
                 h1 { "This link does not work any more" }
@@ -72,7 +66,7 @@ pub fn set_password(
 ) -> Markup {
     page(
         "Set your password",
-        Chrome { admin: None, csrf },
+        Chrome::public(csrf),
         html! {
             div.card.narrow {
                 h1 { "Set your password" }

@@ -90,6 +90,8 @@ impl UserListView<'_> {
 pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
     let q = view.query;
     let csrf = chrome.csrf;
+    // Add user and the set-password links need SQLite for now.
+    let sqlite_only = !chrome.postgres;
     page(
         "Users",
         chrome,
@@ -129,7 +131,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                 }
             }
             div.actions {
-                a.button #add-user href="/users/new" { "Add user" }
+                @if sqlite_only { a.button #add-user href="/users/new" { "Add user" } }
                 a.button.secondary href="/users/import" { "Import users" }
                 span.muted #user-total { (counted(view.total)) }
             }
@@ -164,7 +166,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
             }
             @let (pages, maybe_more) = view.pages();
             (pager_at_least(view.page, pages, maybe_more, |n| view.link(n, q.sort, q.descending)))
-            (send_links_card(csrf, view.total))
+            @if sqlite_only { (send_links_card(csrf, view.total)) }
         },
     )
 }

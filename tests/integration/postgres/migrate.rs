@@ -30,7 +30,7 @@ fn tables(client: &mut postgres::Client) -> Vec<String> {
         .collect()
 }
 
-const ROSTER_TABLES: [&str; 10] = [
+const ROSTER_TABLES: [&str; 11] = [
     "roster_api_token",
     "roster_audit",
     "roster_import",
@@ -38,6 +38,7 @@ const ROSTER_TABLES: [&str; 10] = [
     "roster_invitation",
     "roster_mail_settings",
     "roster_organizational_unit",
+    "roster_rate_limit",
     "roster_schema_history",
     "roster_session",
     "roster_user_profile",
@@ -123,7 +124,7 @@ fn on_an_empty_database_migrate_creates_djangos_exact_schema_and_rosters_tables(
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [12, 13]);
+    assert_eq!(versions, [12, 13, 14]);
     eprintln!("migrate of an empty database: {first_run:?}; again: {second_run:?}");
 }
 
@@ -242,7 +243,7 @@ fn the_audit_log_is_append_only_but_follows_a_deleted_actor() {
 }
 
 #[test]
-fn serve_with_a_postgres_url_says_in_one_line_that_it_needs_sqlite_for_now() {
+fn serve_with_a_postgres_url_and_no_secret_key_says_in_one_line_what_to_set() {
     for url in [
         "postgres://app@127.0.0.1:1/shop",
         "postgresql://app:topsecret@127.0.0.1:1/shop",
@@ -252,7 +253,7 @@ fn serve_with_a_postgres_url_says_in_one_line_that_it_needs_sqlite_for_now() {
         let said = text(&out.stderr);
         assert_eq!(said.lines().count(), 1, "{said}");
         assert!(
-            said.contains("PostgreSQL does not support `serve` yet"),
+            said.contains("ROSTER_SECRET_KEY") && said.contains("must use the same key"),
             "{said}"
         );
         assert!(!said.contains("topsecret"), "{said}");

@@ -1,7 +1,7 @@
-//! PostgreSQL (issue 15): every command but `serve` on a real server (`migrate`, `import`,
-//! `createsuperuser`, `changepassword`, `ou`, `token`, `check-mail`, `sendtestemail`, `adduser`,
-//! `--invite`, `backup`'s advice), connecting (passwords, sslmode, errors), the connection pool.
-//! The cluster is in `cluster.rs`.
+//! PostgreSQL (issue 15): every command on a real server (`migrate`, `import`, `createsuperuser`,
+//! `changepassword`, `ou`, `token`, `check-mail`, `sendtestemail`, `adduser`, `--invite`,
+//! `backup`'s advice, and `serve` in `web.rs`), connecting (passwords, sslmode, errors), the
+//! connection pool. The cluster is in `cluster.rs`.
 
 mod accounts;
 mod cluster;
@@ -14,6 +14,7 @@ mod invite;
 mod mail;
 mod migrate;
 mod schema;
+mod web;
 
 /// How many rows `table` holds.
 fn count(client: &mut postgres::Client, table: &str) -> i64 {

@@ -1,0 +1,115 @@
+//! The database the server runs on (an SQLite file or PostgreSQL) and the web's stores on it;
+//! asked for an SQLite connection on PostgreSQL, it answers that the page needs SQLite for now.
+
+use crate::db::import_store::ImportStore;
+use crate::db::invitation_store::InvitationOutbox;
+use crate::db::postgres::{Connector, PgImportStore, PgWeb};
+use crate::db::web_store::{SqliteWeb, WebStore};
+use crate::db::{Db, ReadPool};
+use crate::domain::rows::DirectorySnapshot;
+
+/// Kept PostgreSQL connections per process (requests beyond wait for one).
+const PG_CONNECTIONS: u32 = 8;
+
+/// Where the server keeps its data.
+pub enum Backend {
+    Sqlite {
+        db: Db,
+        readers: ReadPool,
+    },
+    Postgres {
+        pool: r2d2::Pool<Connector>,
+        /// For imports, which get a connection of their own (boxed: it holds the TLS settings).
+        connector: Box<Connector>,
+    },
+}
+
+/// A page that needs SQLite, asked for on PostgreSQL.
+#[derive(Debug, thiserror::Error)]
+#[error("the page {path} needs an SQLite database for now")]
+pub struct SqliteOnly {
+    pub path: String,
+}
+
+impl Backend {
+    /// A pool for PostgreSQL; nothing is opened until the first request.
+    pub fn postgres(connector: Connector) -> Self {
+        Self::Postgres {
+            pool: crate::db::postgres::pool(connector.clone(), PG_CONNECTIONS),
+            connector: Box::new(connector),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres { .. })
+    }
+
+    /// The SQLite database, for the pages not ported to PostgreSQL.
+    pub fn sqlite(&self) -> Result<&Db, SqliteOnly> {
+        match self {
+            Self::Sqlite { db, .. } => Ok(db),
+            Self::Postgres { .. } => Err(SqliteOnly {
+                path: "you asked for".to_string(),
+            }),
+        }
+    }
+
+    /// The SQLite read connections, for the pages not ported to PostgreSQL.
+    pub fn readers(&self) -> Result<&ReadPool, SqliteOnly> {
+        match self {
+            Self::Sqlite { readers, .. } => Ok(readers),
+            Self::Postgres { .. } => Err(SqliteOnly {
+                path: "you asked for".to_string(),
+            }),
+        }
+    }
+
+    /// Runs `work` on the web's stores: a fresh SQLite connection (so a write transaction starts
+    /// clean), or a kept PostgreSQL one.
+    pub fn with_store<T>(
+        &self,
+        work: impl FnOnce(&mut dyn WebStore) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        match self {
+            Self::Sqlite { db, .. } => work(&mut SqliteWeb(&db.connect()?)),
+            Self::Postgres { pool, .. } => work(&mut PgWeb(&mut *pool.get()?)),
+        }
+    }
+
+    /// Runs reads on the web's stores: a kept SQLite read connection, or a kept PostgreSQL one.
+    pub fn read_store<T>(
+        &self,
+        work: impl FnOnce(&mut dyn WebStore) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        match self {
+            Self::Sqlite { readers, .. } => readers.read(|conn| work(&mut SqliteWeb(conn))),
+            Self::Postgres { .. } => self.with_store(work),
+        }
+    }
+
+    /// The users and units an upload is planned against.
+    pub fn directory(&self) -> anyhow::Result<DirectorySnapshot> {
+        match self {
+            Self::Sqlite { db, .. } => Ok(crate::db::directory::snapshot(&db.connect()?)?),
+            Self::Postgres { connector, .. } => {
+                Ok(PgImportStore::new(connector.connect()?).snapshot()?)
+            }
+        }
+    }
+
+    /// Where an import's invitations are recorded as they are sent.
+    pub fn outbox(&self) -> &dyn InvitationOutbox {
+        match self {
+            Self::Sqlite { db, .. } => db,
+            Self::Postgres { connector, .. } => &**connector,
+        }
+    }
+
+    /// A connection of its own for a long job (an import), outside the pool.
+    pub fn postgres_connection(&self) -> Option<anyhow::Result<postgres::Client>> {
+        match self {
+            Self::Sqlite { .. } => None,
+            Self::Postgres { connector, .. } => Some(connector.connect().map_err(Into::into)),
+        }
+    }
+}
