@@ -224,25 +224,13 @@ impl ImportedUserInserts {
         import_id: i64,
         now: &str,
     ) -> rusqlite::Result<i64> {
-        let user_id = self.insert_user(conn, user, password_hash, now)?;
-        self.link(conn, &[(user_id, user)], group_id, import_id)?;
-        Ok(user_id)
+        let inserted = self.insert_users(conn, &[(user, password_hash)], now)?;
+        self.link(conn, &inserted, group_id, import_id)?;
+        Ok(inserted[0].0)
     }
 
-    /// Inserts the user row alone (active, not staff, not superuser); [`Self::link`] adds its
-    /// group and profile. Inside `insert_refusable`, as [`Self::insert`].
-    pub fn insert_user(
-        &self,
-        conn: &Connection,
-        user: &NewUser,
-        password_hash: &str,
-        now: &str,
-    ) -> rusqlite::Result<i64> {
-        let ids = self.insert_users(conn, &[(user, password_hash)], now)?;
-        Ok(ids[0].0)
-    }
-
-    /// Inserts the users' rows alone, in order, `(user, password field)` each, on one statement
+    /// Inserts the users' rows alone (active, not staff, not superuser; [`Self::link`] adds their
+    /// group and profile), in order, `(user, password field)` each, on one statement
     /// with one joined time (SQLite needs one statement per row for the ids). Returns each new id
     /// with its user. Inside `insert_refusable`, as [`Self::insert`].
     pub fn insert_users<'u>(
