@@ -39,6 +39,16 @@ use crate::config::{Config, ServeConfig};
 use backend::Backend;
 pub use state::AppState;
 
+/// Logs the imports a server found left running by a stopped process (now marked interrupted).
+fn warn_interrupted(interrupted: u64) {
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "imports interrupted by an earlier stop; import their files again to finish them"
+        );
+    }
+}
+
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -51,25 +61,22 @@ impl Application {
     pub fn build(config: Config, serve: ServeConfig) -> anyhow::Result<Self> {
         let db = config.db();
         db.migrate()?;
-        let interrupted = crate::db::imports::interrupt_running(&db.connect()?)?;
-        if interrupted > 0 {
-            tracing::warn!(
-                interrupted,
-                "imports interrupted by an earlier stop; import their files again to finish them"
-            );
-        }
+        warn_interrupted(crate::db::imports::interrupt_running(&db.connect()?)? as u64);
         let readers = crate::db::ReadPool::new(db.clone());
         Self::start(config, serve, Backend::Sqlite { db, readers })
     }
 
-    /// Migrates the PostgreSQL database and binds the listener. Imports left running are not
-    /// marked interrupted here: another Roster process on the same database may be running them.
+    /// Migrates the PostgreSQL database and binds the listener. Imports left running by a stopped
+    /// process are marked interrupted; another live process's running imports are left alone.
     pub fn build_postgres(
         config: Config,
         serve: ServeConfig,
         connector: crate::db::postgres::Connector,
     ) -> anyhow::Result<Self> {
         crate::db::postgres::migrate(&connector)?;
+        warn_interrupted(crate::db::postgres::interrupt_abandoned_imports(
+            &connector,
+        )?);
         Self::start(config, serve, Backend::postgres(connector))
     }
 

@@ -23,6 +23,10 @@ use crate::domain::status::{ImportStatus, StoredStatus};
 /// batch commits are in the directory the next batch is checked against, and ids grow in the
 /// order batches commit.
 const IMPORT_LOCK: i64 = 0x526f_7374_6572_4931; // "RosterI1"
+/// A running import's connection holds the session-level advisory lock `RUNNING_IMPORT + id`
+/// until it closes, so an import still `running` whose lock is free was left by a process that
+/// stopped ([`super::interrupt_abandoned_imports`]).
+pub(super) const RUNNING_IMPORT: i64 = 0x5249_0000_0000_0000; // "RI", then the import's id
 
 /// A batch's users, memberships, profiles and invitations in one statement. The new ids come back
 /// with their usernames (unique), since `RETURNING` promises no order, and with the user's columns
@@ -194,6 +198,10 @@ impl ImportStore for PgImportStore {
                     ],
                 )?
                 .get(0);
+            self.client.execute(
+                "SELECT pg_advisory_lock($1)",
+                &[&(RUNNING_IMPORT + import_id)],
+            )?;
             Ok((directory, import_id))
         })();
         end_transaction(&mut self.client, begun)

@@ -159,6 +159,19 @@ fn check_user_columns(client: &mut postgres::Client) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Marks interrupted the imports left `running` by a Roster process that stopped: those whose
+/// connection no longer holds their lock (a live import's is held; see `PgImportStore::begin`).
+/// Returns how many. Another process's running import is left alone.
+pub fn interrupt_abandoned_imports(connector: &Connector) -> anyhow::Result<u64> {
+    let mut client = connector.connect()?;
+    let interrupted = client.execute(
+        "UPDATE roster_import SET status = 'interrupted', finished_at = now() \
+         WHERE status = 'running' AND pg_try_advisory_xact_lock($1 + id)",
+        &[&import_store::RUNNING_IMPORT],
+    )?;
+    Ok(interrupted)
+}
+
 /// Appends one audit entry (PostgreSQL's `db::audit::record`).
 pub fn record_audit(
     client: &mut postgres::Client,

@@ -3,6 +3,7 @@
 //! `backup`'s advice, and `serve` in `web.rs`), connecting (passwords, sslmode, errors), the
 //! connection pool. The cluster is in `cluster.rs`.
 
+mod abandoned;
 mod accounts;
 mod cluster;
 mod commands;

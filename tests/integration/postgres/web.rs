@@ -16,7 +16,7 @@ const SECRET_KEY: &str = "pg-web-test-secret-key-0123456789abcdefghijklmnop";
 const ADMIN_PASSWORD: &str = "Setup-Pass-2026!";
 
 /// A `roster serve` process on the PostgreSQL database at `url`.
-fn serve(url: &str) -> Server {
+pub(super) fn serve(url: &str) -> Server {
     start_server_with(Path::new(url), &[("ROSTER_SECRET_KEY", SECRET_KEY)])
 }
 
