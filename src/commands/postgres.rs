@@ -62,7 +62,8 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
     };
     let config = PostgresConfig::from_cli(cli)?;
     let invite = match &cli.command {
-        Command::Import { options, .. } => options.invite,
+        // A dry run writes and sends nothing, so it needs no key.
+        Command::Import { options, .. } => options.invite && !options.dry_run,
         Command::Adduser { invite, .. } => *invite,
         _ => false,
     };

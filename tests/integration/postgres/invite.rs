@@ -166,6 +166,22 @@ fn adduser_and_invitations_work_on_postgresql_as_on_sqlite() {
             .status
             .success()
     );
+    // A dry run writes and sends nothing, so it needs no key, as on SQLite.
+    let dry = roster_with(
+        Path::new(&url),
+        &["import", csv.to_str().unwrap(), "--invite", "--dry-run"],
+        &[],
+        None,
+    );
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&dry.stdout),
+        text(&dry.stderr)
+    );
+    assert_eq!(super::count(&mut client, "auth_user"), 0);
+    assert_eq!(super::count(&mut client, "roster_invitation"), 0);
 
     let on_pg = run_script(Path::new(&url), &csv);
     for (step, (lite, post)) in on_sqlite.iter().zip(&on_pg).enumerate() {
