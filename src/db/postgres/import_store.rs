@@ -1,12 +1,13 @@
 //! The import's reads and writes on PostgreSQL (`ImportStore`): a batch's users, group
 //! memberships, profiles and row outcomes each go in as one multi-row statement over arrays.
-//! (A little over 400 lines: one trait's implementation, which must be one `impl` block.)
+//! The import's own row in `roster_import` is written by `import_record.rs`.
 
 use std::collections::HashMap;
 
 use postgres::error::SqlState;
 use postgres::{Client, Error as PgError, Statement};
 
+use super::import_record::{self, set_status};
 use super::import_rows::{INSERT_ROWS, insert_rows};
 use super::{end_transaction, record_audit};
 use crate::db::audit::AuditEntry;
@@ -17,16 +18,12 @@ use crate::db::user_fingerprint::Fingerprint;
 use crate::db::users::UserRecord;
 use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
 use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow, RowOutcome};
-use crate::domain::status::{ImportStatus, StoredStatus};
+use crate::domain::status::ImportStatus;
 
 /// Imports write their batches in turn (a transaction-level advisory lock), so the users one
 /// batch commits are in the directory the next batch is checked against, and ids grow in the
 /// order batches commit.
 const IMPORT_LOCK: i64 = 0x526f_7374_6572_4931; // "RosterI1"
-/// A running import's connection holds the session-level advisory lock `RUNNING_IMPORT + id`
-/// until it closes, so an import still `running` whose lock is free was left by a process that
-/// stopped ([`super::interrupt_abandoned_imports`]).
-pub(super) const RUNNING_IMPORT: i64 = 0x5249_0000_0000_0000; // "RI", then the import's id
 
 /// A batch's users, memberships, profiles and invitations in one statement. The new ids come back
 /// with their usernames (unique), since `RETURNING` promises no order, and with the user's columns
@@ -112,15 +109,6 @@ impl PgImportStore {
         let statement = self.statement("SELECT COALESCE(MAX(id), 0)::bigint FROM auth_user")?;
         Ok(self.client.query_one(&statement, &[])?.get(0))
     }
-
-    fn set_status(&mut self, import_id: i64, status: ImportStatus) -> Result<(), postgres::Error> {
-        self.client.execute(
-            "UPDATE roster_import SET status = $1, finished_at = now() \
-             WHERE id = $2 AND status = 'running'",
-            &[&status.as_str(), &import_id],
-        )?;
-        Ok(())
-    }
 }
 
 /// Whether the project's database refused a write (a constraint, or a trigger raising an error),
@@ -172,36 +160,7 @@ impl ImportStore for PgImportStore {
                     &[&DEFAULT_GROUP],
                 )?
                 .get(0);
-            let (check_code, check_message) = match &context.mail_check {
-                Some(check) => (Some(check.code.as_str()), Some(check.message.as_str())),
-                None => (None, None),
-            };
-            let import_id: i64 = self
-                .client
-                .query_one(
-                    "INSERT INTO roster_import (started_at, actor_user_id, actor, source, \
-                     file_name, rows_total, created, failed, passwordless, mail_check, \
-                     mail_check_message, allowed_without_mail, invite, status, rows_done) \
-                     VALUES (now(), $1::bigint, $2, $3, $4, $5, 0, 0, 0, $6, $7, $8, $9, $10, 0) \
-                     RETURNING id",
-                    &[
-                        &context.actor_user_id,
-                        &context.actor,
-                        &context.source.as_str(),
-                        &context.file_name,
-                        &(rows_total as i64),
-                        &check_code,
-                        &check_message,
-                        &context.allowed_without_mail,
-                        &context.invite,
-                        &ImportStatus::Running.as_str(),
-                    ],
-                )?
-                .get(0);
-            self.client.execute(
-                "SELECT pg_advisory_lock($1)",
-                &[&(RUNNING_IMPORT + import_id)],
-            )?;
+            let import_id = import_record::create(&mut self.client, context, rows_total)?;
             Ok((directory, import_id))
         })();
         end_transaction(&mut self.client, begun)
@@ -393,17 +352,13 @@ impl ImportStore for PgImportStore {
 
     fn finish(&mut self, import_id: i64, audit: &AuditEntry<'_>) -> Result<(), postgres::Error> {
         self.client.batch_execute("BEGIN")?;
-        let finished = self
-            .set_status(import_id, ImportStatus::Done)
-            .and_then(|()| {
-                record_audit(&mut self.client, audit)?;
-                Ok(())
-            });
+        let finished = set_status(&mut self.client, import_id, ImportStatus::Done)
+            .and_then(|()| record_audit(&mut self.client, audit));
         end_transaction(&mut self.client, finished)
     }
 
     fn mark_interrupted(&mut self, import_id: i64) -> Result<(), postgres::Error> {
-        self.set_status(import_id, ImportStatus::Interrupted)
+        set_status(&mut self.client, import_id, ImportStatus::Interrupted)
     }
 
     fn created_user(&mut self, import_id: i64) -> Result<(UserRecord, Option<String>), PgError> {

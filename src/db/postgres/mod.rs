@@ -9,6 +9,7 @@ mod audit_log;
 mod connect;
 mod directory;
 mod history;
+mod import_record;
 mod import_rows;
 mod import_store;
 mod invitations;
@@ -23,6 +24,7 @@ mod web_users;
 pub use accounts::PgAccounts;
 pub use connect::{ConnectError, Connector, pool};
 pub use directory::PgDirectory;
+pub use import_record::interrupt_abandoned_imports;
 pub use import_store::PgImportStore;
 pub use invitations::PgInvitations;
 pub use mail_settings::load_mail_settings;
@@ -157,19 +159,6 @@ fn check_user_columns(client: &mut postgres::Client) -> anyhow::Result<()> {
         "auth_user lacks columns {missing:?}: Roster works with Django's default user model only"
     );
     Ok(())
-}
-
-/// Marks interrupted the imports left `running` by a Roster process that stopped: those whose
-/// connection no longer holds their lock (a live import's is held; see `PgImportStore::begin`).
-/// Returns how many. Another process's running import is left alone.
-pub fn interrupt_abandoned_imports(connector: &Connector) -> anyhow::Result<u64> {
-    let mut client = connector.connect()?;
-    let interrupted = client.execute(
-        "UPDATE roster_import SET status = 'interrupted', finished_at = now() \
-         WHERE status = 'running' AND pg_try_advisory_xact_lock($1 + id)",
-        &[&import_store::RUNNING_IMPORT],
-    )?;
-    Ok(interrupted)
 }
 
 /// Appends one audit entry (PostgreSQL's `db::audit::record`).
