@@ -95,15 +95,7 @@ fn createsuperuser_and_changepassword_write_djangos_hash_and_audit_entries() {
     assert!(text(&out.stdout).contains("Password changed successfully for user \"root\"."));
     assert_django_hash(&stored(&mut client).0, "new-root-pass-3");
 
-    let audit: Vec<String> = client
-        .query(
-            "SELECT action || '|' || target || '|' || detail FROM roster_audit ORDER BY id",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let audit = super::audit_entries(&mut client, "true");
     let id: i64 = client
         .query_one("SELECT id::bigint FROM auth_user", &[])
         .unwrap()

@@ -154,28 +154,8 @@ fn ou_and_token_commands_do_on_postgresql_what_they_do_on_sqlite() {
 
     // Rows: the same audit entries; tokens stored as their SHA-256 only.
     let mut client = pg.client(&db);
-    let pg_audit: Vec<String> = client
-        .query(
-            "SELECT action || '|' || target || '|' || detail FROM roster_audit \
-             WHERE action <> 'import' ORDER BY id",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    let conn = rusqlite::Connection::open(&sqlite).unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT action || '|' || target || '|' || detail FROM roster_audit \
-             WHERE action <> 'import' ORDER BY id",
-        )
-        .unwrap();
-    let sqlite_audit: Vec<String> = stmt
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let pg_audit = super::audit_entries(&mut client, "action <> 'import'");
+    let sqlite_audit = super::sqlite_audit_entries(&sqlite, "action <> 'import'");
     assert_eq!(pg_audit, sqlite_audit);
     assert_eq!(
         pg_audit,

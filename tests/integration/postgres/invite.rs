@@ -122,21 +122,7 @@ fn adduser_and_invitations_work_on_postgresql_as_on_sqlite() {
     .unwrap();
 
     // SQLite first, with the same saved mail settings.
-    let sqlite = dir.path().join("roster.sqlite3");
-    assert!(
-        roster_with(&sqlite, &["migrate"], &[], None)
-            .status
-            .success()
-    );
-    rusqlite::Connection::open(&sqlite)
-        .unwrap()
-        .execute(
-            "INSERT INTO roster_mail_settings (id, host, port, encryption, from_address, \
-             base_url, updated_at) VALUES (1, 'localhost', ?1, 'none', 'saved@example.com', \
-             'https://saved.example.com', '2026-12-01 00:00:00')",
-            [smtp.port],
-        )
-        .unwrap();
+    let sqlite = super::sqlite_with_saved_mail(dir.path(), smtp.port);
     assert!(
         roster_with(&sqlite, &["ou", "add", "Ops"], &[], None)
             .status
@@ -262,24 +248,8 @@ fn adduser_and_invitations_work_on_postgresql_as_on_sqlite() {
         .map(|row| row.get(0))
         .collect();
     assert_eq!(invitations, ["ada:sent", "bob:sent"]);
-    let pg_audit: Vec<String> = client
-        .query(
-            "SELECT action || '|' || target || '|' || detail FROM roster_audit ORDER BY id",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    let conn = rusqlite::Connection::open(&sqlite).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT action || '|' || target || '|' || detail FROM roster_audit ORDER BY id")
-        .unwrap();
-    let sqlite_audit: Vec<String> = stmt
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let pg_audit = super::audit_entries(&mut client, "true");
+    let sqlite_audit = super::sqlite_audit_entries(&sqlite, "true");
     assert_eq!(pg_audit, sqlite_audit);
     assert!(
         pg_audit

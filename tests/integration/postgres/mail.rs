@@ -49,21 +49,7 @@ fn check_mail_and_sendtestemail_use_the_saved_mail_settings_as_on_sqlite() {
     );
     // The same saved row in an SQLite file: the same answer.
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = dir.path().join("roster.sqlite3");
-    assert!(
-        roster_with(&sqlite, &["migrate"], &quiet, None)
-            .status
-            .success()
-    );
-    rusqlite::Connection::open(&sqlite)
-        .unwrap()
-        .execute(
-            "INSERT INTO roster_mail_settings (id, host, port, encryption, from_address, \
-             base_url, updated_at) VALUES (1, 'localhost', ?1, 'none', 'saved@example.com', \
-             'https://saved.example.com', '2026-12-01 00:00:00')",
-            [smtp.port],
-        )
-        .unwrap();
+    let sqlite = super::sqlite_with_saved_mail(dir.path(), smtp.port);
     let on_sqlite = roster_with(&sqlite, &["check-mail"], &quiet, None);
     assert_eq!(text(&on_sqlite.stdout), text(&checked.stdout));
 

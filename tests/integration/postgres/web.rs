@@ -346,23 +346,7 @@ fn the_user_list_pages_sorts_and_filters_on_postgresql() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = roster_pg(
-        &url,
-        &[
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            "boss",
-            "--email",
-            "boss@example.com",
-        ],
-        &[("ROSTER_SUPERUSER_PASSWORD", ADMIN_PASSWORD)],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::create_admin(&url, "boss", ADMIN_PASSWORD);
     let server = serve(&url);
     assert!(!server.log().contains("/setup/"));
     let admin = browser(&server);
@@ -432,23 +416,7 @@ fn login_attempts_are_counted_across_processes() {
     let pg = cluster();
     let db = new_database("limits");
     let url = pg.url(&db, "?sslmode=disable");
-    let out = roster_pg(
-        &url,
-        &[
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            "boss",
-            "--email",
-            "boss@example.com",
-        ],
-        &[("ROSTER_SUPERUSER_PASSWORD", ADMIN_PASSWORD)],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::create_admin(&url, "boss", ADMIN_PASSWORD);
     let (first, second) = (serve(&url), serve(&url));
     let guesser = browser(&first);
     for attempt in 1..=10 {
@@ -613,23 +581,7 @@ fn a_web_import_on_postgresql_mails_invitations_and_one_is_used_on_the_other_pro
     let pg = cluster();
     let db = new_database("invite");
     let url = pg.url(&db, "?sslmode=disable");
-    let out = roster_pg(
-        &url,
-        &[
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            "boss",
-            "--email",
-            "boss@example.com",
-        ],
-        &[("ROSTER_SUPERUSER_PASSWORD", ADMIN_PASSWORD)],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::create_admin(&url, "boss", ADMIN_PASSWORD);
     let smtp = TestSmtp::start(SmtpMode::Plain, None);
     let port = smtp.port.to_string();
     let mail = [
