@@ -50,6 +50,22 @@ fn setup_path(server: &Server) -> String {
     })
 }
 
+/// A loopback SMTP server and two `roster serve` processes on `url` mailing through it, with
+/// links to `http://roster.example`.
+fn two_servers_with_mail(url: &str) -> (TestSmtp, Server, Server) {
+    let smtp = TestSmtp::start(SmtpMode::Plain, None);
+    let port = smtp.port.to_string();
+    let mail = [
+        ("ROSTER_SECRET_KEY", SECRET_KEY),
+        ("ROSTER_EMAIL_HOST", "127.0.0.1"),
+        ("ROSTER_EMAIL_PORT", port.as_str()),
+        ("ROSTER_BASE_URL", "http://roster.example"),
+    ];
+    let first = start_server_with(Path::new(url), &mail);
+    let second = start_server_with(Path::new(url), &mail);
+    (smtp, first, second)
+}
+
 fn status(app: &TestApp, path: &str) -> u16 {
     app.get(path).status().as_u16()
 }
@@ -486,16 +502,7 @@ fn forgot_password_works_across_processes_on_postgresql() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let smtp = TestSmtp::start(SmtpMode::Plain, None);
-    let port = smtp.port.to_string();
-    let mail = [
-        ("ROSTER_SECRET_KEY", SECRET_KEY),
-        ("ROSTER_EMAIL_HOST", "127.0.0.1"),
-        ("ROSTER_EMAIL_PORT", port.as_str()),
-        ("ROSTER_BASE_URL", "http://roster.example"),
-    ];
-    let first = start_server_with(Path::new(&url), &mail);
-    let second = start_server_with(Path::new(&url), &mail);
+    let (smtp, first, second) = two_servers_with_mail(&url);
 
     // Asked on the first process (any case of the address), the link comes by mail.
     let visitor = browser(&first);
@@ -582,16 +589,7 @@ fn a_web_import_on_postgresql_mails_invitations_and_one_is_used_on_the_other_pro
     let db = new_database("invite");
     let url = pg.url(&db, "?sslmode=disable");
     super::create_admin(&url, "boss", ADMIN_PASSWORD);
-    let smtp = TestSmtp::start(SmtpMode::Plain, None);
-    let port = smtp.port.to_string();
-    let mail = [
-        ("ROSTER_SECRET_KEY", SECRET_KEY),
-        ("ROSTER_EMAIL_HOST", "127.0.0.1"),
-        ("ROSTER_EMAIL_PORT", port.as_str()),
-        ("ROSTER_BASE_URL", "http://roster.example"),
-    ];
-    let first = start_server_with(Path::new(&url), &mail);
-    let second = start_server_with(Path::new(&url), &mail);
+    let (smtp, first, second) = two_servers_with_mail(&url);
     let admin = browser(&first);
     admin.login("boss", ADMIN_PASSWORD);
     let csv = format!("{HEADER}\nCy;Nopass;cy@example.com;cy;;;\n");
