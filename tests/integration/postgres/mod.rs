@@ -5,6 +5,7 @@
 
 mod abandoned;
 mod accounts;
+mod browser;
 mod cluster;
 mod commands;
 mod connecting;
