@@ -22,6 +22,7 @@ pub(crate) mod sessions;
 pub(crate) mod test_db;
 pub(crate) mod undo;
 pub(crate) mod user_admin;
+pub(crate) mod user_admin_store;
 pub(crate) mod user_fingerprint;
 pub(crate) mod user_list;
 pub mod user_model;

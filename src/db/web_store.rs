@@ -7,6 +7,7 @@ use super::audit::{AuditEntry, AuditFilter, AuditRow};
 use super::imports::{ImportRecord, StoredRow};
 use super::invitations::Invitation;
 use super::ous::OuItem;
+use super::user_admin_store::UserAdminStore;
 use super::user_list::{MatchCount, UserListItem, UserQuery};
 use super::users::UserRecord;
 use crate::domain::report::ImportReport;
@@ -93,9 +94,31 @@ pub trait AuditLog {
 }
 
 /// Everything the ported pages reach, on one connection.
-pub trait WebStore: SessionStore + ImportHistory + UserDirectory + AuditLog {}
+pub trait WebStore:
+    SessionStore + ImportHistory + UserDirectory + AuditLog + UserAdminStore
+{
+}
 
-impl<T: SessionStore + ImportHistory + UserDirectory + AuditLog> WebStore for T {}
+impl<T: SessionStore + ImportHistory + UserDirectory + AuditLog + UserAdminStore> WebStore for T {}
+
+/// Runs `work` in one write transaction (`SessionStore::begin_write`): committed when it returns
+/// `Ok` (a refusal it returns as a value must have written nothing), rolled back on an error.
+pub fn write_transaction<T>(
+    store: &mut dyn WebStore,
+    work: impl FnOnce(&mut dyn WebStore) -> StoreResult<T>,
+) -> StoreResult<T> {
+    store.begin_write()?;
+    match work(store) {
+        Ok(value) => {
+            store.commit()?;
+            Ok(value)
+        }
+        Err(err) => {
+            let _ = store.rollback();
+            Err(err)
+        }
+    }
+}
 
 /// The SQLite side: today's `db::` functions on one connection.
 pub struct SqliteWeb<'c>(pub &'c Connection);
