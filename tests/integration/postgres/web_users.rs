@@ -283,3 +283,274 @@ fn a_users_page_and_its_form_on_postgresql() {
         )]
     );
 }
+
+#[test]
+fn a_users_buttons_on_postgresql_act_on_every_process() {
+    let pg = cluster();
+    let (url, db) = directory("useractions");
+    let mut client = pg.client(&db);
+    let (smtp, first, second) = two_servers_with_mail(&url);
+    let admin = logged_in(&first, "boss", ADMIN_PASSWORD);
+    let ada = user_id(&mut client, "ada");
+    let page = format!("/users/{ada}");
+    let target = format!("user:{ada} (ada)");
+
+    // End the sessions: Ada's sessions on both processes end; the box must be ticked first.
+    let on_first = logged_in(&first, "ada", ADA_PASSWORD);
+    let on_second = logged_in(&second, "ada", ADA_PASSWORD);
+    assert_eq!(sessions_of(&mut client, ada), 2);
+    let end = format!("{page}/terminate-sessions");
+    let res = admin.post_form(&page, &end, &[]);
+    assert_eq!(res.status().as_u16(), 422, "not confirmed");
+    assert_eq!(sessions_of(&mut client, ada), 2);
+    let res = admin.post_form(&page, &end, &[("confirm", "yes")]);
+    assert_eq!(location(&res), format!("{page}?notice=sessions-ended"));
+    for browser in [&on_first, &on_second] {
+        assert_eq!(browser.get("/account").status().as_u16(), 303, "logged out");
+    }
+    assert_eq!(sessions_of(&mut client, ada), 0);
+    assert_eq!(
+        audit_entries(&mut client, "action = 'sessions_terminated'"),
+        [format!("sessions_terminated|{target}|2 session(s)")]
+    );
+
+    // A reset e-mail, whose link works on the other process.
+    let res = admin.post_form(&page, &format!("{page}/send-reset"), &[("confirm", "yes")]);
+    assert_eq!(location(&res), format!("{page}?notice=reset-sent"));
+    let mails = smtp.wait_for_messages(1, Duration::from_secs(20));
+    assert_eq!(mails[0].to, ["ada@example.com"]);
+    let link = extract_link(&mails[0], "http://roster.example/reset/").expect("a reset link");
+    let res = browser(&second).get(link.trim_start_matches("http://roster.example"));
+    assert_eq!(res.status().as_u16(), 303, "the link is valid");
+    assert_eq!(
+        audit_entries(&mut client, "action = 'password_reset_sent'"),
+        [format!("password_reset_sent|{target}|sent")]
+    );
+
+    // Set password: a weak one is refused and changes nothing; a good one replaces the hash.
+    let old_hash = password_hash(&mut client, ada);
+    let set = format!("{page}/set-password");
+    let res = admin.post_form(&page, &set, &[("password1", "ada"), ("password2", "ada")]);
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().unwrap();
+    assert!(
+        html.contains("too short") || html.contains("too similar"),
+        "{html}"
+    );
+    assert_eq!(password_hash(&mut client, ada), old_hash);
+    let new_password = "Difference-Engine-1822";
+    let res = admin.post_form(
+        &page,
+        &set,
+        &[("password1", new_password), ("password2", new_password)],
+    );
+    assert_eq!(location(&res), format!("{page}?notice=password-set"));
+    let hash = password_hash(&mut client, ada);
+    assert_eq!(
+        roster::auth::hashers::check_password(new_password, &hash, 200_000),
+        roster::auth::hashers::PasswordCheck::Correct { must_update: false }
+    );
+    assert_eq!(
+        audit_entries(&mut client, "action = 'password_set'"),
+        [format!("password_set|{target}|set by an admin")]
+    );
+    logged_in(&second, "ada", new_password);
+    assert!(!first.log().contains(new_password) && !second.log().contains(new_password));
+}
+
+#[test]
+fn my_accounts_password_change_on_postgresql_ends_the_sessions_on_the_other_process() {
+    let pg = cluster();
+    let (url, db) = directory("accountpw");
+    let mut client = pg.client(&db);
+    let (_smtp, first, second) = two_servers_with_mail(&url);
+    let ada = user_id(&mut client, "ada");
+    let here = logged_in(&first, "ada", ADA_PASSWORD);
+    let elsewhere = logged_in(&second, "ada", ADA_PASSWORD);
+    let old_hash = password_hash(&mut client, ada);
+    let change = |old: &str, new: &str| {
+        let fields = [
+            ("old_password", old),
+            ("new_password1", new),
+            ("new_password2", new),
+        ];
+        here.post_form("/account", "/account/password", &fields)
+    };
+    let res = change("not-my-password", "Fresh-Horse-42");
+    assert_eq!(res.status().as_u16(), 422, "wrong old password");
+    assert_eq!(
+        change(ADA_PASSWORD, "password").status().as_u16(),
+        422,
+        "weak"
+    );
+    assert_eq!(
+        password_hash(&mut client, ada),
+        old_hash,
+        "nothing changed yet"
+    );
+
+    let res = change(ADA_PASSWORD, "Fresh-Horse-42");
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(location(&res), "/account?password=changed");
+    assert_ne!(password_hash(&mut client, ada), old_hash);
+    assert_eq!(
+        here.get("/account").status().as_u16(),
+        200,
+        "this session continues"
+    );
+    assert_eq!(
+        elsewhere.get("/account").status().as_u16(),
+        303,
+        "the session on the other process ends"
+    );
+    assert_eq!(sessions_of(&mut client, ada), 1);
+    assert_eq!(
+        audit_entries(&mut client, "action = 'password_changed'"),
+        [format!("password_changed|user:{ada} (ada)|by the user")]
+    );
+    let old = browser(&second).post_form(
+        "/login",
+        "/login",
+        &[("username", "ada"), ("password", ADA_PASSWORD)],
+    );
+    assert_eq!(
+        old.status().as_u16(),
+        401,
+        "the old password no longer works"
+    );
+    logged_in(&second, "ada", "Fresh-Horse-42");
+}
+
+#[test]
+fn add_user_and_set_password_links_on_postgresql() {
+    let pg = cluster();
+    let (url, db) = directory("adduser");
+    let mut client = pg.client(&db);
+    let (smtp, first, second) = two_servers_with_mail(&url);
+    let admin = logged_in(&first, "boss", ADMIN_PASSWORD);
+    let (code, list) = admin.page("/users");
+    assert_eq!(code, 200);
+    assert!(list.contains("id=\"add-user\"") && list.contains("id=\"send-links\""));
+    let (code, form) = admin.page("/users/new");
+    assert_eq!(code, 200, "{form}");
+    assert!(form.contains("<option value=\"Research\""), "units offered");
+    let add = |fields: &[(&str, &str)]| admin.post_form("/users/new", "/users/new", fields);
+    let grace = |username: &'static str, choice: &'static str| {
+        vec![
+            ("first_name", "Grace"),
+            ("last_name", "Hopper"),
+            ("email", "grace@example.com"),
+            ("username", username),
+            ("organizational_unit", "research"),
+            ("job_title", "Rear Admiral"),
+            ("password_choice", choice),
+        ]
+    };
+
+    // Refused, each at its field: a taken username (any case), a weak password.
+    let before = count(&mut client, "auth_user");
+    let res = add(&grace("ADA", "invite"));
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(
+        res.text().unwrap().contains("already"),
+        "duplicate username"
+    );
+    let mut weak = grace("grace", "password");
+    weak.extend([("password1", "grace"), ("password2", "grace")]);
+    let res = add(&weak);
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().unwrap().contains("too short"));
+    assert_eq!(count(&mut client, "auth_user"), before, "nothing created");
+
+    // With the invitation: the user, the one-row import, the mail, the audit entry.
+    let res = add(&grace("grace", "invite"));
+    assert_eq!(res.status().as_u16(), 303);
+    let grace_id = user_id(&mut client, "grace");
+    let done = location(&res);
+    assert!(
+        done.starts_with(&format!("/users/{grace_id}?done=")),
+        "{done}"
+    );
+    let (_, page) = admin.page(&done);
+    assert!(
+        page.contains("A set-password link was mailed to grace@example.com"),
+        "{page}"
+    );
+    let mails = smtp.wait_for_messages(1, Duration::from_secs(20));
+    assert_eq!(mails[0].to, ["grace@example.com"]);
+    let row = client
+        .query_one(
+            "SELECT u.password::text, ou.name::text, p.job_title, i.file_name, i.source, \
+                    g.name::text \
+             FROM auth_user u JOIN roster_user_profile p ON p.user_id = u.id \
+             JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
+             JOIN roster_import i ON i.id = p.import_id \
+             JOIN auth_user_groups ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id \
+             WHERE u.id = $1::bigint",
+            &[&grace_id],
+        )
+        .unwrap();
+    assert!(row.get::<_, String>(0).starts_with('!'), "no password yet");
+    assert_eq!(row.get::<_, String>(1), "Research");
+    assert_eq!(row.get::<_, String>(2), "Rear Admiral");
+    assert_eq!(row.get::<_, String>(3), "Add user: grace");
+    assert_eq!(row.get::<_, String>(4), "web");
+    assert_eq!(row.get::<_, String>(5), "Default User");
+    let added = audit_entries(&mut client, "action = 'user_added'");
+    assert_eq!(added.len(), 1);
+    assert!(
+        added[0].starts_with(&format!(
+            "user_added|user:{grace_id} (grace)|grace <grace@example.com>, unit Research; \
+             set-password link mailed; import:"
+        )),
+        "{added:?}"
+    );
+
+    // Send set-password link, from the other process: nothing ticked is refused; the filter
+    // "password not set" picks cy and grace (both created by Roster without one).
+    let on_second = same_browser_on(&admin, &second);
+    let send = "/users/send-set-password-link?nopw=1";
+    let res = on_second.post_form(
+        "/users?nopw=1",
+        send,
+        &[("scope", "selected"), ("confirm", "yes")],
+    );
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().unwrap().contains("no user was selected"));
+    let res = on_second.post_form(
+        "/users?nopw=1",
+        send,
+        &[("scope", "filter"), ("confirm", "yes")],
+    );
+    assert_eq!(res.status().as_u16(), 200);
+    let html = res.text().unwrap();
+    assert_eq!(
+        select_text(&html, "#link-counts").as_deref(),
+        Some("2 sent, 0 failed, 0 skipped of 2 user(s).")
+    );
+    let mails = smtp.wait_for_messages(3, Duration::from_secs(20));
+    let mut to: Vec<&str> = mails[1..].iter().map(|m| m.to[0].as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["cy@example.com", "grace@example.com"]);
+    assert_eq!(
+        audit_entries(&mut client, "action = 'set_password_links_sent'"),
+        [
+            "set_password_links_sent|users matching the filter|2 sent, 0 failed, 0 skipped \
+          (0 SSO-only) of 2 user(s)"
+        ]
+    );
+
+    // A ticked user with a password is skipped, not mailed.
+    let ada = user_id(&mut client, "ada").to_string();
+    let res = on_second.post_form(
+        "/users",
+        "/users/send-set-password-link",
+        &[("scope", "selected"), ("user", &ada), ("confirm", "yes")],
+    );
+    let html = res.text().unwrap();
+    assert_eq!(
+        select_text(&html, "#link-counts").as_deref(),
+        Some("0 sent, 0 failed, 1 skipped of 1 user(s).")
+    );
+    assert_eq!(smtp.messages().len(), 3);
+}
