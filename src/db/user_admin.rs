@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::user_admin_store::{UserAdminStore, UserRow};
 use super::user_table::UserTable;
+use super::users::UserRecord;
 use crate::domain::fields::{
     EMAIL_MAX, FIRST_NAME_MAX, LABEL_MAX, LAST_NAME_MAX, is_valid_email, normalize_email,
 };
@@ -84,16 +85,15 @@ pub struct ChangeLine {
     pub text: String,
 }
 
-/// Applies the change inside the caller's write transaction and returns what changed, for the
-/// audit log. A refused change writes nothing. Deactivating a user ends their sessions at once.
+/// Applies the change to `user` (as read inside the caller's write transaction) and returns what
+/// changed, for the audit log. A refused change writes nothing. Deactivating a user ends their
+/// sessions at once.
 pub fn apply(
     store: &mut (impl UserAdminStore + ?Sized),
-    user_id: i64,
+    user: &UserRecord,
     change: &UserChange,
 ) -> Result<Vec<ChangeLine>, UserChangeError> {
-    let user = store
-        .find_user_by_id(user_id)?
-        .ok_or(UserChangeError::NotFound)?;
+    let user_id = user.id;
     let email = normalize_email(&change.email);
     let first_name = change.first_name.trim();
     let last_name = change.last_name.trim();
@@ -139,13 +139,13 @@ pub fn apply(
             "Another user already has the e-mail \"{email}\"."
         )));
     }
-    if let Some(unit) = change.organizational_unit_id {
-        if !store.unit_exists(unit)? {
-            return Err(UserChangeError::Invalid(
-                "That organizational unit no longer exists. Reload the page and pick another."
-                    .to_string(),
-            ));
-        }
+    if let Some(unit) = change.organizational_unit_id
+        && !store.unit_exists(unit)?
+    {
+        return Err(UserChangeError::Invalid(
+            "That organizational unit no longer exists. Reload the page and pick another."
+                .to_string(),
+        ));
     }
     let loses_admin = user.is_admin() && !(change.admin && change.active);
     if loses_admin && store.active_admin_count()? <= 1 {

@@ -1,11 +1,11 @@
 //! The seam for one user's page and its actions (`db::user_admin`): the reads and writes, per
-//! backend; the SQLite side calls today's functions.
-
-use rusqlite::Connection;
+//! backend; the SQLite side (in `web_store.rs`) calls today's functions.
 
 use super::user_list::UserQuery;
 use super::users::UserDetail;
-use super::web_store::{SessionStore, SqliteWeb, StoreResult};
+
+/// What the stores answer: a database error from either backend.
+type StoreResult<T> = anyhow::Result<T>;
 
 /// A user's names, e-mail and Django flags as the user page's form writes them.
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +20,7 @@ pub struct UserRow<'a> {
 
 /// What a user's page shows and what its form and buttons change. Writes run inside the caller's
 /// write transaction (`SessionStore::begin_write`).
-pub trait UserAdminStore: SessionStore {
+pub trait UserAdminStore {
     /// The user with Roster's profile facts, `last_login` and `date_joined` as Django's UTC text.
     fn user_detail(&mut self, user_id: i64) -> StoreResult<Option<UserDetail>>;
     /// Every Django group, by name.
@@ -40,84 +40,9 @@ pub trait UserAdminStore: SessionStore {
     /// The profile's unit and job title, if the user has a profile row.
     fn profile(&mut self, user_id: i64) -> StoreResult<Option<(Option<i64>, String)>>;
     /// Creates or updates the user's profile row.
-    fn save_profile(&mut self, user_id: i64, unit: Option<i64>, job_title: &str)
-    -> StoreResult<()>;
+    fn save_profile(&mut self, user_id: i64, unit: Option<i64>, title: &str) -> StoreResult<()>;
     /// Makes the user a member of exactly these groups (ids of groups that are gone are skipped).
     fn replace_groups(&mut self, user_id: i64, group_ids: &[i64]) -> StoreResult<()>;
     /// The ids of the users the list's filters match (by username), at most `limit`.
     fn matching_ids(&mut self, query: &UserQuery, limit: i64) -> StoreResult<Vec<i64>>;
-}
-
-impl UserAdminStore for SqliteWeb<'_> {
-    fn user_detail(&mut self, user_id: i64) -> StoreResult<Option<UserDetail>> {
-        let conn: &Connection = self.0;
-        let Some(mut detail) = super::users::detail(conn, user_id)? else {
-            return Ok(None);
-        };
-        // Stored as Django's USE_TZ says; the trait answers in UTC.
-        let users = super::user_table::UserTable::of(conn);
-        let user = &mut detail.user;
-        user.last_login = user.last_login.as_deref().map(|at| users.utc_datetime(at));
-        user.date_joined = users.utc_datetime(&user.date_joined);
-        Ok(Some(detail))
-    }
-
-    fn groups(&mut self) -> StoreResult<Vec<(i64, String)>> {
-        Ok(super::user_admin::groups(self.0)?)
-    }
-
-    fn group_ids(&mut self, user_id: i64) -> StoreResult<Vec<i64>> {
-        Ok(super::user_admin::group_ids(self.0, user_id)?)
-    }
-
-    fn session_count(&mut self, user_id: i64) -> StoreResult<i64> {
-        Ok(super::user_admin::session_count(self.0, user_id)?)
-    }
-
-    fn terminate_sessions(&mut self, user_id: i64) -> StoreResult<usize> {
-        Ok(super::user_admin::terminate_sessions(self.0, user_id)?)
-    }
-
-    fn email_taken_by_other(&mut self, user_id: i64, email: &str) -> StoreResult<bool> {
-        Ok(super::user_admin::email_taken_by_other(
-            self.0, user_id, email,
-        )?)
-    }
-
-    fn unit_exists(&mut self, unit_id: i64) -> StoreResult<bool> {
-        Ok(super::user_admin::unit_exists(self.0, unit_id)?)
-    }
-
-    fn active_admin_count(&mut self) -> StoreResult<i64> {
-        Ok(super::users::active_admin_count(self.0)?)
-    }
-
-    fn update_user(&mut self, user_id: i64, row: &UserRow<'_>) -> StoreResult<()> {
-        Ok(super::user_admin::update_user(self.0, user_id, row)?)
-    }
-
-    fn profile(&mut self, user_id: i64) -> StoreResult<Option<(Option<i64>, String)>> {
-        Ok(super::user_admin::profile(self.0, user_id)?)
-    }
-
-    fn save_profile(
-        &mut self,
-        user_id: i64,
-        unit: Option<i64>,
-        job_title: &str,
-    ) -> StoreResult<()> {
-        Ok(super::user_admin::save_profile(
-            self.0, user_id, unit, job_title,
-        )?)
-    }
-
-    fn replace_groups(&mut self, user_id: i64, group_ids: &[i64]) -> StoreResult<()> {
-        Ok(super::user_admin::replace_groups(
-            self.0, user_id, group_ids,
-        )?)
-    }
-
-    fn matching_ids(&mut self, query: &UserQuery, limit: i64) -> StoreResult<Vec<i64>> {
-        Ok(super::user_list::matching_ids(self.0, query, limit)?)
-    }
 }

@@ -1,6 +1,8 @@
 //! One user's page and its form on PostgreSQL (`UserAdminStore`): the same reads and writes as
 //! `db::user_admin` on SQLite, on Django's `auth_user`, `auth_group` and `auth_user_groups`.
 
+use postgres::types::FromSqlOwned;
+
 use super::accounts::ASCII_FOLD;
 use super::invitations::{user_columns, user_record};
 use super::sessions::PgWeb;
@@ -9,6 +11,15 @@ use crate::db::user_list::UserQuery;
 use crate::db::users::UserDetail;
 use crate::db::web_store::StoreResult;
 use crate::domain::fields::ascii_casefold;
+
+/// The one value the query answers with.
+fn scalar<T: FromSqlOwned>(
+    web: &mut PgWeb<'_>,
+    sql: &str,
+    args: &[super::web_users::Arg<'_>],
+) -> StoreResult<T> {
+    Ok(web.0.query_one(sql, args)?.get(0))
+}
 
 impl UserAdminStore for PgWeb<'_> {
     fn user_detail(&mut self, user_id: i64) -> StoreResult<Option<UserDetail>> {
@@ -49,11 +60,11 @@ impl UserAdminStore for PgWeb<'_> {
     }
 
     fn session_count(&mut self, user_id: i64) -> StoreResult<i64> {
-        let row = self.0.query_one(
+        scalar(
+            self,
             "SELECT COUNT(*) FROM roster_session WHERE user_id = $1::bigint AND expires_at > now()",
             &[&user_id],
-        )?;
-        Ok(row.get(0))
+        )
     }
 
     fn terminate_sessions(&mut self, user_id: i64) -> StoreResult<usize> {
@@ -70,26 +81,23 @@ impl UserAdminStore for PgWeb<'_> {
              AND {} = $2)",
             ASCII_FOLD.replace("{}", "email")
         );
-        let row = self
-            .0
-            .query_one(&sql, &[&user_id, &ascii_casefold(email)])?;
-        Ok(row.get(0))
+        scalar(self, &sql, &[&user_id, &ascii_casefold(email)])
     }
 
     fn unit_exists(&mut self, unit_id: i64) -> StoreResult<bool> {
-        let row = self.0.query_one(
+        scalar(
+            self,
             "SELECT EXISTS (SELECT 1 FROM roster_organizational_unit WHERE id = $1::bigint)",
             &[&unit_id],
-        )?;
-        Ok(row.get(0))
+        )
     }
 
     fn active_admin_count(&mut self) -> StoreResult<i64> {
-        let row = self.0.query_one(
+        scalar(
+            self,
             "SELECT COUNT(*) FROM auth_user WHERE is_active AND is_staff AND is_superuser",
             &[],
-        )?;
-        Ok(row.get(0))
+        )
     }
 
     fn update_user(&mut self, user_id: i64, row: &UserRow<'_>) -> StoreResult<()> {
@@ -118,18 +126,13 @@ impl UserAdminStore for PgWeb<'_> {
         Ok(row.map(|row| (row.get(0), row.get(1))))
     }
 
-    fn save_profile(
-        &mut self,
-        user_id: i64,
-        unit: Option<i64>,
-        job_title: &str,
-    ) -> StoreResult<()> {
+    fn save_profile(&mut self, user_id: i64, unit: Option<i64>, title: &str) -> StoreResult<()> {
         self.0.execute(
             "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title) \
              VALUES ($1::bigint, $2::bigint, $3) ON CONFLICT (user_id) DO UPDATE SET \
              organizational_unit_id = excluded.organizational_unit_id, \
              job_title = excluded.job_title",
-            &[&user_id, &unit, &job_title],
+            &[&user_id, &unit, &title],
         )?;
         Ok(())
     }

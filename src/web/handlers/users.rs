@@ -190,14 +190,13 @@ pub async fn update(
     };
     let outcome = ctx
         .store_change(move |store, actor| {
-            let username = store
-                .find_user_by_id(id)?
-                .map(|u| u.username)
-                .unwrap_or_default();
-            match crate::db::user_admin::apply(store, id, &change) {
+            let Some(user) = store.find_user_by_id(id)? else {
+                return Ok(Err(UserChangeError::NotFound));
+            };
+            match crate::db::user_admin::apply(store, &user, &change) {
                 Ok(changes) => {
                     for line in &changes {
-                        let target = user_target(id, &username);
+                        let target = user_target(id, &user.username);
                         actor.record_in(store, line.kind.audit_action(), &target, &line.text)?;
                     }
                     Ok(Ok(()))
