@@ -451,15 +451,22 @@ fn add_user_and_set_password_links_on_postgresql() {
     let before = count(&mut client, "auth_user");
     let res = add(&grace("ADA", "invite"));
     assert_eq!(res.status().as_u16(), 422);
-    assert!(
-        res.text().unwrap().contains("already"),
-        "duplicate username"
-    );
+    let taken = "already exists (usernames are compared without regard to case)";
+    assert!(res.text().unwrap().contains(taken), "duplicate username");
     let mut weak = grace("grace", "password");
     weak.extend([("password1", "grace"), ("password2", "grace")]);
     let res = add(&weak);
     assert_eq!(res.status().as_u16(), 422);
-    assert!(res.text().unwrap().contains("too short"));
+    let html = res.text().unwrap();
+    assert!(
+        html.contains("too short") && !html.contains(taken),
+        "{html}"
+    );
+    // A refused password still shows the other fields' problems, checked against the database.
+    let mut both = grace("Ada", "password");
+    both.extend([("password1", "grace"), ("password2", "grace")]);
+    let html = add(&both).text().unwrap();
+    assert!(html.contains("too short") && html.contains(taken), "{html}");
     assert_eq!(count(&mut client, "auth_user"), before, "nothing created");
 
     // With the invitation: the user, the one-row import, the mail, the audit entry.
@@ -553,4 +560,43 @@ fn add_user_and_set_password_links_on_postgresql() {
         Some("0 sent, 0 failed, 1 skipped of 1 user(s).")
     );
     assert_eq!(smtp.messages().len(), 3);
+}
+
+#[test]
+fn add_user_on_postgresql_without_working_mail_asks_before_adding_without_a_password() {
+    let pg = cluster();
+    let (url, db) = directory("addnomail");
+    let mut client = pg.client(&db);
+    let server = super::web::serve(&url);
+    let admin = logged_in(&server, "boss", ADMIN_PASSWORD);
+    let mut fields = vec![
+        ("first_name", "Grace"),
+        ("last_name", "Hopper"),
+        ("email", "grace@example.com"),
+        ("username", "grace"),
+        ("organizational_unit", ""),
+        ("job_title", ""),
+        ("password_choice", "invite"),
+    ];
+    let res = admin.post_form("/users/new", "/users/new", &fields);
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().unwrap();
+    assert!(html.contains("name=\"allow_without_mail\""), "{html}");
+    assert_eq!(
+        count(&mut client, "roster_import"),
+        1,
+        "only the CLI import"
+    );
+    fields.push(("allow_without_mail", "1"));
+    let res = admin.post_form("/users/new", "/users/new", &fields);
+    assert_eq!(res.status().as_u16(), 303);
+    let grace = user_id(&mut client, "grace");
+    assert!(password_hash(&mut client, grace).starts_with('!'));
+    let (_, page) = admin.page(&location(&res));
+    assert!(page.contains("no link was mailed"), "{page}");
+    let added = audit_entries(&mut client, "action = 'user_added'");
+    assert!(
+        added[0].contains("without a password; mail not working, added anyway by choice"),
+        "{added:?}"
+    );
 }
