@@ -130,19 +130,19 @@ pub enum AddOutcome {
     },
 }
 
-/// Plans `entry` against the directory as it is now, under the mail gate (the check runs only
-/// when the user would get no password), and writes nothing: the row's problem, if any.
+/// Plans `entry` against `directory` (the users and units as they are now), under the mail gate
+/// (the check runs only when the user would get no password), and writes nothing: the row's
+/// problem, if any.
 pub fn check(
-    conn: &Connection,
+    directory: DirectorySnapshot,
     entry: &NewUserEntry,
     choices: Choices,
     check_mail: impl FnOnce() -> CheckOutcome,
-) -> rusqlite::Result<Option<ReportRow>> {
-    let directory = db::directory::snapshot(conn)?;
-    Ok(match plan_entry(directory, entry, choices, check_mail) {
+) -> Option<ReportRow> {
+    match plan_entry(directory, entry, choices, check_mail) {
         Planned::Ready(..) => None,
         Planned::Refused(problem, _) => Some(problem),
-    })
+    }
 }
 
 /// The planned row ready to write with its gate, or its problem.

@@ -12,7 +12,7 @@ use super::error::WebError;
 use super::session::Admin;
 use super::views::layout::Chrome;
 use crate::db::users::UserRecord;
-use crate::db::web_store::WebStore;
+use crate::db::web_store::{WebStore, write_transaction};
 
 /// A logged-in admin's request: taking it as a handler argument is the admin check.
 pub struct AdminContext {
@@ -77,6 +77,24 @@ impl AdminContext {
         let db = self.state.backend.sqlite()?.clone();
         let actor = self.actor.clone();
         Ok(web::block(move || in_transaction(&db, |tx| work(tx, &actor))).await??)
+    }
+
+    /// Runs a change through the web's stores (SQLite or PostgreSQL) in one write transaction on
+    /// the blocking pool, as [`Self::change`] does: the closure records its audit entries through
+    /// the actor in the same transaction, which commits when it returns `Ok` (a refusal returned
+    /// as a value must have written nothing) and rolls back on an error.
+    pub async fn store_change<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn WebStore, &Actor) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let state = self.state.clone();
+        let actor = self.actor.clone();
+        Ok(web::block(move || {
+            state
+                .backend
+                .with_store(|store| write_transaction(store, |store| work(store, &actor)))
+        })
+        .await??)
     }
 
     /// Blocking work that is more than a query (sending mail, hashing), with the state at hand.

@@ -1,12 +1,16 @@
 //! The database the server runs on (an SQLite file or PostgreSQL) and the web's stores on it;
 //! asked for an SQLite connection on PostgreSQL, it answers that the page needs SQLite for now.
 
-use crate::db::import_store::ImportStore;
+use crate::db::import_store::{ImportStore, SqliteImportStore};
 use crate::db::invitation_store::InvitationOutbox;
 use crate::db::postgres::{Connector, PgImportStore, PgWeb};
 use crate::db::web_store::{SqliteWeb, WebStore};
 use crate::db::{Db, ReadPool};
 use crate::domain::rows::DirectorySnapshot;
+use crate::import::ImportSettings;
+use crate::import::service::Mailer;
+use crate::import::single::{AddOutcome, UserToAdd, add_user_to};
+use crate::mail::CheckOutcome;
 
 /// Kept PostgreSQL connections per process (requests beyond wait for one).
 const PG_CONNECTIONS: u32 = 8;
@@ -103,6 +107,33 @@ impl Backend {
             Self::Sqlite { db, .. } => db,
             Self::Postgres { connector, .. } => &**connector,
         }
+    }
+
+    /// Adds one user as a one-row import (Add user), through the backend's import store, as
+    /// `roster adduser` does.
+    pub fn add_user(
+        &self,
+        user: UserToAdd<'_>,
+        settings: &ImportSettings,
+        check_mail: impl FnOnce() -> CheckOutcome,
+        mailer: Mailer<'_>,
+    ) -> anyhow::Result<AddOutcome> {
+        Ok(match self {
+            Self::Sqlite { db, .. } => add_user_to(
+                &mut SqliteImportStore::new(&mut db.connect()?),
+                user,
+                settings,
+                check_mail,
+                mailer,
+            )?,
+            Self::Postgres { connector, .. } => add_user_to(
+                &mut PgImportStore::new(connector.connect()?),
+                user,
+                settings,
+                check_mail,
+                mailer,
+            )?,
+        })
     }
 
     /// A connection of its own for a long job (an import), outside the pool.

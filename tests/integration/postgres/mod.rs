@@ -18,6 +18,7 @@ mod mail;
 mod migrate;
 mod schema;
 mod web;
+mod web_users;
 
 /// How many rows `table` holds.
 fn count(client: &mut postgres::Client, table: &str) -> i64 {

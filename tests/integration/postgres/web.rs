@@ -21,7 +21,7 @@ pub(super) fn serve(url: &str) -> Server {
 }
 
 /// A browser on `server` (its own cookies).
-fn browser(server: &Server) -> TestApp {
+pub(super) fn browser(server: &Server) -> TestApp {
     TestApp::external(
         &server.base,
         "not-an-sqlite-file".into(),
@@ -30,7 +30,7 @@ fn browser(server: &Server) -> TestApp {
 }
 
 /// The same browser (its cookies, which are not tied to a port) on another server.
-fn same_browser_on(app: &TestApp, server: &Server) -> TestApp {
+pub(super) fn same_browser_on(app: &TestApp, server: &Server) -> TestApp {
     let mut other = browser(server);
     other.client = app.client.clone();
     other
@@ -52,7 +52,7 @@ fn setup_path(server: &Server) -> String {
 
 /// A loopback SMTP server and two `roster serve` processes on `url` mailing through it, with
 /// links to `http://roster.example`.
-fn two_servers_with_mail(url: &str) -> (TestSmtp, Server, Server) {
+pub(super) fn two_servers_with_mail(url: &str) -> (TestSmtp, Server, Server) {
     let smtp = TestSmtp::start(SmtpMode::Plain, None);
     let port = smtp.port.to_string();
     let mail = [
@@ -223,8 +223,8 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
     );
     assert!(list.contains("ada@example.com") && !list.contains("cy@example.com"));
     assert!(
-        !list.contains("id=\"add-user\""),
-        "Add user needs SQLite for now"
+        list.contains("id=\"add-user\"") && list.contains("id=\"send-links\""),
+        "Add user and Send set-password link work on PostgreSQL"
     );
 
     // The second process honours the first one's session, and shows its import's progress.
