@@ -81,3 +81,94 @@ pub fn client(url: &Path) -> postgres::Client {
         .expect("a database name");
     cluster().client(dbname)
 }
+
+/// One row of a query's answer as text: integers in decimal, booleans as `1`/`0` (SQLite's
+/// form), NULL as `None`.
+pub type TextRow = Vec<Option<String>>;
+
+impl crate::helpers::TestApp {
+    /// The rows `sql` answers on the app's database, either backend. The SQL must mean the same
+    /// on both (literal values, `TRUE`/`FALSE`, no `?1`/`$1`); datetimes are compared as text only
+    /// after a cast the test writes.
+    pub fn sql_rows(&self, sql: &str) -> Vec<TextRow> {
+        if crate::helpers::on_postgres() {
+            return client(&self.db_path)
+                .query(sql, &[])
+                .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+                .iter()
+                .map(postgres_row)
+                .collect();
+        }
+        let conn = rusqlite::Connection::open(&self.db_path).expect("open db");
+        let mut statement = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let columns = statement.column_count();
+        statement
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => None,
+                            rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                            rusqlite::types::ValueRef::Real(x) => Some(x.to_string()),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                Some(String::from_utf8_lossy(t).into_owned())
+                            }
+                            rusqlite::types::ValueRef::Blob(_) => panic!("{sql}: a blob"),
+                        })
+                    })
+                    .collect()
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    /// The first column of the first row `sql` answers (see `sql_rows`); `None` for NULL or no row.
+    pub fn sql_text(&self, sql: &str) -> Option<String> {
+        self.sql_rows(sql)
+            .into_iter()
+            .next()
+            .and_then(|mut row| row.remove(0))
+    }
+
+    /// A count or id `sql` answers.
+    pub fn sql_i64(&self, sql: &str) -> i64 {
+        self.sql_text(sql)
+            .and_then(|text| text.parse().ok())
+            .unwrap_or_else(|| panic!("{sql}: not a number"))
+    }
+
+    /// Runs statements that mean the same on both backends (see `sql_rows`).
+    pub fn sql_execute(&self, sql: &str) {
+        if crate::helpers::on_postgres() {
+            client(&self.db_path)
+                .batch_execute(sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        } else {
+            rusqlite::Connection::open(&self.db_path)
+                .expect("open db")
+                .execute_batch(sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
+}
+
+fn postgres_row(row: &postgres::Row) -> TextRow {
+    use postgres::types::Type;
+    (0..row.len())
+        .map(|i| {
+            let kind = row.columns()[i].type_().clone();
+            match kind {
+                Type::BOOL => row
+                    .get::<_, Option<bool>>(i)
+                    .map(|b| u8::from(b).to_string()),
+                Type::INT2 => row.get::<_, Option<i16>>(i).map(|n| n.to_string()),
+                Type::INT4 => row.get::<_, Option<i32>>(i).map(|n| n.to_string()),
+                Type::INT8 => row.get::<_, Option<i64>>(i).map(|n| n.to_string()),
+                Type::FLOAT8 => row.get::<_, Option<f64>>(i).map(|x| x.to_string()),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => row.get(i),
+                other => panic!("column {i} is {other}: cast it to text in the SQL"),
+            }
+        })
+        .collect()
+}
