@@ -4,6 +4,7 @@ mod add_user;
 mod admin_panel;
 mod api;
 mod authz;
+mod both_backends;
 mod browser;
 mod cli;
 mod crash;
