@@ -13,6 +13,7 @@ pub(crate) mod imports;
 pub mod invitation_store;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;
+pub(crate) mod mail_store;
 mod multi_row;
 pub mod ous;
 pub mod postgres;
@@ -21,6 +22,7 @@ pub(crate) mod sessions;
 #[cfg(test)]
 pub(crate) mod test_db;
 pub(crate) mod undo;
+pub(crate) mod undo_store;
 pub(crate) mod user_admin;
 pub(crate) mod user_fingerprint;
 pub(crate) mod user_list;

@@ -1,6 +1,6 @@
 //! Undoing an import: which of its users go (left as imported) and which stay (used or changed since, with the reason), and the removal itself.
 
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::columns::{from_columns, query_all};
 use super::user_references::{UserReference, references_to};
@@ -28,7 +28,7 @@ pub struct KeptUser {
 }
 
 /// Audit actions that change a user; for rows written before fingerprints, they tell a changed user.
-const CHANGING_ACTIONS: &str = "'user_changed', 'role_changed', 'user_deactivated', \
+pub const CHANGING_ACTIONS: &str = "'user_changed', 'role_changed', 'user_deactivated', \
     'user_reactivated', 'password_set', 'password_set_by_link', 'password_changed'";
 
 /// The users an import created that still exist, split into those an undo removes (never logged
@@ -45,17 +45,11 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
         UserTable::of(conn).table()
     );
     let imported: Vec<Imported> = query_all(conn, &sql, [import_id])?;
-    let mut plan = UndoPlan::default();
-    for user in imported {
-        match why_kept(conn, &user)? {
-            None => plan.remove.push((user.id, user.username)),
-            Some(reason) => plan.keep.push(KeptUser {
-                id: user.id,
-                username: user.username,
-                reason,
-            }),
-        }
-    }
+    let users = UserTable::of(conn);
+    let mut plan = split(imported, |user| {
+        let last_login = user.last_login.as_deref().map(|at| users.utc_datetime(at));
+        why_kept(user, last_login, || changed_since(conn, user))
+    })?;
     let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
     plan.blocked = references_to(conn, &ids)?;
     plan.deleted_elsewhere = query_all(
@@ -67,24 +61,71 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
     Ok(plan)
 }
 
-/// A user an import created, as the undo sees them now.
-struct Imported {
-    id: i64,
-    username: String,
-    last_login: Option<String>,
-    is_staff: bool,
-    is_superuser: bool,
-    password: String,
-    had_password: bool,
-    fingerprint: Option<String>,
+/// A user an import created, as the undo sees them now (every backend reads these columns).
+pub struct Imported {
+    pub id: i64,
+    pub username: String,
+    /// As stored (SQLite: per `USE_TZ`; PostgreSQL: already UTC text).
+    pub last_login: Option<String>,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub password: String,
+    pub had_password: bool,
+    pub fingerprint: Option<String>,
 }
 from_columns!(Imported: id, username, last_login, is_staff, is_superuser, password, had_password,
     fingerprint);
 
-/// Why an undo must keep this user, or `None` when the user is as the import left them.
-fn why_kept(conn: &Connection, user: &Imported) -> rusqlite::Result<Option<String>> {
-    if let Some(at) = &user.last_login {
-        let at = UserTable::of(conn).utc_datetime(at);
+/// The plan's users: those `kept` gives no reason for go, the others stay with that reason.
+pub fn split<E>(
+    imported: Vec<Imported>,
+    mut kept: impl FnMut(&Imported) -> Result<Option<String>, E>,
+) -> Result<UndoPlan, E> {
+    let mut plan = UndoPlan::default();
+    for user in imported {
+        match kept(&user)? {
+            None => plan.remove.push((user.id, user.username)),
+            Some(reason) => plan.keep.push(KeptUser {
+                id: user.id,
+                username: user.username,
+                reason,
+            }),
+        }
+    }
+    Ok(plan)
+}
+
+/// Whether a user changed since the import: their fingerprint differs from the one written, or,
+/// imported before fingerprints were kept, Roster's audit log names a change.
+fn changed_since(conn: &Connection, user: &Imported) -> rusqlite::Result<bool> {
+    match &user.fingerprint {
+        Some(written) => {
+            Ok(super::user_fingerprint::of_user(conn, user.id)?.as_ref() != Some(written))
+        }
+        None => conn.query_row(
+            &format!(
+                "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action IN ({CHANGING_ACTIONS}) \
+                 AND target LIKE ?1)"
+            ),
+            [changed_target(user.id)],
+            |r| r.get(0),
+        ),
+    }
+}
+
+/// The `LIKE` pattern of the audit targets naming user `id`.
+pub fn changed_target(id: i64) -> String {
+    format!("user:{id} (%")
+}
+
+/// Why an undo must keep this user (`last_login` in UTC), or `None` when the user is as the import
+/// left them; `changed` is asked last, only when nothing else keeps the user (every backend's rule).
+pub fn why_kept<E>(
+    user: &Imported,
+    last_login: Option<String>,
+    changed: impl FnOnce() -> Result<bool, E>,
+) -> Result<Option<String>, E> {
+    if let Some(at) = last_login {
         return Ok(Some(format!("logged in (last login {at} UTC)")));
     }
     if user.is_superuser || user.is_staff {
@@ -94,19 +135,8 @@ fn why_kept(conn: &Connection, user: &Imported) -> rusqlite::Result<Option<Strin
     if !user.had_password && usable {
         return Ok(Some("a password was set after the import".to_string()));
     }
-    let changed = match &user.fingerprint {
-        Some(written) => super::user_fingerprint::of_user(conn, user.id)?.as_ref() != Some(written),
-        // Imported before fingerprints were kept: Roster's audit log tells.
-        None => conn.query_row(
-            &format!(
-                "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action IN ({CHANGING_ACTIONS}) \
-                 AND target LIKE ?1)"
-            ),
-            [format!("user:{} (%", user.id)],
-            |r| r.get(0),
-        )?,
-    };
-    Ok(changed.then(|| "changed after the import (details, role, groups or password)".to_string()))
+    Ok(changed()?
+        .then(|| "changed after the import (details, role, groups or password)".to_string()))
 }
 
 /// What an undo did.
@@ -128,7 +158,7 @@ pub enum UndoResult {
 /// meanwhile are kept. Writes nothing
 /// when the import was already undone (by a concurrent request, say) or when project rows refer to
 /// a user to remove, so the caller may commit whatever it gets back.
-pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
+pub fn undo(tx: &Connection, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
     let undone: Option<String> = tx.query_row(
         "SELECT undone_at FROM roster_import WHERE id = ?1",
         [import_id],
@@ -186,8 +216,15 @@ pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Resu
         [],
     )?;
     tx.execute("DELETE FROM temp.roster_undo_user", [])?;
-    Ok(UndoResult::Undone {
-        removed: plan.remove.into_iter().map(|(_, u)| u).collect(),
-        kept: plan.keep.into_iter().map(|k| k.username).collect(),
-    })
+    Ok(plan.undone())
+}
+
+impl UndoPlan {
+    /// What an undo that carried out this plan did.
+    pub fn undone(self) -> UndoResult {
+        UndoResult::Undone {
+            removed: self.remove.into_iter().map(|(_, u)| u).collect(),
+            kept: self.keep.into_iter().map(|k| k.username).collect(),
+        }
+    }
 }

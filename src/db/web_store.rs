@@ -4,9 +4,14 @@
 use rusqlite::Connection;
 
 use super::audit::{AuditEntry, AuditFilter, AuditRow};
+use super::directory_store::{DirectoryAccess, DirectoryStore};
 use super::imports::{ImportRecord, StoredRow};
 use super::invitations::Invitation;
+use super::mail_settings::StoredMail;
+use super::mail_store::MailSettingsStore;
 use super::ous::OuItem;
+use super::undo::{UndoPlan, UndoResult};
+use super::undo_store::UndoStore;
 use super::user_list::{MatchCount, UserListItem, UserQuery};
 use super::users::UserRecord;
 use crate::domain::report::ImportReport;
@@ -93,9 +98,27 @@ pub trait AuditLog {
 }
 
 /// Everything the ported pages reach, on one connection.
-pub trait WebStore: SessionStore + ImportHistory + UserDirectory + AuditLog {}
+pub trait WebStore:
+    SessionStore
+    + ImportHistory
+    + UserDirectory
+    + AuditLog
+    + DirectoryAccess
+    + MailSettingsStore
+    + UndoStore
+{
+}
 
-impl<T: SessionStore + ImportHistory + UserDirectory + AuditLog> WebStore for T {}
+impl<T> WebStore for T where
+    T: SessionStore
+        + ImportHistory
+        + UserDirectory
+        + AuditLog
+        + DirectoryAccess
+        + MailSettingsStore
+        + UndoStore
+{
+}
 
 /// The SQLite side: today's `db::` functions on one connection.
 pub struct SqliteWeb<'c>(pub &'c Connection);
@@ -232,5 +255,31 @@ impl AuditLog for SqliteWeb<'_> {
 
     fn audit_actions(&mut self) -> StoreResult<Vec<String>> {
         Ok(super::audit::actions(self.0)?)
+    }
+}
+
+impl DirectoryAccess for SqliteWeb<'_> {
+    fn directory(&mut self) -> Box<dyn DirectoryStore + '_> {
+        Box::new(self.0)
+    }
+}
+
+impl MailSettingsStore for SqliteWeb<'_> {
+    fn load_mail_settings(&mut self) -> StoreResult<StoredMail> {
+        Ok(super::mail_settings::load(self.0)?)
+    }
+
+    fn save_mail_settings(&mut self, stored: &StoredMail) -> StoreResult<()> {
+        Ok(super::mail_settings::save(self.0, stored)?)
+    }
+}
+
+impl UndoStore for SqliteWeb<'_> {
+    fn undo_plan(&mut self, import_id: i64) -> StoreResult<UndoPlan> {
+        Ok(super::undo::undo_plan(self.0, import_id)?)
+    }
+
+    fn undo_import(&mut self, import_id: i64, actor: &str) -> StoreResult<UndoResult> {
+        Ok(super::undo::undo(self.0, import_id, actor)?)
     }
 }

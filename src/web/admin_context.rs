@@ -79,6 +79,36 @@ impl AdminContext {
         Ok(web::block(move || in_transaction(&db, |tx| work(tx, &actor))).await??)
     }
 
+    /// Runs a change through the web's stores (SQLite or PostgreSQL) in one write transaction on
+    /// the blocking pool, as [`Self::change`] does: the closure records its audit entries on the
+    /// same store, the transaction commits when it returns `Ok` (a refusal it returns as a value
+    /// must have written nothing) and rolls back on an error.
+    pub async fn store_change<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn WebStore, &Actor) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let state = self.state.clone();
+        let actor = self.actor.clone();
+        Ok(web::block(move || {
+            state.backend.with_store(|store| {
+                store.begin_write()?;
+                match work(store, &actor) {
+                    Ok(value) => {
+                        store.commit()?;
+                        Ok(value)
+                    }
+                    Err(err) => {
+                        // The cause is the error worth reporting; a failed rollback ends with
+                        // the connection anyway.
+                        let _ = store.rollback();
+                        Err(err)
+                    }
+                }
+            })
+        })
+        .await??)
+    }
+
     /// Blocking work that is more than a query (sending mail, hashing), with the state at hand.
     pub async fn blocking<T: Send + 'static>(
         &self,

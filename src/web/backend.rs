@@ -1,7 +1,7 @@
 //! The database the server runs on (an SQLite file or PostgreSQL) and the web's stores on it;
 //! asked for an SQLite connection on PostgreSQL, it answers that the page needs SQLite for now.
 
-use crate::db::import_store::ImportStore;
+use crate::db::import_store::{ImportStore, SqliteImportStore};
 use crate::db::invitation_store::InvitationOutbox;
 use crate::db::postgres::{Connector, PgImportStore, PgWeb};
 use crate::db::web_store::{SqliteWeb, WebStore};
@@ -22,6 +22,13 @@ pub enum Backend {
         /// For imports, which get a connection of their own (boxed: it holds the TLS settings).
         connector: Box<Connector>,
     },
+}
+
+/// Work for an import's store, whichever backend the server runs on (a closure cannot be generic
+/// over the store).
+pub trait ImportWork {
+    type Output;
+    fn run<St: ImportStore>(self, store: &mut St) -> Result<Self::Output, St::Error>;
 }
 
 /// A page that needs SQLite, asked for on PostgreSQL.
@@ -102,6 +109,19 @@ impl Backend {
         match self {
             Self::Sqlite { db, .. } => db,
             Self::Postgres { connector, .. } => &**connector,
+        }
+    }
+
+    /// Runs `work` on an import store with a connection of its own (on PostgreSQL outside the
+    /// pool, as every import has).
+    pub fn run_import<W: ImportWork>(&self, work: W) -> anyhow::Result<W::Output> {
+        match self {
+            Self::Sqlite { db, .. } => {
+                Ok(work.run(&mut SqliteImportStore::new(&mut db.connect()?))?)
+            }
+            Self::Postgres { connector, .. } => {
+                Ok(work.run(&mut PgImportStore::new(connector.connect()?))?)
+            }
         }
     }
 

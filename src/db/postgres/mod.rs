@@ -19,6 +19,7 @@ mod rate_limits;
 mod sessions;
 mod target;
 mod tls;
+mod undo;
 mod web_users;
 
 pub use accounts::PgAccounts;

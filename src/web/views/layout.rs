@@ -39,14 +39,10 @@ pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                 a href="/users" { "Users" }
                 a href="/users/import" { "Import" }
                 a href="/imports" { "Import history" }
-                @if !chrome.postgres {
-                    a href="/ous" { "Organizational units" }
-                    a href="/mail" { "Mail" }
-                }
+                a href="/ous" { "Organizational units" }
+                a href="/mail" { "Mail" }
                 a href="/audit" { "Audit log" }
-                @if !chrome.postgres {
-                    a href="/tokens" { "API tokens" }
-                }
+                a href="/tokens" { "API tokens" }
             }
             (signed_in(admin, chrome.csrf))
         },

@@ -1,0 +1,240 @@
+//! Undoing an import on PostgreSQL (`UndoStore`): the plan by `db::undo`'s rules, the users'
+//! fingerprints digested from the same 12 texts, the project's foreign keys to `auth_user` read
+//! from `pg_constraint`, and the removal, whose delete rules the V13 triggers carry out.
+
+use postgres::{Client, Row};
+
+use super::PgWeb;
+use super::directory::utc_text;
+use crate::db::undo::{
+    CHANGING_ACTIONS, Imported, UndoPlan, UndoResult, changed_target, split, why_kept,
+};
+use crate::db::undo_store::UndoStore;
+use crate::db::user_fingerprint::Fingerprint;
+use crate::db::user_references::UserReference;
+use crate::db::user_table::quoted;
+
+/// Django's user table and the link tables an undo clears with the user.
+const USERS: &str = "auth_user";
+const LINK_TABLES: [&str; 2] = ["auth_user_groups", "auth_user_user_permissions"];
+
+/// A flag as the fingerprint's text: `1` or `0`, as SQLite stores it.
+fn flag(column: &str) -> String {
+    format!("CASE WHEN {column} THEN '1' ELSE '0' END")
+}
+
+/// The ids of `table` linked to `u`, ascending, joined by commas (SQLite's `group_concat`).
+fn linked(table: &str, column: &str) -> String {
+    format!(
+        "COALESCE((SELECT string_agg({column}::text, ',' ORDER BY {column}) FROM {table} \
+         WHERE user_id = u.id), '')"
+    )
+}
+
+/// A user's current fingerprint (`user_fingerprint::of_user`), `None` when the user is gone.
+fn fingerprint(client: &mut Client, user_id: i64) -> Result<Option<String>, postgres::Error> {
+    let sql = format!(
+        "SELECT u.username, u.first_name, u.last_name, u.email, u.password, {}, {}, {}, \
+         COALESCE(p.organizational_unit_id::text, ''), COALESCE(p.job_title, ''), {}, {} \
+         FROM {USERS} u LEFT JOIN roster_user_profile p ON p.user_id = u.id \
+         WHERE u.id = $1::bigint",
+        flag("u.is_active"),
+        flag("u.is_staff"),
+        flag("u.is_superuser"),
+        linked(LINK_TABLES[0], "group_id"),
+        linked(LINK_TABLES[1], "permission_id"),
+    );
+    let row = client.query_opt(&sql, &[&user_id])?;
+    Ok(row.map(|row| {
+        let mut digest = Fingerprint::default();
+        for i in 0..12 {
+            digest.add(row.get::<_, &str>(i).as_bytes());
+        }
+        digest.hex()
+    }))
+}
+
+fn changed_since(client: &mut Client, user: &Imported) -> Result<bool, postgres::Error> {
+    match &user.fingerprint {
+        Some(written) => Ok(fingerprint(client, user.id)?.as_ref() != Some(written)),
+        None => {
+            let sql = format!(
+                "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action IN ({CHANGING_ACTIONS}) \
+                 AND target LIKE $1)"
+            );
+            Ok(client.query_one(&sql, &[&changed_target(user.id)])?.get(0))
+        }
+    }
+}
+
+fn imported(row: &Row) -> Imported {
+    Imported {
+        id: row.get(0),
+        username: row.get(1),
+        last_login: row.get(2),
+        is_staff: row.get(3),
+        is_superuser: row.get(4),
+        password: row.get(5),
+        had_password: row.get(6),
+        fingerprint: row.get(7),
+    }
+}
+
+/// One foreign key of a project table to `auth_user`: the table as SQL names it, as people read
+/// it, and its (column, `auth_user` column) pairs.
+struct ForeignKey {
+    sql_name: String,
+    name: String,
+    pairs: Vec<(String, String)>,
+}
+
+/// The foreign keys to `auth_user` of tables that are neither Roster's nor cleared with the user.
+fn foreign_keys_to_users(client: &mut Client) -> Result<Vec<ForeignKey>, postgres::Error> {
+    let rows = client.query(
+        "SELECT c.oid::bigint, c.conrelid::regclass::text, t.relname::text, \
+         a.attname::text, r.attname::text \
+         FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
+         CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(child, parent, n) \
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.child \
+         JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = k.parent \
+         WHERE c.contype = 'f' AND c.confrelid = to_regclass($1) \
+         AND t.relname::text NOT LIKE 'roster\\_%' AND NOT (t.relname::text = ANY($2)) \
+         ORDER BY t.relname, c.oid, k.n",
+        &[&USERS, &LINK_TABLES.to_vec()],
+    )?;
+    let mut keys: Vec<(i64, ForeignKey)> = Vec::new();
+    for row in rows {
+        let (oid, pair) = (row.get::<_, i64>(0), (row.get(3), row.get(4)));
+        match keys.last_mut() {
+            Some((last, key)) if *last == oid => key.pairs.push(pair),
+            _ => keys.push((
+                oid,
+                ForeignKey {
+                    sql_name: row.get(1),
+                    name: row.get(2),
+                    pairs: vec![pair],
+                },
+            )),
+        }
+    }
+    Ok(keys.into_iter().map(|(_, key)| key).collect())
+}
+
+/// The project's rows that refer to one of `ids` (`user_references::references_to`).
+fn references_to(client: &mut Client, ids: &[i64]) -> Result<Vec<UserReference>, postgres::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    for key in foreign_keys_to_users(client)? {
+        let join = key
+            .pairs
+            .iter()
+            .map(|(from, to)| format!("t.{} = u.{}", quoted(from), quoted(to)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let sql = format!(
+            "SELECT u.username, COUNT(*) FROM {} AS t JOIN {USERS} AS u ON {join} \
+             WHERE u.id = ANY($1::bigint[]) GROUP BY u.id, u.username",
+            key.sql_name
+        );
+        let columns = key
+            .pairs
+            .iter()
+            .map(|(from, _)| from.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        for row in client.query(&sql, &[&ids])? {
+            found.push(UserReference {
+                username: row.get(0),
+                table: key.name.clone(),
+                columns: columns.clone(),
+                rows: row.get(1),
+            });
+        }
+    }
+    found.sort_by(|a, b| (&a.username, &a.table).cmp(&(&b.username, &b.table)));
+    Ok(found)
+}
+
+fn plan(client: &mut Client, import_id: i64) -> Result<UndoPlan, postgres::Error> {
+    // A user without an import row counts as imported with a password; names sort as SQLite's
+    // BINARY collation sorts them.
+    let sql = format!(
+        "SELECT u.id::bigint, u.username, {}, u.is_staff, u.is_superuser, u.password, \
+         COALESCE(r.had_password, true), r.user_fingerprint \
+         FROM roster_user_profile p JOIN {USERS} u ON u.id = p.user_id \
+         LEFT JOIN roster_import_row r ON r.user_id = u.id AND r.import_id = p.import_id \
+         WHERE p.import_id = $1 ORDER BY u.username COLLATE \"C\"",
+        utc_text("u.last_login")
+    );
+    let users: Vec<Imported> = client
+        .query(&sql, &[&import_id])?
+        .iter()
+        .map(imported)
+        .collect();
+    let mut plan = split(users, |user| {
+        why_kept(user, user.last_login.clone(), || {
+            changed_since(client, user)
+        })
+    })?;
+    let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
+    plan.blocked = references_to(client, &ids)?;
+    plan.deleted_elsewhere = client
+        .query(
+            "SELECT COALESCE(created_username, username) AS name FROM roster_import_row \
+             WHERE import_id = $1 AND code IS NULL AND user_id IS NULL AND NOT removed_by_undo \
+             ORDER BY name COLLATE \"C\"",
+            &[&import_id],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    Ok(plan)
+}
+
+impl UndoStore for PgWeb<'_> {
+    fn undo_plan(&mut self, import_id: i64) -> anyhow::Result<UndoPlan> {
+        Ok(plan(self.0, import_id)?)
+    }
+
+    fn undo_import(&mut self, import_id: i64, actor: &str) -> anyhow::Result<UndoResult> {
+        let client = &mut *self.0;
+        let undone: bool = client
+            .query_one(
+                "SELECT undone_at IS NOT NULL FROM roster_import WHERE id = $1 FOR UPDATE",
+                &[&import_id],
+            )?
+            .get(0);
+        if undone {
+            return Ok(UndoResult::AlreadyUndone);
+        }
+        let plan = plan(client, import_id)?;
+        if !plan.blocked.is_empty() {
+            return Ok(UndoResult::Blocked(plan.blocked));
+        }
+        client.execute(
+            "UPDATE roster_import SET undone_at = now(), undone_by = $2 WHERE id = $1",
+            &[&import_id, &actor],
+        )?;
+        let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
+        client.execute(
+            "UPDATE roster_import_row SET user_id = NULL, removed_by_undo = true \
+             WHERE user_id = ANY($1::bigint[])",
+            &[&ids],
+        )?;
+        for table in LINK_TABLES {
+            client.execute(
+                &format!("DELETE FROM {table} WHERE user_id = ANY($1::bigint[])"),
+                &[&ids],
+            )?;
+        }
+        // The V13 triggers remove the profiles, sessions and invitations, and make the audit
+        // entries forget the ids, as the delete rules do on SQLite.
+        client.execute(
+            &format!("DELETE FROM {USERS} WHERE last_login IS NULL AND id = ANY($1::bigint[])"),
+            &[&ids],
+        )?;
+        Ok(plan.undone())
+    }
+}
