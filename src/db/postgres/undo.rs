@@ -182,9 +182,9 @@ fn plan(client: &mut Client, import_id: i64) -> Result<UndoPlan, postgres::Error
     plan.blocked = references_to(client, &ids)?;
     plan.deleted_elsewhere = client
         .query(
-            "SELECT COALESCE(created_username, username) AS name FROM roster_import_row \
+            "SELECT COALESCE(created_username, username) FROM roster_import_row \
              WHERE import_id = $1 AND code IS NULL AND user_id IS NULL AND NOT removed_by_undo \
-             ORDER BY name COLLATE \"C\"",
+             ORDER BY COALESCE(created_username, username) COLLATE \"C\"",
             &[&import_id],
         )?
         .iter()
