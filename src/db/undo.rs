@@ -46,10 +46,16 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
     );
     let imported: Vec<Imported> = query_all(conn, &sql, [import_id])?;
     let users = UserTable::of(conn);
-    let mut plan = split(imported, |user| {
-        let last_login = user.last_login.as_deref().map(|at| users.utc_datetime(at));
-        why_kept(user, last_login, || changed_since(conn, user))
-    })?;
+    let mut plan = split(
+        imported,
+        |user| (user.id, user.username),
+        |user| {
+            let last_login = user.last_login.as_deref().map(|at| users.utc_datetime(at));
+            let admin = user.is_staff || user.is_superuser;
+            let facts = (admin, user.password.as_str(), user.had_password);
+            why_kept(last_login, facts, || changed_since(conn, user))
+        },
+    )?;
     let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
     plan.blocked = references_to(conn, &ids)?;
     plan.deleted_elsewhere = query_all(
@@ -61,33 +67,36 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
     Ok(plan)
 }
 
-/// A user an import created, as the undo sees them now (every backend reads these columns).
-pub struct Imported {
-    pub id: i64,
-    pub username: String,
-    /// As stored (SQLite: per `USE_TZ`; PostgreSQL: already UTC text).
-    pub last_login: Option<String>,
-    pub is_staff: bool,
-    pub is_superuser: bool,
-    pub password: String,
-    pub had_password: bool,
-    pub fingerprint: Option<String>,
+/// A user an import created, as the undo sees them now.
+struct Imported {
+    id: i64,
+    username: String,
+    last_login: Option<String>,
+    is_staff: bool,
+    is_superuser: bool,
+    password: String,
+    had_password: bool,
+    fingerprint: Option<String>,
 }
 from_columns!(Imported: id, username, last_login, is_staff, is_superuser, password, had_password,
     fingerprint);
 
-/// The plan's users: those `kept` gives no reason for go, the others stay with that reason.
-pub fn split<E>(
-    imported: Vec<Imported>,
-    mut kept: impl FnMut(&Imported) -> Result<Option<String>, E>,
+/// The plan's users (`named` gives each one's id and username): those `kept` gives no reason for
+/// go, the others stay with that reason.
+pub fn split<U, E>(
+    imported: Vec<U>,
+    named: impl Fn(U) -> (i64, String),
+    mut kept: impl FnMut(&U) -> Result<Option<String>, E>,
 ) -> Result<UndoPlan, E> {
     let mut plan = UndoPlan::default();
     for user in imported {
-        match kept(&user)? {
-            None => plan.remove.push((user.id, user.username)),
+        let reason = kept(&user)?;
+        let (id, username) = named(user);
+        match reason {
+            None => plan.remove.push((id, username)),
             Some(reason) => plan.keep.push(KeptUser {
-                id: user.id,
-                username: user.username,
+                id,
+                username,
                 reason,
             }),
         }
@@ -118,21 +127,22 @@ pub fn changed_target(id: i64) -> String {
     format!("user:{id} (%")
 }
 
-/// Why an undo must keep this user (`last_login` in UTC), or `None` when the user is as the import
-/// left them; `changed` is asked last, only when nothing else keeps the user (every backend's rule).
+/// Why an undo must keep a user (last login in UTC; whether staff or superuser, their password
+/// field, whether the import gave a password), or `None` when the user is as the import left them;
+/// `changed` is asked last, only when nothing else keeps the user (every backend's rule).
 pub fn why_kept<E>(
-    user: &Imported,
     last_login: Option<String>,
+    (admin, password, had_password): (bool, &str, bool),
     changed: impl FnOnce() -> Result<bool, E>,
 ) -> Result<Option<String>, E> {
     if let Some(at) = last_login {
         return Ok(Some(format!("logged in (last login {at} UTC)")));
     }
-    if user.is_superuser || user.is_staff {
+    if admin {
         return Ok(Some("is an admin or staff user now".to_string()));
     }
-    let usable = !user.password.is_empty() && !user.password.starts_with('!');
-    if !user.had_password && usable {
+    let usable = !password.is_empty() && !password.starts_with('!');
+    if !had_password && usable {
         return Ok(Some("a password was set after the import".to_string()));
     }
     Ok(changed()?
@@ -164,13 +174,10 @@ pub fn undo(tx: &Connection, import_id: i64, actor: &str) -> rusqlite::Result<Un
         [import_id],
         |r| r.get(0),
     )?;
-    if undone.is_some() {
-        return Ok(UndoResult::AlreadyUndone);
-    }
-    let plan = undo_plan(tx, import_id)?;
-    if !plan.blocked.is_empty() {
-        return Ok(UndoResult::Blocked(plan.blocked));
-    }
+    let plan = match ready(undone.is_some(), || undo_plan(tx, import_id))? {
+        Ok(plan) => plan,
+        Err(nothing_done) => return Ok(nothing_done),
+    };
     tx.execute(
         "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3",
         params![super::now_text(), actor, import_id],
@@ -217,6 +224,22 @@ pub fn undo(tx: &Connection, import_id: i64, actor: &str) -> rusqlite::Result<Un
     )?;
     tx.execute("DELETE FROM temp.roster_undo_user", [])?;
     Ok(plan.undone())
+}
+
+/// Every backend's first step of an undo: the plan to carry out, or what to answer without
+/// writing anything (undone already, or blocked by the project's rows).
+pub fn ready<E>(
+    undone: bool,
+    plan: impl FnOnce() -> Result<UndoPlan, E>,
+) -> Result<Result<UndoPlan, UndoResult>, E> {
+    if undone {
+        return Ok(Err(UndoResult::AlreadyUndone));
+    }
+    let plan = plan()?;
+    if !plan.blocked.is_empty() {
+        return Ok(Err(UndoResult::Blocked(plan.blocked)));
+    }
+    Ok(Ok(plan))
 }
 
 impl UndoPlan {

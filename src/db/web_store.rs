@@ -97,28 +97,15 @@ pub trait AuditLog {
     fn audit_actions(&mut self) -> StoreResult<Vec<String>>;
 }
 
-/// Everything the ported pages reach, on one connection.
-pub trait WebStore:
-    SessionStore
-    + ImportHistory
-    + UserDirectory
-    + AuditLog
-    + DirectoryAccess
-    + MailSettingsStore
-    + UndoStore
-{
-}
+/// The admin pages' stores: units and tokens, the saved mail settings, undo.
+pub trait AdminStores: DirectoryAccess + MailSettingsStore + UndoStore {}
 
-impl<T> WebStore for T where
-    T: SessionStore
-        + ImportHistory
-        + UserDirectory
-        + AuditLog
-        + DirectoryAccess
-        + MailSettingsStore
-        + UndoStore
-{
-}
+impl<T: DirectoryAccess + MailSettingsStore + UndoStore> AdminStores for T {}
+
+/// Everything the ported pages reach, on one connection.
+pub trait WebStore: SessionStore + ImportHistory + UserDirectory + AuditLog + AdminStores {}
+
+impl<T: SessionStore + ImportHistory + UserDirectory + AuditLog + AdminStores> WebStore for T {}
 
 /// The SQLite side: today's `db::` functions on one connection.
 pub struct SqliteWeb<'c>(pub &'c Connection);

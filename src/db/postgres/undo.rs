@@ -7,12 +7,11 @@ use postgres::{Client, Row};
 use super::PgWeb;
 use super::directory::utc_text;
 use crate::db::undo::{
-    CHANGING_ACTIONS, Imported, UndoPlan, UndoResult, changed_target, split, why_kept,
+    CHANGING_ACTIONS, UndoPlan, UndoResult, changed_target, ready, split, why_kept,
 };
 use crate::db::undo_store::UndoStore;
 use crate::db::user_fingerprint::Fingerprint;
-use crate::db::user_references::UserReference;
-use crate::db::user_table::quoted;
+use crate::db::user_references::{UserReference, column_list, join_on};
 
 /// Django's user table and the link tables an undo clears with the user.
 const USERS: &str = "auth_user";
@@ -54,29 +53,22 @@ fn fingerprint(client: &mut Client, user_id: i64) -> Result<Option<String>, post
     }))
 }
 
-fn changed_since(client: &mut Client, user: &Imported) -> Result<bool, postgres::Error> {
-    match &user.fingerprint {
-        Some(written) => Ok(fingerprint(client, user.id)?.as_ref() != Some(written)),
+/// Whether user `id` changed since the import wrote `written` (their fingerprint then, `None` for
+/// rows written before fingerprints were kept: Roster's audit log tells).
+fn changed_since(
+    client: &mut Client,
+    id: i64,
+    written: Option<String>,
+) -> Result<bool, postgres::Error> {
+    match written {
+        Some(written) => Ok(fingerprint(client, id)? != Some(written)),
         None => {
             let sql = format!(
                 "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action IN ({CHANGING_ACTIONS}) \
                  AND target LIKE $1)"
             );
-            Ok(client.query_one(&sql, &[&changed_target(user.id)])?.get(0))
+            Ok(client.query_one(&sql, &[&changed_target(id)])?.get(0))
         }
-    }
-}
-
-fn imported(row: &Row) -> Imported {
-    Imported {
-        id: row.get(0),
-        username: row.get(1),
-        last_login: row.get(2),
-        is_staff: row.get(3),
-        is_superuser: row.get(4),
-        password: row.get(5),
-        had_password: row.get(6),
-        fingerprint: row.get(7),
     }
 }
 
@@ -127,23 +119,13 @@ fn references_to(client: &mut Client, ids: &[i64]) -> Result<Vec<UserReference>,
     }
     let mut found = Vec::new();
     for key in foreign_keys_to_users(client)? {
-        let join = key
-            .pairs
-            .iter()
-            .map(|(from, to)| format!("t.{} = u.{}", quoted(from), quoted(to)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let join = join_on(&key.pairs);
         let sql = format!(
             "SELECT u.username, COUNT(*) FROM {} AS t JOIN {USERS} AS u ON {join} \
              WHERE u.id = ANY($1::bigint[]) GROUP BY u.id, u.username",
             key.sql_name
         );
-        let columns = key
-            .pairs
-            .iter()
-            .map(|(from, _)| from.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = column_list(&key.pairs);
         for row in client.query(&sql, &[&ids])? {
             found.push(UserReference {
                 username: row.get(0),
@@ -168,16 +150,17 @@ fn plan(client: &mut Client, import_id: i64) -> Result<UndoPlan, postgres::Error
          WHERE p.import_id = $1 ORDER BY u.username COLLATE \"C\"",
         utc_text("u.last_login")
     );
-    let users: Vec<Imported> = client
-        .query(&sql, &[&import_id])?
-        .iter()
-        .map(imported)
-        .collect();
-    let mut plan = split(users, |user| {
-        why_kept(user, user.last_login.clone(), || {
-            changed_since(client, user)
-        })
-    })?;
+    let users = client.query(&sql, &[&import_id])?;
+    let mut plan = split(
+        users,
+        |row: Row| (row.get(0), row.get(1)),
+        |row| {
+            let facts = (row.get::<_, bool>(3) || row.get(4), row.get(5), row.get(6));
+            why_kept(row.get(2), facts, || {
+                changed_since(client, row.get(0), row.get(7))
+            })
+        },
+    )?;
     let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
     plan.blocked = references_to(client, &ids)?;
     plan.deleted_elsewhere = client
@@ -206,13 +189,10 @@ impl UndoStore for PgWeb<'_> {
                 &[&import_id],
             )?
             .get(0);
-        if undone {
-            return Ok(UndoResult::AlreadyUndone);
-        }
-        let plan = plan(client, import_id)?;
-        if !plan.blocked.is_empty() {
-            return Ok(UndoResult::Blocked(plan.blocked));
-        }
+        let plan = match ready(undone, || plan(client, import_id))? {
+            Ok(plan) => plan,
+            Err(nothing_done) => return Ok(nothing_done),
+        };
         client.execute(
             "UPDATE roster_import SET undone_at = now(), undone_by = $2 WHERE id = $1",
             &[&import_id, &actor],
