@@ -266,6 +266,8 @@ pub struct PostgresConfig {
     pub mail_locks: MailLocks,
     /// Reset links and invitations; the secret key must be given (no file next to a URL).
     pub accounts: AccountSettings,
+    /// Django's `AUTH_USER_MODEL` (`ROSTER_USER_MODEL`).
+    pub user_model: UserModelName,
 }
 
 impl PostgresConfig {
@@ -276,6 +278,8 @@ impl PostgresConfig {
             mail: mail_settings(&cli.mail)?,
             mail_locks: mail_locks(cli),
             accounts: account_settings(cli, SecretKeySource::Unset)?,
+            user_model: UserModelName::parse(&cli.accounts.user_model)
+                .map_err(anyhow::Error::msg)?,
         })
     }
 }

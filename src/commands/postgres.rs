@@ -27,13 +27,6 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
         eprintln!("{}", super::pg_backup::pg_dump_advice(&target, file));
         return Ok(ExitCode::from(super::EXIT_FAILURE));
     }
-    if !cli.accounts.user_model.eq_ignore_ascii_case("auth.User") {
-        bail!(
-            "ROSTER_USER_MODEL={}: custom user models work on SQLite only so far; on PostgreSQL \
-             Roster supports Django's default auth.User",
-            cli.accounts.user_model
-        );
-    }
     if let Command::Serve {
         bind,
         max_upload_bytes,
@@ -75,7 +68,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
         PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
     let connector = Connector::new(target)?;
     let started = std::time::Instant::now();
-    let migrated = migrate(&connector)?;
+    let migrated = migrate(&connector, &config.user_model)?;
     tracing::info!(
         created_django_tables = migrated.created_django_tables,
         applied = ?migrated.applied_versions,

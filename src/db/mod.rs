@@ -19,6 +19,7 @@ pub mod ous;
 pub mod postgres;
 mod read_pool;
 pub(crate) mod sessions;
+mod sqlite_schema;
 #[cfg(test)]
 pub(crate) mod test_db;
 pub(crate) mod undo;
@@ -44,6 +45,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use crate::domain::status::{ImportStatus, InvitationStatus, StoredStatus};
 
 pub use read_pool::ReadPool;
+use sqlite_schema::SqliteSchema;
 use user_model::UserModelName;
 use user_table::UserTable;
 
@@ -136,10 +138,10 @@ impl Db {
             .with_context(|| format!("cannot open database {}", self.path.display()))?;
         // Before anything is written: a swapped user model would get a shadow auth_user.
         let users = if default_model {
-            user_model::refuse_swapped_user_model(&conn)?;
+            user_model::refuse_swapped_user_model(&mut SqliteSchema(&conn))?;
             UserTable::django_default()
         } else {
-            user_model::resolve_user_table(&conn, &self.user_model)?
+            user_model::resolve_user_table(&mut SqliteSchema(&conn), &self.user_model)?
         };
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // A migration that rebuilds a table drops it while others still reference it, which

@@ -1,6 +1,7 @@
 //! Finds the Django user model in a database: refuses a swapped one Roster was not told about, and reads the one it was told (`ROSTER_USER_MODEL`) into a `UserTable`, before anything is written.
-
-use rusqlite::{Connection, OptionalExtension};
+//
+// The rules are the same on both backends; each backend reads its own catalog through
+// `UserSchema` (SQLite: `sqlite_schema.rs`, PostgreSQL: `postgres/user_model.rs`).
 
 use super::user_table::{LinkTable, NameColumns, UserTable, quoted};
 
@@ -54,7 +55,7 @@ impl UserModelName {
     }
 
     /// The table Django makes for the model without `Meta.db_table`: `app_label_modelname`.
-    fn default_table(&self) -> String {
+    pub(super) fn default_table(&self) -> String {
         format!("{}_{}", self.app_label, self.model.to_ascii_lowercase())
     }
 }
@@ -73,36 +74,36 @@ const REQUIRED_COLUMNS: [&str; 9] = [
 ];
 
 /// A table that looks like a Django user model (`AbstractBaseUser` + `PermissionsMixin` columns).
-struct UserLikeTable {
-    table: String,
+pub(super) struct UserLikeTable {
+    pub(super) table: String,
     /// `app_label.model` from `django_content_type`, when Django registered it.
-    model: Option<String>,
+    pub(super) model: Option<String>,
+}
+
+/// What the rules below need to know about a database's tables, read from its own catalog.
+pub(super) trait UserSchema {
+    /// Whether the table exists.
+    fn has_table(&mut self, name: &str) -> anyhow::Result<bool>;
+    /// Whether Django's auth app was migrated or registered (`django_migrations`,
+    /// `django_content_type`).
+    fn auth_app_installed(&mut self) -> anyhow::Result<bool>;
+    /// Tables other than `auth_user` (and Roster's) with `password`, `last_login` and
+    /// `is_superuser` columns, by name, with their model when `django_content_type` has it.
+    fn user_like_tables(&mut self) -> anyhow::Result<Vec<UserLikeTable>>;
+    /// The table's columns (none when it does not exist).
+    fn columns(&mut self, table: &str) -> anyhow::Result<Vec<ColumnInfo>>;
+    /// The column of `table` that is a foreign key to `target`.
+    fn foreign_key_column(&mut self, table: &str, target: &str) -> anyhow::Result<Option<String>>;
+    /// Whether a UNIQUE index (or constraint) covers exactly the `email` column of `table`.
+    fn email_is_unique(&mut self, table: &str) -> anyhow::Result<bool>;
 }
 
 /// Refuses a Django database whose user model is swapped (e.g. `accounts.User`): Roster would
 /// otherwise create a shadow `auth_user` that Django never reads. Reads only; writes nothing.
-pub(super) fn refuse_swapped_user_model(conn: &Connection) -> anyhow::Result<()> {
-    let has_table = |name: &str| -> rusqlite::Result<bool> {
-        conn.query_row(
-            "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
-            [name],
-            |r| r.get(0),
-        )
-    };
-    let has_auth_user = has_table("auth_user")?;
-    let auth_app_installed = (has_table("django_migrations")?
-        && conn.query_row(
-            "SELECT EXISTS(SELECT 1 FROM django_migrations WHERE app = 'auth')",
-            [],
-            |r| r.get(0),
-        )?)
-        || (has_table("django_content_type")?
-            && conn.query_row(
-                "SELECT EXISTS(SELECT 1 FROM django_content_type WHERE app_label = 'auth')",
-                [],
-                |r| r.get(0),
-            )?);
-    let others = user_like_tables(conn)?;
+pub(super) fn refuse_swapped_user_model(schema: &mut dyn UserSchema) -> anyhow::Result<()> {
+    let has_auth_user = schema.has_table("auth_user")?;
+    let auth_app_installed = schema.auth_app_installed()?;
+    let others = schema.user_like_tables()?;
     if others.is_empty() && (has_auth_user || !auth_app_installed) {
         return Ok(());
     }
@@ -128,51 +129,15 @@ pub(super) fn refuse_swapped_user_model(conn: &Connection) -> anyhow::Result<()>
     )
 }
 
-/// Tables other than `auth_user` with the columns every Django user model with permissions has.
-fn user_like_tables(conn: &Connection) -> rusqlite::Result<Vec<UserLikeTable>> {
-    let mut stmt = conn.prepare(
-        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name <> 'auth_user' \
-         AND m.name NOT LIKE 'roster\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
-         AND (SELECT COUNT(*) FROM pragma_table_info(m.name) \
-              WHERE name IN ('password', 'last_login', 'is_superuser')) = 3 \
-         ORDER BY m.name",
-    )?;
-    let tables: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let has_content_types: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_content_type')",
-        [],
-        |r| r.get(0),
-    )?;
-    tables
-        .into_iter()
-        .map(|table| {
-            let model = if has_content_types {
-                conn.query_row(
-                    "SELECT app_label || '.' || model FROM django_content_type \
-                     WHERE app_label || '_' || model = ?1",
-                    [&table],
-                    |r| r.get(0),
-                )
-                .optional()?
-            } else {
-                None
-            };
-            Ok(UserLikeTable { table, model })
-        })
-        .collect()
-}
-
 /// Reads the map for `model` from the database; refuses, naming what is wrong, a table Roster
 /// cannot fill correctly. Reads only.
 pub(super) fn resolve_user_table(
-    conn: &Connection,
+    schema: &mut dyn UserSchema,
     model: &UserModelName,
 ) -> anyhow::Result<UserTable> {
     let hint = "Nothing was written";
     let table = model.default_table();
-    let columns = table_columns(conn, &table)?;
+    let columns = schema.columns(&table)?;
     anyhow::ensure!(
         !columns.is_empty(),
         "ROSTER_USER_MODEL={model}: the database has no table {table} (Django's table for \
@@ -220,9 +185,9 @@ pub(super) fn resolve_user_table(
          run Roster again. {hint}.",
         unfillable.join(", ")
     );
-    let groups = link_table(conn, model, &table, "groups", "auth_group")?;
-    let permissions = link_table(conn, model, &table, "user_permissions", "auth_permission")?;
-    let email_unique = email_is_unique(conn, &table)?;
+    let groups = link_table(schema, model, &table, "groups", "auth_group")?;
+    let permissions = link_table(schema, model, &table, "user_permissions", "auth_permission")?;
+    let email_unique = schema.email_is_unique(&table)?;
     Ok(UserTable {
         is_default_model: false,
         table: quoted(&table),
@@ -236,64 +201,31 @@ pub(super) fn resolve_user_table(
     })
 }
 
-/// One column of `PRAGMA table_info`.
-struct ColumnInfo {
-    name: String,
-    declared_type: String,
-    not_null: bool,
-    has_default: bool,
+/// One column of the user table.
+pub(super) struct ColumnInfo {
+    pub(super) name: String,
+    pub(super) declared_type: String,
+    /// NOT NULL, and not the primary key.
+    pub(super) not_null: bool,
+    /// A database default (or an identity): the database fills it.
+    pub(super) has_default: bool,
     /// Django's `CharField`/`TextField` family (`varchar(n)` or `text`, no JSON check), whose
     /// implicit default is "".
-    plain_text: bool,
-}
-
-fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<ColumnInfo>> {
-    let ddl: String = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [table],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or_default();
-    let mut stmt =
-        conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)")?;
-    stmt.query_map([table], |r| {
-        let name: String = r.get(0)?;
-        let declared_type: String = r.get(1)?;
-        let primary_key: i64 = r.get(4)?;
-        let lower = declared_type.to_ascii_lowercase();
-        let json_checked = ddl.contains(&format!("JSON_VALID({})", quoted(&name)));
-        Ok(ColumnInfo {
-            plain_text: (lower.starts_with("varchar") || lower == "text") && !json_checked,
-            name,
-            declared_type,
-            not_null: r.get::<_, bool>(2)? && primary_key == 0,
-            has_default: r.get::<_, Option<String>>(3)?.is_some(),
-        })
-    })?
-    .collect()
+    pub(super) plain_text: bool,
 }
 
 /// The many-to-many table Django makes for the user model's `groups` or `user_permissions` field,
 /// with the columns that point at the user table and at `other_table`.
 fn link_table(
-    conn: &Connection,
+    schema: &mut dyn UserSchema,
     model: &UserModelName,
     user_table: &str,
     field: &str,
     other_table: &str,
 ) -> anyhow::Result<LinkTable> {
     let table = format!("{user_table}_{field}");
-    let column_to = |target: &str| -> rusqlite::Result<Option<String>> {
-        conn.query_row(
-            "SELECT \"from\" FROM pragma_foreign_key_list(?1) WHERE \"table\" = ?2 COLLATE NOCASE",
-            [&table, target],
-            |r| r.get(0),
-        )
-        .optional()
-    };
-    match (column_to(user_table)?, column_to(other_table)?) {
+    let to_user = schema.foreign_key_column(&table, user_table)?;
+    match (to_user, schema.foreign_key_column(&table, other_table)?) {
         (Some(user_column), Some(other_column)) => Ok(LinkTable {
             table: quoted(&table),
             name: table,
@@ -306,16 +238,6 @@ fn link_table(
              models based on AbstractUser. Nothing was written."
         ),
     }
-}
-
-/// Whether a UNIQUE index (or constraint) covers exactly the `email` column of `table`.
-fn email_is_unique(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM pragma_index_list(?1) AS l WHERE l.\"unique\" = 1 \
-         AND (SELECT group_concat(name) FROM pragma_index_info(l.name)) = 'email')",
-        [table],
-        |r| r.get(0),
-    )
 }
 
 #[cfg(test)]

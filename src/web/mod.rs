@@ -73,7 +73,7 @@ impl Application {
         serve: ServeConfig,
         connector: crate::db::postgres::Connector,
     ) -> anyhow::Result<Self> {
-        crate::db::postgres::migrate(&connector)?;
+        crate::db::postgres::migrate(&connector, &config.user_model)?;
         warn_interrupted(crate::db::postgres::interrupt_abandoned_imports(
             &connector,
         )?);

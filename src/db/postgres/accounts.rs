@@ -31,11 +31,13 @@ impl AccountStore for PgAccounts {
     }
 
     fn find_by_username(&mut self, username: &str) -> Result<Option<Account>, postgres::Error> {
-        let row = self.0.query_opt(
-            "SELECT id::bigint, username::text, first_name::text, last_name::text, email::text \
-             FROM auth_user WHERE username = $1",
-            &[&username],
-        )?;
+        let users = super::users();
+        let sql = format!(
+            "SELECT id::bigint, username::text, {}, email::text FROM {} WHERE username = $1",
+            users.first_last_text(""),
+            users.table()
+        );
+        let row = self.0.query_opt(&sql, &[&username])?;
         Ok(row.map(|row| Account {
             id: row.get(0),
             username: row.get(1),
@@ -61,7 +63,8 @@ pub(super) fn identity_taken(
     email: &str,
 ) -> Result<bool, postgres::Error> {
     let sql = format!(
-        "SELECT EXISTS (SELECT 1 FROM auth_user WHERE {} = $1 OR ($2 <> '' AND {} = $2))",
+        "SELECT EXISTS (SELECT 1 FROM {} WHERE {} = $1 OR ($2 <> '' AND {} = $2))",
+        super::users().table(),
         ASCII_FOLD.replace("{}", "username"),
         ASCII_FOLD.replace("{}", "email")
     );
@@ -76,12 +79,17 @@ pub(super) fn insert_superuser(
     email: &str,
     password_hash: &str,
 ) -> Result<i64, postgres::Error> {
-    let row = client.query_one(
-        "INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, \
-         last_name, email, is_staff, is_active, date_joined) \
-         VALUES ($1, NULL, true, $2, '', '', $3, true, true, now()) RETURNING id::bigint",
-        &[&password_hash, &username, &email],
-    )?;
+    let users = super::users();
+    let (name_columns, names) = users.name_insert("''", "''");
+    let (text_columns, empty_texts) = users.empty_text_insert();
+    let sql = format!(
+        "INSERT INTO {} (password, last_login, is_superuser, username, {name_columns}, email, \
+         is_staff, is_active, date_joined{text_columns}) \
+         VALUES ($1, NULL, true, $2, {names}, $3, true, true, now(){empty_texts}) \
+         RETURNING id::bigint",
+        users.table()
+    );
+    let row = client.query_one(&sql, &[&password_hash, &username, &email])?;
     Ok(row.get(0))
 }
 
@@ -91,9 +99,10 @@ pub(super) fn set_password(
     user_id: i64,
     password_hash: &str,
 ) -> Result<(), postgres::Error> {
-    client.execute(
-        "UPDATE auth_user SET password = $1 WHERE id = $2::bigint",
-        &[&password_hash, &user_id],
-    )?;
+    let sql = format!(
+        "UPDATE {} SET password = $1 WHERE id = $2::bigint",
+        super::users().table()
+    );
+    client.execute(&sql, &[&password_hash, &user_id])?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::db::invitations::Invitation;
 use crate::db::web_store::{ImportHistory, StoreResult};
 use crate::domain::report::{ImportReport, ReportRow};
 use crate::domain::rows::{Person, RowSummary};
-use crate::domain::status::{InvitationStatus, StoredStatus};
+use crate::domain::status::StoredStatus;
 
 fn record_columns() -> String {
     format!(
@@ -125,23 +125,6 @@ impl ImportHistory for PgWeb<'_> {
     }
 
     fn import_invitations(&mut self, id: i64) -> StoreResult<Vec<Invitation>> {
-        let rows = self.0.query(
-            "SELECT i.id, i.user_id::bigint, u.username::text, u.email::text, i.status, i.reason \
-             FROM roster_invitation i JOIN auth_user u ON u.id = i.user_id \
-             WHERE i.import_id = $1 ORDER BY u.username",
-            &[&id],
-        )?;
-        rows.iter()
-            .map(|row| {
-                Ok(Invitation {
-                    id: row.get(0),
-                    user_id: row.get(1),
-                    username: row.get(2),
-                    email: row.get(3),
-                    status: status::<InvitationStatus>(row.get(4))?,
-                    reason: row.get(5),
-                })
-            })
-            .collect()
+        super::invitations::import_invitations(self.0, id)
     }
 }

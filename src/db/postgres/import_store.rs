@@ -15,6 +15,7 @@ use crate::db::directory::{add_unit, add_user};
 use crate::db::import_store::{BatchCounts, ImportStore};
 use crate::db::imports::CreatedUser;
 use crate::db::user_fingerprint::Fingerprint;
+use crate::db::user_table::UserTable;
 use crate::db::users::UserRecord;
 use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
 use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow, RowOutcome};
@@ -29,34 +30,72 @@ const IMPORT_LOCK: i64 = 0x526f_7374_6572_4931; // "RosterI1"
 /// with their usernames (unique), since `RETURNING` promises no order, and with the user's columns
 /// as stored (after the project's BEFORE triggers), from which the fingerprints are made without
 /// reading the users again (the groups are the one membership written, no permissions).
-const INSERT_USERS: &str = "\
-    WITH input AS ( \
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                             $6::bigint[], $7::text[], $8::bool[]) \
-            AS t(password, username, first_name, last_name, email, unit, job_title, invited)), \
-    new_users AS ( \
-        INSERT INTO auth_user (password, last_login, is_superuser, username, first_name, \
-                               last_name, email, is_staff, is_active, date_joined) \
-        SELECT password, NULL, false, username, first_name, last_name, email, false, true, now() \
-        FROM input RETURNING *), \
-    memberships AS ( \
-        INSERT INTO auth_user_groups (user_id, group_id) SELECT id, $9::bigint FROM new_users), \
-    profiles AS ( \
-        INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
-        SELECT n.id, i.unit, i.job_title, $10::bigint FROM new_users n JOIN input i USING (username)), \
-    invitations AS ( \
-        INSERT INTO roster_invitation (import_id, user_id, status, updated_at) \
-        SELECT $10::bigint, n.id, 'pending', now() FROM new_users n JOIN input i USING (username) \
-        WHERE i.invited ON CONFLICT DO NOTHING) \
-    SELECT n.id::bigint, n.username::text, n.first_name::text, n.last_name::text, n.email::text, \
-           n.password::text, n.is_active::int::text, n.is_staff::int::text, \
-           n.is_superuser::int::text, COALESCE(i.unit::text, ''), i.job_title \
-    FROM new_users n JOIN input i USING (username)";
+fn insert_users_sql(users: &UserTable) -> String {
+    let (name_columns, names) = users.name_insert("first_name", "last_name");
+    let (text_columns, empty_texts) = users.empty_text_insert();
+    let (groups, user_column, group_column) = users.groups();
+    format!(
+        "WITH input AS ( \
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                                 $6::bigint[], $7::text[], $8::bool[]) \
+                AS t(password, username, first_name, last_name, email, unit, job_title, invited)), \
+        new_users AS ( \
+            INSERT INTO {table} (password, last_login, is_superuser, username, {name_columns}, \
+                                 email, is_staff, is_active, date_joined{text_columns}) \
+            SELECT password, NULL, false, username, {names}, email, false, true, now(){empty_texts} \
+            FROM input RETURNING *), \
+        memberships AS ( \
+            INSERT INTO {groups} ({user_column}, {group_column}) \
+            SELECT id, $9::bigint FROM new_users), \
+        profiles AS ( \
+            INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
+            SELECT n.id, i.unit, i.job_title, $10::bigint \
+            FROM new_users n JOIN input i USING (username)), \
+        invitations AS ( \
+            INSERT INTO roster_invitation (import_id, user_id, status, updated_at) \
+            SELECT $10::bigint, n.id, 'pending', now() \
+            FROM new_users n JOIN input i USING (username) \
+            WHERE i.invited ON CONFLICT DO NOTHING) \
+        SELECT n.id::bigint, n.username::text, {first_last}, n.email::text, \
+               n.password::text, n.is_active::int::text, n.is_staff::int::text, \
+               n.is_superuser::int::text, COALESCE(i.unit::text, ''), i.job_title \
+        FROM new_users n JOIN input i USING (username)",
+        table = users.table(),
+        first_last = users.first_last_text("n."),
+    )
+}
+
+/// The statements about users, rendered once for the user model's table.
+struct UserStatements {
+    insert_users: String,
+    users_after: String,
+    max_user_id: String,
+    named_users: String,
+    all_users: String,
+}
+
+impl UserStatements {
+    fn new(users: &UserTable) -> Self {
+        let table = users.table();
+        Self {
+            insert_users: insert_users_sql(users),
+            users_after: format!(
+                "SELECT id::bigint, username::text, email::text FROM {table} WHERE id > $1::bigint"
+            ),
+            max_user_id: format!("SELECT COALESCE(MAX(id), 0)::bigint FROM {table}"),
+            named_users: format!(
+                "SELECT username::text, email::text FROM {table} WHERE username = ANY($1::text[])"
+            ),
+            all_users: format!("SELECT username::text, email::text FROM {table}"),
+        }
+    }
+}
 
 /// The PostgreSQL implementation, on one connection; statements are prepared once.
 pub struct PgImportStore {
     client: Client,
-    statements: HashMap<&'static str, Statement>,
+    sql: std::sync::Arc<UserStatements>,
+    statements: HashMap<String, Statement>,
     group_id: i64,
     seen_max_user_id: i64,
     /// The fingerprints of the users the current batch wrote, by id.
@@ -67,6 +106,7 @@ impl PgImportStore {
     pub fn new(client: Client) -> Self {
         Self {
             client,
+            sql: std::sync::Arc::new(UserStatements::new(&super::users())),
             statements: HashMap::new(),
             group_id: 0,
             seen_max_user_id: 0,
@@ -75,12 +115,12 @@ impl PgImportStore {
     }
 
     /// `sql` prepared on this connection (once).
-    fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
         let statement = self.client.prepare(sql)?;
-        self.statements.insert(sql, statement.clone());
+        self.statements.insert(sql.to_string(), statement.clone());
         Ok(statement)
     }
 
@@ -95,9 +135,8 @@ impl PgImportStore {
         if self.max_user_id()? <= self.seen_max_user_id {
             return Ok(false);
         }
-        let statement = self.statement(
-            "SELECT id::bigint, username::text, email::text FROM auth_user WHERE id > $1::bigint",
-        )?;
+        let sql = self.sql.clone();
+        let statement = self.statement(&sql.users_after)?;
         for row in self.client.query(&statement, &[&self.seen_max_user_id])? {
             self.seen_max_user_id = self.seen_max_user_id.max(row.get(0));
             add_user(directory, row.get(1), row.get(2));
@@ -106,7 +145,8 @@ impl PgImportStore {
     }
 
     fn max_user_id(&mut self) -> Result<i64, postgres::Error> {
-        let statement = self.statement("SELECT COALESCE(MAX(id), 0)::bigint FROM auth_user")?;
+        let sql = self.sql.clone();
+        let statement = self.statement(&sql.max_user_id)?;
         Ok(self.client.query_one(&statement, &[])?.get(0))
     }
 }
@@ -123,10 +163,7 @@ impl ImportStore for PgImportStore {
 
     fn snapshot(&mut self) -> Result<DirectorySnapshot, postgres::Error> {
         let mut snapshot = DirectorySnapshot::default();
-        for row in self
-            .client
-            .query("SELECT username::text, email::text FROM auth_user", &[])?
-        {
+        for row in self.client.query(&self.sql.all_users, &[])? {
             add_user(&mut snapshot, row.get(0), row.get(1));
         }
         for row in self.client.query(
@@ -203,9 +240,8 @@ impl ImportStore for PgImportStore {
                 RowOutcome::Fail(_) => None,
             })
             .collect();
-        let statement = self.statement(
-            "SELECT username::text, email::text FROM auth_user WHERE username = ANY($1::text[])",
-        )?;
+        let sql = self.sql.clone();
+        let statement = self.statement(&sql.named_users)?;
         for row in self.client.query(&statement, &[&usernames])? {
             add_user(directory, row.get(0), row.get(1));
             grew = true;
@@ -222,7 +258,7 @@ impl ImportStore for PgImportStore {
         if users.is_empty() {
             return Ok(Ok(Vec::new()));
         }
-        // The text columns in INSERT_USERS' order: password, username, first and last name,
+        // The text columns in the insert's order (`insert_users_sql`): password, username, first and last name,
         // e-mail, then (after the unit) the job title.
         let mut texts: [Vec<&str>; 6] = Default::default();
         for &(user, hash) in users {
@@ -246,7 +282,8 @@ impl ImportStore for PgImportStore {
             .iter()
             .map(|(user, _)| invite && user.password.is_none())
             .collect();
-        let statement = self.statement(INSERT_USERS)?;
+        let sql = self.sql.clone();
+        let statement = self.statement(&sql.insert_users)?;
         self.client.batch_execute("SAVEPOINT roster_insert")?;
         let [
             hashes,

@@ -20,13 +20,13 @@ impl InvitationOutbox for super::Connector {
     }
 }
 
-/// `auth_user` columns in `UserRecord`'s order; datetimes as the UTC text SQLite holds (the reset
-/// token digests `last_login` so).
+/// The user table's columns in `UserRecord`'s order; datetimes as the UTC text SQLite holds (the
+/// reset token digests `last_login` so).
 pub(super) fn user_columns(alias: &str) -> String {
     format!(
-        "{alias}id::bigint, {alias}username::text, {alias}email::text, {alias}first_name::text, \
-         {alias}last_name::text, {alias}password::text, {alias}is_active, {alias}is_staff, \
-         {alias}is_superuser, {}, {}",
+        "{alias}id::bigint, {alias}username::text, {alias}email::text, {}, \
+         {alias}password::text, {alias}is_active, {alias}is_staff, {alias}is_superuser, {}, {}",
+        super::users().first_last_text(alias),
         utc_text(&format!("{alias}last_login")),
         utc_text(&format!("{alias}date_joined"))
     )
@@ -54,11 +54,12 @@ pub(super) fn created_user(
     import_id: i64,
 ) -> Result<(UserRecord, Option<String>), postgres::Error> {
     let sql = format!(
-        "SELECT {}, ou.name FROM roster_import_row r JOIN auth_user u ON u.id = r.user_id \
+        "SELECT {}, ou.name FROM roster_import_row r JOIN {} u ON u.id = r.user_id \
          LEFT JOIN roster_user_profile p ON p.user_id = u.id \
          LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
          WHERE r.import_id = $1 ORDER BY r.line, r.id LIMIT 1",
-        user_columns("u.")
+        user_columns("u."),
+        super::users().table()
     );
     let row = client.query_one(&sql, &[&import_id])?;
     Ok((user_record(&row), row.get(11)))
@@ -66,33 +67,15 @@ pub(super) fn created_user(
 
 impl InvitationStore for PgInvitations {
     fn invitations(&mut self, import_id: i64) -> anyhow::Result<Vec<Invitation>> {
-        let rows = self.0.query(
-            "SELECT i.id, i.user_id::bigint, u.username::text, u.email::text, i.status, i.reason \
-             FROM roster_invitation i JOIN auth_user u ON u.id = i.user_id \
-             WHERE i.import_id = $1 ORDER BY u.username COLLATE \"C\"",
-            &[&import_id],
-        )?;
-        rows.iter()
-            .map(|row| {
-                let status: String = row.get(4);
-                Ok(Invitation {
-                    id: row.get(0),
-                    user_id: row.get(1),
-                    username: row.get(2),
-                    email: row.get(3),
-                    status: InvitationStatus::from_stored(&status)
-                        .ok_or_else(|| anyhow::anyhow!("unknown invitation status \"{status}\""))?,
-                    reason: row.get(5),
-                })
-            })
-            .collect()
+        import_invitations(&mut self.0, import_id)
     }
 
     fn invited_users(&mut self, import_id: i64) -> anyhow::Result<HashMap<i64, UserRecord>> {
         let sql = format!(
-            "SELECT {} FROM auth_user \
+            "SELECT {} FROM {} \
              WHERE id IN (SELECT user_id FROM roster_invitation WHERE import_id = $1)",
-            user_columns("")
+            user_columns(""),
+            super::users().table()
         );
         Ok(self
             .0
@@ -114,4 +97,33 @@ impl InvitationStore for PgInvitations {
         )?;
         Ok(())
     }
+}
+
+/// An import's invitations with their users' names and addresses, by username (byte order, as
+/// on SQLite).
+pub(super) fn import_invitations(
+    client: &mut Client,
+    import_id: i64,
+) -> anyhow::Result<Vec<Invitation>> {
+    let sql = format!(
+        "SELECT i.id, i.user_id::bigint, u.username::text, u.email::text, i.status, i.reason \
+     FROM roster_invitation i JOIN {} u ON u.id = i.user_id \
+     WHERE i.import_id = $1 ORDER BY u.username COLLATE \"C\"",
+        super::users().table()
+    );
+    let rows = client.query(&sql, &[&import_id])?;
+    rows.iter()
+        .map(|row| {
+            let status: String = row.get(4);
+            Ok(Invitation {
+                id: row.get(0),
+                user_id: row.get(1),
+                username: row.get(2),
+                email: row.get(3),
+                status: InvitationStatus::from_stored(&status)
+                    .ok_or_else(|| anyhow::anyhow!("unknown invitation status \"{status}\""))?,
+                reason: row.get(5),
+            })
+        })
+        .collect()
 }

@@ -20,6 +20,7 @@ mod sessions;
 mod target;
 mod tls;
 mod undo;
+mod user_model;
 mod web_users;
 
 pub use accounts::PgAccounts;
@@ -35,8 +36,12 @@ pub use target::{
     DEFAULT_PORT, PASSWORD_VARIABLE, PasswordLookup, PasswordSource, PgTarget, SslMode,
     is_postgres_url, redact,
 };
+pub use user_model::users;
 
 use anyhow::Context;
+
+use crate::db::user_model::UserModelName;
+use crate::db::user_table::UserTable;
 
 /// Django's tables, created only when the database has none of them (the SQL files sit in
 /// `migrations-postgres/`, next to the SQLite ones in `migrations/`).
@@ -69,28 +74,36 @@ pub struct Migrated {
 }
 
 /// Creates or upgrades the schema: Django's tables on an empty database, then Roster's own.
-pub fn migrate(connector: &Connector) -> anyhow::Result<Migrated> {
+/// Resolves where the users live (`ROSTER_USER_MODEL`) first, refusing before anything is
+/// written, and keeps that for the process (`users`).
+pub fn migrate(connector: &Connector, model: &UserModelName) -> anyhow::Result<Migrated> {
     let mut client = connector.connect()?;
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK])
         .context("waiting for another Roster's migrate to finish")?;
-    let migrated = migrate_locked(&mut client);
+    let migrated = migrate_locked(&mut client, model);
     // Closing the connection releases the lock too; unlocking first keeps a pooled one clean.
     let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK]);
     migrated
 }
 
-fn migrate_locked(client: &mut postgres::Client) -> anyhow::Result<Migrated> {
+fn migrate_locked(
+    client: &mut postgres::Client,
+    model: &UserModelName,
+) -> anyhow::Result<Migrated> {
     let has = |client: &mut postgres::Client, table: &str| -> anyhow::Result<bool> {
         let found: bool = client
             .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])?
             .get(0);
         Ok(found)
     };
+    let users = user_model::resolve(client, model)?;
+    let bigint_ids = user_model::has_bigint_ids(client, &users)?;
     let has_user_table = has(client, "auth_user")?;
     let has_django_history = has(client, "django_migrations")?;
-    let created_django_tables = match (has_user_table, has_django_history) {
-        (false, false) => {
+    let created_django_tables = match (users.is_default(), has_user_table, has_django_history) {
+        (false, ..) => false,
+        (true, false, false) => {
             let mut transaction = client.transaction()?;
             transaction
                 .batch_execute(DJANGO_SCHEMA)
@@ -98,12 +111,11 @@ fn migrate_locked(client: &mut postgres::Client) -> anyhow::Result<Migrated> {
             transaction.commit()?;
             true
         }
-        (false, true) => anyhow::bail!(
+        (true, false, true) => anyhow::bail!(
             "this database has Django's django_migrations but no auth_user table: Django has not \
-             migrated its auth app yet (run `manage.py migrate`), or the project uses a custom \
-             user model (AUTH_USER_MODEL), which Roster supports on SQLite only so far"
+             migrated its auth app yet (run `manage.py migrate`)"
         ),
-        (true, _) => {
+        (true, true, _) => {
             check_user_columns(client)?;
             false
         }
@@ -112,12 +124,15 @@ fn migrate_locked(client: &mut postgres::Client) -> anyhow::Result<Migrated> {
     client.batch_execute("SET client_min_messages = warning")?;
     let migrations = ROSTER_MIGRATIONS
         .iter()
-        .map(|(name, sql)| refinery::Migration::unapplied(name, sql))
+        .map(|(name, sql)| {
+            refinery::Migration::unapplied(name, &rendered(&users, bigint_ids, name, sql))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let report = refinery::Runner::new(&migrations)
         .set_migration_table_name("roster_schema_history")
         .run(client)
         .context("applying Roster's migrations")?;
+    user_model::remember(users);
     Ok(Migrated {
         created_django_tables,
         applied_versions: report
@@ -125,6 +140,32 @@ fn migrate_locked(client: &mut postgres::Client) -> anyhow::Result<Migrated> {
             .iter()
             .map(|migration| migration.version())
             .collect(),
+    })
+}
+
+/// One of Roster's migrations for the user model's table (unchanged for `auth_user`, so its
+/// checksum stays the one refinery recorded); with `bigint` ids, the columns and variables that
+/// hold a user's id are `bigint` too.
+fn rendered(users: &UserTable, bigint_ids: bool, name: &str, sql: &str) -> String {
+    let version = name
+        .trim_start_matches('V')
+        .split("__")
+        .next()
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_default();
+    let sql = users.render_migration(version, sql);
+    if !bigint_ids {
+        return sql;
+    }
+    [
+        "user_id integer",
+        "named integer[]",
+        "missing integer",
+        "gone integer",
+    ]
+    .into_iter()
+    .fold(sql, |sql, declared| {
+        sql.replace(declared, &declared.replace("integer", "bigint"))
     })
 }
 

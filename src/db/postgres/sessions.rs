@@ -19,7 +19,11 @@ const WEB_WRITE_LOCK: i64 = 0x526f_7374_6572_5731; // "RosterW1"
 pub struct PgWeb<'c>(pub &'c mut Client);
 
 fn select_users(rest: &str) -> String {
-    format!("SELECT {} FROM auth_user {rest}", user_columns(""))
+    format!(
+        "SELECT {} FROM {} {rest}",
+        user_columns(""),
+        super::users().table()
+    )
 }
 
 impl SessionStore for PgWeb<'_> {
@@ -53,10 +57,11 @@ impl SessionStore for PgWeb<'_> {
     }
 
     fn has_active_admin(&mut self) -> StoreResult<bool> {
-        let row = self.0.query_one(
-            "SELECT EXISTS (SELECT 1 FROM auth_user WHERE is_active AND is_staff AND is_superuser)",
-            &[],
-        )?;
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE is_active AND is_staff AND is_superuser)",
+            super::users().table()
+        );
+        let row = self.0.query_one(&sql, &[])?;
         Ok(row.get(0))
     }
 
@@ -75,10 +80,11 @@ impl SessionStore for PgWeb<'_> {
     }
 
     fn touch_last_login(&mut self, user_id: i64) -> StoreResult<()> {
-        self.0.execute(
-            "UPDATE auth_user SET last_login = now() WHERE id = $1::bigint",
-            &[&user_id],
-        )?;
+        let sql = format!(
+            "UPDATE {} SET last_login = now() WHERE id = $1::bigint",
+            super::users().table()
+        );
+        self.0.execute(&sql, &[&user_id])?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@ type Param = Box<dyn ToSql + Sync>;
 
 /// The `WHERE` clause for the filters `query` sets (empty when none) and its parameters.
 fn conditions(query: &UserQuery) -> (String, Vec<Param>) {
+    let users = super::users();
     let mut clauses: Vec<String> = Vec::new();
     let mut values: Vec<Param> = Vec::new();
     let next = |values: &mut Vec<Param>, value: Param| {
@@ -26,8 +27,8 @@ fn conditions(query: &UserQuery) -> (String, Vec<Param>) {
     if let Some(text) = search_term(query) {
         let p = next(&mut values, Box::new(like_pattern(&text)));
         clauses.push(format!(
-            "(u.username ILIKE {p} OR (u.first_name || ' ' || u.last_name) ILIKE {p} \
-             OR u.email ILIKE {p})"
+            "(u.username ILIKE {p} OR ({}) ILIKE {p} OR u.email ILIKE {p})",
+            users.searched_name("u.")
         ));
     }
     if let Some(unit) = query.organizational_unit {
@@ -68,12 +69,12 @@ fn order_by(query: &UserQuery) -> String {
         (SortKey::LastLogin, false) => " NULLS FIRST",
         _ => "",
     };
-    let columns: &[&str] = match query.sort {
-        SortKey::Username => &["u.username"],
-        SortKey::Name => &["u.last_name", "u.first_name"],
-        SortKey::Email => &["u.email"],
-        SortKey::DateJoined => &["u.date_joined"],
-        SortKey::LastLogin => &["u.last_login"],
+    let columns = match query.sort {
+        SortKey::Username => vec!["u.username".to_string()],
+        SortKey::Name => super::users().name_sort_columns("u."),
+        SortKey::Email => vec!["u.email".to_string()],
+        SortKey::DateJoined => vec!["u.date_joined".to_string()],
+        SortKey::LastLogin => vec!["u.last_login".to_string()],
     };
     let mut terms: Vec<String> = columns
         .iter()
@@ -113,8 +114,10 @@ impl UserDirectory for PgWeb<'_> {
         let mut counted = refs(&values);
         let stop = cap + 1;
         counted.push(&stop);
+        let users = super::users();
+        let table = users.table();
         let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM auth_user u {clause} LIMIT ${}) t",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {table} u {clause} LIMIT ${}) t",
             n + 1
         );
         let mut paged = refs(&values);
@@ -123,17 +126,17 @@ impl UserDirectory for PgWeb<'_> {
         // The page's ids are picked first, so the rows skipped over are never joined.
         let order = order_by(q);
         let page_sql = format!(
-            "SELECT u.id::bigint, u.username::text, \
-                        trim(u.first_name || ' ' || u.last_name)::text, u.email::text, \
+            "SELECT u.id::bigint, u.username::text, {}::text, u.email::text, \
                         u.is_active, u.is_staff AND u.is_superuser, ou.name, \
                         COALESCE(p.job_title, ''), \
                         left(u.password, 1) <> '!' AND u.password <> '', {} \
-                 FROM (SELECT u.id FROM auth_user u {clause} ORDER BY {order} \
+                 FROM (SELECT u.id FROM {table} u {clause} ORDER BY {order} \
                        LIMIT ${} OFFSET ${}) page \
-                 JOIN auth_user u ON u.id = page.id \
+                 JOIN {table} u ON u.id = page.id \
                  LEFT JOIN roster_user_profile p ON p.user_id = u.id \
                  LEFT JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
                  ORDER BY {order}",
+            users.full_name("u."),
             utc_text("u.last_login"),
             n + 1,
             n + 2

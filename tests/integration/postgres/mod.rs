@@ -8,6 +8,7 @@ mod accounts;
 mod cluster;
 mod commands;
 mod connecting;
+mod custom_user_model;
 mod directory;
 mod flush;
 mod import;

@@ -12,7 +12,7 @@ use crate::eventually::eventually;
 use crate::helpers::{HEADER, Server, TestApp, location, select_text, start_server_with};
 use crate::smtp_server::{SmtpMode, TestSmtp, extract_link};
 
-const SECRET_KEY: &str = "pg-web-test-secret-key-0123456789abcdefghijklmnop";
+pub(super) const SECRET_KEY: &str = "pg-web-test-secret-key-0123456789abcdefghijklmnop";
 pub(super) const ADMIN_PASSWORD: &str = "Setup-Pass-2026!";
 
 /// A `roster serve` process on the PostgreSQL database at `url`.
