@@ -1,5 +1,5 @@
 //! Undoing an import on PostgreSQL (`UndoStore`): the plan by `db::undo`'s rules, the users'
-//! fingerprints digested from the same 12 texts, the project's foreign keys to `auth_user` read
+//! fingerprints digested from the same 12 texts, the project's foreign keys to the user table read
 //! from `pg_constraint`, and the removal, whose delete rules the V13 triggers carry out.
 
 use postgres::{Client, Row};
@@ -13,35 +13,35 @@ use crate::db::undo_store::UndoStore;
 use crate::db::user_fingerprint::Fingerprint;
 use crate::db::user_references::{UserReference, column_list, join_on};
 
-/// Django's user table and the link tables an undo clears with the user.
-const USERS: &str = "auth_user";
-const LINK_TABLES: [&str; 2] = ["auth_user_groups", "auth_user_user_permissions"];
-
 /// A flag as the fingerprint's text: `1` or `0`, as SQLite stores it.
 fn flag(column: &str) -> String {
     format!("CASE WHEN {column} THEN '1' ELSE '0' END")
 }
 
-/// The ids of `table` linked to `u`, ascending, joined by commas (SQLite's `group_concat`).
-fn linked(table: &str, column: &str) -> String {
+/// The ids a link table (table, user column, other column) links to `u`, ascending, joined by
+/// commas (SQLite's `group_concat`).
+fn linked((table, user, column): (&str, &str, &str)) -> String {
     format!(
         "COALESCE((SELECT string_agg({column}::text, ',' ORDER BY {column}) FROM {table} \
-         WHERE user_id = u.id), '')"
+         WHERE {user} = u.id), '')"
     )
 }
 
 /// A user's current fingerprint (`user_fingerprint::of_user`), `None` when the user is gone.
 fn fingerprint(client: &mut Client, user_id: i64) -> Result<Option<String>, postgres::Error> {
+    let users = super::users();
     let sql = format!(
-        "SELECT u.username, u.first_name, u.last_name, u.email, u.password, {}, {}, {}, \
+        "SELECT u.username, {}, u.email, u.password, {}, {}, {}, \
          COALESCE(p.organizational_unit_id::text, ''), COALESCE(p.job_title, ''), {}, {} \
-         FROM {USERS} u LEFT JOIN roster_user_profile p ON p.user_id = u.id \
+         FROM {} u LEFT JOIN roster_user_profile p ON p.user_id = u.id \
          WHERE u.id = $1::bigint",
+        users.first_last("u."),
         flag("u.is_active"),
         flag("u.is_staff"),
         flag("u.is_superuser"),
-        linked(LINK_TABLES[0], "group_id"),
-        linked(LINK_TABLES[1], "permission_id"),
+        linked(users.groups()),
+        linked(users.permissions()),
+        users.table(),
     );
     let row = client.query_opt(&sql, &[&user_id])?;
     Ok(row.map(|row| {
@@ -72,16 +72,19 @@ fn changed_since(
     }
 }
 
-/// One foreign key of a project table to `auth_user`: the table as SQL names it, as people read
-/// it, and its (column, `auth_user` column) pairs.
+/// One foreign key of a project table to the user table: the table as SQL names it, as people read
+/// it, and its (column, user table column) pairs.
 struct ForeignKey {
     sql_name: String,
     name: String,
     pairs: Vec<(String, String)>,
 }
 
-/// The foreign keys to `auth_user` of tables that are neither Roster's nor cleared with the user.
+/// The foreign keys to the user table of tables that are neither Roster's nor cleared with the
+/// user (its group and permission links).
 fn foreign_keys_to_users(client: &mut Client) -> Result<Vec<ForeignKey>, postgres::Error> {
+    let users = super::users();
+    let links: Vec<&str> = users.link_table_names().to_vec();
     let rows = client.query(
         "SELECT c.oid::bigint, c.conrelid::regclass::text, t.relname::text, \
          a.attname::text, r.attname::text \
@@ -92,7 +95,7 @@ fn foreign_keys_to_users(client: &mut Client) -> Result<Vec<ForeignKey>, postgre
          WHERE c.contype = 'f' AND c.confrelid = to_regclass($1) \
          AND t.relname::text NOT LIKE 'roster\\_%' AND NOT (t.relname::text = ANY($2)) \
          ORDER BY t.relname, c.oid, k.n",
-        &[&USERS, &LINK_TABLES.to_vec()],
+        &[&users.table(), &links],
     )?;
     let mut keys: Vec<(i64, ForeignKey)> = Vec::new();
     for row in rows {
@@ -121,9 +124,10 @@ fn references_to(client: &mut Client, ids: &[i64]) -> Result<Vec<UserReference>,
     for key in foreign_keys_to_users(client)? {
         let join = join_on(&key.pairs);
         let sql = format!(
-            "SELECT u.username, COUNT(*) FROM {} AS t JOIN {USERS} AS u ON {join} \
+            "SELECT u.username, COUNT(*) FROM {} AS t JOIN {} AS u ON {join} \
              WHERE u.id = ANY($1::bigint[]) GROUP BY u.id, u.username",
-            key.sql_name
+            key.sql_name,
+            super::users().table()
         );
         let columns = column_list(&key.pairs);
         for row in client.query(&sql, &[&ids])? {
@@ -145,10 +149,11 @@ fn plan(client: &mut Client, import_id: i64) -> Result<UndoPlan, postgres::Error
     let sql = format!(
         "SELECT u.id::bigint, u.username, {}, u.is_staff, u.is_superuser, u.password, \
          COALESCE(r.had_password, true), r.user_fingerprint \
-         FROM roster_user_profile p JOIN {USERS} u ON u.id = p.user_id \
+         FROM roster_user_profile p JOIN {} u ON u.id = p.user_id \
          LEFT JOIN roster_import_row r ON r.user_id = u.id AND r.import_id = p.import_id \
          WHERE p.import_id = $1 ORDER BY u.username COLLATE \"C\"",
-        utc_text("u.last_login")
+        utc_text("u.last_login"),
+        super::users().table()
     );
     let users = client.query(&sql, &[&import_id])?;
     let mut plan = split(
@@ -203,18 +208,20 @@ impl UndoStore for PgWeb<'_> {
              WHERE user_id = ANY($1::bigint[])",
             &[&ids],
         )?;
-        for table in LINK_TABLES {
+        let users = super::users();
+        for (table, user, _) in [users.groups(), users.permissions()] {
             client.execute(
-                &format!("DELETE FROM {table} WHERE user_id = ANY($1::bigint[])"),
+                &format!("DELETE FROM {table} WHERE {user} = ANY($1::bigint[])"),
                 &[&ids],
             )?;
         }
         // The V13 triggers remove the profiles, sessions and invitations, and make the audit
         // entries forget the ids, as the delete rules do on SQLite.
-        client.execute(
-            &format!("DELETE FROM {USERS} WHERE last_login IS NULL AND id = ANY($1::bigint[])"),
-            &[&ids],
-        )?;
+        let sql = format!(
+            "DELETE FROM {} WHERE last_login IS NULL AND id = ANY($1::bigint[])",
+            users.table()
+        );
+        client.execute(&sql, &[&ids])?;
         Ok(plan.undone())
     }
 }

@@ -3,13 +3,16 @@
 //! database, driven like a browser (CSRF tokens, cookies) or as an API client, with the rows and
 //! audit entries checked in the database.
 
+use std::path::Path;
+
 use reqwest::blocking::Client;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 
 use super::cluster::{cluster, new_database};
-use super::web::{ADMIN_PASSWORD, browser, same_browser_on, serve};
+use super::migrate::roster_pg;
+use super::web::{ADMIN_PASSWORD, SECRET_KEY, browser, same_browser_on, serve};
 use super::{audit_entries, count, create_admin, usernames};
-use crate::helpers::{HEADER, TestApp, location, select_text};
+use crate::helpers::{HEADER, TestApp, location, select_text, start_server_with};
 use crate::smtp_server::{SmtpMode, TestSmtp, closed_port};
 
 /// The admin `boss`, logged in on `app`.
@@ -468,4 +471,113 @@ fn an_import_is_undone_on_postgresql_keeping_changed_users_and_refusing_while_ro
             ),
         ]
     );
+}
+
+#[test]
+fn an_import_into_a_custom_user_model_is_undone_on_postgresql() {
+    let pg = cluster();
+    let db = new_database("web_admin_undo_named");
+    pg.client(&db)
+        .batch_execute(include_str!(
+            "../../fixtures/django/named_user_project_postgres.sql"
+        ))
+        .unwrap();
+    // A new connection: the dump's script empties its session's search_path.
+    let mut client = pg.client(&db);
+    let url = pg.url(&db, "?sslmode=disable");
+    let model = ("ROSTER_USER_MODEL", "accounts.User");
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("team.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{HEADER}\nAda;Lovelace;ada@example.com;ada;;;Ada-Pw-2026-long\n\
+             Bob;Builder;bob@example.com;bob;;;Bob-Pw-2026-long\n"
+        ),
+    )
+    .unwrap();
+    let out = roster_pg(&url, &["import", csv.to_str().unwrap()], &[model]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = roster_pg(
+        &url,
+        &[
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "chief",
+            "--email",
+            "chief@example.com",
+        ],
+        &[model, ("ROSTER_SUPERUSER_PASSWORD", ADMIN_PASSWORD)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = start_server_with(Path::new(&url), &[("ROSTER_SECRET_KEY", SECRET_KEY), model]);
+    let admin = browser(&server);
+    admin.login("chief", ADMIN_PASSWORD);
+    let import_id: i64 = client
+        .query_one("SELECT id FROM roster_import", &[])
+        .unwrap()
+        .get(0);
+    let undo = format!("/imports/{import_id}/undo");
+
+    // Bob renamed in Django; an item of the project's own app owned by Ada.
+    client
+        .batch_execute(
+            "UPDATE accounts_user SET name = 'Robert Builder' WHERE username = 'bob'; \
+             INSERT INTO inventory_item (name, owner_id) \
+             SELECT 'desk', id FROM accounts_user WHERE username = 'ada';",
+        )
+        .unwrap();
+    let (code, page) = admin.page(&undo);
+    assert_eq!(code, 200, "{page}{}", server.log());
+    assert!(
+        select_text(&page, "#undo-blockers tbody")
+            .unwrap()
+            .contains("adainventory_itemowner_id1"),
+        "{page}"
+    );
+    assert!(
+        select_text(&page, "#undo-kept")
+            .unwrap()
+            .contains("bob: changed after the import"),
+        "{page}"
+    );
+    let res = admin.post_form(&undo, &undo, &[("expected", "1")]);
+    assert_eq!(res.status().as_u16(), 409);
+
+    client
+        .batch_execute("DELETE FROM inventory_item WHERE name = 'desk'")
+        .unwrap();
+    let res = admin.post_form(&undo, &undo, &[("expected", "1")]);
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "{}",
+        res.text().unwrap_or_default()
+    );
+    let left: Vec<String> = client
+        .query("SELECT username FROM accounts_user ORDER BY username", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(left, ["bob", "boss", "carol", "chief"]);
+    let links: i64 = client
+        .query_one(
+            "SELECT COUNT(*) FROM accounts_user_groups l LEFT JOIN accounts_user u \
+             ON u.id = l.user_id WHERE u.id IS NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(links, 0, "no group link names a removed user");
+    assert_eq!(count(&mut client, "roster_user_profile"), 1, "bob's");
 }
