@@ -2,6 +2,8 @@
 //! fingerprints digested from the same 12 texts, the project's foreign keys to the user table read
 //! from `pg_constraint`, and the removal, whose delete rules the V13 triggers carry out.
 
+use std::collections::HashMap;
+
 use postgres::{Client, Row};
 
 use super::PgWeb;
@@ -27,14 +29,18 @@ fn linked((table, user, column): (&str, &str, &str)) -> String {
     )
 }
 
-/// A user's current fingerprint (`user_fingerprint::of_user`), `None` when the user is gone.
-fn fingerprint(client: &mut Client, user_id: i64) -> Result<Option<String>, postgres::Error> {
+/// The current fingerprints (`user_fingerprint::of_user`) of the users import `import_id` created
+/// who still have their profile, by id, read in one query.
+fn fingerprints(
+    client: &mut Client,
+    import_id: i64,
+) -> Result<HashMap<i64, String>, postgres::Error> {
     let users = super::users();
     let sql = format!(
         "SELECT u.username, {}, u.email, u.password, {}, {}, {}, \
-         COALESCE(p.organizational_unit_id::text, ''), COALESCE(p.job_title, ''), {}, {} \
-         FROM {} u LEFT JOIN roster_user_profile p ON p.user_id = u.id \
-         WHERE u.id = $1::bigint",
+         COALESCE(p.organizational_unit_id::text, ''), COALESCE(p.job_title, ''), {}, {}, \
+         u.id::bigint FROM {} u JOIN roster_user_profile p ON p.user_id = u.id \
+         WHERE p.import_id = $1",
         users.first_last("u."),
         flag("u.is_active"),
         flag("u.is_staff"),
@@ -43,25 +49,30 @@ fn fingerprint(client: &mut Client, user_id: i64) -> Result<Option<String>, post
         linked(users.permissions()),
         users.table(),
     );
-    let row = client.query_opt(&sql, &[&user_id])?;
-    Ok(row.map(|row| {
-        let mut digest = Fingerprint::default();
-        for i in 0..12 {
-            digest.add(row.get::<_, &str>(i).as_bytes());
-        }
-        digest.hex()
-    }))
+    let rows = client.query(&sql, &[&import_id])?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mut digest = Fingerprint::default();
+            for i in 0..12 {
+                digest.add(row.get::<_, &str>(i).as_bytes());
+            }
+            (row.get(12), digest.hex())
+        })
+        .collect())
 }
 
 /// Whether user `id` changed since the import wrote `written` (their fingerprint then, `None` for
-/// rows written before fingerprints were kept: Roster's audit log tells).
+/// rows written before fingerprints were kept: Roster's audit log tells); `now` holds the current
+/// fingerprints.
 fn changed_since(
     client: &mut Client,
+    now: &HashMap<i64, String>,
     id: i64,
     written: Option<String>,
 ) -> Result<bool, postgres::Error> {
     match written {
-        Some(written) => Ok(fingerprint(client, id)? != Some(written)),
+        Some(written) => Ok(now.get(&id) != Some(&written)),
         None => {
             let sql = format!(
                 "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action IN ({CHANGING_ACTIONS}) \
@@ -156,13 +167,14 @@ fn plan(client: &mut Client, import_id: i64) -> Result<UndoPlan, postgres::Error
         super::users().table()
     );
     let users = client.query(&sql, &[&import_id])?;
+    let now = fingerprints(client, import_id)?;
     let mut plan = split(
         users,
         |row: Row| (row.get(0), row.get(1)),
         |row| {
             let facts = (row.get::<_, bool>(3) || row.get(4), row.get(5), row.get(6));
             why_kept(row.get(2), facts, || {
-                changed_since(client, row.get(0), row.get(7))
+                changed_since(client, &now, row.get(0), row.get(7))
             })
         },
     )?;

@@ -581,3 +581,51 @@ fn an_import_into_a_custom_user_model_is_undone_on_postgresql() {
     assert_eq!(links, 0, "no group link names a removed user");
     assert_eq!(count(&mut client, "roster_user_profile"), 1, "bob's");
 }
+
+/// Times the undo page of a 10,000-user import (run by hand: `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn measure_the_undo_page_of_ten_thousand_users() {
+    let pg = cluster();
+    let db = new_database("web_admin_undo_measure");
+    let url = pg.url(&db, "?sslmode=disable");
+    create_admin(&url, "boss", ADMIN_PASSWORD);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("big.csv");
+    let mut text = format!("{HEADER}\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("F{i};L{i};u{i}@example.com;u{i};;;\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = roster_pg(
+        &url,
+        &["import", csv.to_str().unwrap(), "--allow-without-mail"],
+        &[],
+    );
+    assert!(out.status.success());
+    let server = serve(&url);
+    let admin = browser(&server);
+    logged_in(&admin);
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let (code, page) = admin.page("/imports/1/undo");
+        times.push(started.elapsed());
+        assert_eq!(code, 200);
+        assert!(page.contains("removes 10000 user(s)") || page.contains("10000"));
+    }
+    times.sort();
+    println!("undo page, 10,000 users: median {:?}", times[2]);
+    let started = std::time::Instant::now();
+    let res = admin.post_form(
+        "/imports/1/undo",
+        "/imports/1/undo",
+        &[("expected", "10000")],
+    );
+    println!(
+        "undo of 10,000 users: {:?} ({})",
+        started.elapsed(),
+        res.status()
+    );
+    assert_eq!(usernames(&mut pg.client(&db)), ["boss"]);
+}
