@@ -1,8 +1,7 @@
 //! Set-password links an admin sends to users who have no password yet, with each user's outcome.
 
-use rusqlite::Connection;
-
 use super::reset::{LinkPurpose, send_link};
+use crate::db::web_store::SessionStore;
 use crate::domain::accounts::AccountSettings;
 use crate::mail::MailSettings;
 
@@ -83,15 +82,15 @@ impl LinkCounts {
 /// Mails an invitation link to each of `user_ids` that may get a first password by mail: active,
 /// with an address, no usable password, and created without one by Roster. Blocking.
 pub fn send_set_password_links(
-    conn: &Connection,
+    store: &mut dyn SessionStore,
     mail: &MailSettings,
     accounts: &AccountSettings,
     secret: &str,
     user_ids: &[i64],
-) -> rusqlite::Result<Vec<UserLinkOutcome>> {
+) -> anyhow::Result<Vec<UserLinkOutcome>> {
     let mut outcomes = Vec::with_capacity(user_ids.len());
     for &user_id in user_ids {
-        let Some(user) = crate::db::users::find_by_id(conn, user_id)? else {
+        let Some(user) = store.find_user_by_id(user_id)? else {
             outcomes.push(UserLinkOutcome {
                 user_id,
                 username: String::new(),
@@ -108,7 +107,7 @@ pub fn send_set_password_links(
             Some(SkipReason::Inactive)
         } else if user.email.trim().is_empty() {
             Some(SkipReason::NoEmail)
-        } else if !crate::db::users::created_without_password_by_roster(conn, user.id)? {
+        } else if !store.created_without_password_by_roster(user.id)? {
             Some(SkipReason::SsoOnly)
         } else {
             None

@@ -25,6 +25,7 @@ pub(crate) mod test_db;
 pub(crate) mod undo;
 pub(crate) mod undo_store;
 pub(crate) mod user_admin;
+pub(crate) mod user_admin_store;
 pub(crate) mod user_fingerprint;
 pub(crate) mod user_list;
 pub mod user_model;

@@ -1,9 +1,11 @@
-//! Admin changes to a user: details, unit, groups, role and status, with lockout protection.
+//! Admin changes to a user: details, unit, groups, role and status, with lockout protection;
+//! the checks and the audit lines here, the reads and writes through `UserAdminStore`.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
+use super::user_admin_store::{UserAdminStore, UserRow};
 use super::user_table::UserTable;
-use super::users::{active_admin_count, find_by_id};
+use super::users::UserRecord;
 use crate::domain::fields::{
     EMAIL_MAX, FIRST_NAME_MAX, LABEL_MAX, LAST_NAME_MAX, is_valid_email, normalize_email,
 };
@@ -34,7 +36,7 @@ pub enum UserChangeError {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Database(#[from] rusqlite::Error),
+    Database(#[from] anyhow::Error),
 }
 
 /// Every Django group, by name.
@@ -83,14 +85,15 @@ pub struct ChangeLine {
     pub text: String,
 }
 
-/// Applies the change inside the caller's write transaction and returns what changed, for the
-/// audit log. A refused change writes nothing. Deactivating a user ends their sessions at once.
+/// Applies the change to `user` (as read inside the caller's write transaction) and returns what
+/// changed, for the audit log. A refused change writes nothing. Deactivating a user ends their
+/// sessions at once.
 pub fn apply(
-    tx: &Transaction<'_>,
-    user_id: i64,
+    store: &mut (impl UserAdminStore + ?Sized),
+    user: &UserRecord,
     change: &UserChange,
 ) -> Result<Vec<ChangeLine>, UserChangeError> {
-    let user = find_by_id(tx, user_id)?.ok_or(UserChangeError::NotFound)?;
+    let user_id = user.id;
     let email = normalize_email(&change.email);
     let first_name = change.first_name.trim();
     let last_name = change.last_name.trim();
@@ -131,35 +134,21 @@ pub fn apply(
     }
     // Django allows duplicate addresses: only a new address must be free.
     let email_changed = !email.eq_ignore_ascii_case(&user.email);
-    let taken: bool = email_changed
-        && tx.query_row(
-            &format!(
-                "SELECT EXISTS(SELECT 1 FROM {} WHERE id <> ?1 AND ?2 <> '' AND email = ?2 COLLATE NOCASE)",
-                UserTable::of(tx).table()
-            ),
-            params![user_id, email],
-            |r| r.get(0),
-        )?;
-    if taken {
+    if email_changed && store.email_taken_by_other(user_id, &email)? {
         return Err(UserChangeError::Invalid(format!(
             "Another user already has the e-mail \"{email}\"."
         )));
     }
-    if let Some(unit) = change.organizational_unit_id {
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM roster_organizational_unit WHERE id = ?1)",
-            [unit],
-            |r| r.get(0),
-        )?;
-        if !exists {
-            return Err(UserChangeError::Invalid(
-                "That organizational unit no longer exists. Reload the page and pick another."
-                    .to_string(),
-            ));
-        }
+    if let Some(unit) = change.organizational_unit_id
+        && !store.unit_exists(unit)?
+    {
+        return Err(UserChangeError::Invalid(
+            "That organizational unit no longer exists. Reload the page and pick another."
+                .to_string(),
+        ));
     }
     let loses_admin = user.is_admin() && !(change.admin && change.active);
-    if loses_admin && active_admin_count(tx)? <= 1 {
+    if loses_admin && store.active_admin_count()? <= 1 {
         return Err(UserChangeError::LastAdmin);
     }
 
@@ -209,32 +198,18 @@ pub fn apply(
     } else {
         (change.admin, change.admin)
     };
-    let users = UserTable::of(tx);
-    tx.execute(
-        &format!(
-            "UPDATE {} SET {}, email = ?3, is_staff = ?4, is_superuser = ?5, is_active = ?6 \
-             WHERE id = ?7",
-            users.table(),
-            users.name_assignments("?1", "?2")
-        ),
-        params![
+    store.update_user(
+        user_id,
+        &UserRow {
             first_name,
             last_name,
-            email,
+            email: &email,
             is_staff,
             is_superuser,
-            change.active,
-            user_id
-        ],
+            is_active: change.active,
+        },
     )?;
-    let old_profile: Option<(Option<i64>, String)> = tx
-        .query_row(
-            "SELECT organizational_unit_id, job_title FROM roster_user_profile WHERE user_id = ?1",
-            [user_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (old_ou, old_title) = old_profile.unwrap_or((None, String::new()));
+    let (old_ou, old_title) = store.profile(user_id)?.unwrap_or((None, String::new()));
     let details = |text: String| ChangeLine {
         kind: ChangeKind::Details,
         text,
@@ -245,36 +220,112 @@ pub fn apply(
     if old_title != job_title {
         changes.push(details(format!("job title: {old_title} -> {job_title}")));
     }
-    tx.execute(
-        "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (user_id) DO UPDATE SET organizational_unit_id = excluded.organizational_unit_id, \
-         job_title = excluded.job_title",
-        params![user_id, change.organizational_unit_id, job_title],
-    )?;
+    store.save_profile(user_id, change.organizational_unit_id, job_title)?;
     let mut wanted = change.group_ids.clone();
     wanted.sort_unstable();
     wanted.dedup();
-    if group_ids(tx, user_id)? != wanted {
+    if store.group_ids(user_id)? != wanted {
         changes.push(details("groups changed".to_string()));
-        let (groups, user_column, group_column) = users.groups();
-        tx.execute(
-            &format!("DELETE FROM {groups} WHERE {user_column} = ?1"),
-            [user_id],
-        )?;
-        for group in &wanted {
-            tx.execute(
-                &format!(
-                    "INSERT INTO {groups} ({user_column}, {group_column}) \
-                     SELECT ?1, id FROM auth_group WHERE id = ?2"
-                ),
-                params![user_id, group],
-            )?;
-        }
+        store.replace_groups(user_id, &wanted)?;
     }
     if user.is_active && !change.active {
-        tx.execute("DELETE FROM roster_session WHERE user_id = ?1", [user_id])?;
+        store.terminate_sessions(user_id)?;
     }
     Ok(changes)
+}
+
+/// Whether another user has the (non-empty) e-mail `email`, ignoring ASCII case.
+pub fn email_taken_by_other(
+    conn: &Connection,
+    user_id: i64,
+    email: &str,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        &format!(
+            "SELECT EXISTS(SELECT 1 FROM {} WHERE id <> ?1 AND ?2 <> '' AND email = ?2 COLLATE NOCASE)",
+            UserTable::of(conn).table()
+        ),
+        params![user_id, email],
+        |r| r.get(0),
+    )
+}
+
+/// Whether the organizational unit exists.
+pub fn unit_exists(conn: &Connection, unit_id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM roster_organizational_unit WHERE id = ?1)",
+        [unit_id],
+        |r| r.get(0),
+    )
+}
+
+/// Writes the user's names, e-mail and Django flags.
+pub fn update_user(conn: &Connection, user_id: i64, row: &UserRow<'_>) -> rusqlite::Result<()> {
+    let users = UserTable::of(conn);
+    conn.execute(
+        &format!(
+            "UPDATE {} SET {}, email = ?3, is_staff = ?4, is_superuser = ?5, is_active = ?6 \
+             WHERE id = ?7",
+            users.table(),
+            users.name_assignments("?1", "?2")
+        ),
+        params![
+            row.first_name,
+            row.last_name,
+            row.email,
+            row.is_staff,
+            row.is_superuser,
+            row.is_active,
+            user_id
+        ],
+    )?;
+    Ok(())
+}
+
+/// The profile's unit and job title, if the user has a profile row.
+pub fn profile(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<(Option<i64>, String)>> {
+    conn.query_row(
+        "SELECT organizational_unit_id, job_title FROM roster_user_profile WHERE user_id = ?1",
+        [user_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
+
+/// Creates or updates the user's profile row.
+pub fn save_profile(
+    conn: &Connection,
+    user_id: i64,
+    unit_id: Option<i64>,
+    job_title: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (user_id) DO UPDATE SET organizational_unit_id = excluded.organizational_unit_id, \
+         job_title = excluded.job_title",
+        params![user_id, unit_id, job_title],
+    )?;
+    Ok(())
+}
+
+/// Makes the user a member of exactly `group_ids` (ids of groups that are gone are left out).
+pub fn replace_groups(conn: &Connection, user_id: i64, group_ids: &[i64]) -> rusqlite::Result<()> {
+    let users = UserTable::of(conn);
+    let (groups, user_column, group_column) = users.groups();
+    conn.execute(
+        &format!("DELETE FROM {groups} WHERE {user_column} = ?1"),
+        [user_id],
+    )?;
+    for group in group_ids {
+        conn.execute(
+            &format!(
+                "INSERT INTO {groups} ({user_column}, {group_column}) \
+                 SELECT ?1, id FROM auth_group WHERE id = ?2"
+            ),
+            params![user_id, group],
+        )?;
+    }
+    Ok(())
 }
 
 /// Ends every session of a user; returns how many there were.

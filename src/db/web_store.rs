@@ -12,8 +12,9 @@ use super::mail_store::MailSettingsStore;
 use super::ous::OuItem;
 use super::undo::{UndoPlan, UndoResult};
 use super::undo_store::UndoStore;
+use super::user_admin_store::{UserAdminStore, UserRow};
 use super::user_list::{MatchCount, UserListItem, UserQuery};
-use super::users::UserRecord;
+use super::users::{UserDetail, UserRecord};
 use crate::domain::report::ImportReport;
 
 /// A page of audit entries and how many match.
@@ -97,15 +98,33 @@ pub trait AuditLog {
     fn audit_actions(&mut self) -> StoreResult<Vec<String>>;
 }
 
-/// The admin pages' stores: units and tokens, the saved mail settings, undo.
-pub trait AdminStores: DirectoryAccess + MailSettingsStore + UndoStore {}
+/// The admin pages' stores: a user's page, units and tokens, the saved mail settings, undo.
+pub trait AdminStores: UserAdminStore + DirectoryAccess + MailSettingsStore + UndoStore {}
 
-impl<T: DirectoryAccess + MailSettingsStore + UndoStore> AdminStores for T {}
+impl<T: UserAdminStore + DirectoryAccess + MailSettingsStore + UndoStore> AdminStores for T {}
 
 /// Everything the ported pages reach, on one connection.
 pub trait WebStore: SessionStore + ImportHistory + UserDirectory + AuditLog + AdminStores {}
 
 impl<T: SessionStore + ImportHistory + UserDirectory + AuditLog + AdminStores> WebStore for T {}
+/// Runs `work` in one write transaction (`SessionStore::begin_write`): committed when it returns
+/// `Ok` (a refusal it returns as a value must have written nothing), rolled back on an error.
+pub fn write_transaction<T>(
+    store: &mut dyn WebStore,
+    work: impl FnOnce(&mut dyn WebStore) -> StoreResult<T>,
+) -> StoreResult<T> {
+    store.begin_write()?;
+    match work(store) {
+        Ok(value) => {
+            store.commit()?;
+            Ok(value)
+        }
+        Err(err) => {
+            let _ = store.rollback();
+            Err(err)
+        }
+    }
+}
 
 /// The SQLite side: today's `db::` functions on one connection.
 pub struct SqliteWeb<'c>(pub &'c Connection);
@@ -268,5 +287,74 @@ impl UndoStore for SqliteWeb<'_> {
 
     fn undo_import(&mut self, import_id: i64, actor: &str) -> StoreResult<UndoResult> {
         Ok(super::undo::undo(self.0, import_id, actor)?)
+    }
+}
+
+impl UserAdminStore for SqliteWeb<'_> {
+    fn user_detail(&mut self, user_id: i64) -> StoreResult<Option<UserDetail>> {
+        let conn = self.0;
+        let Some(mut detail) = super::users::detail(conn, user_id)? else {
+            return Ok(None);
+        };
+        // Stored as Django's USE_TZ says; the trait answers in UTC.
+        let users = super::user_table::UserTable::of(conn);
+        let user = &mut detail.user;
+        user.last_login = user.last_login.as_deref().map(|at| users.utc_datetime(at));
+        user.date_joined = users.utc_datetime(&user.date_joined);
+        Ok(Some(detail))
+    }
+
+    fn groups(&mut self) -> StoreResult<Vec<(i64, String)>> {
+        Ok(super::user_admin::groups(self.0)?)
+    }
+
+    fn group_ids(&mut self, user_id: i64) -> StoreResult<Vec<i64>> {
+        Ok(super::user_admin::group_ids(self.0, user_id)?)
+    }
+
+    fn session_count(&mut self, user_id: i64) -> StoreResult<i64> {
+        Ok(super::user_admin::session_count(self.0, user_id)?)
+    }
+
+    fn terminate_sessions(&mut self, user_id: i64) -> StoreResult<usize> {
+        Ok(super::user_admin::terminate_sessions(self.0, user_id)?)
+    }
+
+    fn email_taken_by_other(&mut self, user_id: i64, email: &str) -> StoreResult<bool> {
+        Ok(super::user_admin::email_taken_by_other(
+            self.0, user_id, email,
+        )?)
+    }
+
+    fn unit_exists(&mut self, unit_id: i64) -> StoreResult<bool> {
+        Ok(super::user_admin::unit_exists(self.0, unit_id)?)
+    }
+
+    fn active_admin_count(&mut self) -> StoreResult<i64> {
+        Ok(super::users::active_admin_count(self.0)?)
+    }
+
+    fn update_user(&mut self, user_id: i64, row: &UserRow<'_>) -> StoreResult<()> {
+        Ok(super::user_admin::update_user(self.0, user_id, row)?)
+    }
+
+    fn profile(&mut self, user_id: i64) -> StoreResult<Option<(Option<i64>, String)>> {
+        Ok(super::user_admin::profile(self.0, user_id)?)
+    }
+
+    fn save_profile(&mut self, user_id: i64, unit: Option<i64>, title: &str) -> StoreResult<()> {
+        Ok(super::user_admin::save_profile(
+            self.0, user_id, unit, title,
+        )?)
+    }
+
+    fn replace_groups(&mut self, user_id: i64, group_ids: &[i64]) -> StoreResult<()> {
+        Ok(super::user_admin::replace_groups(
+            self.0, user_id, group_ids,
+        )?)
+    }
+
+    fn matching_ids(&mut self, query: &UserQuery, limit: i64) -> StoreResult<Vec<i64>> {
+        Ok(super::user_list::matching_ids(self.0, query, limit)?)
     }
 }

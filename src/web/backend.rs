@@ -7,6 +7,10 @@ use crate::db::postgres::{Connector, PgImportStore, PgWeb};
 use crate::db::web_store::{SqliteWeb, WebStore};
 use crate::db::{Db, ReadPool};
 use crate::domain::rows::DirectorySnapshot;
+use crate::import::ImportSettings;
+use crate::import::service::Mailer;
+use crate::import::single::{AddOutcome, UserToAdd, add_user_to};
+use crate::mail::CheckOutcome;
 
 /// Kept PostgreSQL connections per process (requests beyond wait for one).
 const PG_CONNECTIONS: u32 = 8;
@@ -123,6 +127,33 @@ impl Backend {
                 Ok(work.run(&mut PgImportStore::new(connector.connect()?))?)
             }
         }
+    }
+
+    /// Adds one user as a one-row import (Add user), through the backend's import store, as
+    /// `roster adduser` does.
+    pub fn add_user(
+        &self,
+        user: UserToAdd<'_>,
+        settings: &ImportSettings,
+        check_mail: impl FnOnce() -> CheckOutcome,
+        mailer: Mailer<'_>,
+    ) -> anyhow::Result<AddOutcome> {
+        Ok(match self {
+            Self::Sqlite { db, .. } => add_user_to(
+                &mut SqliteImportStore::new(&mut db.connect()?),
+                user,
+                settings,
+                check_mail,
+                mailer,
+            )?,
+            Self::Postgres { connector, .. } => add_user_to(
+                &mut PgImportStore::new(connector.connect()?),
+                user,
+                settings,
+                check_mail,
+                mailer,
+            )?,
+        })
     }
 
     /// A connection of its own for a long job (an import), outside the pool.

@@ -414,11 +414,11 @@ pub fn start_server(db: &std::path::Path) -> Server {
     start_server_with(db, &[])
 }
 
-/// `roster serve` with extra environment variables (e.g. `ROSTER_EMAIL_HOST`).
+/// `roster serve` with extra environment variables (e.g. `ROSTER_EMAIL_HOST`), which win over the
+/// defaults (200,000 PBKDF2 iterations).
 pub fn start_server_with(db: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
         .args(["serve", "--bind", "127.0.0.1:0"])
-        .envs(env.iter().copied())
         .env("ROSTER_DATABASE", db)
         .env("ROSTER_PBKDF2_ITERATIONS", "200000")
         .env(
@@ -426,6 +426,8 @@ pub fn start_server_with(db: &std::path::Path, env: &[(&str, &str)]) -> Server {
             test_log_filter().unwrap_or("info".to_string()),
         )
         .env("NO_COLOR", "1")
+        // The test's own settings last, so they win over the defaults above.
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -20,6 +20,7 @@ mod sessions;
 mod target;
 mod tls;
 mod undo;
+mod user_admin;
 mod user_model;
 mod web_users;
 

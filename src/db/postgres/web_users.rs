@@ -16,7 +16,7 @@ use crate::db::web_store::{StoreResult, UserDirectory, UserPage};
 type Param = Box<dyn ToSql + Sync>;
 
 /// The `WHERE` clause for the filters `query` sets (empty when none) and its parameters.
-fn conditions(query: &UserQuery) -> (String, Vec<Param>) {
+pub(super) fn conditions(query: &UserQuery) -> (String, Vec<Param>) {
     let users = super::users();
     let mut clauses: Vec<String> = Vec::new();
     let mut values: Vec<Param> = Vec::new();

@@ -9,11 +9,11 @@ use crate::auth::hashers::{PasswordCheck, check_password, make_password, run_dum
 use crate::auth::password_validation::{UserAttributes, help_texts, new_password_problems};
 use crate::db::audit::AuditAction;
 use crate::db::users::UserRecord;
-use crate::db::web_store::SessionStore;
+use crate::db::web_store::{SessionStore, write_transaction};
 use crate::web::AppState;
 use crate::web::audit::{Actor, client, user_target};
+use crate::web::blocking::compute;
 use crate::web::blocking::store;
-use crate::web::blocking::{compute, with_connection};
 use crate::web::csrf::{CsrfToken, TokenOnly, VerifiedForm};
 use crate::web::error::WebError;
 use crate::web::session::{self, LoggedIn};
@@ -287,19 +287,19 @@ pub async fn change_password(
         client: client(&req),
     };
     let hash = compute(move || make_password(&form.new_password1, iterations)).await?;
-    let key = with_connection(&state, move |conn| -> anyhow::Result<_> {
+    let key = store(&state, move |store| {
         // One transaction: the new password, the ended sessions and the audit entry land
         // together or not at all.
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        crate::db::users::set_password(&tx, id, &hash)?;
-        // Like Django's update_session_auth_hash: other sessions end, this one continues.
-        crate::db::user_admin::terminate_sessions(&tx, id)?;
-        actor.record(&tx, AuditAction::PasswordChanged, &target, "by the user")?;
-        let fresh = crate::db::users::find_by_id(&tx, id)?
-            .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-        let key = crate::db::sessions::create(&tx, &fresh)?;
-        tx.commit()?;
-        Ok(key)
+        write_transaction(store, |store| {
+            store.set_password(id, &hash)?;
+            // Like Django's update_session_auth_hash: other sessions end, this one continues.
+            store.terminate_sessions(id)?;
+            actor.record_in(store, AuditAction::PasswordChanged, &target, "by the user")?;
+            let fresh = store
+                .find_user_by_id(id)?
+                .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+            store.create_session(&fresh)
+        })
     })
     .await?;
     let mut response = see_other("/account?password=changed");

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{html, see_other};
 use crate::auth::password_validation::{UserAttributes, help_texts, validate_password};
 use crate::import::service::{Choices, Invitations, MailGate};
-use crate::import::single::{AddOutcome, AddedBy, AddedUser, NewUserEntry, add_user, check};
+use crate::import::single::{AddOutcome, AddedBy, AddedUser, NewUserEntry, UserToAdd, check};
 use crate::import::{Column, ImportContext, ImportSource, Person, Secret};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
@@ -36,7 +36,7 @@ async fn render(
     offer_without_mail: bool,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let units = ctx.read(crate::db::ous::list).await?;
+    let units = ctx.store(|store| store.units()).await?;
     let help = help_texts();
     let view = AddUserView {
         values,
@@ -155,12 +155,11 @@ pub async fn add(
     let only_check = !problems.is_empty();
     let outcome = ctx
         .blocking(move |state2, _| {
-            let mut conn = state2.backend.sqlite()?.connect()?;
-            let current = crate::config::current_mail::load(&state2.config, &conn)?;
+            let current = state2.current_mail()?;
             let check_mail = || state2.page_mail_check(&current.mail);
             if only_check {
                 // The password is refused; still show every other field's problem in the same answer.
-                let refused = check(&conn, &entry, choices, check_mail)?;
+                let refused = check(state2.backend.directory()?, &entry, choices, check_mail);
                 return Ok(refused.map(|problem| AddOutcome::Refused {
                     problem,
                     gate: MailGate::decide(None, choices),
@@ -168,10 +167,16 @@ pub async fn add(
             }
             let mailer = state2.mailer(&current);
             let settings = state2.config.import;
-            Ok(add_user(
-                &mut conn, &entry, by, choices, &settings, check_mail, mailer,
-            )
-            .map(Some)?)
+            let user = UserToAdd {
+                entry: &entry,
+                by,
+                choices,
+            };
+            Ok(Some(
+                state2
+                    .backend
+                    .add_user(user, &settings, check_mail, mailer)?,
+            ))
         })
         .await?;
     let mut offer_without_mail = false;

@@ -5,15 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::api::{ApiError, authenticate, media_type, read_body};
-use crate::config::CurrentMail;
-use crate::db::import_store::ImportStore;
 use crate::import::service::{Choices, Invitations};
-use crate::import::single::{
-    AddOutcome, AddedBy, NewUserEntry, UserToAdd, add_user_to, is_duplicate,
-};
+use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, UserToAdd, is_duplicate};
 use crate::import::{ImportContext, ImportReport, ImportSource, Person, Secret};
 use crate::web::AppState;
-use crate::web::backend::ImportWork;
 use crate::web::blocking::with_state;
 use crate::web::error::WebError;
 
@@ -59,33 +54,6 @@ struct CreatedJson {
     import_id: i64,
     /// `sent`, `failed` or `none`.
     invitation: &'static str,
-}
-
-/// One user for the import service, on the server's backend.
-struct OneUser<'a> {
-    state: &'a AppState,
-    current: &'a CurrentMail,
-    user: UserToAdd<'a>,
-}
-
-impl ImportWork for OneUser<'_> {
-    type Output = AddOutcome;
-
-    fn run<St: ImportStore>(self, store: &mut St) -> Result<AddOutcome, St::Error> {
-        let Self {
-            state,
-            current,
-            user,
-        } = self;
-        let check_mail = || state.api_mail_check(&current.mail);
-        add_user_to(
-            store,
-            user,
-            &state.config.import,
-            check_mail,
-            state.mailer(current),
-        )
-    }
 }
 
 async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<NewUserJson, ApiError> {
@@ -163,12 +131,12 @@ pub async fn add(
             by,
             choices,
         };
-        let work = OneUser {
-            state: state2,
-            current: &current,
-            user,
-        };
-        Ok(state2.backend.run_import(work)?)
+        let check_mail = || state2.api_mail_check(&current.mail);
+        let settings = &state2.config.import;
+        let mailer = state2.mailer(&current);
+        Ok(state2
+            .backend
+            .add_user(user, settings, check_mail, mailer)?)
     })
     .await?;
     match outcome {

@@ -29,10 +29,8 @@ pub async fn send(
     let selected: Vec<i64> = form.parsed_all("user");
     let query = filter.to_query();
     let ids = if whole_filter {
-        ctx.read(move |conn| {
-            crate::db::user_list::matching_ids(conn, &query, MAX_RECIPIENTS as i64 + 1)
-        })
-        .await?
+        ctx.store(move |store| store.matching_ids(&query, MAX_RECIPIENTS as i64 + 1))
+            .await?
     } else {
         selected
     };
@@ -53,34 +51,36 @@ pub async fn send(
     // Mails go out while no write transaction is open; the audit entry follows.
     let outcomes = ctx
         .blocking(move |s, actor| {
-            let conn = s.backend.sqlite()?.connect()?;
-            let current = crate::config::current_mail::load(&s.config, &conn)?;
-            let outcomes = send_set_password_links(
-                &conn,
-                &current.mail,
-                &current.accounts,
-                &s.secret_key,
-                &ids,
-            )?;
-            let counts = LinkCounts::of(&outcomes);
+            let current = s.current_mail()?;
             let target = if whole_filter {
                 "users matching the filter"
             } else {
                 "selected users"
             };
-            actor.record(
-                &conn,
-                AuditAction::SetPasswordLinksSent,
-                target,
-                &format!(
-                    "{} sent, {} failed, {} skipped ({} SSO-only) of {} user(s)",
-                    counts.sent,
-                    counts.failed,
-                    counts.skipped,
-                    counts.sso_only,
-                    outcomes.len()
-                ),
-            )?;
+            let outcomes = s.backend.with_store(|store| {
+                let outcomes = send_set_password_links(
+                    store,
+                    &current.mail,
+                    &current.accounts,
+                    &s.secret_key,
+                    &ids,
+                )?;
+                let counts = LinkCounts::of(&outcomes);
+                actor.record_in(
+                    store,
+                    AuditAction::SetPasswordLinksSent,
+                    target,
+                    &format!(
+                        "{} sent, {} failed, {} skipped ({} SSO-only) of {} user(s)",
+                        counts.sent,
+                        counts.failed,
+                        counts.skipped,
+                        counts.sso_only,
+                        outcomes.len()
+                    ),
+                )?;
+                Ok(outcomes)
+            })?;
             Ok(outcomes)
         })
         .await?;

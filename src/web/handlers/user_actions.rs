@@ -50,13 +50,13 @@ pub async fn terminate_sessions(
 ) -> Result<HttpResponse, WebError> {
     form.confirmed("end the sessions")?;
     let found = ctx
-        .change(move |tx, actor| {
-            let Some(user) = crate::db::users::find_by_id(tx, id)? else {
+        .store_change(move |store, actor| {
+            let Some(user) = store.find_user_by_id(id)? else {
                 return Ok(false);
             };
-            let ended = crate::db::user_admin::terminate_sessions(tx, id)?;
-            actor.record(
-                tx,
+            let ended = store.terminate_sessions(id)?;
+            actor.record_in(
+                store,
                 AuditAction::SessionsTerminated,
                 &user_target(id, &user.username),
                 &format!("{ended} session(s)"),
@@ -79,7 +79,7 @@ pub async fn send_reset(
 ) -> Result<HttpResponse, WebError> {
     form.confirmed("send the mail")?;
     let user = ctx
-        .read(move |conn| crate::db::users::find_by_id(conn, id))
+        .store(move |store| store.find_user_by_id(id))
         .await?
         .ok_or(WebError::NotFound)?;
     let username = user.username.clone();
@@ -106,9 +106,9 @@ pub async fn send_reset(
         Ok(()) => "sent".to_string(),
         Err(reason) => format!("not sent: {reason}"),
     };
-    ctx.change(move |tx, actor| {
-        actor.record(
-            tx,
+    ctx.store_change(move |store, actor| {
+        actor.record_in(
+            store,
             AuditAction::PasswordResetSent,
             &user_target(id, &username),
             &detail,
@@ -137,7 +137,7 @@ pub async fn set_password(
     form: VerifiedForm<SetPasswordForm>,
 ) -> Result<HttpResponse, WebError> {
     let user = ctx
-        .read(move |conn| crate::db::users::find_by_id(conn, id))
+        .store(move |store| store.find_user_by_id(id))
         .await?
         .ok_or(WebError::NotFound)?;
     let form = form.into_inner();
@@ -162,10 +162,10 @@ pub async fn set_password(
             ))
         })
         .await?;
-    ctx.change(move |tx, actor| {
-        crate::db::users::set_password(tx, id, &hash)?;
-        actor.record(
-            tx,
+    ctx.store_change(move |store, actor| {
+        store.set_password(id, &hash)?;
+        actor.record_in(
+            store,
             AuditAction::PasswordSet,
             &user_target(id, &user.username),
             "set by an admin",

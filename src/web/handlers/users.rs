@@ -103,19 +103,15 @@ pub(super) async fn render(
 ) -> Result<HttpResponse, WebError> {
     let time_zone = ctx.state().config.accounts.time_zone;
     let loaded = ctx
-        .read(move |conn| {
-            let Some(mut detail) = crate::db::users::detail(conn, id)? else {
+        .store(move |store| {
+            // Shown in ROSTER_TIME_ZONE like every time; the store answers in UTC.
+            let Some(detail) = store.user_detail(id)? else {
                 return Ok(None);
             };
-            // Shown in ROSTER_TIME_ZONE like every time; stored as Django's USE_TZ says.
-            let users = crate::db::user_table::UserTable::of(conn);
-            let user = &mut detail.user;
-            user.last_login = user.last_login.as_deref().map(|at| users.utc_datetime(at));
-            user.date_joined = users.utc_datetime(&user.date_joined);
-            let units = crate::db::ous::list(conn)?;
-            let groups = crate::db::user_admin::groups(conn)?;
-            let member_of = crate::db::user_admin::group_ids(conn, id)?;
-            let sessions = crate::db::user_admin::session_count(conn, id)?;
+            let units = store.units()?;
+            let groups = store.groups()?;
+            let member_of = store.group_ids(id)?;
+            let sessions = store.session_count(id)?;
             Ok(Some((detail, units, groups, member_of, sessions)))
         })
         .await?;
@@ -193,15 +189,15 @@ pub async fn update(
         active: get("active").is_some(),
     };
     let outcome = ctx
-        .change(move |tx, actor| {
-            let username = crate::db::users::find_by_id(tx, id)?
-                .map(|u| u.username)
-                .unwrap_or_default();
-            match crate::db::user_admin::apply(tx, id, &change) {
+        .store_change(move |store, actor| {
+            let Some(user) = store.find_user_by_id(id)? else {
+                return Ok(Err(UserChangeError::NotFound));
+            };
+            match crate::db::user_admin::apply(store, &user, &change) {
                 Ok(changes) => {
                     for line in &changes {
-                        let target = user_target(id, &username);
-                        actor.record(tx, line.kind.audit_action(), &target, &line.text)?;
+                        let target = user_target(id, &user.username);
+                        actor.record_in(store, line.kind.audit_action(), &target, &line.text)?;
                     }
                     Ok(Ok(()))
                 }

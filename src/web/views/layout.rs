@@ -16,18 +16,12 @@ pub struct Chrome<'a> {
     pub admin: Option<&'a str>,
     /// The CSRF token for the logout form.
     pub csrf: &'a str,
-    /// The server runs on PostgreSQL: pages that still need SQLite are not linked.
-    pub postgres: bool,
 }
 
 impl<'a> Chrome<'a> {
     /// A page for someone not logged in: no navigation.
     pub fn public(csrf: &'a str) -> Self {
-        Self {
-            admin: None,
-            csrf,
-            postgres: false,
-        }
+        Self { admin: None, csrf }
     }
 }
 

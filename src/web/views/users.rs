@@ -90,8 +90,6 @@ impl UserListView<'_> {
 pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
     let q = view.query;
     let csrf = chrome.csrf;
-    // Add user and the set-password links need SQLite for now.
-    let sqlite_only = !chrome.postgres;
     page(
         "Users",
         chrome,
@@ -131,7 +129,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
                 }
             }
             div.actions {
-                @if sqlite_only { a.button #add-user href="/users/new" { "Add user" } }
+                a.button #add-user href="/users/new" { "Add user" }
                 a.button.secondary href="/users/import" { "Import users" }
                 span.muted #user-total { (counted(view.total)) }
             }
@@ -166,7 +164,7 @@ pub fn list(chrome: Chrome<'_>, view: &UserListView<'_>) -> Markup {
             }
             @let (pages, maybe_more) = view.pages();
             (pager_at_least(view.page, pages, maybe_more, |n| view.link(n, q.sort, q.descending)))
-            @if sqlite_only { (send_links_card(csrf, view.total)) }
+            (send_links_card(csrf, view.total))
         },
     )
 }

@@ -10,8 +10,8 @@ use crate::eventually::eventually_async;
 use crate::helpers::*;
 
 /// Rows with a password; enough hashing at `ITERATIONS` that the progress page shows.
-const ROWS: usize = 100;
-const ITERATIONS: u32 = 400_000;
+pub(crate) const ROWS: usize = 100;
+pub(crate) const ITERATIONS: u32 = 400_000;
 
 fn people_csv() -> String {
     let mut csv = format!("{HEADER}\n");
@@ -44,77 +44,12 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
     let app = spawn_app_configured(seed_admin, |config| {
         config.import.pbkdf2_iterations = ITERATIONS;
     });
-    run(async {
-        let mut browser = Browser::start("import_flow").await;
-        browser.goto(&app.url("/login")).await;
-        browser.fill("#username", ADMIN).await;
-        browser.fill("#password", ADMIN_PASSWORD).await;
-        browser.shot("login").await;
-        browser
-            .click_to_navigate("form[action='/login'] button[type=submit]")
-            .await;
-        browser.find("nav[aria-label=Main]").await;
-
-        browser.goto(&app.url("/users/import")).await;
-        browser.shot("import-page").await;
-        let hover = browser.script(
-            DROP_FILE,
-            vec![json!("people.csv"), json!(people_csv()), json!("hover")],
-        );
-        assert_eq!(
-            hover.await,
-            json!(true),
-            "the drop zone lights up under a dragged file"
-        );
-        browser.shot("dragging").await;
-        let dropped = browser.script(
-            DROP_FILE,
-            vec![json!("people.csv"), json!(people_csv()), json!("drop")],
-        );
-        assert_eq!(dropped.await, json!(false));
-        assert_eq!(browser.text("#chosen").await, "Selected: people.csv");
-        browser.shot("dropped").await;
-
-        browser
-            .click_to_navigate("#upload-form button[type=submit]")
-            .await;
-        assert_eq!(browser.text("#rows-total").await, "102");
-        assert_eq!(browser.text("#rows-create").await, "100");
-        assert_eq!(browser.text("#rows-failed").await, "2");
-        let preview = browser.text("main").await;
-        assert!(
-            preview.contains("102") && preview.contains("not-an-email"),
-            "{preview}"
-        );
-        assert!(
-            !preview.contains("Pw-0-horse"),
-            "the preview never shows a password"
-        );
-        browser.shot("preview").await;
-
-        browser
-            .click_to_navigate("form[action$='/commit'] button[type=submit]")
-            .await;
-        let bar = browser.find("#import-progress").await;
-        let max = bar.attr("max").await.expect("max attribute");
-        assert_eq!(
-            max.as_deref(),
-            Some("102"),
-            "progress counts every row of the file"
-        );
-        assert!(browser.text("#progress-text").await.contains("of 102 rows"));
-        browser.shot("progress").await;
-
-        wait_for_result(&browser).await;
-        assert_eq!(browser.text("#created").await, "100");
-        assert_eq!(browser.text("#failed").await, "2");
-        browser.shot("result").await;
-
-        browser.click("a[href$='/errors.csv']").await;
-        let report = downloaded_csv(&browser).await;
-        browser.finish().await;
-        check_error_report(&report);
-    });
+    run(import_journey(
+        "import_flow",
+        &app.base,
+        ADMIN,
+        ADMIN_PASSWORD,
+    ));
     let stored: Vec<String> = app
         .db()
         .prepare("SELECT password FROM auth_user WHERE username LIKE 'person%' ORDER BY id")
@@ -123,6 +58,12 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
+    check_imported_passwords(&stored);
+}
+
+/// The imported people's hashes, oldest first: Django's PBKDF2 at `ITERATIONS`, the first one
+/// checking against its row's password.
+pub(crate) fn check_imported_passwords(stored: &[String]) {
     assert_eq!(stored.len(), ROWS);
     let first = &stored[0];
     assert!(first.starts_with(&format!("pbkdf2_sha256${ITERATIONS}$")));
@@ -131,6 +72,81 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
         check,
         roster::auth::hashers::PasswordCheck::Correct { .. }
     ));
+}
+
+/// In Chromium on the server at `base`: log in, drop `people_csv` on the import page, read the
+/// preview, import with live progress, read the result and download the error report (checked);
+/// screenshots are labelled `label`.
+pub(crate) async fn import_journey(label: &str, base: &str, username: &str, password: &str) {
+    let mut browser = Browser::start(label).await;
+    browser.goto(&format!("{base}/login")).await;
+    browser.fill("#username", username).await;
+    browser.fill("#password", password).await;
+    browser.shot("login").await;
+    browser
+        .click_to_navigate("form[action='/login'] button[type=submit]")
+        .await;
+    browser.find("nav[aria-label=Main]").await;
+
+    browser.goto(&format!("{base}/users/import")).await;
+    browser.shot("import-page").await;
+    let hover = browser.script(
+        DROP_FILE,
+        vec![json!("people.csv"), json!(people_csv()), json!("hover")],
+    );
+    assert_eq!(
+        hover.await,
+        json!(true),
+        "the drop zone lights up under a dragged file"
+    );
+    browser.shot("dragging").await;
+    let dropped = browser.script(
+        DROP_FILE,
+        vec![json!("people.csv"), json!(people_csv()), json!("drop")],
+    );
+    assert_eq!(dropped.await, json!(false));
+    assert_eq!(browser.text("#chosen").await, "Selected: people.csv");
+    browser.shot("dropped").await;
+
+    browser
+        .click_to_navigate("#upload-form button[type=submit]")
+        .await;
+    assert_eq!(browser.text("#rows-total").await, "102");
+    assert_eq!(browser.text("#rows-create").await, "100");
+    assert_eq!(browser.text("#rows-failed").await, "2");
+    let preview = browser.text("main").await;
+    assert!(
+        preview.contains("102") && preview.contains("not-an-email"),
+        "{preview}"
+    );
+    assert!(
+        !preview.contains("Pw-0-horse"),
+        "the preview never shows a password"
+    );
+    browser.shot("preview").await;
+
+    browser
+        .click_to_navigate("form[action$='/commit'] button[type=submit]")
+        .await;
+    let bar = browser.find("#import-progress").await;
+    let max = bar.attr("max").await.expect("max attribute");
+    assert_eq!(
+        max.as_deref(),
+        Some("102"),
+        "progress counts every row of the file"
+    );
+    assert!(browser.text("#progress-text").await.contains("of 102 rows"));
+    browser.shot("progress").await;
+
+    wait_for_result(&browser).await;
+    assert_eq!(browser.text("#created").await, "100");
+    assert_eq!(browser.text("#failed").await, "2");
+    browser.shot("result").await;
+
+    browser.click("a[href$='/errors.csv']").await;
+    let report = downloaded_csv(&browser).await;
+    browser.finish().await;
+    check_error_report(&report);
 }
 
 /// The progress page refreshes itself until the result replaces it.

@@ -5,7 +5,7 @@
 mod add_user;
 mod cross_site;
 mod forgot_password;
-mod import_flow;
+pub(crate) mod import_flow;
 mod keyboard;
 mod mail_gate;
 mod mail_settings;

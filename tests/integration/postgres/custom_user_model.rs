@@ -226,4 +226,39 @@ fn the_admin_logs_in_with_the_projects_argon2_password_and_sees_the_names_the_mo
         1,
         "the login is in the audit log"
     );
+
+    // A user's page saves the name into the model's one name column and the groups into its
+    // link table.
+    let carol: i64 = client
+        .query_one("SELECT id FROM accounts_user WHERE username = 'carol'", &[])
+        .unwrap()
+        .get(0);
+    let page = format!("/users/{carol}");
+    let (status, html) = admin.page(&page);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Carol Danvers"), "{html}");
+    let res = admin.post_form(
+        &page,
+        &page,
+        &[
+            ("first_name", "Carol"),
+            ("last_name", "Marvel"),
+            ("email", "carol@example.com"),
+            ("organizational_unit", ""),
+            ("job_title", "Pilot"),
+            ("role", "user"),
+            ("active", "1"),
+        ],
+    );
+    assert_eq!(res.status().as_u16(), 303, "{}", res.text().unwrap());
+    assert_eq!(
+        one_text(
+            &mut client,
+            "SELECT u.name || '|' || COALESCE(string_agg(g.name, ','), '') FROM accounts_user u \
+             LEFT JOIN accounts_user_groups l ON l.user_id = u.id \
+             LEFT JOIN auth_group g ON g.id = l.group_id WHERE u.username = 'carol' GROUP BY u.name"
+        ),
+        "Carol Marvel|",
+        "no group ticked: carol leaves Editors"
+    );
 }

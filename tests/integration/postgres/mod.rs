@@ -5,6 +5,7 @@
 
 mod abandoned;
 mod accounts;
+mod browser;
 mod cluster;
 mod commands;
 mod connecting;
@@ -18,6 +19,7 @@ mod migrate;
 mod schema;
 mod web;
 mod web_admin;
+mod web_users;
 
 /// How many rows `table` holds.
 fn count(client: &mut postgres::Client, table: &str) -> i64 {

@@ -52,7 +52,7 @@ fn setup_path(server: &Server) -> String {
 
 /// A loopback SMTP server and two `roster serve` processes on `url` mailing through it, with
 /// links to `http://roster.example`.
-fn two_servers_with_mail(url: &str) -> (TestSmtp, Server, Server) {
+pub(super) fn two_servers_with_mail(url: &str) -> (TestSmtp, Server, Server) {
     let smtp = TestSmtp::start(SmtpMode::Plain, None);
     let port = smtp.port.to_string();
     let mail = [
@@ -108,7 +108,7 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
     assert!(row.get::<_, bool>(4), "setup logs the admin in");
     assert_eq!(count(&mut client, "roster_session"), 1);
 
-    // The navigation leaves out the pages that need SQLite; asked for anyway, they say so.
+    // Every page is linked on PostgreSQL too.
     let (code, users) = admin.page("/users");
     assert_eq!(code, 200, "{users}");
     assert!(users.contains("boss@example.com"));
@@ -116,19 +116,13 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
         "href=\"/imports\"",
         "href=\"/users/import\"",
         "href=\"/audit\"",
+        "href=\"/ous\"",
+        "href=\"/mail\"",
+        "href=\"/tokens\"",
+        "href=\"/users/new\"",
     ] {
         assert!(users.contains(link), "{link} is linked");
     }
-    assert!(
-        !users.contains("href=\"/users/new\""),
-        "Add user is not offered"
-    );
-    let (code, add_user) = admin.page("/users/new");
-    assert_eq!(code, 501);
-    assert!(
-        add_user.contains("The page /users/new needs an SQLite database for now"),
-        "{add_user}"
-    );
 
     // Upload, preview (mail is not configured: the row without a password is held back unless
     // the admin insists), import, result page and error report.
@@ -224,8 +218,8 @@ fn the_admins_journey_on_postgresql_across_two_roster_processes() {
     );
     assert!(list.contains("ada@example.com") && !list.contains("cy@example.com"));
     assert!(
-        !list.contains("id=\"add-user\""),
-        "Add user needs SQLite for now"
+        list.contains("id=\"add-user\"") && list.contains("id=\"send-links\""),
+        "Add user and Send set-password link work on PostgreSQL"
     );
 
     // The second process honours the first one's session, and shows its import's progress.
