@@ -57,10 +57,7 @@ impl DirectoryStore for &Connection {
     fn atomically<T>(
         &mut self,
         change: impl FnOnce(&mut Self) -> anyhow::Result<T>,
-    ) -> anyhow::Result<T>
-    where
-        Self: Sized,
-    {
+    ) -> anyhow::Result<T> {
         // Rolled back when dropped uncommitted.
         let transaction =
             rusqlite::Transaction::new_unchecked(self, rusqlite::TransactionBehavior::Immediate)?;

@@ -73,10 +73,7 @@ impl<C: BorrowMut<Client>> DirectoryStore for PgDirectory<C> {
     fn atomically<T>(
         &mut self,
         change: impl FnOnce(&mut Self) -> anyhow::Result<T>,
-    ) -> anyhow::Result<T>
-    where
-        Self: Sized,
-    {
+    ) -> anyhow::Result<T> {
         self.client().batch_execute("BEGIN")?;
         let outcome = change(self);
         let end = if outcome.is_ok() {
