@@ -57,6 +57,8 @@ fn show_process_log(args: &[&str], stderr: &[u8]) {
 /// A running server with its own database.
 pub struct TestApp {
     pub base: String,
+    /// The SQLite file, or on PostgreSQL the database's URL (so `roster(&app.db_path, …)` runs
+    /// the CLI on the same database).
     pub db_path: PathBuf,
     pub setup_path: Option<String>,
     pub client: Client,
@@ -69,34 +71,53 @@ pub fn spawn_app_with(prepare: impl FnOnce(&Path)) -> TestApp {
 }
 
 /// Like `spawn_app_with`, letting the test change the configuration (mail, secret key, ...).
+///
+/// The database is an SQLite file, or with `ROSTER_TEST_BACKEND=postgres` a new database on the
+/// test PostgreSQL server (see `test_backend`), seeded as `prepare` seeded an SQLite file.
 pub fn spawn_app_configured(
     prepare: impl FnOnce(&Path),
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
     start_test_log();
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("roster.sqlite3");
-    prepare(&db_path);
-    let mut config = Config::new(db_path.clone(), TEST_ITERATIONS, 10_000).expect("config");
+    let sqlite_path = dir.path().join("roster.sqlite3");
+    prepare(&sqlite_path);
+    let mut config = Config::new(sqlite_path.clone(), TEST_ITERATIONS, 10_000).expect("config");
     configure(&mut config);
     let serve = ServeConfig::new("127.0.0.1:0", 256 * 1024).expect("serve config");
+    let postgres = on_postgres().then(|| crate::test_backend::postgres_like(&sqlite_path));
+    let connector = postgres
+        .as_ref()
+        .map(|url| crate::test_backend::connector(url));
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build(config, serve).expect("build app");
-            tx.send((app.port(), app.setup_path().map(str::to_string)))
-                .expect("send port");
-            app.run_until_stopped().await.expect("server ran");
-        })
+        let system = actix_web::rt::System::new();
+        // As `roster serve` does: PostgreSQL's blocking client starts a runtime of its own, so the
+        // app is built before the server's runtime runs.
+        let app = match connector {
+            Some(connector) => Application::build_postgres(config, serve, connector),
+            None => system.block_on(async move { Application::build(config, serve) }),
+        }
+        .expect("build app");
+        tx.send((app.port(), app.setup_path().map(str::to_string)))
+            .expect("send port");
+        system
+            .block_on(app.run_until_stopped())
+            .expect("server ran");
     });
     let (port, setup_path) = rx.recv().expect("server started");
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        db_path,
+        db_path: postgres.map_or(sqlite_path, PathBuf::from),
         setup_path,
         client: new_client(),
         _dir: dir,
     }
+}
+
+/// Whether the in-process servers run on PostgreSQL (`ROSTER_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("ROSTER_TEST_BACKEND").is_ok_and(|backend| backend == "postgres")
 }
 
 /// A server whose database already has the admin `ADMIN`.
@@ -264,6 +285,15 @@ impl TestApp {
 
     /// The id of the user `username`.
     pub fn user_id(&self, username: &str) -> i64 {
+        if on_postgres() {
+            return crate::test_backend::client(&self.db_path)
+                .query_one(
+                    "SELECT id::bigint FROM auth_user WHERE username = $1",
+                    &[&username],
+                )
+                .expect("user id")
+                .get(0);
+        }
         self.db()
             .query_row(
                 "SELECT id FROM auth_user WHERE username = ?1",
@@ -273,11 +303,23 @@ impl TestApp {
             .expect("user id")
     }
 
+    /// The SQLite file, for a test that reads or writes it directly; such a test runs on SQLite
+    /// only so far (`ROSTER_TEST_BACKEND=postgres` stops it here, saying so).
     pub fn db(&self) -> rusqlite::Connection {
+        assert!(
+            !on_postgres(),
+            "this test reads the SQLite file directly, so it runs on SQLite only so far"
+        );
         rusqlite::Connection::open(&self.db_path).expect("open db")
     }
 
     pub fn user_count(&self) -> i64 {
+        if on_postgres() {
+            return crate::test_backend::client(&self.db_path)
+                .query_one("SELECT COUNT(*) FROM auth_user", &[])
+                .expect("count")
+                .get(0);
+        }
         self.db()
             .query_row("SELECT COUNT(*) FROM auth_user", [], |r| r.get(0))
             .expect("count")

@@ -22,6 +22,7 @@ mod set_password_links;
 mod site_name;
 mod smtp_server;
 mod spreadsheets;
+mod test_backend;
 mod web_auth;
 mod web_import;
 mod web_mail;

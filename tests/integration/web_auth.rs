@@ -45,15 +45,9 @@ fn setup_link_creates_the_first_admin_once() {
     assert_eq!(status, 200, "logged in right after setup");
     assert!(html.contains("Signed in as"));
 
-    let (is_staff, is_superuser): (bool, bool) = app
-        .db()
-        .query_row(
-            "SELECT is_staff, is_superuser FROM auth_user WHERE username = 'boss'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert!(is_staff && is_superuser);
+    let flags =
+        app.sql_rows("SELECT is_staff, is_superuser FROM auth_user WHERE username = 'boss'");
+    assert_eq!(flags, [[Some("1".to_string()), Some("1".to_string())]]);
 
     let (status, html) = app.page(&setup);
     assert_eq!(status, 404, "the link is dead once used");
@@ -173,15 +167,13 @@ fn wrong_password_is_refused_and_right_one_logs_in() {
         session.contains("HttpOnly") && session.contains("SameSite=Strict"),
         "{session}"
     );
-    let last_login: Option<String> = app
-        .db()
-        .query_row(
-            "SELECT last_login FROM auth_user WHERE username = ?1",
-            [ADMIN],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!(last_login.is_some(), "login records last_login like Django");
+    assert_eq!(
+        app.sql_i64(&format!(
+            "SELECT COUNT(*) FROM auth_user WHERE username = '{ADMIN}' AND last_login IS NOT NULL"
+        )),
+        1,
+        "login records last_login like Django"
+    );
 }
 
 #[test]
@@ -202,14 +194,11 @@ fn open_redirects_are_not_followed_after_login() {
 #[test]
 fn non_admin_users_log_in_to_their_account_page_only() {
     let app = spawn_app();
-    let conn = app.db();
     let hash = roster::auth::hashers::make_password("user-pass-1", TEST_ITERATIONS);
-    conn.execute(
+    app.sql_execute(&format!(
         "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, is_staff, is_active, date_joined, first_name) \
-         VALUES (?1, NULL, 0, 'plain', '', 'plain@example.com', 0, 1, '2026-01-01 00:00:00', '')",
-        [hash],
-    )
-    .unwrap();
+         VALUES ('{hash}', NULL, FALSE, 'plain', '', 'plain@example.com', FALSE, TRUE, '2026-01-01 00:00:00', '')"
+    ));
     let res = app.post_form(
         "/login",
         "/login",
@@ -272,24 +261,17 @@ fn posts_without_a_valid_csrf_token_are_refused() {
         .send()
         .unwrap();
     assert_eq!(res.status().as_u16(), 403, "even the login form");
-    let count: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM roster_organizational_unit", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(count, 0);
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM roster_organizational_unit"),
+        0
+    );
 }
 
 #[test]
 fn logout_ends_the_session_on_the_server() {
     let app = spawn_app();
     app.login_admin();
-    let sessions = |app: &TestApp| -> i64 {
-        app.db()
-            .query_row("SELECT COUNT(*) FROM roster_session", [], |r| r.get(0))
-            .unwrap()
-    };
+    let sessions = |app: &TestApp| -> i64 { app.sql_i64("SELECT COUNT(*) FROM roster_session") };
     assert_eq!(sessions(&app), 1);
     let res = app.post_form("/users", "/logout", &[]);
     assert_eq!(res.status().as_u16(), 303);
@@ -408,14 +390,7 @@ fn a_new_database_is_readable_by_its_owner_only() {
 fn a_failed_reset_mail_is_explained_on_the_page_not_in_the_url() {
     let app = spawn_app();
     app.login_admin();
-    let id: i64 = app
-        .db()
-        .query_row(
-            "SELECT id FROM auth_user WHERE username = ?1",
-            [ADMIN],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let id = app.user_id(ADMIN);
     let page = format!("/users/{id}");
     let res = app.post_form(&page, &format!("{page}/send-reset"), &[("confirm", "yes")]);
     assert_eq!(res.status().as_u16(), 502);

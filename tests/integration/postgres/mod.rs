@@ -6,7 +6,7 @@
 mod abandoned;
 mod accounts;
 mod browser;
-mod cluster;
+pub(crate) mod cluster;
 mod commands;
 mod connecting;
 mod custom_user_model;
