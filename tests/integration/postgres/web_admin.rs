@@ -12,7 +12,7 @@ use super::cluster::{cluster, new_database};
 use super::migrate::roster_pg;
 use super::web::{ADMIN_PASSWORD, SECRET_KEY, browser, same_browser_on, serve};
 use super::{audit_entries, count, create_admin, usernames};
-use crate::helpers::{HEADER, TestApp, location, select_text, start_server_with};
+use crate::helpers::{HEADER, TestApp, csrf_token, location, select_text, start_server_with};
 use crate::smtp_server::{SmtpMode, TestSmtp, closed_port};
 
 /// The admin `boss`, logged in on `app`.
@@ -470,6 +470,64 @@ fn an_import_is_undone_on_postgresql_keeping_changed_users_and_refusing_while_ro
                 "import_undone|import:{import_id}|removed 1 user(s): ann; kept 2 (logged in, admins or changed since)"
             ),
         ]
+    );
+}
+
+#[test]
+fn two_processes_undoing_one_import_at_once_remove_its_users_once() {
+    let pg = cluster();
+    let db = new_database("web_admin_undo_race");
+    let url = pg.url(&db, "?sslmode=disable");
+    create_admin(&url, "boss", ADMIN_PASSWORD);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("team.csv");
+    let mut text = format!("{HEADER}\n");
+    for i in 0..2_000 {
+        text.push_str(&format!("F{i};L{i};u{i}@example.com;u{i};;;\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = roster_pg(
+        &url,
+        &["import", csv.to_str().unwrap(), "--allow-without-mail"],
+        &[],
+    );
+    assert!(out.status.success());
+    let (first, second) = (serve(&url), serve(&url));
+    let admin = browser(&first);
+    logged_in(&admin);
+    let on_second = same_browser_on(&admin, &second);
+    let undo = "/imports/1/undo";
+    let token = csrf_token(&admin.page(undo).1);
+    let barrier = std::sync::Barrier::new(2);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let undoing = [&admin, &on_second].map(|app| {
+            let (barrier, token) = (&barrier, &token);
+            scope.spawn(move || {
+                barrier.wait();
+                app.client
+                    .post(app.url(undo))
+                    .form(&[("csrf_token", token.as_str()), ("expected", "2000")])
+                    .send()
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        });
+        undoing.map(|t| t.join().unwrap()).to_vec()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [303, 409],
+        "one undoes, the other is told: {statuses:?}"
+    );
+    let mut client = pg.client(&db);
+    assert_eq!(usernames(&mut client), ["boss"]);
+    assert_eq!(
+        audit_entries(&mut client, "action = 'import_undone'").len(),
+        1,
+        "audited once"
     );
 }
 
