@@ -117,33 +117,67 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<ApiTokenInfo>> {
     )
 }
 
+/// A token's row as found by the presented token's hash.
+#[derive(Debug, Clone)]
+pub struct StoredToken {
+    pub id: i64,
+    pub name: String,
+    pub hash: String,
+    pub revoked: bool,
+}
+
+/// The hash to look a presented token up by, or `None` when it cannot be a Roster token.
+pub fn presented_hash(token: &str) -> Option<String> {
+    (token.starts_with(PREFIX) && token.len() == PREFIX.len() + RANDOM_LEN)
+        .then(|| token_hash(token))
+}
+
+/// What a presented token (hashed to `hash`) is, given the row its hash found; every backend's
+/// rule. A valid one still has to be recorded as used.
+pub fn verdict(hash: &str, found: Option<StoredToken>) -> Authenticated {
+    match found {
+        Some(row) if bool::from(row.hash.as_bytes().ct_eq(hash.as_bytes())) => {
+            if row.revoked {
+                Authenticated::Revoked
+            } else {
+                Authenticated::Valid {
+                    id: row.id,
+                    name: row.name,
+                }
+            }
+        }
+        _ => Authenticated::Unknown,
+    }
+}
+
 /// Looks a presented token up by its hash and, when it is valid, records that it was used.
 pub fn authenticate(conn: &Connection, token: &str) -> rusqlite::Result<Authenticated> {
-    if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + RANDOM_LEN {
-        return Ok(Authenticated::Unknown);
-    }
-    let hash = token_hash(token);
-    let found: Option<(i64, String, String, Option<String>)> = conn
-        .query_row(
-            "SELECT id, name, token_hash, revoked_at FROM roster_api_token WHERE token_hash = ?1",
-            [&hash],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
-        .optional()?;
-    let Some((id, name, stored, revoked_at)) = found else {
+    let Some(hash) = presented_hash(token) else {
         return Ok(Authenticated::Unknown);
     };
-    if !bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) {
-        return Ok(Authenticated::Unknown);
+    let found = conn
+        .query_row(
+            "SELECT id, name, token_hash, revoked_at IS NOT NULL FROM roster_api_token \
+             WHERE token_hash = ?1",
+            [&hash],
+            |row| {
+                Ok(StoredToken {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    hash: row.get(2)?,
+                    revoked: row.get(3)?,
+                })
+            },
+        )
+        .optional()?;
+    let verdict = verdict(&hash, found);
+    if let Authenticated::Valid { id, .. } = &verdict {
+        conn.execute(
+            "UPDATE roster_api_token SET last_used_at = ?2 WHERE id = ?1",
+            params![id, super::now_text()],
+        )?;
     }
-    if revoked_at.is_some() {
-        return Ok(Authenticated::Revoked);
-    }
-    conn.execute(
-        "UPDATE roster_api_token SET last_used_at = ?2 WHERE id = ?1",
-        params![id, super::now_text()],
-    )?;
-    Ok(Authenticated::Valid { id, name })
+    Ok(verdict)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use super::api_tokens::ApiTokenInfo;
+use super::api_tokens::{ApiTokenInfo, Authenticated};
 use super::audit::AuditEntry;
 use super::ous::OuItem;
 
@@ -14,7 +14,9 @@ pub trait DirectoryStore {
     fn atomically<T>(
         &mut self,
         change: impl FnOnce(&mut Self) -> anyhow::Result<T>,
-    ) -> anyhow::Result<T>;
+    ) -> anyhow::Result<T>
+    where
+        Self: Sized;
 
     /// Every unit with its user count, by name (compared as SQLite's NOCASE does).
     fn units(&mut self) -> anyhow::Result<Vec<OuItem>>;
@@ -38,8 +40,17 @@ pub trait DirectoryStore {
     /// Revokes the active token named `name` (without regard to case); false when there is none.
     fn revoke_token(&mut self, name: &str) -> anyhow::Result<bool>;
 
+    /// What a presented bearer token is; a valid one is recorded as used now.
+    fn authenticate_token(&mut self, token: &str) -> anyhow::Result<Authenticated>;
+
     /// Appends an audit entry.
     fn record_audit(&mut self, entry: &AuditEntry<'_>) -> anyhow::Result<()>;
+}
+
+/// The web's way to the units and tokens: the `DirectoryStore` on the connection it already holds
+/// (inside its write transaction, when it began one).
+pub trait DirectoryAccess {
+    fn directory(&mut self) -> Box<dyn DirectoryStore + '_>;
 }
 
 impl DirectoryStore for &Connection {
@@ -81,6 +92,10 @@ impl DirectoryStore for &Connection {
 
     fn revoke_token(&mut self, name: &str) -> anyhow::Result<bool> {
         Ok(super::api_tokens::revoke(self, name)?)
+    }
+
+    fn authenticate_token(&mut self, token: &str) -> anyhow::Result<Authenticated> {
+        Ok(super::api_tokens::authenticate(self, token)?)
     }
 
     fn record_audit(&mut self, entry: &AuditEntry<'_>) -> anyhow::Result<()> {

@@ -17,7 +17,8 @@ pub struct StoredMail {
     pub base_url: Option<String>,
 }
 
-fn tls_code(tls: TlsMode) -> &'static str {
+/// The `encryption` value stored for a mode (every backend's).
+pub(crate) fn tls_code(tls: TlsMode) -> &'static str {
     match tls {
         TlsMode::None => "none",
         TlsMode::StartTls => "starttls",

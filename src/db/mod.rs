@@ -13,6 +13,7 @@ pub(crate) mod imports;
 pub mod invitation_store;
 pub(crate) mod invitations;
 pub(crate) mod mail_settings;
+pub(crate) mod mail_store;
 mod multi_row;
 pub mod ous;
 pub mod postgres;
@@ -22,6 +23,7 @@ mod sqlite_schema;
 #[cfg(test)]
 pub(crate) mod test_db;
 pub(crate) mod undo;
+pub(crate) mod undo_store;
 pub(crate) mod user_admin;
 pub(crate) mod user_admin_store;
 pub(crate) mod user_fingerprint;

@@ -1,6 +1,6 @@
 //! Undoing an import: which of its users go (left as imported) and which stay (used or changed since, with the reason), and the removal itself.
 
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::columns::{from_columns, query_all};
 use super::user_references::{UserReference, references_to};
@@ -28,7 +28,7 @@ pub struct KeptUser {
 }
 
 /// Audit actions that change a user; for rows written before fingerprints, they tell a changed user.
-const CHANGING_ACTIONS: &str = "'user_changed', 'role_changed', 'user_deactivated', \
+pub const CHANGING_ACTIONS: &str = "'user_changed', 'role_changed', 'user_deactivated', \
     'user_reactivated', 'password_set', 'password_set_by_link', 'password_changed'";
 
 /// The users an import created that still exist, split into those an undo removes (never logged
@@ -45,17 +45,17 @@ pub fn undo_plan(conn: &Connection, import_id: i64) -> rusqlite::Result<UndoPlan
         UserTable::of(conn).table()
     );
     let imported: Vec<Imported> = query_all(conn, &sql, [import_id])?;
-    let mut plan = UndoPlan::default();
-    for user in imported {
-        match why_kept(conn, &user)? {
-            None => plan.remove.push((user.id, user.username)),
-            Some(reason) => plan.keep.push(KeptUser {
-                id: user.id,
-                username: user.username,
-                reason,
-            }),
-        }
-    }
+    let users = UserTable::of(conn);
+    let mut plan = split(
+        imported,
+        |user| (user.id, user.username),
+        |user| {
+            let last_login = user.last_login.as_deref().map(|at| users.utc_datetime(at));
+            let admin = user.is_staff || user.is_superuser;
+            let facts = (admin, user.password.as_str(), user.had_password);
+            why_kept(last_login, facts, || changed_since(conn, user))
+        },
+    )?;
     let ids: Vec<i64> = plan.remove.iter().map(|(id, _)| *id).collect();
     plan.blocked = references_to(conn, &ids)?;
     plan.deleted_elsewhere = query_all(
@@ -81,32 +81,72 @@ struct Imported {
 from_columns!(Imported: id, username, last_login, is_staff, is_superuser, password, had_password,
     fingerprint);
 
-/// Why an undo must keep this user, or `None` when the user is as the import left them.
-fn why_kept(conn: &Connection, user: &Imported) -> rusqlite::Result<Option<String>> {
-    if let Some(at) = &user.last_login {
-        let at = UserTable::of(conn).utc_datetime(at);
-        return Ok(Some(format!("logged in (last login {at} UTC)")));
+/// The plan's users (`named` gives each one's id and username): those `kept` gives no reason for
+/// go, the others stay with that reason.
+pub fn split<U, E>(
+    imported: Vec<U>,
+    named: impl Fn(U) -> (i64, String),
+    mut kept: impl FnMut(&U) -> Result<Option<String>, E>,
+) -> Result<UndoPlan, E> {
+    let mut plan = UndoPlan::default();
+    for user in imported {
+        let reason = kept(&user)?;
+        let (id, username) = named(user);
+        match reason {
+            None => plan.remove.push((id, username)),
+            Some(reason) => plan.keep.push(KeptUser {
+                id,
+                username,
+                reason,
+            }),
+        }
     }
-    if user.is_superuser || user.is_staff {
-        return Ok(Some("is an admin or staff user now".to_string()));
-    }
-    let usable = !user.password.is_empty() && !user.password.starts_with('!');
-    if !user.had_password && usable {
-        return Ok(Some("a password was set after the import".to_string()));
-    }
-    let changed = match &user.fingerprint {
-        Some(written) => super::user_fingerprint::of_user(conn, user.id)?.as_ref() != Some(written),
-        // Imported before fingerprints were kept: Roster's audit log tells.
+    Ok(plan)
+}
+
+/// Whether a user changed since the import: their fingerprint differs from the one written, or,
+/// imported before fingerprints were kept, Roster's audit log names a change.
+fn changed_since(conn: &Connection, user: &Imported) -> rusqlite::Result<bool> {
+    match &user.fingerprint {
+        Some(written) => {
+            Ok(super::user_fingerprint::of_user(conn, user.id)?.as_ref() != Some(written))
+        }
         None => conn.query_row(
             &format!(
                 "SELECT EXISTS(SELECT 1 FROM roster_audit WHERE action IN ({CHANGING_ACTIONS}) \
                  AND target LIKE ?1)"
             ),
-            [format!("user:{} (%", user.id)],
+            [changed_target(user.id)],
             |r| r.get(0),
-        )?,
-    };
-    Ok(changed.then(|| "changed after the import (details, role, groups or password)".to_string()))
+        ),
+    }
+}
+
+/// The `LIKE` pattern of the audit targets naming user `id`.
+pub fn changed_target(id: i64) -> String {
+    format!("user:{id} (%")
+}
+
+/// Why an undo must keep a user (last login in UTC; whether staff or superuser, their password
+/// field, whether the import gave a password), or `None` when the user is as the import left them;
+/// `changed` is asked last, only when nothing else keeps the user (every backend's rule).
+pub fn why_kept<E>(
+    last_login: Option<String>,
+    (admin, password, had_password): (bool, &str, bool),
+    changed: impl FnOnce() -> Result<bool, E>,
+) -> Result<Option<String>, E> {
+    if let Some(at) = last_login {
+        return Ok(Some(format!("logged in (last login {at} UTC)")));
+    }
+    if admin {
+        return Ok(Some("is an admin or staff user now".to_string()));
+    }
+    let usable = !password.is_empty() && !password.starts_with('!');
+    if !had_password && usable {
+        return Ok(Some("a password was set after the import".to_string()));
+    }
+    Ok(changed()?
+        .then(|| "changed after the import (details, role, groups or password)".to_string()))
 }
 
 /// What an undo did.
@@ -128,19 +168,16 @@ pub enum UndoResult {
 /// meanwhile are kept. Writes nothing
 /// when the import was already undone (by a concurrent request, say) or when project rows refer to
 /// a user to remove, so the caller may commit whatever it gets back.
-pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
+pub fn undo(tx: &Connection, import_id: i64, actor: &str) -> rusqlite::Result<UndoResult> {
     let undone: Option<String> = tx.query_row(
         "SELECT undone_at FROM roster_import WHERE id = ?1",
         [import_id],
         |r| r.get(0),
     )?;
-    if undone.is_some() {
-        return Ok(UndoResult::AlreadyUndone);
-    }
-    let plan = undo_plan(tx, import_id)?;
-    if !plan.blocked.is_empty() {
-        return Ok(UndoResult::Blocked(plan.blocked));
-    }
+    let plan = match ready(undone.is_some(), || undo_plan(tx, import_id))? {
+        Ok(plan) => plan,
+        Err(nothing_done) => return Ok(nothing_done),
+    };
     tx.execute(
         "UPDATE roster_import SET undone_at = ?1, undone_by = ?2 WHERE id = ?3",
         params![super::now_text(), actor, import_id],
@@ -186,8 +223,31 @@ pub fn undo(tx: &Transaction<'_>, import_id: i64, actor: &str) -> rusqlite::Resu
         [],
     )?;
     tx.execute("DELETE FROM temp.roster_undo_user", [])?;
-    Ok(UndoResult::Undone {
-        removed: plan.remove.into_iter().map(|(_, u)| u).collect(),
-        kept: plan.keep.into_iter().map(|k| k.username).collect(),
-    })
+    Ok(plan.undone())
+}
+
+/// Every backend's first step of an undo: the plan to carry out, or what to answer without
+/// writing anything (undone already, or blocked by the project's rows).
+pub fn ready<E>(
+    undone: bool,
+    plan: impl FnOnce() -> Result<UndoPlan, E>,
+) -> Result<Result<UndoPlan, UndoResult>, E> {
+    if undone {
+        return Ok(Err(UndoResult::AlreadyUndone));
+    }
+    let plan = plan()?;
+    if !plan.blocked.is_empty() {
+        return Ok(Err(UndoResult::Blocked(plan.blocked)));
+    }
+    Ok(Ok(plan))
+}
+
+impl UndoPlan {
+    /// What an undo that carried out this plan did.
+    pub fn undone(self) -> UndoResult {
+        UndoResult::Undone {
+            removed: self.remove.into_iter().map(|(_, u)| u).collect(),
+            kept: self.keep.into_iter().map(|k| k.username).collect(),
+        }
+    }
 }

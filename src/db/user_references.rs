@@ -31,24 +31,14 @@ pub fn references_to(conn: &Connection, user_ids: &[i64]) -> rusqlite::Result<Ve
     let mut found = Vec::new();
     let users = UserTable::of(conn);
     for key in foreign_keys_to_users(conn, &users)? {
-        let join = key
-            .pairs
-            .iter()
-            .map(|(from, to)| format!("t.{} = u.{}", quoted(from), quoted(to)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let join = join_on(&key.pairs);
         let sql = format!(
             "SELECT u.username, COUNT(*) FROM {} AS t JOIN {} AS u ON {join} \
              WHERE u.id IN (SELECT value FROM json_each(?1)) GROUP BY u.id ORDER BY u.username",
             quoted(&key.table),
             users.table()
         );
-        let columns = key
-            .pairs
-            .iter()
-            .map(|(from, _)| from.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = column_list(&key.pairs);
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map([&ids], |row| {
             Ok(UserReference {
@@ -64,6 +54,18 @@ pub fn references_to(conn: &Connection, user_ids: &[i64]) -> rusqlite::Result<Ve
     }
     found.sort_by(|a, b| (&a.username, &a.table).cmp(&(&b.username, &b.table)));
     Ok(found)
+}
+
+/// `t.a = u.b AND …` for a foreign key's (column of `t`, user table column) pairs (every backend's).
+pub fn join_on(pairs: &[(String, String)]) -> String {
+    let equal = |(from, to): &(String, String)| format!("t.{} = u.{}", quoted(from), quoted(to));
+    pairs.iter().map(equal).collect::<Vec<_>>().join(" AND ")
+}
+
+/// The referencing columns of a foreign key's pairs, comma-separated, as messages name them.
+pub fn column_list(pairs: &[(String, String)]) -> String {
+    let columns: Vec<&str> = pairs.iter().map(|(from, _)| from.as_str()).collect();
+    columns.join(", ")
 }
 
 /// The foreign keys to the user table declared by tables that are neither Roster's nor removed

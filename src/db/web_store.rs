@@ -4,9 +4,14 @@
 use rusqlite::Connection;
 
 use super::audit::{AuditEntry, AuditFilter, AuditRow};
+use super::directory_store::{DirectoryAccess, DirectoryStore};
 use super::imports::{ImportRecord, StoredRow};
 use super::invitations::Invitation;
+use super::mail_settings::StoredMail;
+use super::mail_store::MailSettingsStore;
 use super::ous::OuItem;
+use super::undo::{UndoPlan, UndoResult};
+use super::undo_store::UndoStore;
 use super::user_admin_store::{UserAdminStore, UserRow};
 use super::user_list::{MatchCount, UserListItem, UserQuery};
 use super::users::{UserDetail, UserRecord};
@@ -93,14 +98,15 @@ pub trait AuditLog {
     fn audit_actions(&mut self) -> StoreResult<Vec<String>>;
 }
 
+/// The admin pages' stores: a user's page, units and tokens, the saved mail settings, undo.
+pub trait AdminStores: UserAdminStore + DirectoryAccess + MailSettingsStore + UndoStore {}
+
+impl<T: UserAdminStore + DirectoryAccess + MailSettingsStore + UndoStore> AdminStores for T {}
+
 /// Everything the ported pages reach, on one connection.
-pub trait WebStore:
-    SessionStore + ImportHistory + UserDirectory + AuditLog + UserAdminStore
-{
-}
+pub trait WebStore: SessionStore + ImportHistory + UserDirectory + AuditLog + AdminStores {}
 
-impl<T: SessionStore + ImportHistory + UserDirectory + AuditLog + UserAdminStore> WebStore for T {}
-
+impl<T: SessionStore + ImportHistory + UserDirectory + AuditLog + AdminStores> WebStore for T {}
 /// Runs `work` in one write transaction (`SessionStore::begin_write`): committed when it returns
 /// `Ok` (a refusal it returns as a value must have written nothing), rolled back on an error.
 pub fn write_transaction<T>(
@@ -255,6 +261,32 @@ impl AuditLog for SqliteWeb<'_> {
 
     fn audit_actions(&mut self) -> StoreResult<Vec<String>> {
         Ok(super::audit::actions(self.0)?)
+    }
+}
+
+impl DirectoryAccess for SqliteWeb<'_> {
+    fn directory(&mut self) -> Box<dyn DirectoryStore + '_> {
+        Box::new(self.0)
+    }
+}
+
+impl MailSettingsStore for SqliteWeb<'_> {
+    fn load_mail_settings(&mut self) -> StoreResult<StoredMail> {
+        Ok(super::mail_settings::load(self.0)?)
+    }
+
+    fn save_mail_settings(&mut self, stored: &StoredMail) -> StoreResult<()> {
+        Ok(super::mail_settings::save(self.0, stored)?)
+    }
+}
+
+impl UndoStore for SqliteWeb<'_> {
+    fn undo_plan(&mut self, import_id: i64) -> StoreResult<UndoPlan> {
+        Ok(super::undo::undo_plan(self.0, import_id)?)
+    }
+
+    fn undo_import(&mut self, import_id: i64, actor: &str) -> StoreResult<UndoResult> {
+        Ok(super::undo::undo(self.0, import_id, actor)?)
     }
 }
 

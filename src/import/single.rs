@@ -5,8 +5,6 @@
 //! or a later Forgot Password treats the user like any imported one. The import is recorded (its
 //! name says it was added by hand) and one `user_added` audit entry says who added whom.
 
-use rusqlite::Connection;
-
 use super::parse::{RawRow, RowValues};
 use super::plan::DirectorySnapshot;
 use super::plan::{Plan, Planner};
@@ -17,7 +15,7 @@ use super::service::{
 use super::{ImportContext, ImportReport, ImportSettings};
 use crate::db;
 use crate::db::audit::AuditAction;
-use crate::db::import_store::{ImportStore, SqliteImportStore};
+use crate::db::import_store::ImportStore;
 use crate::mail::CheckOutcome;
 
 /// The line a single user's row is reported on: the form is the whole "file".
@@ -186,23 +184,6 @@ fn first_failure(report: ImportReport) -> Option<ReportRow> {
     report.failures.into_iter().next()
 }
 
-/// Plans `entry` as [`check`] does and, when it passes, creates the user through the import
-/// writer (Default User group, profile, invitation when asked and mail works), then records who
-/// added whom in the audit log. The password is only ever hashed.
-pub fn add_user(
-    conn: &mut Connection,
-    entry: &NewUserEntry,
-    by: AddedBy,
-    choices: Choices,
-    settings: &ImportSettings,
-    check_mail: impl FnOnce() -> CheckOutcome,
-    mailer: Mailer<'_>,
-) -> rusqlite::Result<AddOutcome> {
-    let mut store = SqliteImportStore::new(conn);
-    let user = UserToAdd { entry, by, choices };
-    add_user_to(&mut store, user, settings, check_mail, mailer)
-}
-
 /// The user to add, who adds it, and how.
 #[derive(Debug, Clone)]
 pub struct UserToAdd<'e> {
@@ -211,7 +192,9 @@ pub struct UserToAdd<'e> {
     pub choices: Choices,
 }
 
-/// [`add_user`] on any backend's [`ImportStore`].
+/// Plans `entry` as [`check`] does and, when it passes, creates the user through the import
+/// writer of any backend's [`ImportStore`] (Default User group, profile, invitation when asked and
+/// mail works), then records who added whom in the audit log. The password is only ever hashed.
 pub fn add_user_to<St: ImportStore>(
     store: &mut St,
     user: UserToAdd<'_>,

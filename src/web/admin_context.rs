@@ -3,7 +3,6 @@
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::AppState;
 use super::audit::Actor;
@@ -33,7 +32,6 @@ impl AdminContext {
         Chrome {
             admin: Some(&self.admin.username),
             csrf: &self.csrf,
-            postgres: self.state.backend.is_postgres(),
         }
     }
 
@@ -47,15 +45,6 @@ impl AdminContext {
         &self.state
     }
 
-    /// Reads from the database on the blocking pool, on one of the kept read connections.
-    pub async fn read<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, WebError> {
-        let readers = self.state.backend.readers()?.clone();
-        Ok(web::block(move || readers.read(work)).await??)
-    }
-
     /// Reads through the web's stores (SQLite or PostgreSQL) on the blocking pool, on a kept
     /// connection.
     pub async fn store<T: Send + 'static>(
@@ -66,21 +55,8 @@ impl AdminContext {
         Ok(web::block(move || state.backend.read_store(work)).await??)
     }
 
-    /// Runs a change in one write transaction on the blocking pool; the closure records its audit
-    /// entries through the actor on the same transaction, so the change and its entry land
-    /// together or not at all. The transaction commits when the closure returns `Ok` (a refusal
-    /// it returns as a value must have written nothing) and rolls back on an error.
-    pub async fn change<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Transaction<'_>, &Actor) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, WebError> {
-        let db = self.state.backend.sqlite()?.clone();
-        let actor = self.actor.clone();
-        Ok(web::block(move || in_transaction(&db, |tx| work(tx, &actor))).await??)
-    }
-
     /// Runs a change through the web's stores (SQLite or PostgreSQL) in one write transaction on
-    /// the blocking pool, as [`Self::change`] does: the closure records its audit entries through
+    /// the blocking pool: the closure records its audit entries through
     /// the actor in the same transaction, which commits when it returns `Ok` (a refusal returned
     /// as a value must have written nothing) and rolls back on an error.
     pub async fn store_change<T: Send + 'static>(
@@ -105,18 +81,6 @@ impl AdminContext {
         let actor = self.actor.clone();
         super::blocking::with_state(&self.state, move |state| work(state, &actor)).await
     }
-}
-
-/// Opens a connection and runs `work` in an immediate (write-locking) transaction.
-pub fn in_transaction<T>(
-    db: &crate::db::Db,
-    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    let mut conn = db.connect()?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let value = work(&tx)?;
-    tx.commit()?;
-    Ok(value)
 }
 
 impl FromRequest for AdminContext {

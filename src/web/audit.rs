@@ -2,7 +2,7 @@
 
 use actix_web::HttpRequest;
 
-use crate::db::audit::{AuditAction, AuditEntry, record};
+use crate::db::audit::{AuditAction, AuditEntry};
 use crate::db::web_store::SessionStore;
 
 /// The person behind a request.
@@ -21,17 +21,6 @@ impl Actor {
             name: name.chars().take(150).collect(),
             client: client(req),
         }
-    }
-
-    /// Appends an entry by this actor.
-    pub fn record(
-        &self,
-        conn: &rusqlite::Connection,
-        action: AuditAction,
-        target: &str,
-        detail: &str,
-    ) -> rusqlite::Result<()> {
-        record(conn, &self.entry(action, target, detail))
     }
 
     /// Appends an entry by this actor through the web's stores (SQLite or PostgreSQL).

@@ -28,6 +28,13 @@ pub enum Backend {
     },
 }
 
+/// Work for an import's store, whichever backend the server runs on (a closure cannot be generic
+/// over the store).
+pub trait ImportWork {
+    type Output;
+    fn run<St: ImportStore>(self, store: &mut St) -> Result<Self::Output, St::Error>;
+}
+
 /// A page that needs SQLite, asked for on PostgreSQL.
 #[derive(Debug, thiserror::Error)]
 #[error("the page {path} needs an SQLite database for now")]
@@ -106,6 +113,19 @@ impl Backend {
         match self {
             Self::Sqlite { db, .. } => db,
             Self::Postgres { connector, .. } => &**connector,
+        }
+    }
+
+    /// Runs `work` on an import store with a connection of its own (on PostgreSQL outside the
+    /// pool, as every import has).
+    pub fn run_import<W: ImportWork>(&self, work: W) -> anyhow::Result<W::Output> {
+        match self {
+            Self::Sqlite { db, .. } => {
+                Ok(work.run(&mut SqliteImportStore::new(&mut db.connect()?))?)
+            }
+            Self::Postgres { connector, .. } => {
+                Ok(work.run(&mut PgImportStore::new(connector.connect()?))?)
+            }
         }
     }
 

@@ -1,26 +1,10 @@
 //! Work for the blocking pool, for handlers without an admin (login, setup, password reset, the API, the session check): a fresh database connection or plain computation, with errors as `WebError`.
 
 use actix_web::web;
-use rusqlite::Connection;
 
 use super::AppState;
 use super::error::WebError;
 use crate::db::web_store::WebStore;
-
-/// Runs `work` on the blocking pool with a fresh connection to the SQLite database (pages not
-/// ported to PostgreSQL).
-pub async fn with_connection<T, E>(
-    state: &web::Data<AppState>,
-    work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
-) -> Result<T, WebError>
-where
-    T: Send + 'static,
-    E: From<rusqlite::Error> + Send + 'static,
-    WebError: From<E>,
-{
-    let db = state.backend.sqlite()?.clone();
-    Ok(web::block(move || work(&mut db.connect()?)).await??)
-}
 
 /// Runs `work` on the blocking pool with the application state at hand (mail settings, secret key).
 pub async fn with_state<T, E>(

@@ -1,17 +1,26 @@
 //! Organizational units and API tokens on PostgreSQL (`DirectoryStore`): the SQLite rules and
 //! messages (`db::ous`, `db::api_tokens`), Roster's timestamps shown in SQLite's text form.
 
+use std::borrow::BorrowMut;
+
 use postgres::error::SqlState;
 use postgres::{Client, Row};
 
 use super::accounts::ASCII_FOLD;
-use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
+use crate::db::api_tokens::{self, ApiTokenInfo, Authenticated, CreateTokenError, StoredToken};
 use crate::db::audit::AuditEntry;
-use crate::db::directory_store::DirectoryStore;
+use crate::db::directory_store::{DirectoryAccess, DirectoryStore};
 use crate::db::ous::{self, AddOuError, ChangeOuError, OuItem};
 
-/// The `ou` and `token` commands on one PostgreSQL connection.
-pub struct PgDirectory(pub Client);
+/// The `ou` and `token` commands (an owned connection) and the web's pages on them (a pooled one
+/// borrowed, inside the page's transaction) on one PostgreSQL connection.
+pub struct PgDirectory<C: BorrowMut<Client> = Client>(pub C);
+
+impl DirectoryAccess for super::PgWeb<'_> {
+    fn directory(&mut self) -> Box<dyn DirectoryStore + '_> {
+        Box::new(PgDirectory(&mut *self.0))
+    }
+}
 
 /// `column` (timestamp with time zone) as the UTC text SQLite holds: `YYYY-MM-DD HH:MM:SS`, then
 /// `.ffffff` unless the microseconds are zero (`db::format_datetime`).
@@ -26,10 +35,14 @@ fn is_unique_violation(err: &postgres::Error) -> bool {
     err.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
-impl PgDirectory {
+impl<C: BorrowMut<Client>> PgDirectory<C> {
+    fn client(&mut self) -> &mut Client {
+        self.0.borrow_mut()
+    }
+
     /// Every row `sql` (without parameters) returns, each made into a `T` by `make`.
     fn all<T>(&mut self, sql: &str, make: impl Fn(&Row) -> T) -> Result<Vec<T>, postgres::Error> {
-        Ok(self.0.query(sql, &[])?.iter().map(make).collect())
+        Ok(self.client().query(sql, &[])?.iter().map(make).collect())
     }
 
     fn unit_names(&mut self) -> Result<Vec<(i64, String)>, postgres::Error> {
@@ -39,7 +52,7 @@ impl PgDirectory {
 
     /// The name of unit `id`, or `NotFound`.
     fn unit_name(&mut self, id: i64) -> anyhow::Result<String> {
-        let row = self.0.query_opt(
+        let row = self.client().query_opt(
             "SELECT name FROM roster_organizational_unit WHERE id = $1",
             &[&id],
         )?;
@@ -56,19 +69,19 @@ impl PgDirectory {
     }
 }
 
-impl DirectoryStore for PgDirectory {
+impl<C: BorrowMut<Client>> DirectoryStore for PgDirectory<C> {
     fn atomically<T>(
         &mut self,
         change: impl FnOnce(&mut Self) -> anyhow::Result<T>,
     ) -> anyhow::Result<T> {
-        self.0.batch_execute("BEGIN")?;
+        self.client().batch_execute("BEGIN")?;
         let outcome = change(self);
         let end = if outcome.is_ok() {
             "COMMIT"
         } else {
             "ROLLBACK"
         };
-        self.0.batch_execute(end)?;
+        self.client().batch_execute(end)?;
         outcome
     }
 
@@ -89,7 +102,7 @@ impl DirectoryStore for PgDirectory {
 
     fn add_unit(&mut self, name: &str) -> anyhow::Result<i64> {
         let name = self.free_name(name, None)?;
-        match self.0.query_one(
+        match self.client().query_one(
             "INSERT INTO roster_organizational_unit (name, created_at) VALUES ($1, now()) \
              RETURNING id",
             &[&name],
@@ -108,7 +121,7 @@ impl DirectoryStore for PgDirectory {
                     Ok(refused) => ChangeOuError::Name(refused).into(),
                     Err(other) => other,
                 })?;
-        match self.0.execute(
+        match self.client().execute(
             "UPDATE roster_organizational_unit SET name = $1 WHERE id = $2",
             &[&name, &id],
         ) {
@@ -123,7 +136,7 @@ impl DirectoryStore for PgDirectory {
     fn delete_unit_if_empty(&mut self, id: i64) -> anyhow::Result<String> {
         let name = self.unit_name(id)?;
         let members: i64 = self
-            .0
+            .client()
             .query_one(
                 "SELECT COUNT(*) FROM roster_user_profile WHERE organizational_unit_id = $1",
                 &[&id],
@@ -132,7 +145,7 @@ impl DirectoryStore for PgDirectory {
         if members > 0 {
             return Err(ChangeOuError::NotEmpty(members).into());
         }
-        self.0.execute(
+        self.client().execute(
             "DELETE FROM roster_organizational_unit WHERE id = $1",
             &[&id],
         )?;
@@ -158,17 +171,17 @@ impl DirectoryStore for PgDirectory {
     fn create_token(&mut self, name: &str, created_by: &str) -> anyhow::Result<String> {
         let name = api_tokens::valid_name(name)?;
         let token = api_tokens::new_token();
-        match self.0.execute(
+        // A taken name inserts nothing instead of failing, so the transaction it runs in (the
+        // web page's) stays usable for the list shown with the refusal.
+        let inserted = self.client().execute(
             "INSERT INTO roster_api_token (name, token_hash, created_at, created_by) \
-             VALUES ($1, $2, now(), $3)",
+             VALUES ($1, $2, now(), $3) ON CONFLICT DO NOTHING",
             &[&name, &api_tokens::token_hash(&token), &created_by],
-        ) {
-            Ok(_) => Ok(token),
-            Err(err) if is_unique_violation(&err) => {
-                Err(CreateTokenError::Exists(name.into()).into())
-            }
-            Err(err) => Err(err.into()),
+        )?;
+        if inserted == 0 {
+            return Err(CreateTokenError::Exists(name.into()).into());
         }
+        Ok(token)
     }
 
     fn revoke_token(&mut self, name: &str) -> anyhow::Result<bool> {
@@ -178,10 +191,37 @@ impl DirectoryStore for PgDirectory {
             ASCII_FOLD.replace("{}", "name"),
             ASCII_FOLD.replace("{}", "$1")
         );
-        Ok(self.0.execute(&sql, &[&name.trim()])? > 0)
+        Ok(self.client().execute(&sql, &[&name.trim()])? > 0)
+    }
+
+    fn authenticate_token(&mut self, token: &str) -> anyhow::Result<Authenticated> {
+        let Some(hash) = api_tokens::presented_hash(token) else {
+            return Ok(Authenticated::Unknown);
+        };
+        let found = self.client().query_opt(
+            "SELECT id, name, token_hash, revoked_at IS NOT NULL FROM roster_api_token \
+             WHERE token_hash = $1",
+            &[&hash],
+        )?;
+        let verdict = api_tokens::verdict(
+            &hash,
+            found.map(|row| StoredToken {
+                id: row.get(0),
+                name: row.get(1),
+                hash: row.get(2),
+                revoked: row.get(3),
+            }),
+        );
+        if let Authenticated::Valid { id, .. } = &verdict {
+            self.client().execute(
+                "UPDATE roster_api_token SET last_used_at = now() WHERE id = $1",
+                &[id],
+            )?;
+        }
+        Ok(verdict)
     }
 
     fn record_audit(&mut self, entry: &AuditEntry<'_>) -> anyhow::Result<()> {
-        Ok(super::record_audit(&mut self.0, entry)?)
+        Ok(super::record_audit(self.client(), entry)?)
     }
 }

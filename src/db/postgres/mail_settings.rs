@@ -1,8 +1,10 @@
-//! The mail settings saved from the Mail page (`roster_mail_settings`), read on PostgreSQL.
+//! The mail settings saved from the Mail page (`roster_mail_settings`), read and saved on
+//! PostgreSQL. Every process reads them afresh for each use, so a save on one applies at once on all.
 
 use postgres::Client;
 
-use crate::db::mail_settings::{StoredMail, tls_from_code};
+use crate::db::mail_settings::{StoredMail, tls_code, tls_from_code};
+use crate::db::mail_store::MailSettingsStore;
 use crate::domain::secret::Secret;
 
 /// The saved settings, or all `None` when none were saved (`db::mail_settings::load`).
@@ -26,4 +28,36 @@ pub fn load_mail_settings(client: &mut Client) -> Result<StoredMail, postgres::E
         from: row.get(5),
         base_url: row.get(6),
     }))
+}
+
+/// Replaces the saved settings (`db::mail_settings::save`).
+pub fn save_mail_settings(client: &mut Client, stored: &StoredMail) -> Result<(), postgres::Error> {
+    let port = stored.port.map(i32::from);
+    client.execute(
+        "INSERT INTO roster_mail_settings \
+         (id, host, port, encryption, username, password, from_address, base_url, updated_at) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7, now()) \
+         ON CONFLICT (id) DO UPDATE SET host = $1, port = $2, encryption = $3, username = $4, \
+         password = $5, from_address = $6, base_url = $7, updated_at = now()",
+        &[
+            &stored.host,
+            &port,
+            &stored.tls.map(tls_code),
+            &stored.username,
+            &stored.password.as_ref().map(Secret::expose),
+            &stored.from,
+            &stored.base_url,
+        ],
+    )?;
+    Ok(())
+}
+
+impl MailSettingsStore for super::PgWeb<'_> {
+    fn load_mail_settings(&mut self) -> anyhow::Result<StoredMail> {
+        Ok(load_mail_settings(self.0)?)
+    }
+
+    fn save_mail_settings(&mut self, stored: &StoredMail) -> anyhow::Result<()> {
+        Ok(save_mail_settings(self.0, stored)?)
+    }
 }

@@ -19,6 +19,7 @@ mod rate_limits;
 mod sessions;
 mod target;
 mod tls;
+mod undo;
 mod user_admin;
 mod user_model;
 mod web_users;

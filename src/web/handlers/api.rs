@@ -14,13 +14,15 @@ use serde::Deserialize;
 
 use super::UploadLimit;
 use super::import::display_name;
-use crate::db::api_tokens::{self, Authenticated};
-use crate::db::import_store::SqliteImportStore;
+use crate::config::CurrentMail;
+use crate::db::api_tokens::Authenticated;
+use crate::db::import_store::ImportStore;
 use crate::import::report::rejected_json;
 use crate::import::service::{Choices, StreamedOutcome, import_streamed};
 use crate::import::{ImportContext, ImportSource};
 use crate::web::AppState;
-use crate::web::blocking::{with_connection, with_state};
+use crate::web::backend::ImportWork;
+use crate::web::blocking::{store, with_state};
 use crate::web::error::WebError;
 
 /// Media types of spreadsheet bodies, read like a CSV body.
@@ -129,7 +131,10 @@ pub(super) async fn authenticate(
              tokens on the API tokens page or with `roster token create NAME`.",
         ));
     };
-    let found = with_connection(state, move |conn| api_tokens::authenticate(conn, &token)).await?;
+    let found = store(state, move |store| {
+        store.directory().authenticate_token(&token)
+    })
+    .await?;
     match found {
         Authenticated::Valid { name, .. } => Ok(name),
         Authenticated::Revoked => Err(ApiError::new(
@@ -282,6 +287,35 @@ async fn read_multipart_file(
     })
 }
 
+/// An API upload for the import service, on the server's backend.
+struct StreamedImport<'a> {
+    state: &'a AppState,
+    current: &'a CurrentMail,
+    bytes: Vec<u8>,
+    context: ImportContext,
+    choices: Choices,
+    dry_run: bool,
+}
+
+impl ImportWork for StreamedImport<'_> {
+    type Output = StreamedOutcome;
+
+    fn run<St: ImportStore>(self, store: &mut St) -> Result<StreamedOutcome, St::Error> {
+        let Self { state, current, .. } = self;
+        import_streamed(
+            store,
+            self.bytes,
+            self.context,
+            self.choices,
+            self.dry_run,
+            &state.config.import,
+            || state.api_mail_check(&current.mail),
+            |_| {},
+            Some(state.mailer(current)),
+        )
+    }
+}
+
 /// `POST /api/users/import`: the JSON of `roster import --json`; 200 when the file was processed
 /// (even with failed rows), 400 when it was rejected.
 pub async fn import(
@@ -306,27 +340,21 @@ pub async fn import(
     )?;
     let (file_name, bytes) = read_csv(&req, payload, limit.0).await?;
     let actor = format!("api:{token_name}");
-    let settings = state.config.import;
     let outcome = with_state(&state, move |state2| -> Result<_, WebError> {
-        let context = ImportContext::new(None, actor, ImportSource::Api, file_name);
-        let choices = Choices {
-            allow_without_mail,
-            invite,
-            allow_weak_passwords,
-        };
         let current = state2.current_mail()?;
-        let mailer = state2.mailer(&current);
-        Ok(import_streamed(
-            &mut SqliteImportStore::new(&mut state2.backend.sqlite()?.connect()?),
+        let work = StreamedImport {
+            state: state2,
+            current: &current,
             bytes,
-            context,
-            choices,
+            context: ImportContext::new(None, actor, ImportSource::Api, file_name),
+            choices: Choices {
+                allow_without_mail,
+                invite,
+                allow_weak_passwords,
+            },
             dry_run,
-            &settings,
-            || state2.api_mail_check(&current.mail),
-            |_| {},
-            Some(mailer),
-        )?)
+        };
+        Ok(state2.backend.run_import(work)?)
     })
     .await?;
     match outcome {

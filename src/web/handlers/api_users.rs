@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{ApiError, authenticate, media_type, read_body};
 use crate::import::service::{Choices, Invitations};
-use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, add_user, is_duplicate};
+use crate::import::single::{AddOutcome, AddedBy, NewUserEntry, UserToAdd, is_duplicate};
 use crate::import::{ImportContext, ImportReport, ImportSource, Person, Secret};
 use crate::web::AppState;
 use crate::web::blocking::with_state;
@@ -126,16 +126,17 @@ pub async fn add(
     };
     let outcome = with_state(&state, move |state2| -> Result<_, WebError> {
         let current = state2.current_mail()?;
-        let mailer = state2.mailer(&current);
-        Ok(add_user(
-            &mut state2.backend.sqlite()?.connect()?,
-            &entry,
+        let user = UserToAdd {
+            entry: &entry,
             by,
             choices,
-            &state2.config.import,
-            || state2.api_mail_check(&current.mail),
-            mailer,
-        )?)
+        };
+        let check_mail = || state2.api_mail_check(&current.mail);
+        let settings = &state2.config.import;
+        let mailer = state2.mailer(&current);
+        Ok(state2
+            .backend
+            .add_user(user, settings, check_mail, mailer)?)
     })
     .await?;
     match outcome {

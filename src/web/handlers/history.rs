@@ -45,11 +45,11 @@ pub async fn undo_confirm(
     PathParam(id): PathParam<i64>,
 ) -> Result<HttpResponse, WebError> {
     let found = ctx
-        .read(move |conn| {
-            let Some(record) = crate::db::imports::find(conn, id)? else {
+        .store(move |store| {
+            let Some(record) = store.find_import(id)? else {
                 return Ok(None);
             };
-            Ok(Some((record, crate::db::undo::undo_plan(conn, id)?)))
+            Ok(Some((record, store.undo_plan(id)?)))
         })
         .await?;
     let Some((record, plan)) = found else {
@@ -77,21 +77,21 @@ pub async fn undo(
 ) -> Result<HttpResponse, WebError> {
     let expected = form.expected;
     let outcome = ctx
-        .change(move |conn, actor| {
-            if crate::db::imports::find(conn, id)?.is_none() {
+        .store_change(move |store, actor| {
+            if store.find_import(id)?.is_none() {
                 return Ok(UndoOutcome::NoSuchImport);
             }
-            let now = crate::db::undo::undo_plan(conn, id)?.remove.len();
+            let now = store.undo_plan(id)?.remove.len();
             if expected != Some(now) {
                 return Ok(UndoOutcome::CountChanged(now));
             }
-            let (removed, kept) = match crate::db::undo::undo(conn, id, &actor.name)? {
+            let (removed, kept) = match store.undo_import(id, &actor.name)? {
                 UndoResult::Undone { removed, kept } => (removed, kept),
                 UndoResult::AlreadyUndone => return Ok(UndoOutcome::AlreadyUndone),
                 UndoResult::Blocked(references) => {
                     let detail = format!("nothing removed; {}", describe(&references));
-                    actor.record(
-                        conn,
+                    actor.record_in(
+                        store,
                         AuditAction::ImportUndoBlocked,
                         &format!("import:{id}"),
                         &detail,
@@ -105,8 +105,8 @@ pub async fn undo(
                 removed.join(", "),
                 kept.len()
             );
-            actor.record(
-                conn,
+            actor.record_in(
+                store,
                 AuditAction::ImportUndone,
                 &format!("import:{id}"),
                 &detail,

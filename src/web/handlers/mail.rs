@@ -111,13 +111,8 @@ pub async fn save(
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
     let saving = form.action.as_deref() == Some("save");
-    let (before, stored) = ctx
-        .blocking(|state, _| {
-            let conn = state.backend.sqlite()?.connect()?;
-            let stored = crate::db::mail_settings::load(&conn)?;
-            Ok((merge(&state.config, &stored), stored))
-        })
-        .await?;
+    let stored = ctx.store(|store| store.load_mail_settings()).await?;
+    let before = merge(&ctx.state().config, &stored);
     let candidate = match parse_form(&form, &before, stored.password.clone()) {
         Ok(candidate) => candidate,
         Err(problems) => {
@@ -158,10 +153,10 @@ pub async fn save(
                 changed.join(", ")
             ),
         };
-        ctx.change(move |tx, actor| {
-            crate::db::mail_settings::save(tx, &candidate)?;
-            actor.record(
-                tx,
+        ctx.store_change(move |store, actor| {
+            store.save_mail_settings(&candidate)?;
+            actor.record_in(
+                store,
                 AuditAction::MailSettingsChanged,
                 "mail settings",
                 &detail,

@@ -2,10 +2,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use rusqlite::Connection;
 
 use super::{NameForm, html, see_other};
 use crate::db::audit::AuditAction;
+use crate::db::directory_store::DirectoryStore;
 use crate::db::ous::{AddOuError, ChangeOuError};
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::{TokenOnly, VerifiedForm};
@@ -20,7 +20,7 @@ async fn render(
     name: &str,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
-    let units = ctx.read(crate::db::ous::list).await?;
+    let units = ctx.store(|store| store.units()).await?;
     let mut response = html(views::ous::list(ctx.chrome(), &units, message, name));
     *response.status_mut() = status;
     Ok(response)
@@ -54,22 +54,42 @@ impl OuChanged {
     }
 }
 
+/// The message for a refusal (a taken or invalid name, a unit not found or still in use), or
+/// `None` for a database error, which is no refusal.
+fn refusal(err: &anyhow::Error) -> Option<String> {
+    match (
+        err.downcast_ref::<ChangeOuError>(),
+        err.downcast_ref::<AddOuError>(),
+    ) {
+        (Some(ChangeOuError::Name(AddOuError::Database(_))), _)
+        | (_, Some(AddOuError::Database(_))) => None,
+        (Some(refused), _) => Some(refused.to_string()),
+        (_, Some(refused)) => Some(refused.to_string()),
+        (None, None) => None,
+    }
+}
+
 /// Runs an OU change and its audit entry in one transaction, then shows the list with what
 /// happened (a refusal with the typed `name` kept in the form).
 async fn act(
     ctx: &AdminContext,
     name: &str,
-    change: impl FnOnce(&Connection) -> Result<OuChanged, ChangeOuError> + Send + 'static,
+    change: impl FnOnce(&mut dyn DirectoryStore) -> anyhow::Result<OuChanged> + Send + 'static,
 ) -> Result<HttpResponse, WebError> {
     let outcome = ctx
-        .change(|tx, actor| match change(tx) {
-            Ok(changed) => {
-                let target = format!("ou:{}", changed.ou_id);
-                actor.record(tx, changed.action, &target, &changed.detail)?;
-                Ok(Ok(changed.notice))
+        .store_change(move |store, actor| {
+            let changed = change(&mut *store.directory());
+            match changed {
+                Ok(changed) => {
+                    let target = format!("ou:{}", changed.ou_id);
+                    actor.record_in(store, changed.action, &target, &changed.detail)?;
+                    Ok(Ok(changed.notice))
+                }
+                Err(err) => match refusal(&err) {
+                    Some(problem) => Ok(Err(format!("Not done: {problem}."))),
+                    None => Err(err),
+                },
             }
-            Err(ChangeOuError::Name(AddOuError::Database(err))) => Err(err),
-            Err(other) => Ok(Err(format!("Not done: {other}."))),
         })
         .await?;
     match outcome {
@@ -94,9 +114,8 @@ pub async fn add(
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.clone();
-    act(&ctx, &form.name, move |conn| {
-        let ou_id = crate::db::ous::add(conn, &name, &crate::db::now_text())
-            .map_err(ChangeOuError::Name)?;
+    act(&ctx, &form.name, move |directory| {
+        let ou_id = directory.add_unit(&name)?;
         Ok(OuChanged::named(
             AuditAction::OuCreated,
             ou_id,
@@ -113,8 +132,8 @@ pub async fn rename(
     form: VerifiedForm<NameForm>,
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.clone();
-    act(&ctx, "", move |conn| {
-        let old = crate::db::ous::rename(conn, id, &name)?;
+    act(&ctx, "", move |directory| {
+        let old = directory.rename_unit(id, &name)?;
         Ok(OuChanged {
             action: AuditAction::OuRenamed,
             ou_id: id,
@@ -130,8 +149,8 @@ pub async fn delete(
     PathParam(id): PathParam<i64>,
     _verified: VerifiedForm<TokenOnly>,
 ) -> Result<HttpResponse, WebError> {
-    act(&ctx, "", move |conn| {
-        let name = crate::db::ous::delete_if_empty(conn, id)?;
+    act(&ctx, "", move |directory| {
+        let name = directory.delete_unit_if_empty(id)?;
         Ok(OuChanged::named(
             AuditAction::OuDeleted,
             id,

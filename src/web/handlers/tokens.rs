@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use super::{NameForm, html, see_other};
-use crate::db::api_tokens::{self, ApiTokenInfo, CreateTokenError};
+use crate::db::api_tokens::{ApiTokenInfo, CreateTokenError};
 use crate::db::audit::AuditAction;
 use crate::web::admin_context::AdminContext;
 use crate::web::csrf::VerifiedForm;
@@ -26,7 +26,7 @@ pub async fn tokens(
     query: web::Query<SignedNotice>,
 ) -> Result<HttpResponse, WebError> {
     let revoked = query.verified(&ctx.state().secret_key, "tokens");
-    let list = ctx.read(api_tokens::list).await?;
+    let list = ctx.store(|store| store.directory().tokens()).await?;
     let notice = revoked.as_deref().map(Notice::Revoked);
     Ok(render_tokens(&ctx, &list, notice, ""))
 }
@@ -38,16 +38,20 @@ pub async fn create_token(
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.clone();
     let (created, list) = ctx
-        .change(move |tx, actor| {
-            let created = match api_tokens::create(tx, &name, &actor.name) {
+        .store_change(move |store, actor| {
+            let created = store.directory().create_token(&name, &actor.name);
+            let created = match created {
                 Ok(token) => {
-                    actor.record(tx, AuditAction::TokenCreated, &format!("token:{name}"), "")?;
+                    let target = format!("token:{name}");
+                    actor.record_in(store, AuditAction::TokenCreated, &target, "")?;
                     Ok(token)
                 }
-                Err(CreateTokenError::Database(err)) => return Err(err),
-                Err(problem) => Err(problem.to_string()),
+                Err(err) => match err.downcast_ref::<CreateTokenError>() {
+                    Some(CreateTokenError::Database(_)) | None => return Err(err),
+                    Some(problem) => Err(problem.to_string()),
+                },
             };
-            Ok((created, api_tokens::list(tx)?))
+            Ok((created, store.directory().tokens()?))
         })
         .await?;
     match created {
@@ -75,10 +79,11 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, WebError> {
     let name = form.name.clone();
     let revoked = ctx
-        .change(move |tx, actor| {
-            let revoked = api_tokens::revoke(tx, &name)?;
+        .store_change(move |store, actor| {
+            let revoked = store.directory().revoke_token(&name)?;
             if revoked {
-                actor.record(tx, AuditAction::TokenRevoked, &format!("token:{name}"), "")?;
+                let target = format!("token:{name}");
+                actor.record_in(store, AuditAction::TokenRevoked, &target, "")?;
             }
             Ok(revoked)
         })

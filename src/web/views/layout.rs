@@ -16,18 +16,12 @@ pub struct Chrome<'a> {
     pub admin: Option<&'a str>,
     /// The CSRF token for the logout form.
     pub csrf: &'a str,
-    /// The server runs on PostgreSQL: pages that still need SQLite are not linked.
-    pub postgres: bool,
 }
 
 impl<'a> Chrome<'a> {
     /// A page for someone not logged in: no navigation.
     pub fn public(csrf: &'a str) -> Self {
-        Self {
-            admin: None,
-            csrf,
-            postgres: false,
-        }
+        Self { admin: None, csrf }
     }
 }
 
@@ -39,14 +33,10 @@ pub fn page(title: &str, chrome: Chrome<'_>, body: Markup) -> Markup {
                 a href="/users" { "Users" }
                 a href="/users/import" { "Import" }
                 a href="/imports" { "Import history" }
-                @if !chrome.postgres {
-                    a href="/ous" { "Organizational units" }
-                    a href="/mail" { "Mail" }
-                }
+                a href="/ous" { "Organizational units" }
+                a href="/mail" { "Mail" }
                 a href="/audit" { "Audit log" }
-                @if !chrome.postgres {
-                    a href="/tokens" { "API tokens" }
-                }
+                a href="/tokens" { "API tokens" }
             }
             (signed_in(admin, chrome.csrf))
         },

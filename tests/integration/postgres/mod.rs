@@ -1,6 +1,6 @@
 //! PostgreSQL (issue 15): every command on a real server (`migrate`, `import`, `createsuperuser`,
 //! `changepassword`, `ou`, `token`, `check-mail`, `sendtestemail`, `adduser`, `--invite`,
-//! `backup`'s advice, and `serve` in `web.rs`), connecting (passwords, sslmode, errors), the
+//! `backup`'s advice, and `serve` in `web.rs` and `web_admin.rs`), connecting (passwords, sslmode, errors), the
 //! connection pool. The cluster is in `cluster.rs`.
 
 mod abandoned;
@@ -18,6 +18,7 @@ mod mail;
 mod migrate;
 mod schema;
 mod web;
+mod web_admin;
 mod web_users;
 
 /// How many rows `table` holds.
