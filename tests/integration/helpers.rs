@@ -286,13 +286,10 @@ impl TestApp {
     /// The id of the user `username`.
     pub fn user_id(&self, username: &str) -> i64 {
         if on_postgres() {
-            return crate::test_backend::client(&self.db_path)
-                .query_one(
-                    "SELECT id::bigint FROM auth_user WHERE username = $1",
-                    &[&username],
-                )
-                .expect("user id")
-                .get(0);
+            let quoted = username.replace('\'', "''");
+            return self.sql_i64(&format!(
+                "SELECT id FROM auth_user WHERE username = '{quoted}'"
+            ));
         }
         self.db()
             .query_row(
@@ -315,10 +312,7 @@ impl TestApp {
 
     pub fn user_count(&self) -> i64 {
         if on_postgres() {
-            return crate::test_backend::client(&self.db_path)
-                .query_one("SELECT COUNT(*) FROM auth_user", &[])
-                .expect("count")
-                .get(0);
+            return self.sql_i64("SELECT COUNT(*) FROM auth_user");
         }
         self.db()
             .query_row("SELECT COUNT(*) FROM auth_user", [], |r| r.get(0))

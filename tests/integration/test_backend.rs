@@ -71,6 +71,17 @@ pub fn connector(url: &str) -> Connector {
     Connector::new(target).expect("a connector")
 }
 
+/// Runs `work` on a thread of its own: PostgreSQL's blocking client starts a runtime, which it
+/// cannot do on a thread that already drives one (a browser test's `async` block).
+pub fn on_own_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(work)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// A plain client for the test database at `url` (a `TestApp`'s `db_path` on PostgreSQL).
 pub fn client(url: &Path) -> postgres::Client {
     let url = url.to_str().expect("a URL");
@@ -92,12 +103,14 @@ impl crate::helpers::TestApp {
     /// after a cast the test writes.
     pub fn sql_rows(&self, sql: &str) -> Vec<TextRow> {
         if crate::helpers::on_postgres() {
-            return client(&self.db_path)
-                .query(sql, &[])
-                .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
-                .iter()
-                .map(postgres_row)
-                .collect();
+            return on_own_thread(|| {
+                client(&self.db_path)
+                    .query(sql, &[])
+                    .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+                    .iter()
+                    .map(postgres_row)
+                    .collect()
+            });
         }
         let conn = rusqlite::Connection::open(&self.db_path).expect("open db");
         let mut statement = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -141,9 +154,11 @@ impl crate::helpers::TestApp {
     /// Runs statements that mean the same on both backends (see `sql_rows`).
     pub fn sql_execute(&self, sql: &str) {
         if crate::helpers::on_postgres() {
-            client(&self.db_path)
-                .batch_execute(sql)
-                .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+            on_own_thread(|| {
+                client(&self.db_path)
+                    .batch_execute(sql)
+                    .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+            });
         } else {
             rusqlite::Connection::open(&self.db_path)
                 .expect("open db")
