@@ -57,7 +57,13 @@ impl Config {
     pub fn db(&self) -> crate::db::Db {
         crate::db::Db::new(&self.database)
             .with_user_model(self.user_model.clone())
-            .with_naive_local_time((!self.use_tz).then_some(self.accounts.time_zone))
+            .with_naive_local_time(self.naive_local_time())
+    }
+
+    /// `Some(TIME_ZONE)` when Django runs with `USE_TZ = False` (user datetimes are naive local
+    /// time there).
+    pub fn naive_local_time(&self) -> Option<chrono_tz::Tz> {
+        (!self.use_tz).then_some(self.accounts.time_zone)
     }
 
     /// Validates the global flags.
@@ -268,6 +274,8 @@ pub struct PostgresConfig {
     pub accounts: AccountSettings,
     /// Django's `AUTH_USER_MODEL` (`ROSTER_USER_MODEL`).
     pub user_model: UserModelName,
+    /// Django's `USE_TZ` (`ROSTER_USE_TZ`).
+    pub use_tz: bool,
 }
 
 impl PostgresConfig {
@@ -280,7 +288,13 @@ impl PostgresConfig {
             accounts: account_settings(cli, SecretKeySource::Unset)?,
             user_model: UserModelName::parse(&cli.accounts.user_model)
                 .map_err(anyhow::Error::msg)?,
+            use_tz: cli.accounts.use_tz,
         })
+    }
+
+    /// As [`Config::naive_local_time`].
+    pub fn naive_local_time(&self) -> Option<chrono_tz::Tz> {
+        (!self.use_tz).then_some(self.accounts.time_zone)
     }
 }
 

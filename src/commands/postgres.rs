@@ -68,7 +68,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
         PgTarget::parse(url, &PasswordLookup::from_environment()).map_err(anyhow::Error::msg)?;
     let connector = Connector::new(target)?;
     let started = std::time::Instant::now();
-    let migrated = migrate(&connector, &config.user_model)?;
+    let migrated = migrate(&connector, &config.user_model, config.naive_local_time())?;
     tracing::info!(
         created_django_tables = migrated.created_django_tables,
         applied = ?migrated.applied_versions,

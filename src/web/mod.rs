@@ -72,7 +72,7 @@ impl Application {
         serve: ServeConfig,
         connector: crate::db::postgres::Connector,
     ) -> anyhow::Result<Self> {
-        crate::db::postgres::migrate(&connector, &config.user_model)?;
+        crate::db::postgres::migrate(&connector, &config.user_model, config.naive_local_time())?;
         warn_interrupted(crate::db::postgres::interrupt_abandoned_imports(
             &connector,
         )?);

@@ -54,7 +54,7 @@ pub fn postgres_like(sqlite: &Path) -> String {
     let seeded = seeded(sqlite);
     let pg = cluster();
     let url = pg.url(&new_database("web"), "?sslmode=disable");
-    roster::db::postgres::migrate(&connector(&url), &Default::default())
+    roster::db::postgres::migrate(&connector(&url), &Default::default(), None)
         .expect("migrate the test database");
     if seeded == Seeded::Admin {
         let hash = roster::auth::hashers::make_password(ADMIN_PASSWORD, TEST_ITERATIONS);

@@ -25,10 +25,7 @@ impl DirectoryAccess for super::PgWeb<'_> {
 /// `column` (timestamp with time zone) as the UTC text SQLite holds: `YYYY-MM-DD HH:MM:SS`, then
 /// `.ffffff` unless the microseconds are zero (`db::format_datetime`).
 pub(super) fn utc_text(column: &str) -> String {
-    format!(
-        "regexp_replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), \
-         '\\.000000$', '')"
-    )
+    crate::db::user_table::UserTable::django_default().datetime_text(column)
 }
 
 fn is_unique_violation(err: &postgres::Error) -> bool {

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use postgres::{Client, Row};
 
-use super::directory::utc_text;
 use crate::db::invitation_store::{InvitationOutbox, InvitationStore, stored_outcome};
 use crate::db::invitations::Invitation;
 use crate::db::users::UserRecord;
@@ -20,15 +19,16 @@ impl InvitationOutbox for super::Connector {
     }
 }
 
-/// The user table's columns in `UserRecord`'s order; datetimes as the UTC text SQLite holds (the
-/// reset token digests `last_login` so).
+/// The user table's columns in `UserRecord`'s order; datetimes as Django reads them, in the text
+/// SQLite holds (the reset token digests `last_login` so; see `UserTable::datetime_text`).
 pub(super) fn user_columns(alias: &str) -> String {
+    let users = super::users();
     format!(
         "{alias}id::bigint, {alias}username::text, {alias}email::text, {}, \
          {alias}password::text, {alias}is_active, {alias}is_staff, {alias}is_superuser, {}, {}",
-        super::users().first_last_text(alias),
-        utc_text(&format!("{alias}last_login")),
-        utc_text(&format!("{alias}date_joined"))
+        users.first_last_text(alias),
+        users.datetime_text(&format!("{alias}last_login")),
+        users.datetime_text(&format!("{alias}date_joined"))
     )
 }
 

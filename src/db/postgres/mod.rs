@@ -76,13 +76,18 @@ pub struct Migrated {
 
 /// Creates or upgrades the schema: Django's tables on an empty database, then Roster's own.
 /// Resolves where the users live (`ROSTER_USER_MODEL`) first, refusing before anything is
-/// written, and keeps that for the process (`users`).
-pub fn migrate(connector: &Connector, model: &UserModelName) -> anyhow::Result<Migrated> {
+/// written, and keeps that for the process (`users`), with how Django sees the users' datetimes
+/// (`naive_local_time`: `Some(TIME_ZONE)` when it runs with `USE_TZ = False`).
+pub fn migrate(
+    connector: &Connector,
+    model: &UserModelName,
+    naive_local_time: Option<chrono_tz::Tz>,
+) -> anyhow::Result<Migrated> {
     let mut client = connector.connect()?;
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK])
         .context("waiting for another Roster's migrate to finish")?;
-    let migrated = migrate_locked(&mut client, model);
+    let migrated = migrate_locked(&mut client, model, naive_local_time);
     // Closing the connection releases the lock too; unlocking first keeps a pooled one clean.
     let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK]);
     migrated
@@ -91,6 +96,7 @@ pub fn migrate(connector: &Connector, model: &UserModelName) -> anyhow::Result<M
 fn migrate_locked(
     client: &mut postgres::Client,
     model: &UserModelName,
+    naive_local_time: Option<chrono_tz::Tz>,
 ) -> anyhow::Result<Migrated> {
     let has = |client: &mut postgres::Client, table: &str| -> anyhow::Result<bool> {
         let found: bool = client
@@ -133,7 +139,7 @@ fn migrate_locked(
         .set_migration_table_name("roster_schema_history")
         .run(client)
         .context("applying Roster's migrations")?;
-    user_model::remember(users);
+    user_model::remember(users.with_naive_local_time(naive_local_time));
     Ok(Migrated {
         created_django_tables,
         applied_versions: report

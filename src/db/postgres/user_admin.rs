@@ -35,11 +35,18 @@ impl UserAdminStore for PgWeb<'_> {
             ),
             &[&user_id],
         )?;
-        Ok(row.map(|row| UserDetail {
-            user: user_record(&row),
-            organizational_unit: row.get(11),
-            job_title: row.get(12),
-            import_id: row.get(13),
+        // Read as Django reads them (USE_TZ); the trait answers in UTC, as on SQLite.
+        let users = super::users();
+        Ok(row.map(|row| {
+            let mut user = user_record(&row);
+            user.last_login = user.last_login.map(|at| users.utc_datetime(&at));
+            user.date_joined = users.utc_datetime(&user.date_joined);
+            UserDetail {
+                user,
+                organizational_unit: row.get(11),
+                job_title: row.get(12),
+                import_id: row.get(13),
+            }
         }))
     }
 

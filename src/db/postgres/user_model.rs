@@ -62,6 +62,17 @@ impl UserTable {
             NameColumns::Single(column) => format!("{alias}{column}::text, ''::text"),
         }
     }
+
+    /// A user datetime column as Django reads it, in Django's SQLite text form: the UTC wall
+    /// clock with `USE_TZ = True`, TIME_ZONE's with `USE_TZ = False` (the reset token digests
+    /// `last_login` so).
+    pub(crate) fn datetime_text(&self, column: &str) -> String {
+        let zone = self.naive_local_time.map_or("UTC", |zone| zone.name());
+        format!(
+            "regexp_replace(to_char({column} AT TIME ZONE '{zone}', 'YYYY-MM-DD HH24:MI:SS.US'), \
+             '\\.000000$', '')"
+        )
+    }
 }
 
 /// A PostgreSQL connection read as a `UserSchema` (the current schema, as Django uses it).

@@ -635,3 +635,77 @@ fn a_web_import_on_postgresql_mails_invitations_and_one_is_used_on_the_other_pro
         .get(0);
     assert_eq!(used, 1);
 }
+
+/// With `USE_TZ = False` (`ROSTER_USE_TZ=false`) Django reads a user's `last_login` as TIME_ZONE's
+/// wall clock, and its reset token digests that: a link Roster mails for a user who has logged in
+/// must carry the token Django makes for that reading, as on SQLite.
+#[test]
+fn with_use_tz_false_reset_tokens_digest_the_last_login_as_django_reads_it() {
+    use roster::auth::tokens::{TokenUser, check_token, django_timestamp};
+    let pg = cluster();
+    let db = new_database("use_tz");
+    let url = pg.url(&db, "?sslmode=disable");
+    super::create_admin(&url, "ada", "Ada-pass-2026!");
+    let mut client = pg.client(&db);
+    client
+        .batch_execute(
+            "UPDATE auth_user SET last_login = '2026-01-01 00:00:00.250000+00' \
+             WHERE username = 'ada'",
+        )
+        .unwrap();
+    let smtp = TestSmtp::start(SmtpMode::Plain, None);
+    let port = smtp.port.to_string();
+    let server = start_server_with(
+        Path::new(&url),
+        &[
+            ("ROSTER_SECRET_KEY", SECRET_KEY),
+            ("ROSTER_EMAIL_HOST", "127.0.0.1"),
+            ("ROSTER_EMAIL_PORT", port.as_str()),
+            ("ROSTER_BASE_URL", "http://roster.example"),
+            ("ROSTER_USE_TZ", "false"),
+            ("ROSTER_TIME_ZONE", "Asia/Tokyo"),
+        ],
+    );
+    let visitor = browser(&server);
+    let res = visitor.post_form(
+        "/password-reset",
+        "/password-reset",
+        &[("email", "ada@example.com")],
+    );
+    assert_eq!(location(&res), "/password-reset/done");
+    let mails = smtp.wait_for_messages(1, Duration::from_secs(20));
+    let link = extract_link(&mails[0], "http://roster.example/reset/").expect("a reset link");
+    let token = link.trim_end_matches('/').rsplit('/').next().unwrap();
+    let row = client
+        .query_one(
+            "SELECT id::bigint, password::text, email::text FROM auth_user WHERE username = 'ada'",
+            &[],
+        )
+        .unwrap();
+    let (password, email): (String, String) = (row.get(1), row.get(2));
+    let as_django_reads_it = |last_login| TokenUser {
+        pk: row.get(0),
+        password: &password,
+        last_login: Some(last_login),
+        email: &email,
+    };
+    // Tokyo is UTC+9 all year; Django's clock counts in TIME_ZONE too.
+    let now = django_timestamp(chrono::Utc::now().timestamp(), 9 * 3600);
+    assert!(
+        check_token(
+            &as_django_reads_it("2026-01-01 09:00:00.250000"),
+            token,
+            SECRET_KEY,
+            now,
+            259_200
+        ),
+        "Tokyo's wall clock: {link}"
+    );
+    assert!(!check_token(
+        &as_django_reads_it("2026-01-01 00:00:00.250000"),
+        token,
+        SECRET_KEY,
+        now,
+        259_200
+    ));
+}
