@@ -11,8 +11,10 @@ pub use crate::db::user_model::UserModelName;
 pub use crate::domain::accounts::{AccountSettings, SecretKeyFallbacks, SecretKeySource};
 use crate::import::ImportSettings;
 pub mod current_mail;
+mod postgres;
 
 pub use current_mail::{CurrentMail, MailField, MailLocks};
+pub use postgres::PostgresConfig;
 
 use crate::mail::{MailSettings, Secret, TlsMode};
 
@@ -46,6 +48,11 @@ impl AccountSettings {
     }
 }
 
+/// `Some(TIME_ZONE)` when Django runs with `USE_TZ = False`.
+fn naive_local_time(use_tz: bool, accounts: &AccountSettings) -> Option<chrono_tz::Tz> {
+    (!use_tz).then_some(accounts.time_zone)
+}
+
 fn default_secret_file(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(".secret-key");
@@ -63,7 +70,7 @@ impl Config {
     /// `Some(TIME_ZONE)` when Django runs with `USE_TZ = False` (user datetimes are naive local
     /// time there).
     pub fn naive_local_time(&self) -> Option<chrono_tz::Tz> {
-        (!self.use_tz).then_some(self.accounts.time_zone)
+        naive_local_time(self.use_tz, &self.accounts)
     }
 
     /// Validates the global flags.
@@ -258,44 +265,6 @@ fn import_settings(pbkdf2_iterations: u32, max_rows: usize) -> anyhow::Result<Im
         max_rows,
         pbkdf2_iterations,
     })
-}
-
-/// The settings the commands ported to PostgreSQL use (`Config` holds an SQLite file's path and
-/// refuses a URL, so that nothing opens a file named after one).
-#[derive(Debug, Clone)]
-pub struct PostgresConfig {
-    pub import: ImportSettings,
-    /// The mail settings given by flags and environment; the saved ones are merged in by
-    /// [`current_mail::merge_parts`].
-    pub mail: MailSettings,
-    /// Mail settings given by flag or environment, which win over the saved ones.
-    pub mail_locks: MailLocks,
-    /// Reset links and invitations; the secret key must be given (no file next to a URL).
-    pub accounts: AccountSettings,
-    /// Django's `AUTH_USER_MODEL` (`ROSTER_USER_MODEL`).
-    pub user_model: UserModelName,
-    /// Django's `USE_TZ` (`ROSTER_USE_TZ`).
-    pub use_tz: bool,
-}
-
-impl PostgresConfig {
-    /// Validates the global flags the PostgreSQL commands use, as [`Config::from_cli`] does.
-    pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        Ok(Self {
-            import: import_settings(cli.pbkdf2_iterations, cli.max_rows)?,
-            mail: mail_settings(&cli.mail)?,
-            mail_locks: mail_locks(cli),
-            accounts: account_settings(cli, SecretKeySource::Unset)?,
-            user_model: UserModelName::parse(&cli.accounts.user_model)
-                .map_err(anyhow::Error::msg)?,
-            use_tz: cli.accounts.use_tz,
-        })
-    }
-
-    /// As [`Config::naive_local_time`].
-    pub fn naive_local_time(&self) -> Option<chrono_tz::Tz> {
-        (!self.use_tz).then_some(self.accounts.time_zone)
-    }
 }
 
 fn mail_settings(m: &MailArgs) -> anyhow::Result<MailSettings> {
