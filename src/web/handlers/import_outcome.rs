@@ -21,7 +21,7 @@ pub async fn resend_invitations(
     ctx.blocking(move |state, _| {
         let current = state.current_mail()?;
         crate::auth::reset::send_invitations(
-            state.backend.sqlite()?,
+            state.backend.outbox(),
             &current.mail,
             &current.accounts,
             id,
