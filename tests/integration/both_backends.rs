@@ -8,26 +8,6 @@ use std::process::Command;
 /// Tests that run on SQLite only so far, and why.
 const SQLITE_ONLY: &[(&str, &str)] = &[
     (
-        "add_user::a_set_password_link_is_mailed_and_works_like_an_invitation",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "add_user::a_user_with_a_typed_password_is_an_import_row_with_the_default_role",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "add_user::api::created_refused_and_duplicate_users",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "add_user::each_problem_is_shown_next_to_its_field_and_the_values_stay",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "add_user::with_mail_down_a_passwordless_user_waits_for_the_admins_word",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "admin_panel::deletes::django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_keep_the_name",
         "its checks read or write the SQLite file",
     ),
@@ -152,30 +132,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
         "its checks read or write the SQLite file",
     ),
     (
-        "authz::account_page_is_for_any_logged_in_user",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::admins_may_open_every_page_and_do_every_action",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::anonymous_visitors_are_sent_to_login_and_change_nothing",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::default_users_get_403_and_change_nothing",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::staff_only_or_superuser_only_is_not_an_admin",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::the_api_ignores_session_cookies",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "browser::cross_site::a_reset_link_clicked_in_webmail_sets_the_password_and_logs_in",
         "its checks read or write the SQLite file",
     ),
@@ -237,22 +193,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
     (
         "mail_settings::save_refuses_settings_whose_check_fails_unless_save_anyway",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "set_password_links::links_go_to_every_user_the_filter_matches",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "set_password_links::links_go_to_ticked_users_who_may_get_one_and_each_outcome_is_shown",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "set_password_links::nothing_is_sent_without_confirmation_a_pick_or_a_working_mail_server",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "set_password_links::password_not_set_filter_composes_with_search_and_pages",
         "its checks read or write the SQLite file",
     ),
     (
