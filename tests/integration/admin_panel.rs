@@ -71,6 +71,19 @@ fn column(app: &TestApp, sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// Runs `sql` on the app's database, either backend; the database's error message if it fails.
+fn try_execute(app: &TestApp, sql: &str) -> Result<(), String> {
+    if on_postgres() {
+        let url = app.db_path.clone();
+        return crate::test_backend::on_own_thread(move || {
+            crate::test_backend::client(&url)
+                .batch_execute(sql)
+                .map_err(|e| format!("{e:?}"))
+        });
+    }
+    app.db().execute_batch(sql).map_err(|e| e.to_string())
+}
+
 fn add_ou(app: &TestApp, name: &str) -> i64 {
     let res = app.post_form("/ous", "/ous", &[("name", name)]);
     assert_eq!(res.status().as_u16(), 303, "create OU {name}");

@@ -291,19 +291,6 @@ fn audit_log_records_actions_and_exports_them_safely() {
     }
 }
 
-/// Runs `sql` on the app's database, either backend; the database's error message if it fails.
-fn try_execute(app: &TestApp, sql: &str) -> Result<(), String> {
-    if on_postgres() {
-        let url = app.db_path.clone();
-        return crate::test_backend::on_own_thread(move || {
-            crate::test_backend::client(&url)
-                .batch_execute(sql)
-                .map_err(|e| format!("{e:?}"))
-        });
-    }
-    app.db().execute_batch(sql).map_err(|e| e.to_string())
-}
-
 #[test]
 fn audit_rows_cannot_be_changed_or_deleted() {
     let app = spawn_app();
