@@ -8,18 +8,6 @@ use std::process::Command;
 /// Tests that run on SQLite only so far, and why.
 const SQLITE_ONLY: &[(&str, &str)] = &[
     (
-        "admin_panel::deletes::django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_keep_the_name",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::deletes::djangos_flush_empties_a_database_roster_imported_into_logged_in_and_audited",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::deletes::undo_is_refused_and_explained_while_project_rows_refer_to_imported_users",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "api::dry_run_reports_and_creates_nothing",
         "its checks read or write the SQLite file",
     ),
