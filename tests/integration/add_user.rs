@@ -449,9 +449,8 @@ fn with_mail_down_a_passwordless_user_waits_for_the_admins_word() {
         .expect("a password");
     assert!(hash.starts_with('!'), "Django's unusable password");
     assert!(created_without_password_by_roster(&app, "linus"));
-    let allowed = app.sql_i64(
-        "SELECT allowed_without_mail FROM roster_import ORDER BY id DESC LIMIT 1",
-    ) == 1;
+    let allowed =
+        app.sql_i64("SELECT allowed_without_mail FROM roster_import ORDER BY id DESC LIMIT 1") == 1;
     assert!(
         allowed,
         "the choice is recorded with the import, as for a file"

@@ -161,7 +161,13 @@ fn user_page_edits_details_unit_title_and_groups() {
     let sales = add_ou(&app, "Sales").to_string();
     app.sql_execute("INSERT INTO auth_group (name) VALUES ('Default User'), ('Auditors')");
     let groups: Vec<String> = ["Default User", "Auditors"]
-        .map(|g| one::<i64>(&app, &format!("SELECT id FROM auth_group WHERE name = '{g}'")).to_string())
+        .map(|g| {
+            one::<i64>(
+                &app,
+                &format!("SELECT id FROM auth_group WHERE name = '{g}'"),
+            )
+            .to_string()
+        })
         .into();
     let id = add_user(&app, "pat", ("Pat", "Old"), "pat@example.com", false);
     add_user(&app, "other", ("O", "Ther"), "Taken@Example.com", false);

@@ -322,7 +322,11 @@ fn times_are_shown_in_the_configured_zone_to_the_second_and_labelled() {
     app.login_admin();
     // A stored Django time with microseconds, in UTC.
     // PostgreSQL reads a time without an offset in the session's zone: UTC here, as stored.
-    let utc = if on_postgres() { "SET TIME ZONE 'UTC'; " } else { "" };
+    let utc = if on_postgres() {
+        "SET TIME ZONE 'UTC'; "
+    } else {
+        ""
+    };
     app.sql_execute(&format!(
         "{utc}UPDATE auth_user SET date_joined = '2026-11-30 09:15:02.123456', \
          last_login = '2026-07-01 09:15:02.5' WHERE username = '{ADMIN}'"
