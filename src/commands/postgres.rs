@@ -1,5 +1,5 @@
 //! Commands given a PostgreSQL URL: every command works (`backup` prints the `pg_dump` command
-//! instead of copying; `serve` serves the pages ported so far, see `web::sqlite_only`).
+//! instead of copying).
 
 use std::process::ExitCode;
 

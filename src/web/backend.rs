@@ -1,5 +1,4 @@
-//! The database the server runs on (an SQLite file or PostgreSQL) and the web's stores on it;
-//! asked for an SQLite connection on PostgreSQL, it answers that the page needs SQLite for now.
+//! The database the server runs on (an SQLite file or PostgreSQL) and the web's stores on it.
 
 use crate::db::import_store::{ImportStore, SqliteImportStore};
 use crate::db::invitation_store::InvitationOutbox;
@@ -35,43 +34,12 @@ pub trait ImportWork {
     fn run<St: ImportStore>(self, store: &mut St) -> Result<Self::Output, St::Error>;
 }
 
-/// A page that needs SQLite, asked for on PostgreSQL.
-#[derive(Debug, thiserror::Error)]
-#[error("the page {path} needs an SQLite database for now")]
-pub struct SqliteOnly {
-    pub path: String,
-}
-
 impl Backend {
     /// A pool for PostgreSQL; nothing is opened until the first request.
     pub fn postgres(connector: Connector) -> Self {
         Self::Postgres {
             pool: crate::db::postgres::pool(connector.clone(), PG_CONNECTIONS),
             connector: Box::new(connector),
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Self::Postgres { .. })
-    }
-
-    /// The SQLite database, for the pages not ported to PostgreSQL.
-    pub fn sqlite(&self) -> Result<&Db, SqliteOnly> {
-        match self {
-            Self::Sqlite { db, .. } => Ok(db),
-            Self::Postgres { .. } => Err(SqliteOnly {
-                path: "you asked for".to_string(),
-            }),
-        }
-    }
-
-    /// The SQLite read connections, for the pages not ported to PostgreSQL.
-    pub fn readers(&self) -> Result<&ReadPool, SqliteOnly> {
-        match self {
-            Self::Sqlite { readers, .. } => Ok(readers),
-            Self::Postgres { .. } => Err(SqliteOnly {
-                path: "you asked for".to_string(),
-            }),
         }
     }
 
@@ -154,13 +122,5 @@ impl Backend {
                 mailer,
             )?,
         })
-    }
-
-    /// A connection of its own for a long job (an import), outside the pool.
-    pub fn postgres_connection(&self) -> Option<anyhow::Result<postgres::Client>> {
-        match self {
-            Self::Sqlite { .. } => None,
-            Self::Postgres { connector, .. } => Some(connector.connect().map_err(Into::into)),
-        }
     }
 }

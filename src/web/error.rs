@@ -46,21 +46,6 @@ impl From<rusqlite::Error> for WebError {
     }
 }
 
-/// A page not ported to PostgreSQL says so in one sentence.
-impl From<super::backend::SqliteOnly> for WebError {
-    fn from(err: super::backend::SqliteOnly) -> Self {
-        Self::bad_request(
-            StatusCode::NOT_IMPLEMENTED,
-            format!(
-                "The page {} needs an SQLite database for now: on PostgreSQL, Roster offers the \
-                 first-admin setup, login, Forgot Password, import, import history, the user list \
-                 and the audit log so far.",
-                err.path
-            ),
-        )
-    }
-}
-
 impl From<actix_web::error::BlockingError> for WebError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         Self::Unexpected(anyhow::anyhow!("blocking task failed: {err}"))

@@ -6,11 +6,13 @@ use std::sync::mpsc::{Sender, channel};
 
 use actix_web::web;
 
-use crate::db::postgres::PgImportStore;
+use crate::config::CurrentMail;
+use crate::db::import_store::ImportStore;
 use crate::import::job::Progress;
-use crate::import::service::{MailGate, commit, commit_to};
+use crate::import::service::{Committed, MailGate, commit_to};
 use crate::import::{ImportContext, ParsedFile};
 use crate::web::AppState;
+use crate::web::backend::ImportWork;
 use crate::web::error::WebError;
 use crate::web::staging::Staged;
 
@@ -56,38 +58,15 @@ fn run(
             let _ = started.send(Ok(progress.import_id));
         }
     };
-    let settings = &state.config.import;
-    let outcome: anyhow::Result<_> = match state.backend.postgres_connection() {
-        Some(client) => client.and_then(|client| {
-            let mut store = PgImportStore::new(client);
-            Ok(commit_to(
-                &mut store,
-                parsed,
-                context,
-                &gate,
-                settings,
-                &mut on_progress,
-                Some(state.mailer(&current)),
-            )?)
-        }),
-        None => state
-            .backend
-            .sqlite()
-            .map_err(anyhow::Error::from)
-            .and_then(|db| {
-                let mut conn = db.connect()?;
-                let mailer = Some(state.mailer(&current));
-                Ok(commit(
-                    &mut conn,
-                    parsed,
-                    context,
-                    &gate,
-                    settings,
-                    &mut on_progress,
-                    mailer,
-                )?)
-            }),
+    let work = WebImport {
+        parsed,
+        context,
+        gate: &gate,
+        state: &state,
+        current: &current,
+        on_progress: &mut on_progress,
     };
+    let outcome = state.backend.run_import(work);
     if let Some(id) = import_id {
         state.jobs.finish(id);
     }
@@ -106,5 +85,32 @@ fn take_rows(staged: Arc<Staged>) -> Option<ParsedFile> {
             .as_ref()
             .ok()
             .map(|import| import.parsed.clone()),
+    }
+}
+
+/// A confirmed upload's import, on whichever backend's store the server runs.
+struct WebImport<'a, P: FnMut(Progress)> {
+    parsed: ParsedFile,
+    context: ImportContext,
+    gate: &'a MailGate,
+    state: &'a AppState,
+    current: &'a CurrentMail,
+    on_progress: &'a mut P,
+}
+
+impl<P: FnMut(Progress)> ImportWork for WebImport<'_, P> {
+    type Output = Committed;
+
+    fn run<St: ImportStore>(self, store: &mut St) -> Result<Committed, St::Error> {
+        let state = self.state;
+        commit_to(
+            store,
+            self.parsed,
+            self.context,
+            self.gate,
+            &state.config.import,
+            self.on_progress,
+            Some(state.mailer(self.current)),
+        )
     }
 }

@@ -22,7 +22,6 @@ mod ratelimit;
 mod session;
 mod session_cookie;
 mod shared_limits;
-mod sqlite_only;
 mod staging;
 mod state;
 mod views;
@@ -123,9 +122,6 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .configure(handlers::routes)
-                .wrap(actix_web::middleware::from_fn(
-                    sqlite_only::sqlite_only_pages,
-                ))
                 .wrap(actix_web::middleware::from_fn(
                     connections::body_idle_timeout,
                 ))

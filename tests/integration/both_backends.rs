@@ -104,10 +104,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
         "its checks read or write the SQLite file",
     ),
     (
-        "web_mail::failed_invitations_can_be_resent",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "web_mail::forgot_password_does_not_reveal_which_addresses_exist",
         "its checks read or write the SQLite file",
     ),

@@ -427,14 +427,8 @@ fn failed_invitations_can_be_resent() {
         html.contains("Mailbox unavailable") || html.contains("550"),
         "the reason is shown: {html}"
     );
-    let users: i64 = app
-        .db()
-        .query_row(
-            "SELECT COUNT(*) FROM auth_user WHERE username IN ('okperson', 'bounce')",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let users =
+        app.sql_i64("SELECT COUNT(*) FROM auth_user WHERE username IN ('okperson', 'bounce')");
     assert_eq!(users, 2, "a failed mail never undoes the import");
 
     smtp.set_bounce(false);
