@@ -49,22 +49,36 @@ fn add(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::blocking::Response {
 }
 
 fn audit(app: &TestApp, action: &str) -> Vec<(String, String, String, String)> {
-    let conn = app.db();
-    let mut stmt = conn
-        .prepare(
-            "SELECT actor, target, detail, client FROM roster_audit WHERE action = ?1 ORDER BY id",
-        )
-        .unwrap();
-    stmt.query_map([action], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    app.sql_rows(&format!(
+        "SELECT actor, target, detail, client FROM roster_audit WHERE action = '{action}' \
+         ORDER BY id"
+    ))
+    .iter()
+    .map(|row| match &row[..] {
+        [Some(a), Some(t), Some(d), Some(c)] => (a.clone(), t.clone(), d.clone(), c.clone()),
+        other => panic!("an audit row with a NULL: {other:?}"),
     })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
+    .collect()
 }
 
+/// The one row `sql` answers, every value present, as text (booleans `1`/`0`).
+fn one_row(app: &TestApp, sql: &str) -> Vec<String> {
+    let rows = app.sql_rows(sql);
+    assert_eq!(rows.len(), 1, "{sql}");
+    rows[0]
+        .iter()
+        .map(|value| value.clone().unwrap_or_else(|| panic!("{sql}: a NULL")))
+        .collect()
+}
+
+/// Roster's record that it created the user without a password (an import row without one, or
+/// an invitation), as `roster::db::users::created_without_password_by_roster` reads it.
 fn created_without_password_by_roster(app: &TestApp, username: &str) -> bool {
-    roster::db::users::created_without_password_by_roster(&app.db(), app.user_id(username)).unwrap()
+    let id = app.user_id(username);
+    app.sql_i64(&format!(
+        "SELECT (SELECT COUNT(*) FROM roster_import_row WHERE user_id = {id} \
+         AND had_password = FALSE) + (SELECT COUNT(*) FROM roster_invitation WHERE user_id = {id})"
+    )) > 0
 }
 
 fn app_with_mail(mail: MailSettings) -> TestApp {
@@ -148,39 +162,21 @@ fn a_user_with_a_typed_password_is_an_import_row_with_the_default_role() {
     let crafted = target.replace("done=User", "done=Usr");
     assert_eq!(select_text(&app.page(&crafted).1, "p.notice.good"), None);
 
-    let conn = app.db();
-    let (email, staff, superuser, hash, group, unit, title, import_id): (
-        String,
-        bool,
-        bool,
-        String,
-        String,
-        String,
-        String,
-        i64,
-    ) = conn
-        .query_row(
-            "SELECT u.email, u.is_staff, u.is_superuser, u.password, g.name, ou.name, p.job_title, \
-             p.import_id FROM auth_user u \
+    let user = one_row(
+        &app,
+        &format!(
+            "SELECT u.email, u.is_staff, u.is_superuser, u.password, g.name, ou.name, \
+             p.job_title, p.import_id FROM auth_user u \
              JOIN auth_user_groups ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id \
              JOIN roster_user_profile p ON p.user_id = u.id \
              JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
-             WHERE u.id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            },
-        )
-        .unwrap();
+             WHERE u.id = {id}"
+        ),
+    );
+    let [email, staff, superuser, hash, group, unit, title, import_id] = &user[..] else {
+        panic!("{user:?}")
+    };
+    let (staff, superuser) = (staff == "1", superuser == "1");
     assert_eq!(
         email, "Ada@example.com",
         "Django's normalize_email, as an import row"
@@ -189,13 +185,13 @@ fn a_user_with_a_typed_password_is_an_import_row_with_the_default_role() {
     assert_eq!(group, "Default User");
     assert_eq!((unit.as_str(), title.as_str()), ("Équipe Paris", "Analyst"));
     assert!(hash.starts_with("pbkdf2_sha256$"), "hashed like an import");
-    let (source, file_name): (String, String) = conn
-        .query_row(
-            "SELECT source, file_name FROM roster_import WHERE id = ?1",
-            [import_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let import = one_row(
+        &app,
+        &format!("SELECT source, file_name FROM roster_import WHERE id = {import_id}"),
+    );
+    let [source, file_name] = &import[..] else {
+        panic!("{import:?}")
+    };
     assert_eq!(
         (source.as_str(), file_name.as_str()),
         ("web", "Add user: ada")
@@ -213,7 +209,7 @@ fn a_user_with_a_typed_password_is_an_import_row_with_the_default_role() {
         .chain(entries)
         .map(|e| format!("{e:?}"))
         .collect();
-    assert!(!everything.contains(STRONG) && !everything.contains(&hash));
+    assert!(!everything.contains(STRONG) && !everything.contains(hash.as_str()));
     assert!(!created_without_password_by_roster(&app, "ada"));
 }
 
@@ -402,14 +398,9 @@ fn a_set_password_link_is_mailed_and_works_like_an_invitation() {
         "{link} -> {form_path}: {}",
         res.text().unwrap()
     );
-    let hash: String = app
-        .db()
-        .query_row(
-            "SELECT password FROM auth_user WHERE username = 'grace'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let hash = app
+        .sql_text("SELECT password FROM auth_user WHERE username = 'grace'")
+        .expect("a password");
     assert!(hash.starts_with("pbkdf2_sha256$"));
 }
 
@@ -453,24 +444,13 @@ fn with_mail_down_a_passwordless_user_waits_for_the_admins_word() {
             .contains("no link was mailed"),
         "{page}"
     );
-    let hash: String = app
-        .db()
-        .query_row(
-            "SELECT password FROM auth_user WHERE username = 'linus'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let hash = app
+        .sql_text("SELECT password FROM auth_user WHERE username = 'linus'")
+        .expect("a password");
     assert!(hash.starts_with('!'), "Django's unusable password");
     assert!(created_without_password_by_roster(&app, "linus"));
-    let allowed: bool = app
-        .db()
-        .query_row(
-            "SELECT allowed_without_mail FROM roster_import ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let allowed =
+        app.sql_i64("SELECT allowed_without_mail FROM roster_import ORDER BY id DESC LIMIT 1") == 1;
     assert!(
         allowed,
         "the choice is recorded with the import, as for a file"

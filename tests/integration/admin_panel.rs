@@ -9,7 +9,6 @@ mod records;
 mod undo;
 
 use reqwest::blocking::Response;
-use rusqlite::params;
 use scraper::{Html, Selector};
 
 use crate::helpers::*;
@@ -19,31 +18,79 @@ const PW: &str = "user-pass-123";
 /// Inserts an active user with password `PW` (an admin when `admin`); returns the id.
 fn add_user(app: &TestApp, username: &str, name: (&str, &str), email: &str, admin: bool) -> i64 {
     let hash = roster::auth::hashers::make_password(PW, TEST_ITERATIONS);
-    let conn = app.db();
-    conn.execute(
+    let admin = if admin { "TRUE" } else { "FALSE" };
+    let quote = |text: &str| text.replace('\'', "''");
+    let (first, last) = (quote(name.0), quote(name.1));
+    app.sql_execute(&format!(
         "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
          is_staff, is_active, date_joined, first_name) \
-         VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?2, 1, '2026-01-01 00:00:00', ?6)",
-        params![hash, admin, username, name.1, email, name.0],
-    )
-    .unwrap();
-    conn.last_insert_rowid()
+         VALUES ('{hash}', NULL, {admin}, '{username}', '{last}', '{email}', {admin}, TRUE, \
+         '2026-01-01 00:00:00', '{first}')",
+        email = quote(email),
+    ));
+    app.user_id(username)
 }
 
-fn one<T: rusqlite::types::FromSql>(app: &TestApp, sql: &str) -> T {
-    app.db().query_row(sql, [], |r| r.get(0)).unwrap()
+/// A value read back from either backend as text (`sql_text`).
+trait FromText {
+    fn from_text(text: Option<String>) -> Self;
+}
+
+impl FromText for i64 {
+    fn from_text(text: Option<String>) -> Self {
+        text.and_then(|t| t.parse().ok()).expect("a number")
+    }
+}
+
+impl FromText for bool {
+    fn from_text(text: Option<String>) -> Self {
+        match text.as_deref() {
+            Some("1") => true,
+            Some("0") => false,
+            other => panic!("not a boolean: {other:?}"),
+        }
+    }
+}
+
+impl FromText for String {
+    fn from_text(text: Option<String>) -> Self {
+        text.expect("a value, not NULL")
+    }
+}
+
+/// The first value of the first row `sql` answers, on either backend.
+fn one<T: FromText>(app: &TestApp, sql: &str) -> T {
+    T::from_text(app.sql_text(sql))
+}
+
+/// The first value of each row `sql` answers, on either backend (NULL is a failure).
+fn column(app: &TestApp, sql: &str) -> Vec<String> {
+    app.sql_rows(sql)
+        .into_iter()
+        .map(|row| String::from_text(row.into_iter().next().flatten()))
+        .collect()
+}
+
+/// Runs `sql` on the app's database, either backend; the database's error message if it fails.
+fn try_execute(app: &TestApp, sql: &str) -> Result<(), String> {
+    if on_postgres() {
+        let url = app.db_path.clone();
+        return crate::test_backend::on_own_thread(move || {
+            crate::test_backend::client(&url)
+                .batch_execute(sql)
+                .map_err(|e| format!("{e:?}"))
+        });
+    }
+    app.db().execute_batch(sql).map_err(|e| e.to_string())
 }
 
 fn add_ou(app: &TestApp, name: &str) -> i64 {
     let res = app.post_form("/ous", "/ous", &[("name", name)]);
     assert_eq!(res.status().as_u16(), 303, "create OU {name}");
-    app.db()
-        .query_row(
-            "SELECT id FROM roster_organizational_unit WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .unwrap()
+    app.sql_i64(&format!(
+        "SELECT id FROM roster_organizational_unit WHERE name = '{}'",
+        name.replace('\'', "''")
+    ))
 }
 
 /// A new browser logged in as `username` with `PW`.
@@ -124,23 +171,16 @@ fn set_password(app: &TestApp, id: i64, secret: &str) -> Response {
 
 /// (first name, last name, e-mail, is_active, is_staff, is_superuser) of a user.
 fn user_row(app: &TestApp, id: i64) -> (String, String, String, bool, bool, bool) {
-    app.db()
-        .query_row(
-            "SELECT first_name, last_name, email, is_active, is_staff, is_superuser \
-             FROM auth_user WHERE id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
-        )
-        .unwrap()
+    let rows = app.sql_rows(&format!(
+        "SELECT first_name, last_name, email, is_active, is_staff, is_superuser \
+         FROM auth_user WHERE id = {id}"
+    ));
+    let [row] = &rows[..] else {
+        panic!("user {id}: {rows:?}")
+    };
+    let text = |i: usize| String::from_text(row[i].clone());
+    let flag = |i: usize| bool::from_text(row[i].clone());
+    (text(0), text(1), text(2), flag(3), flag(4), flag(5))
 }
 
 /// Imports `rows` (CSV lines after the header) through the web; returns the import id.

@@ -2,7 +2,6 @@
 //! Default User and as an admin. A refused action must leave the database exactly as it was.
 
 use reqwest::blocking::{Response, multipart};
-use rusqlite::params;
 
 use crate::helpers::*;
 
@@ -12,25 +11,19 @@ const USER_PASSWORD: &str = "plain-pass-123";
 /// Inserts an active user with SQL; `staff`/`superuser` as given. Returns the id.
 fn insert_user(app: &TestApp, username: &str, staff: bool, superuser: bool) -> i64 {
     let hash = roster::auth::hashers::make_password(USER_PASSWORD, TEST_ITERATIONS);
-    let conn = app.db();
-    conn.execute(
+    let upper = |b: bool| if b { "TRUE" } else { "FALSE" };
+    let (superuser, staff) = (upper(superuser), upper(staff));
+    app.sql_execute(&format!(
         "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
          is_staff, is_active, date_joined, first_name) \
-         VALUES (?1, NULL, ?2, ?3, 'Plain', ?4, ?5, 1, '2026-01-01 00:00:00', 'Pat')",
-        params![
-            hash,
-            superuser,
-            username,
-            format!("{username}@example.com"),
-            staff
-        ],
-    )
-    .unwrap();
-    conn.last_insert_rowid()
+         VALUES ('{hash}', NULL, {superuser}, '{username}', 'Plain', '{username}@example.com', \
+         {staff}, TRUE, '2026-01-01 00:00:00', 'Pat')"
+    ));
+    app.user_id(username)
 }
 
 fn id_of(app: &TestApp, sql: &str) -> i64 {
-    app.db().query_row(sql, [], |r| r.get(0)).unwrap()
+    app.sql_i64(sql)
 }
 
 /// A server with an admin browser logged in, two OUs, one web import and a Default User.
@@ -286,21 +279,16 @@ fn admins_may_open_every_page_and_do_every_action() {
         let res = send(&w.admin, "/users", &path, &body);
         assert_eq!(res.status().as_u16(), status, "POST {path}");
     }
-    let conn = w.admin.db();
-    let (first, staff): (String, bool) = conn
-        .query_row(
-            "SELECT first_name, is_staff FROM auth_user WHERE id = ?1",
-            [w.user_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!((first.as_str(), staff), ("Hacked", true));
-    let units: Vec<String> = conn
-        .prepare("SELECT name FROM roster_organizational_unit ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let user = w.admin.sql_rows(&format!(
+        "SELECT first_name, is_staff FROM auth_user WHERE id = {}",
+        w.user_id
+    ));
+    assert_eq!(user, [[Some("Hacked".to_string()), Some("1".to_string())]]);
+    let units: Vec<String> = w
+        .admin
+        .sql_rows("SELECT name FROM roster_organizational_unit ORDER BY name")
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
         .collect();
     assert_eq!(units, ["Field Sales", "Marketing"]);
 }

@@ -8,114 +8,6 @@ use std::process::Command;
 /// Tests that run on SQLite only so far, and why.
 const SQLITE_ONLY: &[(&str, &str)] = &[
     (
-        "add_user::a_set_password_link_is_mailed_and_works_like_an_invitation",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "add_user::a_user_with_a_typed_password_is_an_import_row_with_the_default_role",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "add_user::api::created_refused_and_duplicate_users",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "add_user::each_problem_is_shown_next_to_its_field_and_the_values_stay",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "add_user::with_mail_down_a_passwordless_user_waits_for_the_admins_word",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::deletes::django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_keep_the_name",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::deletes::djangos_flush_empties_a_database_roster_imported_into_logged_in_and_audited",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::deletes::undo_is_refused_and_explained_while_project_rows_refer_to_imported_users",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::django_flags::a_user_sharing_an_email_django_allowed_can_still_be_edited",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::django_flags::editing_a_staff_user_keeps_djangos_flags_unless_the_role_changes",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::a_default_user_changes_their_own_password",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::deactivation_blocks_at_once_keeps_data_and_can_be_undone",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::promotion_and_demotion_apply_on_the_next_request",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::saving_a_user_into_a_deleted_unit_is_refused",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::terminate_sessions_logs_the_user_out_everywhere",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::the_last_active_admin_cannot_lose_admin_rights",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::user_list_counts_up_to_a_cap_and_pages_past_it",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::user_list_pages_cover_every_user_once",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::user_list_searches_filters_sorts_and_counts",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::user_list_sorts_by_name_descending",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::people::user_page_edits_details_unit_title_and_groups",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::records::audit_log_records_actions_and_exports_them_safely",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::records::audit_rows_cannot_be_changed_or_deleted",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::records::organizational_units_create_rename_and_delete",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::records::times_are_shown_in_the_configured_zone_to_the_second_and_labelled",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::records::undo_removes_exactly_the_users_who_never_logged_in",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "admin_panel::undo::undo_keeps_admins_and_users_changed_after_the_import",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "api::dry_run_reports_and_creates_nothing",
         "its checks read or write the SQLite file",
     ),
@@ -149,54 +41,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
     (
         "api::tokens::the_token_never_reaches_the_audit_log_or_later_responses",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::account_page_is_for_any_logged_in_user",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::admins_may_open_every_page_and_do_every_action",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::anonymous_visitors_are_sent_to_login_and_change_nothing",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::default_users_get_403_and_change_nothing",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::staff_only_or_superuser_only_is_not_an_admin",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "authz::the_api_ignores_session_cookies",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "browser::cross_site::a_reset_link_clicked_in_webmail_sets_the_password_and_logs_in",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "browser::forgot_password::forgot_password_with_the_mailed_link_then_log_in",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "browser::import_flow::drop_preview_import_with_progress_and_download_the_error_report",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "browser::mail_gate::rows_without_a_password_wait_for_mail_unless_the_admin_insists",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "browser::phone::no_page_scrolls_sideways_on_a_phone",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "browser::set_password_links::filter_select_send_and_read_each_outcome",
         "its checks read or write the SQLite file",
     ),
     (
@@ -237,22 +81,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
     (
         "mail_settings::save_refuses_settings_whose_check_fails_unless_save_anyway",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "set_password_links::links_go_to_every_user_the_filter_matches",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "set_password_links::links_go_to_ticked_users_who_may_get_one_and_each_outcome_is_shown",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "set_password_links::nothing_is_sent_without_confirmation_a_pick_or_a_working_mail_server",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "set_password_links::password_not_set_filter_composes_with_search_and_pages",
         "its checks read or write the SQLite file",
     ),
     (

@@ -12,15 +12,14 @@ const ACTION: &str = "/users/send-set-password-link";
 
 /// Inserts a user with `password` (e.g. `!` + random for an unusable one); returns the id.
 fn insert(app: &TestApp, username: &str, email: &str, password: &str, active: bool) -> i64 {
-    let conn = app.db();
-    conn.execute(
+    let active = if active { "TRUE" } else { "FALSE" };
+    app.sql_execute(&format!(
         "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
          is_staff, is_active, date_joined, first_name) \
-         VALUES (?1, NULL, 0, ?2, 'Test', ?3, 0, ?4, '2026-01-01 00:00:00', 'Tess')",
-        rusqlite::params![password, username, email, active],
-    )
-    .unwrap();
-    conn.last_insert_rowid()
+         VALUES ('{password}', NULL, FALSE, '{username}', 'Test', '{email}', FALSE, {active}, \
+         '2026-01-01 00:00:00', 'Tess')"
+    ));
+    app.user_id(username)
 }
 
 const UNUSABLE: &str = "!b7PqJ2r0Xk9sY3vN6mT1wQ8zL4cF5hD0aG2eR7uI";
@@ -53,17 +52,16 @@ fn outcomes(html: &str) -> Vec<(String, String, String)> {
 }
 
 fn audit_details(app: &TestApp) -> Vec<(String, String)> {
-    let conn = app.db();
-    let mut stmt = conn
-        .prepare(
-            "SELECT target, detail FROM roster_audit WHERE action = 'set_password_links_sent' \
-             ORDER BY id",
-        )
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    app.sql_rows(
+        "SELECT target, detail FROM roster_audit WHERE action = 'set_password_links_sent' \
+         ORDER BY id",
+    )
+    .into_iter()
+    .map(|row| match &row[..] {
+        [Some(target), Some(detail)] => (target.clone(), detail.clone()),
+        other => panic!("an audit row without target or detail: {other:?}"),
+    })
+    .collect()
 }
 
 #[test]
@@ -248,16 +246,13 @@ fn nothing_is_sent_without_confirmation_a_pick_or_a_working_mail_server() {
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().unwrap().contains("no user was selected"));
     // One press sends at most 1,000 links: 1,002 matching users are refused before any mail.
-    app.db()
-        .execute(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1001) \
-             INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, \
-             email, is_staff, is_active, date_joined, first_name) \
-             SELECT '!', NULL, 0, 'bulk' || i, '', 'bulk' || i || '@example.com', 0, 1, \
-             '2026-01-01 00:00:00', '' FROM n",
-            [],
-        )
-        .unwrap();
+    app.sql_execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1001) \
+         INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, \
+         email, is_staff, is_active, date_joined, first_name) \
+         SELECT '!', NULL, FALSE, 'bulk' || i, '', 'bulk' || i || '@example.com', FALSE, TRUE, \
+         '2026-01-01 00:00:00', '' FROM n",
+    );
     let res = app.post_form(
         "/users?nopw=1",
         &format!("{ACTION}?nopw=1"),

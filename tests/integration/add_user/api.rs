@@ -61,14 +61,9 @@ fn created_refused_and_duplicate_users() {
         })
     );
     assert!(!body.to_string().contains("pbkdf2") && !body.to_string().contains(STRONG));
-    let actor: String = app
-        .db()
-        .query_row(
-            "SELECT actor FROM roster_audit WHERE action = 'user_added'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let actor = app
+        .sql_text("SELECT actor FROM roster_audit WHERE action = 'user_added'")
+        .expect("an audit entry");
     assert_eq!(actor, "api:hr-system");
 
     // The same username again (another case): 409 with the import API's error shape.

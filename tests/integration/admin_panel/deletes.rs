@@ -20,14 +20,43 @@ fn django_delete(db: &std::path::Path, user_id: i64) -> rusqlite::Result<()> {
     tx.commit()
 }
 
+/// [`django_delete`] on the app's database, either backend (on PostgreSQL foreign keys are
+/// always on).
+fn django_deletes(app: &TestApp, user_id: i64) -> Result<(), String> {
+    if !on_postgres() {
+        return django_delete(&app.db_path, user_id).map_err(|e| e.to_string());
+    }
+    try_execute(
+        app,
+        &format!(
+            "BEGIN; DELETE FROM auth_user_groups WHERE user_id = {user_id}; \
+             DELETE FROM auth_user_user_permissions WHERE user_id = {user_id}; \
+             DELETE FROM auth_user WHERE id = {user_id}; COMMIT;"
+        ),
+    )
+}
+
 fn strings(app: &TestApp, sql: &str) -> Vec<String> {
-    app.db()
-        .prepare(sql)
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    column(app, sql)
+}
+
+/// Roster's rows that name a user auth_user does not have, on either backend.
+fn dangling_user_references(app: &TestApp) -> i64 {
+    let references = [
+        ("roster_import", "actor_user_id"),
+        ("roster_import_row", "user_id"),
+        ("roster_user_profile", "user_id"),
+        ("roster_session", "user_id"),
+        ("roster_invitation", "user_id"),
+        ("roster_audit", "actor_user_id"),
+    ]
+    .map(|(table, column)| {
+        format!(
+            "(SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL \
+             AND {column} NOT IN (SELECT id FROM auth_user))"
+        )
+    });
+    one(app, &format!("SELECT {}", references.join(" + ")))
 }
 
 #[test]
@@ -52,8 +81,8 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
     let audited = format!("SELECT COUNT(*) FROM roster_audit WHERE actor_user_id = {ada}");
     assert_eq!(one::<i64>(&app, &audited), 1, "ada's login is audited");
 
-    django_delete(&app.db_path, ada).expect("Django can delete a user Roster touched");
-    django_delete(&app.db_path, bob).expect("Django can delete a user Roster imported");
+    django_deletes(&app, ada).expect("Django can delete a user Roster touched");
+    django_deletes(&app, bob).expect("Django can delete a user Roster imported");
 
     assert_eq!(one::<i64>(&app, &sessions), 0, "sessions go with the user");
     let profile = format!("SELECT COUNT(*) FROM roster_user_profile WHERE user_id = {ada}");
@@ -65,7 +94,8 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
     assert_eq!(
         strings(
             &app,
-            "SELECT created_username || ':' || COALESCE(user_id, 'gone') FROM roster_import_row ORDER BY line"
+            "SELECT created_username || ':' || COALESCE(CAST(user_id AS TEXT), 'gone') \
+             FROM roster_import_row ORDER BY line"
         ),
         ["ada:gone", "bob:gone"]
     );
@@ -117,11 +147,11 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
 
     // Django deletes the admin who ran the import: the history still names them.
     let admin = app.user_id(ADMIN);
-    django_delete(&app.db_path, admin).expect("Django can delete the admin who imported");
+    django_deletes(&app, admin).expect("Django can delete the admin who imported");
     assert_eq!(
         strings(
             &app,
-            "SELECT actor || ':' || COALESCE(actor_user_id, 'gone') FROM roster_import"
+            "SELECT actor || ':' || COALESCE(CAST(actor_user_id AS TEXT), 'gone') FROM roster_import"
         ),
         ["admin:gone"]
     );
@@ -130,8 +160,12 @@ fn django_deletes_a_user_roster_imported_edited_and_logged_in_and_the_records_ke
         0,
         "the admin's session went too"
     );
-    let violations: Vec<String> = strings(&app, "SELECT \"table\" FROM pragma_foreign_key_check");
-    assert!(violations.is_empty(), "{violations:?}");
+    assert_eq!(dangling_user_references(&app), 0);
+    if !on_postgres() {
+        // SQLite's own check of every foreign key (PostgreSQL enforces them as they are written).
+        let violations = strings(&app, "SELECT \"table\" FROM pragma_foreign_key_check");
+        assert!(violations.is_empty(), "{violations:?}");
+    }
 }
 
 #[test]
@@ -145,17 +179,26 @@ fn undo_is_refused_and_explained_while_project_rows_refer_to_imported_users() {
          Cat;C;cat@example.com;cat;;;cat-pass-123\n",
     );
     let (ann, ben) = (app.user_id("ann"), app.user_id("ben"));
-    // A hand-written table with an immediate key, and a Django-made one (deferred).
-    app.db()
-        .execute_batch(&format!(
-            "CREATE TABLE blog_post (id INTEGER PRIMARY KEY, title TEXT NOT NULL, \
-               author_id INTEGER REFERENCES auth_user(id)); \
-             CREATE TABLE \"shop_order\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \
-               \"customer_id\" integer NOT NULL REFERENCES \"auth_user\" (\"id\") DEFERRABLE INITIALLY DEFERRED); \
-             INSERT INTO blog_post (title, author_id) VALUES ('Hello', {ben}); \
-             INSERT INTO shop_order (customer_id) VALUES ({ann}), ({ann});"
-        ))
-        .unwrap();
+    // A hand-written table with an immediate key, and a Django-made one (deferred), in each
+    // backend's own DDL (Django's for PostgreSQL adds the key after the table).
+    let tables = if on_postgres() {
+        "CREATE TABLE blog_post (id SERIAL PRIMARY KEY, title TEXT NOT NULL, \
+           author_id INTEGER REFERENCES auth_user(id)); \
+         CREATE TABLE \"shop_order\" (\"id\" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT \
+           AS IDENTITY, \"customer_id\" integer NOT NULL); \
+         ALTER TABLE \"shop_order\" ADD CONSTRAINT \"shop_order_customer_id_3f1ab2c4_fk_auth_user_id\" \
+           FOREIGN KEY (\"customer_id\") REFERENCES \"auth_user\" (\"id\") DEFERRABLE INITIALLY DEFERRED;"
+    } else {
+        "CREATE TABLE blog_post (id INTEGER PRIMARY KEY, title TEXT NOT NULL, \
+           author_id INTEGER REFERENCES auth_user(id)); \
+         CREATE TABLE \"shop_order\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \
+           \"customer_id\" integer NOT NULL REFERENCES \"auth_user\" (\"id\") DEFERRABLE INITIALLY DEFERRED);"
+    };
+    app.sql_execute(&format!(
+        "{tables} \
+         INSERT INTO blog_post (title, author_id) VALUES ('Hello', {ben}); \
+         INSERT INTO shop_order (customer_id) VALUES ({ann}), ({ann});"
+    ));
     let undo_page = format!("/imports/{import_id}/undo");
     let html = app.page(&undo_page).1;
     assert!(select_text(&html, "#undo-blocked").is_some());
@@ -198,11 +241,9 @@ fn undo_is_refused_and_explained_while_project_rows_refer_to_imported_users() {
 
     // Once the project's rows are reassigned, the undo goes through.
     let admin = app.user_id(ADMIN);
-    app.db()
-        .execute_batch(&format!(
-            "UPDATE blog_post SET author_id = {admin}; DELETE FROM shop_order;"
-        ))
-        .unwrap();
+    app.sql_execute(&format!(
+        "UPDATE blog_post SET author_id = {admin}; DELETE FROM shop_order;"
+    ));
     let html = app.page(&undo_page).1;
     assert!(select_text(&html, "#undo-blocked").is_none());
     assert!(select_attr(&html, "form[action$='/undo'] button", "disabled").is_none());
@@ -211,23 +252,40 @@ fn undo_is_refused_and_explained_while_project_rows_refer_to_imported_users() {
     assert_eq!(app.user_count(), 1);
 }
 
-/// Django's `inventory.Item` (owner → AUTH_USER_MODEL) of the interop project, as its migrate wrote it.
+/// Django's `inventory.Item` (owner → AUTH_USER_MODEL) of the interop project, as its migrate wrote
+/// it on PostgreSQL (tests/fixtures/django/postgres_schema.sql).
+const INVENTORY_ITEM_POSTGRES: &str = "CREATE TABLE \"inventory_item\" (\"id\" bigint NOT NULL \
+     PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, \"name\" varchar(100) NOT NULL UNIQUE, \
+     \"created\" timestamp with time zone NOT NULL, \"owner_id\" integer NULL); \
+     ALTER TABLE \"inventory_item\" ADD CONSTRAINT \"inventory_item_owner_id_48e07bad_fk_auth_user_id\" \
+     FOREIGN KEY (\"owner_id\") REFERENCES \"auth_user\" (\"id\") DEFERRABLE INITIALLY DEFERRED;";
+
+/// The same on SQLite.
 const INVENTORY_ITEM: &str = "CREATE TABLE \"inventory_item\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \
      \"name\" varchar(100) NOT NULL UNIQUE, \"created\" datetime NOT NULL, \"owner_id\" integer NULL \
      REFERENCES \"auth_user\" (\"id\") DEFERRABLE INITIALLY DEFERRED);";
 
 #[test]
 fn djangos_flush_empties_a_database_roster_imported_into_logged_in_and_audited() {
-    for (version, flush) in [
-        (
-            "4.2",
-            include_str!("../../fixtures/django/sqlflush_4.2.sql"),
-        ),
-        (
-            "6.1",
-            include_str!("../../fixtures/django/sqlflush_6.1.sql"),
-        ),
-    ] {
+    let flushes = if on_postgres() {
+        // Django 4.2, 5.2 and 6.1 write the same flush for PostgreSQL (see its README).
+        vec![(
+            "4.2 to 6.1",
+            include_str!("../../fixtures/django/postgres_sqlflush.sql"),
+        )]
+    } else {
+        vec![
+            (
+                "4.2",
+                include_str!("../../fixtures/django/sqlflush_4.2.sql"),
+            ),
+            (
+                "6.1",
+                include_str!("../../fixtures/django/sqlflush_6.1.sql"),
+            ),
+        ]
+    };
+    for (version, flush) in flushes {
         let app = spawn_app();
         app.login_admin();
         import(
@@ -236,11 +294,16 @@ fn djangos_flush_empties_a_database_roster_imported_into_logged_in_and_audited()
             "Ann;A;ann@example.com;ann;;;ann-pass-123\nBen;B;ben@example.com;ben;;;\n",
         );
         app.second_browser().login("ann", "ann-pass-123");
-        app.db().execute_batch(INVENTORY_ITEM).unwrap();
-        let conn = app.db();
-        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
-        conn.execute_batch(flush)
-            .unwrap_or_else(|err| panic!("Django {version} flush: {err}"));
+        if on_postgres() {
+            app.sql_execute(INVENTORY_ITEM_POSTGRES);
+            try_execute(&app, flush)
+        } else {
+            app.sql_execute(INVENTORY_ITEM);
+            let conn = app.db();
+            conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+            conn.execute_batch(flush).map_err(|e| e.to_string())
+        }
+        .unwrap_or_else(|err| panic!("Django {version} flush: {err}"));
         let count = |table: &str| one::<i64>(&app, &format!("SELECT COUNT(*) FROM {table}"));
         assert_eq!(count("auth_user"), 0, "{version}");
         for table in ["roster_session", "roster_user_profile", "roster_invitation"] {
@@ -249,7 +312,8 @@ fn djangos_flush_empties_a_database_roster_imported_into_logged_in_and_audited()
         assert_eq!(
             strings(
                 &app,
-                "SELECT username || ':' || COALESCE(user_id, 'gone') FROM roster_import_row ORDER BY line"
+                "SELECT username || ':' || COALESCE(CAST(user_id AS TEXT), 'gone') \
+                 FROM roster_import_row ORDER BY line"
             ),
             ["ann:gone", "ben:gone"],
             "{version}"

@@ -13,9 +13,9 @@ fn editing_a_staff_user_keeps_djangos_flags_unless_the_role_changes() {
         "stella@example.com",
         false,
     );
-    app.db()
-        .execute("UPDATE auth_user SET is_staff = 1 WHERE id = ?1", [id])
-        .unwrap();
+    app.sql_execute(&format!(
+        "UPDATE auth_user SET is_staff = TRUE WHERE id = {id}"
+    ));
     let html = app.page(&format!("/users/{id}")).1;
     let role = select_text(&html, "#user-role").unwrap();
     assert!(
@@ -30,7 +30,7 @@ fn editing_a_staff_user_keeps_djangos_flags_unless_the_role_changes() {
     let row = user_row(&app, id);
     assert_eq!(row.1, "Renamed");
     assert!(row.4 && !row.5, "still staff, still not superuser: {row:?}");
-    let audit: String = one(&app, "SELECT group_concat(detail, ' | ') FROM roster_audit");
+    let audit = column(&app, "SELECT detail FROM roster_audit ORDER BY id").join(" | ");
     assert!(!audit.contains("role"), "no role change recorded: {audit}");
 
     assert_eq!(status(&save_user(&app, id, &[("role", "admin")], &[])), 303);

@@ -2,8 +2,6 @@
 
 use std::collections::HashSet;
 
-use rusqlite::params;
-
 use super::*;
 
 #[test]
@@ -22,21 +20,12 @@ fn user_list_searches_filters_sorts_and_counts() {
         false,
     );
     add_user(&app, "dave", ("Dave", "Boss"), "dave@corp.example", true);
-    let conn = app.db();
-    conn.execute("UPDATE auth_user SET is_active = 0 WHERE id = ?1", [carol])
-        .unwrap();
-    conn.execute(
-        "UPDATE auth_user SET last_login = '2026-02-01 10:00:00' WHERE id = ?1",
-        [bob],
-    )
-    .unwrap();
-    for user in [ann, bob] {
-        conn.execute(
-            "INSERT INTO roster_user_profile (user_id, organizational_unit_id) VALUES (?1, ?2)",
-            [user, sales],
-        )
-        .unwrap();
-    }
+    app.sql_execute(&format!(
+        "UPDATE auth_user SET is_active = FALSE WHERE id = {carol}; \
+         UPDATE auth_user SET last_login = '2026-02-01 10:00:00' WHERE id = {bob}; \
+         INSERT INTO roster_user_profile (user_id, organizational_unit_id) \
+         VALUES ({ann}, {sales}), ({bob}, {sales});"
+    ));
     let by_ou = format!("ou={sales}");
     let cases: &[(&str, &[&str])] = &[
         ("", &["admin", "ann_lee", "annalee", "bob", "carol", "dave"]),
@@ -100,18 +89,19 @@ fn user_list_pages_cover_every_user_once() {
 
 /// Adds `count` users `bulk0000`, `bulk0001`, … (last name "Bulk", e-mail `<username>@example.com`).
 fn insert_bulk_users(app: &TestApp, count: usize) {
-    let mut conn = app.db();
-    let tx = conn.transaction().unwrap();
-    for i in 0..count {
-        tx.execute(
-            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-             is_staff, is_active, date_joined, first_name) \
-             VALUES ('!x', NULL, 0, ?1, 'Bulk', ?2, 0, 1, '2026-01-01 00:00:00', 'B')",
-            params![format!("bulk{i:04}"), format!("bulk{i:04}@example.com")],
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
+    let values: Vec<String> = (0..count)
+        .map(|i| {
+            format!(
+                "('!x', NULL, FALSE, 'bulk{i:04}', 'Bulk', 'bulk{i:04}@example.com', FALSE, TRUE, \
+                 '2026-01-01 00:00:00', 'B')"
+            )
+        })
+        .collect();
+    app.sql_execute(&format!(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+         is_staff, is_active, date_joined, first_name) VALUES {}",
+        values.join(", ")
+    ));
 }
 
 #[test]
@@ -169,15 +159,13 @@ fn user_page_edits_details_unit_title_and_groups() {
     let app = spawn_app();
     app.login_admin();
     let sales = add_ou(&app, "Sales").to_string();
-    let conn = app.db();
-    conn.execute_batch("INSERT INTO auth_group (name) VALUES ('Default User'), ('Auditors')")
-        .unwrap();
+    app.sql_execute("INSERT INTO auth_group (name) VALUES ('Default User'), ('Auditors')");
     let groups: Vec<String> = ["Default User", "Auditors"]
         .map(|g| {
-            conn.query_row("SELECT id FROM auth_group WHERE name = ?1", [g], |r| {
-                r.get::<_, i64>(0)
-            })
-            .unwrap()
+            one::<i64>(
+                &app,
+                &format!("SELECT id FROM auth_group WHERE name = '{g}'"),
+            )
             .to_string()
         })
         .into();
@@ -201,14 +189,18 @@ fn user_page_edits_details_unit_title_and_groups() {
         saved.2, "Patricia@example.com",
         "domain lower-cased like Django"
     );
-    let profile: (String, String) = conn
-        .query_row(
-            "SELECT ou.name, p.job_title FROM roster_user_profile p \
-             JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id WHERE p.user_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let profile = app.sql_rows(&format!(
+        "SELECT ou.name, p.job_title FROM roster_user_profile p \
+         JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
+         WHERE p.user_id = {id}"
+    ));
+    let [profile] = &profile[..] else {
+        panic!("{profile:?}")
+    };
+    let profile = (
+        String::from_text(profile[0].clone()),
+        String::from_text(profile[1].clone()),
+    );
     assert_eq!(profile, ("Sales".to_string(), "Analyst".to_string()));
     let member_of = |app: &TestApp| -> i64 {
         one(
@@ -258,9 +250,9 @@ fn the_last_active_admin_cannot_lose_admin_rights() {
     app.login_admin();
     let me: i64 = one(&app, "SELECT id FROM auth_user WHERE username = 'admin'");
     let idle = add_user(&app, "idle", ("I", "Dle"), "idle@example.com", true);
-    app.db()
-        .execute("UPDATE auth_user SET is_active = 0 WHERE id = ?1", [idle])
-        .unwrap();
+    app.sql_execute(&format!(
+        "UPDATE auth_user SET is_active = FALSE WHERE id = {idle}"
+    ));
     let before = user_row(&app, me);
     let demote: &[(&str, &str)] = &[("role", "user")];
     for (set, unset) in [(demote, &[][..]), (&[][..], &["active"][..])] {

@@ -12,13 +12,9 @@ fn organizational_units_create_rename_and_delete() {
         add_ou(&app, "Empty"),
     );
     let name = |id: i64| -> Option<String> {
-        app.db()
-            .query_row(
-                "SELECT name FROM roster_organizational_unit WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .ok()
+        app.sql_text(&format!(
+            "SELECT name FROM roster_organizational_unit WHERE id = {id}"
+        ))
     };
     assert_eq!(
         status(&app.post_form("/ous", "/ous", &[("name", "sALES")])),
@@ -40,8 +36,9 @@ fn organizational_units_create_rename_and_delete() {
     assert_eq!(status(&res), 303);
     assert_eq!(name(support).as_deref(), Some("Help Desk"));
     let id = add_user(&app, "pat", ("Pat", "P"), "pat@example.com", false);
-    let sql = "INSERT INTO roster_user_profile (user_id, organizational_unit_id) VALUES (?1, ?2)";
-    app.db().execute(sql, [id, sales]).unwrap();
+    app.sql_execute(&format!(
+        "INSERT INTO roster_user_profile (user_id, organizational_unit_id) VALUES ({id}, {sales})"
+    ));
     let res = app.post_form("/ous", &format!("/ous/{sales}/delete"), &[]);
     assert_eq!(status(&res), 422);
     assert!(res.text().unwrap().contains("still has 1 user"));
@@ -137,14 +134,7 @@ fn undo_removes_exactly_the_users_who_never_logged_in() {
         &[("expected", "2")],
     );
     assert_eq!(status(&res), 303);
-    let left: Vec<String> = app
-        .db()
-        .prepare("SELECT username FROM auth_user ORDER BY username")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let left = column(&app, "SELECT username FROM auth_user ORDER BY username");
     assert_eq!(left, ["admin", "ann"]);
     for table in ["auth_user_groups", "roster_user_profile", "roster_session"] {
         let n: i64 = one(
@@ -282,14 +272,10 @@ fn audit_log_records_actions_and_exports_them_safely() {
             .all(|r| r.iter().all(|c| !c.starts_with(['=', '+', '-', '@'])))
     );
 
-    let stored: Vec<String> = app
-        .db()
-        .prepare("SELECT actor || target || detail || client FROM roster_audit")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let stored = column(
+        &app,
+        "SELECT actor || target || detail || client FROM roster_audit",
+    );
     let stored = stored.join("\n");
     for leak in [
         ADMIN_PASSWORD,
@@ -311,11 +297,10 @@ fn audit_rows_cannot_be_changed_or_deleted() {
     app.login_admin();
     let before: i64 = one(&app, "SELECT COUNT(*) FROM roster_audit");
     assert!(before > 0, "the login was recorded");
-    let conn = app.db();
-    let update = conn.execute("UPDATE roster_audit SET detail = 'tampered'", []);
-    assert!(update.unwrap_err().to_string().contains("append-only"));
-    let delete = conn.execute("DELETE FROM roster_audit", []);
-    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    let update = try_execute(&app, "UPDATE roster_audit SET detail = 'tampered'");
+    assert!(update.unwrap_err().contains("append-only"));
+    let delete = try_execute(&app, "DELETE FROM roster_audit");
+    assert!(delete.unwrap_err().contains("append-only"));
     assert_eq!(
         one::<i64>(&app, "SELECT COUNT(*) FROM roster_audit"),
         before
@@ -336,13 +321,16 @@ fn times_are_shown_in_the_configured_zone_to_the_second_and_labelled() {
     });
     app.login_admin();
     // A stored Django time with microseconds, in UTC.
-    app.db()
-        .execute(
-            "UPDATE auth_user SET date_joined = '2026-11-30 09:15:02.123456', \
-             last_login = '2026-07-01 09:15:02.5' WHERE username = ?1",
-            [ADMIN],
-        )
-        .unwrap();
+    // PostgreSQL reads a time without an offset in the session's zone: UTC here, as stored.
+    let utc = if on_postgres() {
+        "SET TIME ZONE 'UTC'; "
+    } else {
+        ""
+    };
+    app.sql_execute(&format!(
+        "{utc}UPDATE auth_user SET date_joined = '2026-11-30 09:15:02.123456', \
+         last_login = '2026-07-01 09:15:02.5' WHERE username = '{ADMIN}'"
+    ));
     let (_, audit) = app.page("/audit");
     assert!(audit.contains("When (Europe/Berlin)"), "labelled");
     let when = select_text(&audit, "#audit tbody td").expect("an entry");

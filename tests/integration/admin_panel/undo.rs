@@ -43,20 +43,12 @@ fn undo_keeps_admins_and_users_changed_after_the_import() {
         assert_eq!(status(&set), 303);
     }
     // In Django (straight into the database, as its admin would): a new e-mail and a group.
-    let db = app.db();
-    db.execute(
-        "UPDATE auth_user SET email = 'dja@new.example.com' WHERE username = 'dja'",
-        [],
-    )
-    .unwrap();
-    db.execute("INSERT INTO auth_group (name) VALUES ('Editors')", [])
-        .unwrap();
-    db.execute(
-        "INSERT INTO auth_user_groups (user_id, group_id) SELECT u.id, g.id FROM auth_user u, \
-         auth_group g WHERE u.username = 'gro' AND g.name = 'Editors'",
-        [],
-    )
-    .unwrap();
+    app.sql_execute(
+        "UPDATE auth_user SET email = 'dja@new.example.com' WHERE username = 'dja'; \
+         INSERT INTO auth_group (name) VALUES ('Editors'); \
+         INSERT INTO auth_user_groups (user_id, group_id) SELECT u.id, g.id FROM auth_user u, \
+         auth_group g WHERE u.username = 'gro' AND g.name = 'Editors';",
+    );
 
     let html = app.page(&format!("/imports/{import_id}/undo")).1;
     assert_eq!(
@@ -78,14 +70,7 @@ fn undo_keeps_admins_and_users_changed_after_the_import() {
         )
     };
     assert_eq!(status(&undo("1")), 303);
-    let left: Vec<String> = app
-        .db()
-        .prepare("SELECT username FROM auth_user ORDER BY username")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let left = column(&app, "SELECT username FROM auth_user ORDER BY username");
     assert_eq!(left, ["admin", "ado", "dja", "gro", "pam", "pwd", "ren"]);
 
     // A second undo is refused and not recorded again.

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 
 use roster::config::{Config, SecretKeySource};
+use roster::db::users::UserRecord;
 
 use super::{Browser, run};
 use crate::helpers::*;
@@ -36,15 +37,46 @@ fn webmail_with_link(link: &str) -> String {
     format!("http://localhost:{port}/inbox")
 }
 
-fn insert_user_without_password(db: &rusqlite::Connection) -> i64 {
-    db.execute(
-            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-             is_staff, is_active, date_joined, first_name) VALUES ('!unusable0123456789abcdefghij', \
-             NULL, 0, 'ada', 'Lovelace', 'ada@example.com', 0, 1, '2026-11-01 09:00:00', 'Ada')",
-            [],
-        )
-    .expect("insert ada");
-    db.last_insert_rowid()
+fn insert_user_without_password(app: &TestApp) -> i64 {
+    app.sql_execute(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+         is_staff, is_active, date_joined, first_name) VALUES ('!unusable0123456789abcdefghij', \
+         NULL, FALSE, 'ada', 'Lovelace', 'ada@example.com', FALSE, TRUE, '2026-11-01 09:00:00', \
+         'Ada')",
+    );
+    app.user_id("ada")
+}
+
+/// The user `id` as Roster reads it, from either backend (on PostgreSQL the fields a reset token
+/// signs are read with SQL; she has never logged in).
+fn user_record(app: &TestApp, id: i64) -> UserRecord {
+    if !on_postgres() {
+        return roster::db::users::find_by_id(&app.db(), id)
+            .expect("query")
+            .expect("the user");
+    }
+    let rows = app.sql_rows(&format!(
+        "SELECT username, email, first_name, last_name, password, \
+         CAST(date_joined AS TEXT), last_login IS NULL FROM auth_user WHERE id = {id}"
+    ));
+    let [row] = &rows[..] else {
+        panic!("user {id}: {rows:?}")
+    };
+    let text = |i: usize| row[i].clone().expect("a value");
+    assert_eq!(text(6), "1", "never logged in");
+    UserRecord {
+        id,
+        username: text(0),
+        email: text(1),
+        first_name: text(2),
+        last_name: text(3),
+        password: text(4),
+        is_active: true,
+        is_staff: false,
+        is_superuser: false,
+        last_login: None,
+        date_joined: text(5),
+    }
 }
 
 #[test]
@@ -52,15 +84,18 @@ fn a_reset_link_clicked_in_webmail_sets_the_password_and_logs_in() {
     let app = spawn_app_configured(seed_admin, |config| {
         config.accounts.secret_key = SecretKeySource::Given(SECRET.to_string());
     });
-    let db = app.db();
-    let id = insert_user_without_password(&db);
-    let mut accounts = Config::new(app.db_path.clone(), TEST_ITERATIONS, 10_000)
+    let id = insert_user_without_password(&app);
+    // Only the account settings are read; the configuration takes a file, not a database URL.
+    let database = if on_postgres() {
+        std::path::PathBuf::from("roster.sqlite3")
+    } else {
+        app.db_path.clone()
+    };
+    let mut accounts = Config::new(database, TEST_ITERATIONS, 10_000)
         .expect("config")
         .accounts;
     accounts.base_url = app.base.clone();
-    let ada = roster::db::users::find_by_id(&db, id)
-        .expect("query")
-        .expect("ada");
+    let ada = user_record(&app, id);
     let link = roster::auth::reset::reset_link(&accounts, SECRET, &ada);
     let inbox = webmail_with_link(&link);
 
@@ -89,11 +124,9 @@ fn a_reset_link_clicked_in_webmail_sets_the_password_and_logs_in() {
         browser.shot("password-set-logged-in").await;
         browser.finish().await;
     });
-    let stored: String = db
-        .query_row("SELECT password FROM auth_user WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let stored = app
+        .sql_text(&format!("SELECT password FROM auth_user WHERE id = {id}"))
+        .expect("a password");
     assert!(stored.starts_with("pbkdf2_sha256$"), "a Django hash now");
 }
 

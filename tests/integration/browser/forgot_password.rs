@@ -24,14 +24,12 @@ fn forgot_password_with_the_mailed_link_then_log_in() {
         config.accounts.secret_key = SecretKeySource::Given(SECRET.to_string());
     });
     // As an import without a password leaves her: Django's unusable password.
-    app.db()
-        .execute(
-            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-             is_staff, is_active, date_joined, first_name) VALUES ('!unusable0123456789abcdefghij', \
-             NULL, 0, 'grace', 'Hopper', 'grace@example.com', 0, 1, '2026-11-01 09:00:00', 'Grace')",
-            [],
-        )
-        .expect("insert grace");
+    app.sql_execute(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+         is_staff, is_active, date_joined, first_name) VALUES ('!unusable0123456789abcdefghij', \
+         NULL, FALSE, 'grace', 'Hopper', 'grace@example.com', FALSE, TRUE, '2026-11-01 09:00:00', \
+         'Grace')",
+    );
     mark_imported_without_password(&app, "grace");
 
     run(async {
@@ -111,13 +109,8 @@ fn forgot_password_with_the_mailed_link_then_log_in() {
         browser.shot("used-link").await;
         browser.finish().await;
     });
-    let stored: String = app
-        .db()
-        .query_row(
-            "SELECT password FROM auth_user WHERE username = 'grace'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let stored = app
+        .sql_text("SELECT password FROM auth_user WHERE username = 'grace'")
+        .expect("a password");
     assert!(stored.starts_with("pbkdf2_sha256$"), "a Django hash now");
 }

@@ -51,13 +51,10 @@ fn drop_preview_import_with_progress_and_download_the_error_report() {
         ADMIN_PASSWORD,
     ));
     let stored: Vec<String> = app
-        .db()
-        .prepare("SELECT password FROM auth_user WHERE username LIKE 'person%' ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .sql_rows("SELECT password FROM auth_user WHERE username LIKE 'person%' ORDER BY id")
+        .into_iter()
+        .map(|row| row.into_iter().next().flatten().expect("a password"))
+        .collect();
     check_imported_passwords(&stored);
 }
 

@@ -85,14 +85,9 @@ fn rows_without_a_password_wait_for_mail_unless_the_admin_insists() {
         browser.shot("result").await;
         browser.finish().await;
     });
-    let unusable: i64 = app
-        .db()
-        .query_row(
-            "SELECT COUNT(*) FROM auth_user WHERE username LIKE 'nopw%' AND password LIKE '!%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let unusable = app.sql_i64(
+        "SELECT COUNT(*) FROM auth_user WHERE username LIKE 'nopw%' AND password LIKE '!%'",
+    );
     assert_eq!(
         unusable, 2,
         "Django's unusable password for the rows without one"

@@ -11,29 +11,27 @@ const MEMBER_PASSWORD: &str = "member-pass-12345";
 
 /// Enough users for two pages of the user list, some with long names and addresses.
 fn seed_people(app: &TestApp) -> i64 {
-    let conn = app.db();
     let hash = make_password(MEMBER_PASSWORD, TEST_ITERATIONS);
-    conn.execute(
+    app.sql_execute(&format!(
         "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-         is_staff, is_active, date_joined, first_name) VALUES (?1, NULL, 0, 'member', \
+         is_staff, is_active, date_joined, first_name) VALUES ('{hash}', NULL, FALSE, 'member', \
          'Member-With-A-Rather-Long-Family-Name', 'member.with.a.long.address@subdivision.example.com', \
-         0, 1, '2026-11-01 09:00:00.123456', 'Maximiliane')",
-        [&hash],
-    )
-    .expect("insert member");
-    let member = conn.last_insert_rowid();
-    for i in 0..60 {
-        conn.execute(
-            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-             is_staff, is_active, date_joined, first_name) VALUES ('!unusable0123456789abcdefghij', \
-             NULL, 0, ?1, 'Person', ?2, 0, 1, '2026-11-01 09:00:00', 'Some')",
-            [
-                format!("person{i:02}"),
-                format!("person{i:02}@example.com"),
-            ],
-        )
-        .expect("insert person");
-    }
+         FALSE, TRUE, '2026-11-01 09:00:00.123456', 'Maximiliane')"
+    ));
+    let member = app.user_id("member");
+    let people: Vec<String> = (0..60)
+        .map(|i| {
+            format!(
+                "('!unusable0123456789abcdefghij', NULL, FALSE, 'person{i:02}', 'Person', \
+                 'person{i:02}@example.com', FALSE, TRUE, '2026-11-01 09:00:00', 'Some')"
+            )
+        })
+        .collect();
+    app.sql_execute(&format!(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+         is_staff, is_active, date_joined, first_name) VALUES {}",
+        people.join(", ")
+    ));
     member
 }
 

@@ -27,14 +27,12 @@ fn filter_select_send_and_read_each_outcome() {
         ("sso", "!unusable9876543210abcdefghij"),
         ("linus", hash.as_str()),
     ] {
-        app.db()
-            .execute(
-                "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, \
-                 email, is_staff, is_active, date_joined, first_name) VALUES (?1, NULL, 0, ?2, \
-                 'Test', ?2 || '@example.com', 0, 1, '2026-11-01 09:00:00', 'Tess')",
-                rusqlite::params![password, username],
-            )
-            .expect("insert user");
+        app.sql_execute(&format!(
+            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, \
+             email, is_staff, is_active, date_joined, first_name) VALUES ('{password}', NULL, \
+             FALSE, '{username}', 'Test', '{username}@example.com', FALSE, TRUE, \
+             '2026-11-01 09:00:00', 'Tess')"
+        ));
     }
     mark_imported_without_password(&app, "grace");
 
