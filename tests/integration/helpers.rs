@@ -398,28 +398,31 @@ pub fn roster_with(db: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option
 pub const HEADER: &str =
     "first_name;last_name;email;username;organizational_unit;job_title;password";
 
-/// Everything a state-changing request could change, as text.
+/// Everything a state-changing request could change, as text (on either backend).
 pub fn snapshot(app: &TestApp) -> Vec<String> {
-    let conn = app.db();
     let mut out = Vec::new();
     for sql in [
         "SELECT id || '|' || username || '|' || first_name || '|' || last_name || '|' || email \
          || '|' || is_active || is_staff || is_superuser || '|' || password || '|' \
-         || COALESCE(last_login, '-') FROM auth_user ORDER BY id",
+         || COALESCE(CAST(last_login AS TEXT), '-') FROM auth_user ORDER BY id",
         "SELECT user_id || '|' || group_id FROM auth_user_groups ORDER BY id",
-        "SELECT user_id || '|' || COALESCE(organizational_unit_id, '-') || '|' || job_title \
-         FROM roster_user_profile ORDER BY user_id",
+        "SELECT user_id || '|' || COALESCE(CAST(organizational_unit_id AS TEXT), '-') || '|' \
+         || job_title FROM roster_user_profile ORDER BY user_id",
         "SELECT id || '|' || name FROM roster_organizational_unit ORDER BY id",
         "SELECT user_id || '|' || key_hash FROM roster_session ORDER BY key_hash",
-        "SELECT id || '|' || status || '|' || COALESCE(undone_at, '-') FROM roster_import ORDER BY id",
-        "SELECT name || '|' || COALESCE(revoked_at, '-') FROM roster_api_token ORDER BY name",
+        "SELECT id || '|' || status || '|' || COALESCE(CAST(undone_at AS TEXT), '-') \
+         FROM roster_import ORDER BY id",
+        "SELECT name || '|' || COALESCE(CAST(revoked_at AS TEXT), '-') FROM roster_api_token \
+         ORDER BY name",
         "SELECT 'invitations ' || COUNT(*) FROM roster_invitation",
         "SELECT 'audit entries ' || COUNT(*) FROM roster_audit",
         "SELECT 'mail settings ' || COUNT(*) FROM roster_mail_settings",
     ] {
-        let mut stmt = conn.prepare(sql).unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
-        out.extend(rows.map(Result::unwrap));
+        out.extend(
+            app.sql_rows(sql)
+                .into_iter()
+                .map(|row| row.into_iter().next().flatten().expect("a snapshot line")),
+        );
     }
     out
 }
@@ -503,20 +506,18 @@ pub fn start_server_with(db: &std::path::Path, env: &[(&str, &str)]) -> Server {
 /// Records that a Roster import created this user without a password (an import and its row), as
 /// a passwordless import leaves her: only such users may set a first password through a mailed link.
 pub fn mark_imported_without_password(app: &TestApp, username: &str) {
-    let conn = app.db();
-    conn.execute(
+    let name = username.replace('\'', "''");
+    // A file name of its own finds the import again on either backend.
+    let file = format!("test-{name}.csv");
+    app.sql_execute(&format!(
         "INSERT INTO roster_import (started_at, actor, source, file_name, rows_total, created, \
-         failed, passwordless) VALUES ('2026-11-01 09:00:00', 'test', 'cli', 'test.csv', 1, 1, 0, 1)",
-        [],
-    )
-    .expect("insert import");
-    let import_id = conn.last_insert_rowid();
-    conn.execute(
+         failed, passwordless) VALUES ('2026-11-01 09:00:00', 'test', 'cli', '{file}', 1, 1, 0, 1)"
+    ));
+    app.sql_execute(&format!(
         "INSERT INTO roster_import_row (import_id, line, user_id, first_name, last_name, email, \
          username, organizational_unit, job_title, had_password) \
-         SELECT ?1, 2, id, first_name, last_name, email, username, '', '', 0 \
-         FROM auth_user WHERE username = ?2",
-        rusqlite::params![import_id, username],
-    )
-    .expect("insert import row");
+         SELECT (SELECT MAX(id) FROM roster_import WHERE file_name = '{file}'), 2, id, \
+         first_name, last_name, email, username, '', '', FALSE FROM auth_user \
+         WHERE username = '{name}'"
+    ));
 }
