@@ -296,80 +296,10 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
         "its checks read or write the SQLite file",
     ),
     (
-        "web_security::csrf_sweep::every_state_changing_route_refuses_a_missing_forged_or_foreign_csrf_token",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::enumeration::forgot_password_answers_the_same_for_unknown_known_inactive_and_passwordless_addresses",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::enumeration::login_answers_the_same_for_unknown_wrong_inactive_and_passwordless_accounts",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "web_security::files::the_server_creates_database_wal_shm_and_secret_key_owner_only",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::headers::error_pages_carry_the_security_headers_and_explain_themselves",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::headers::every_page_an_admin_or_visitor_can_open_is_free_of_inline_code",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::headers::mailed_links_ignore_host_and_forwarding_headers",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::input_checks::control_characters_in_names_are_refused_on_the_edit_form",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::rate_limits::a_limited_burst_is_audited_once_per_client_and_window",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::rate_limits::login_is_limited_per_account_even_from_many_addresses",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::repeats::a_second_undo_is_refused_and_the_first_record_is_kept",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::sessions::a_planted_csrf_cookie_is_useless_against_a_logged_in_admin",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::sessions::another_users_live_session_is_not_kept_at_login",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::sessions::every_cookie_is_httponly_samesite_strict_and_secure_only_over_https",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::sessions::logging_in_by_setup_link_or_reset_link_also_renews_session_and_csrf_token",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::timing::forgot_password_answers_as_fast_for_known_addresses_and_never_waits_for_smtp",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::timing::login_takes_as_long_for_unknown_users_as_for_wrong_passwords",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::weak_passwords::the_api_refuses_weak_passwords_unless_the_parameter_allows_them",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_security::weak_passwords::the_web_import_refuses_weak_passwords_unless_the_upload_box_is_ticked",
-        "its checks read or write the SQLite file",
+        "it checks the modes of the SQLite file the server creates and of its -wal and -shm \
+         files, which a PostgreSQL database does not have; its secret key file is named after \
+         that SQLite file",
     ),
 ];
 
