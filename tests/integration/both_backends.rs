@@ -116,42 +116,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
         "its checks read or write the SQLite file",
     ),
     (
-        "api::dry_run_reports_and_creates_nothing",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "api::failed_rows_are_reported_with_200",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "api::multipart_and_text_csv_bodies_both_import",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "api::oversized_bodies_get_a_json_413",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "api::passwordless_rows_need_mail_unless_allowed",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "api::the_api_ignores_cookies_and_csrf",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "api::tokens::admins_create_and_revoke_tokens_in_the_ui",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "api::tokens::cli_creates_lists_and_revokes_tokens",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "api::tokens::the_token_never_reaches_the_audit_log_or_later_responses",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "authz::account_page_is_for_any_logged_in_user",
         "its checks read or write the SQLite file",
     ),
