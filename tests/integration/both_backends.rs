@@ -188,22 +188,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
         "its checks read or write the SQLite file",
     ),
     (
-        "mail_settings::a_setting_from_the_environment_is_read_only_wins_and_no_log_shows_the_password",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "mail_settings::edit_check_save_then_forgot_password_goes_through_the_new_server_without_restart",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "mail_settings::no_page_waits_more_than_two_seconds_on_a_silent_server",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "mail_settings::save_refuses_settings_whose_check_fails_unless_save_anyway",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "set_password_links::links_go_to_every_user_the_filter_matches",
         "its checks read or write the SQLite file",
     ),
@@ -233,30 +217,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
     (
         "web_import::upload_preview_import_and_error_report",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_mail::admin_sends_a_reset_and_sets_a_password",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_mail::forgot_password_does_not_reveal_which_addresses_exist",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_mail::invitations_are_mailed_after_the_import_and_reported",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_mail::passwordless_user_sets_a_password_through_forgot_password",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_mail::sso_only_accounts_get_no_first_password_by_mail",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_mail::tampered_expired_and_foreign_tokens_are_refused",
         "its checks read or write the SQLite file",
     ),
     (
