@@ -180,14 +180,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
         "its checks read or write the SQLite file",
     ),
     (
-        "jobs::a_web_import_runs_in_the_background_and_shows_progress",
-        "opens the SQLite file itself",
-    ),
-    (
-        "jobs::overlapping_imports_at_the_same_time_create_each_user_once",
-        "its checks read or write the SQLite file",
-    ),
-    (
         "set_password_links::links_go_to_every_user_the_filter_matches",
         "its checks read or write the SQLite file",
     ),
@@ -201,22 +193,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
     (
         "set_password_links::password_not_set_filter_composes_with_search_and_pages",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "spreadsheets::an_xlsx_and_an_ods_upload_preview_and_import_like_a_csv",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_auth::a_database_failure_during_setup_is_a_500_and_the_link_stays_valid",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_import::another_admin_cannot_open_my_preview",
-        "its checks read or write the SQLite file",
-    ),
-    (
-        "web_import::upload_preview_import_and_error_report",
         "its checks read or write the SQLite file",
     ),
     (
