@@ -165,19 +165,21 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
     ),
     (
         "custom_user_model::users_are_imported_edited_and_logged_in_through_the_projects_user_model",
-        "prepares rows in its SQLite file",
+        "its database is a copy of named_user_project.sqlite3, which real Django 5.2 wrote, and it \
+         reads sqlite_master; postgres::custom_user_model runs the same project on PostgreSQL, \
+         replayed from named_user_project_postgres.sql",
     ),
     (
         "django::a_superuser_made_by_django_logs_in_to_roster",
-        "prepares rows in its SQLite file",
+        "its database is django_project.sqlite3, which real Django wrote; no PostgreSQL database of \
+         that project is committed (postgres::custom_user_model logs in a superuser Django made \
+         on PostgreSQL)",
     ),
     (
         "django::users_django_wrote_beside_the_search_index_are_found_and_django_kept_working",
-        "prepares rows in its SQLite file",
-    ),
-    (
-        "django_companion::reset_links_signed_with_a_fallback_key_are_accepted",
-        "its checks read or write the SQLite file",
+        "it tests the SQLite search index (roster_user_search_pending and its triggers, \
+         src/db/user_search.rs), which PostgreSQL databases do not have, on SQLite files real \
+         Django 4.2 and 6.1 wrote through those triggers",
     ),
     (
         "set_password_links::links_go_to_every_user_the_filter_matches",
