@@ -197,12 +197,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
         "set_password_links::password_not_set_filter_composes_with_search_and_pages",
         "its checks read or write the SQLite file",
     ),
-    (
-        "web_security::files::the_server_creates_database_wal_shm_and_secret_key_owner_only",
-        "it checks the modes of the SQLite file the server creates and of its -wal and -shm \
-         files, which a PostgreSQL database does not have; its secret key file is named after \
-         that SQLite file",
-    ),
 ];
 
 #[test]
