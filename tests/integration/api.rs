@@ -85,13 +85,10 @@ fn one_user(username: &str, password: &str) -> String {
 }
 
 fn password_of(app: &TestApp, username: &str) -> String {
-    app.db()
-        .query_row(
-            "SELECT password FROM auth_user WHERE username = ?1",
-            [username],
-            |r| r.get(0),
-        )
-        .expect("user exists")
+    app.sql_text(&format!(
+        "SELECT password FROM auth_user WHERE username = '{username}'"
+    ))
+    .expect("user exists")
 }
 
 /// Creates a token on the /tokens page; returns (token, the creation page).
@@ -109,37 +106,30 @@ fn ui_token(app: &TestApp, name: &str) -> (String, String) {
 }
 
 fn stored_hash(app: &TestApp, name: &str) -> String {
-    app.db()
-        .query_row(
-            "SELECT token_hash FROM roster_api_token WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .expect("token row")
+    app.sql_text(&format!(
+        "SELECT token_hash FROM roster_api_token WHERE name = '{name}'"
+    ))
+    .expect("token row")
 }
 
 fn audit_rows(app: &TestApp) -> Vec<(String, String, String, String)> {
-    let conn = app.db();
-    let mut stmt = conn
-        .prepare(
-            "SELECT actor, action, target, detail || ' ' || client FROM roster_audit ORDER BY id",
-        )
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    app.sql_rows(
+        "SELECT actor, action, target, detail || ' ' || client FROM roster_audit ORDER BY id",
+    )
+    .into_iter()
+    .map(|row| {
+        let [actor, action, target, detail]: [Option<String>; 4] =
+            row.try_into().expect("four columns");
+        let text = |value: Option<String>| value.expect("not NULL");
+        (text(actor), text(action), text(target), text(detail))
+    })
+    .collect()
 }
 
 fn user_missing(app: &TestApp, username: &str) -> bool {
-    app.db()
-        .query_row(
-            "SELECT COUNT(*) FROM auth_user WHERE username = ?1",
-            [username],
-            |r| r.get::<_, i64>(0),
-        )
-        .unwrap()
-        == 0
+    app.sql_i64(&format!(
+        "SELECT COUNT(*) FROM auth_user WHERE username = '{username}'"
+    )) == 0
 }
 
 #[test]
@@ -172,30 +162,19 @@ fn multipart_and_text_csv_bodies_both_import() {
             "{user} has a Django hash"
         );
     }
-    let conn = app.db();
-    let mut stmt = conn
-        .prepare("SELECT source, actor, actor_user_id, file_name, created FROM roster_import ORDER BY id")
-        .unwrap();
-    let imports: Vec<(String, String, Option<i64>, String, i64)> = stmt
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(
-        imports,
-        vec![
-            ("api".into(), "api:both".into(), None, "team.csv".into(), 1),
-            (
-                "api".into(),
-                "api:both".into(),
-                None,
-                "api-upload.csv".into(),
-                1
-            ),
-        ]
+    let imports = app.sql_rows(
+        "SELECT source, actor, actor_user_id, file_name, created FROM roster_import ORDER BY id",
     );
+    let row = |file: &str| {
+        vec![
+            Some("api".to_string()),
+            Some("api:both".to_string()),
+            None,
+            Some(file.to_string()),
+            Some("1".to_string()),
+        ]
+    };
+    assert_eq!(imports, vec![row("team.csv"), row("api-upload.csv")]);
 }
 
 #[test]
@@ -212,10 +191,7 @@ fn dry_run_reports_and_creates_nothing() {
     assert_eq!(body["failed"], 1);
     assert_eq!(body["errors"][0]["code"], "invalid_email");
     assert_eq!(app.user_count(), before, "a dry run writes no user");
-    let imports: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM roster_import", [], |r| r.get(0))
-        .unwrap();
+    let imports = app.sql_i64("SELECT COUNT(*) FROM roster_import");
     assert_eq!(imports, 0, "and records no import");
 
     let (status, body) = json(post_csv(&app, Some(&token), "?dry_run=maybe", &csv));
@@ -297,16 +273,16 @@ fn passwordless_rows_need_mail_unless_allowed() {
         password_of(&app, "nopass").starts_with('!'),
         "unusable password"
     );
-    let (check, allowed): (String, bool) = app
-        .db()
-        .query_row(
-            "SELECT mail_check, allowed_without_mail FROM roster_import ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_ne!(check, "ok");
-    assert!(allowed, "the choice is recorded with the import");
+    let recorded = app.sql_rows(
+        "SELECT mail_check, allowed_without_mail FROM roster_import ORDER BY id DESC LIMIT 1",
+    );
+    let [check, allowed]: [Option<String>; 2] = recorded[0].clone().try_into().unwrap();
+    assert_ne!(check.expect("a mail check"), "ok");
+    assert_eq!(
+        allowed.as_deref(),
+        Some("1"),
+        "the choice is recorded with the import"
+    );
 }
 
 #[test]

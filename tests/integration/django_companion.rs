@@ -126,16 +126,15 @@ fn reset_links_signed_with_a_fallback_key_are_accepted() {
         config.accounts.secret_key_fallbacks =
             roster::config::SecretKeyFallbacks(vec![GONE.replace("dropped", "other"), OLD.into()]);
     });
-    let admin = roster::db::users::find_by_username(&app.db(), ADMIN)
-        .unwrap()
-        .unwrap();
+    let admin_id = app.user_id(ADMIN);
+    let admin = crate::web_security::token_fields(&app, admin_id);
     let user = roster::auth::tokens::TokenUser {
-        pk: admin.id,
-        password: &admin.password,
-        last_login: admin.last_login.as_deref(),
-        email: &admin.email,
+        pk: admin_id,
+        password: admin[0].as_deref().expect("a password"),
+        last_login: admin[1].as_deref(),
+        email: admin[2].as_deref().expect("an email"),
     };
-    let uid = roster::auth::tokens::uidb64_encode(admin.id);
+    let uid = roster::auth::tokens::uidb64_encode(admin_id);
     let now = roster::auth::tokens::django_timestamp(chrono::Utc::now().timestamp(), 0);
     let status = |key: &str| {
         let token = roster::auth::tokens::make_token(&user, key, now);

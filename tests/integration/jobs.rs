@@ -13,33 +13,65 @@ const SLOW_ITERATIONS: u32 = 200_000;
 /// The database's write lock, held by the test until dropped. An import keeps planning and hashing
 /// meanwhile but cannot commit a batch, nor record that it finished: while the test holds this, a
 /// running import stays running, whatever the machine's speed. Pages keep answering (they only read).
-struct HeldWriteLock(rusqlite::Connection);
+/// On SQLite that is the file's write lock; on PostgreSQL the advisory lock every import takes to
+/// write a batch (`IMPORT_LOCK` in `src/db/postgres/import_store.rs`, "RosterI1").
+enum HeldWriteLock {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+const POSTGRES_IMPORT_LOCK: i64 = 0x526f_7374_6572_4931;
 
 impl HeldWriteLock {
     fn take(db: &Path) -> HeldWriteLock {
+        if db.to_string_lossy().contains("://") {
+            let mut client = crate::test_backend::client(db);
+            client
+                .execute("SELECT pg_advisory_lock($1)", &[&POSTGRES_IMPORT_LOCK])
+                .expect("take the import lock");
+            return HeldWriteLock::Postgres(client);
+        }
         let conn = rusqlite::Connection::open(db).expect("open db");
         conn.busy_timeout(Duration::from_secs(30))
             .expect("busy timeout");
         conn.execute_batch("BEGIN IMMEDIATE")
             .expect("take the write lock");
-        HeldWriteLock(conn)
+        HeldWriteLock::Sqlite(conn)
     }
 
     /// The import's status and rows done, as the database has them.
-    fn import(&self, id: i64) -> (String, i64) {
-        self.0
-            .query_row(
-                "SELECT status, rows_done FROM roster_import WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .expect("import record")
+    fn import(&mut self, id: i64) -> (String, i64) {
+        match self {
+            HeldWriteLock::Sqlite(conn) => conn
+                .query_row(
+                    "SELECT status, rows_done FROM roster_import WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .expect("import record"),
+            HeldWriteLock::Postgres(client) => {
+                let row = client
+                    .query_one(
+                        "SELECT status, rows_done::bigint FROM roster_import WHERE id = $1",
+                        &[&id],
+                    )
+                    .expect("import record");
+                (row.get(0), row.get(1))
+            }
+        }
     }
 }
 
 impl Drop for HeldWriteLock {
     fn drop(&mut self) {
-        let _ = self.0.execute_batch("ROLLBACK");
+        match self {
+            HeldWriteLock::Sqlite(conn) => {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            HeldWriteLock::Postgres(client) => {
+                let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&POSTGRES_IMPORT_LOCK]);
+            }
+        }
     }
 }
 
@@ -78,7 +110,7 @@ fn a_web_import_runs_in_the_background_and_shows_progress() {
     let res = app.post_form(&preview, &format!("{preview}/commit"), &[]);
     assert_eq!(res.status().as_u16(), 303, "the commit answers at once");
     let result = location(&res);
-    let held = HeldWriteLock::take(&app.db_path);
+    let mut held = HeldWriteLock::take(&app.db_path);
     let (status, done) = held.import(import_id(&result));
     assert!(
         status == "running" && done < 240,
@@ -122,10 +154,9 @@ fn a_web_import_runs_in_the_background_and_shows_progress() {
     );
     let (_, html) = app.page(&result);
     assert_eq!(select_text(&html, "#created").as_deref(), Some("240"));
-    let status: String = app
-        .db()
-        .query_row("SELECT status FROM roster_import", [], |r| r.get(0))
-        .unwrap();
+    let status = app
+        .sql_text("SELECT status FROM roster_import")
+        .expect("an import");
     assert_eq!(status, "done");
 }
 
@@ -133,14 +164,7 @@ fn a_web_import_runs_in_the_background_and_shows_progress() {
 fn overlapping_imports_at_the_same_time_create_each_user_once() {
     let app = spawn_app_configured(seed_admin, |c| c.import.pbkdf2_iterations = SLOW_ITERATIONS);
     let hash = roster::auth::hashers::make_password("second-admin-pw", TEST_ITERATIONS);
-    roster::db::users::insert_superuser(
-        &app.db(),
-        "second",
-        "second@example.com",
-        &hash,
-        "2026-01-01 00:00:00",
-    )
-    .unwrap();
+    crate::web_security::insert_admin(&app, "second", &hash);
     let first = app.second_browser();
     let second = app.second_browser();
     first.login_admin();
@@ -157,7 +181,7 @@ fn overlapping_imports_at_the_same_time_create_each_user_once() {
         (a.join().unwrap(), b.join().unwrap())
     });
     // Both imports have started and neither has finished: from here on they run side by side.
-    let held = HeldWriteLock::take(&app.db_path);
+    let mut held = HeldWriteLock::take(&app.db_path);
     for import in [&a, &b] {
         let (status, done) = held.import(import_id(import));
         assert_eq!(
@@ -169,26 +193,13 @@ fn overlapping_imports_at_the_same_time_create_each_user_once() {
     drop(held);
     first.wait_for_import(&a);
     second.wait_for_import(&b);
-    let conn = app.db();
-    let users: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM auth_user WHERE username LIKE 'ov%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let users = app.sql_i64("SELECT COUNT(*) FROM auth_user WHERE username LIKE 'ov%'");
     assert_eq!(users, 225, "the union of both files, each user once");
-    let doubles: i64 = conn
-        .query_row("SELECT COUNT(*) FROM (SELECT lower(username) FROM auth_user GROUP BY lower(username) HAVING COUNT(*) > 1)", [], |r| r.get(0))
-        .unwrap();
+    let doubles = app.sql_i64("SELECT COUNT(*) FROM (SELECT lower(username) FROM auth_user GROUP BY lower(username) HAVING COUNT(*) > 1) AS doubled");
     assert_eq!(doubles, 0);
-    let created: i64 = conn
-        .query_row("SELECT SUM(created) FROM roster_import", [], |r| r.get(0))
-        .unwrap();
+    let created = app.sql_i64("SELECT CAST(SUM(created) AS BIGINT) FROM roster_import");
     assert_eq!(created, 225);
-    let failed: i64 = conn
-        .query_row("SELECT SUM(failed) FROM roster_import", [], |r| r.get(0))
-        .unwrap();
+    let failed = app.sql_i64("SELECT CAST(SUM(failed) AS BIGINT) FROM roster_import");
     assert_eq!(failed, 75, "the overlap is reported once as duplicates");
 }
 

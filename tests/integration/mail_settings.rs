@@ -44,11 +44,7 @@ fn settings_form<'a>(
 }
 
 fn stored_rows(app: &TestApp) -> i64 {
-    app.db()
-        .query_row("SELECT COUNT(*) FROM roster_mail_settings", [], |r| {
-            r.get(0)
-        })
-        .unwrap()
+    app.sql_i64("SELECT COUNT(*) FROM roster_mail_settings")
 }
 
 #[test]
@@ -123,14 +119,13 @@ fn edit_check_save_then_forgot_password_goes_through_the_new_server_without_rest
     );
     assert!(page.contains("Leave empty to keep the stored password"));
     assert!(!page.contains(MAIL_PASSWORD));
-    let (detail, detail_text): (String, String) = app
-        .db()
-        .query_row(
-            "SELECT action, detail FROM roster_audit WHERE action = 'mail_settings_changed'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let [detail, detail_text]: [Option<String>; 2] = app
+        .sql_rows("SELECT action, detail FROM roster_audit WHERE action = 'mail_settings_changed'")
+        .pop()
+        .expect("an audit row")
+        .try_into()
         .unwrap();
+    let (detail, detail_text) = (detail.unwrap(), detail_text.unwrap());
     assert_eq!(detail, "mail_settings_changed");
     assert!(
         detail_text.contains("password") && !detail_text.contains(MAIL_PASSWORD),
@@ -146,12 +141,9 @@ fn edit_check_save_then_forgot_password_goes_through_the_new_server_without_rest
         &settings_form(&port, "starttls", "", "save"),
     );
     assert_eq!(res.status().as_u16(), 303);
-    let stored: String = app
-        .db()
-        .query_row("SELECT password FROM roster_mail_settings", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let stored = app
+        .sql_text("SELECT password FROM roster_mail_settings")
+        .expect("a stored password");
     assert_eq!(stored, MAIL_PASSWORD);
 
     // Used at once: Forgot Password mails through the new server with the new site link.
@@ -213,14 +205,9 @@ fn save_refuses_settings_whose_check_fails_unless_save_anyway() {
     let res = app.post_form("/mail", "/mail/settings", &form);
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(stored_rows(&app), 1);
-    let detail: String = app
-        .db()
-        .query_row(
-            "SELECT detail FROM roster_audit WHERE action = 'mail_settings_changed'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let detail = app
+        .sql_text("SELECT detail FROM roster_audit WHERE action = 'mail_settings_changed'")
+        .expect("an audit row");
     assert!(
         detail.contains("saved although the check did not pass"),
         "{detail}"
@@ -251,15 +238,26 @@ fn a_setting_from_the_environment_is_read_only_wins_and_no_log_shows_the_passwor
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("roster.sqlite3");
     seed_admin(&db);
+    // On PostgreSQL the server runs on a test database seeded alike.
+    let db = if on_postgres() {
+        std::path::PathBuf::from(crate::test_backend::postgres_like(&db))
+    } else {
+        db
+    };
     let ca = smtp.ca_pem_path.to_string_lossy().into_owned();
-    let server = start_server_with(
-        &db,
-        &[
-            ("ROSTER_EMAIL_HOST", "localhost"),
-            ("ROSTER_EMAIL_CA_FILE", &ca),
-            ("ROSTER_EMAIL_TIMEOUT", "3"),
-        ],
-    );
+    let mut env = vec![
+        ("ROSTER_EMAIL_HOST", "localhost"),
+        ("ROSTER_EMAIL_CA_FILE", ca.as_str()),
+        ("ROSTER_EMAIL_TIMEOUT", "3"),
+    ];
+    if on_postgres() {
+        // `serve` on PostgreSQL takes its key from the environment, not from a file beside it.
+        env.push((
+            "ROSTER_SECRET_KEY",
+            "mail-settings-test-secret-key-0123456789-abcdefghij",
+        ));
+    }
+    let server = start_server_with(&db, &env);
     let app = TestApp::external(&server.base, db.clone(), dir);
     app.login_admin();
     let (_, page) = app.page("/mail");
@@ -289,10 +287,9 @@ fn a_setting_from_the_environment_is_read_only_wins_and_no_log_shows_the_passwor
         "{}",
         res.text().unwrap_or_default()
     );
-    let stored_host: Option<String> = app
-        .db()
-        .query_row("SELECT host FROM roster_mail_settings", [], |r| r.get(0))
-        .unwrap();
+    let stored_host = app.sql_rows("SELECT host FROM roster_mail_settings");
+    assert_eq!(stored_host.len(), 1, "one settings row");
+    let stored_host = stored_host[0][0].clone();
     assert_eq!(
         stored_host, None,
         "a field the environment sets is not stored"
@@ -424,12 +421,9 @@ fn no_page_waits_more_than_two_seconds_on_a_silent_server() {
         started.elapsed()
     );
     let users: Vec<String> = app
-        .db()
-        .prepare("SELECT username FROM auth_user ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+        .sql_rows("SELECT username FROM auth_user ORDER BY id")
+        .into_iter()
+        .map(|row| row[0].clone().expect("a username"))
         .collect();
     assert_eq!(users, [ADMIN, "withpw"]);
 

@@ -29,15 +29,12 @@ fn an_xlsx_and_an_ods_upload_preview_and_import_like_a_csv() {
             );
         }
     }
-    let title: String = app
-        .db()
-        .query_row(
+    let title = app
+        .sql_text(
             "SELECT job_title FROM roster_user_profile p JOIN auth_user u ON u.id = p.user_id \
              WHERE u.username = 'lbak'",
-            [],
-            |r| r.get(0),
         )
-        .unwrap();
+        .expect("lbak's profile");
     assert_eq!(title, "Head\nof IT", "the line break in the cell is kept");
     let (_, upload) = app.page("/users/import");
     assert!(

@@ -59,12 +59,16 @@ fn a_database_failure_during_setup_is_a_500_and_the_link_stays_valid() {
     let app = spawn_app_with(|_| {});
     let setup = app.setup_path.clone().expect("a setup link");
     app.page(&setup);
-    app.db()
-        .execute_batch(
-            "CREATE TRIGGER refuse_admin BEFORE INSERT ON auth_user \
-             BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;",
-        )
-        .unwrap();
+    // The same failure on either backend: a trigger refusing every new user.
+    app.sql_execute(if on_postgres() {
+        "CREATE FUNCTION refuse_admin() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'disk trouble'; END $$; \
+         CREATE TRIGGER refuse_admin BEFORE INSERT ON auth_user \
+         FOR EACH ROW EXECUTE FUNCTION refuse_admin();"
+    } else {
+        "CREATE TRIGGER refuse_admin BEFORE INSERT ON auth_user \
+         BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;"
+    });
     let fields = [
         ("username", "boss"),
         ("email", "boss@example.com"),
@@ -77,7 +81,11 @@ fn a_database_failure_during_setup_is_a_500_and_the_link_stays_valid() {
     assert!(!page.contains("no longer valid"), "{page}");
     assert!(!page.contains("disk trouble"), "the cause stays in the log");
 
-    app.db().execute_batch("DROP TRIGGER refuse_admin").unwrap();
+    app.sql_execute(if on_postgres() {
+        "DROP TRIGGER refuse_admin ON auth_user"
+    } else {
+        "DROP TRIGGER refuse_admin"
+    });
     let (status, _) = app.page(&setup);
     assert_eq!(status, 200, "the link still works");
     let res = app.post_form(&setup, &setup, &fields);

@@ -76,18 +76,22 @@ fn upload_preview_import_and_error_report() {
     assert!(html.contains("not-an-email") && html.contains("Download error report"));
     assert_eq!(app.user_count(), before + 2);
 
-    let conn = app.db();
-    let (staff, superuser, active, group, ou, title, password): (bool, bool, bool, String, String, String, String) = conn
-        .query_row(
-            "SELECT u.is_staff, u.is_superuser, u.is_active, g.name, ou.name, p.job_title, u.password FROM auth_user u \
-             JOIN auth_user_groups ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id \
-             JOIN roster_user_profile p ON p.user_id = u.id JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
-             WHERE u.username = 'ada'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-        )
+    let ada = app.sql_rows(
+        "SELECT u.is_staff, u.is_superuser, u.is_active, g.name, ou.name, p.job_title, u.password FROM auth_user u \
+         JOIN auth_user_groups ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id \
+         JOIN roster_user_profile p ON p.user_id = u.id JOIN roster_organizational_unit ou ON ou.id = p.organizational_unit_id \
+         WHERE u.username = 'ada'",
+    );
+    let [staff, superuser, active, group, ou, title, password]: [String; 7] = ada[0]
+        .iter()
+        .map(|value| value.clone().expect("not NULL"))
+        .collect::<Vec<_>>()
+        .try_into()
         .unwrap();
-    assert!(!staff && !superuser && active);
+    assert_eq!(
+        (staff, superuser, active),
+        ("0".into(), "0".into(), "1".into())
+    );
     assert_eq!(
         (group.as_str(), ou.as_str(), title.as_str()),
         ("Default User", "Sales", "Analyst")
@@ -97,13 +101,9 @@ fn upload_preview_import_and_error_report() {
         roster::auth::hashers::check_password("pw-ada-secret", &password, TEST_ITERATIONS)
             == roster::auth::hashers::PasswordCheck::Correct { must_update: false }
     );
-    let cy: String = conn
-        .query_row(
-            "SELECT password FROM auth_user WHERE username = 'cy'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let cy = app
+        .sql_text("SELECT password FROM auth_user WHERE username = 'cy'")
+        .expect("cy");
     assert!(
         cy.starts_with('!') && cy.len() == 41,
         "unusable password, never empty"
@@ -206,14 +206,7 @@ fn another_admin_cannot_open_my_preview() {
     let csv = format!("{HEADER}\nAl;One;al@example.com;al;;;pw-al\n");
     let (preview, _, _) = app.upload_and_preview("a.csv", csv.as_bytes());
     let hash = roster::auth::hashers::make_password("other-admin-pw", TEST_ITERATIONS);
-    roster::db::users::insert_superuser(
-        &app.db(),
-        "other",
-        "other@example.com",
-        &hash,
-        "2026-01-01 00:00:00",
-    )
-    .unwrap();
+    crate::web_security::insert_admin(&app, "other", &hash);
     let other = app.second_browser();
     other.login("other", "other-admin-pw");
     assert_eq!(other.get(&preview).status().as_u16(), 404);

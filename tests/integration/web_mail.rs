@@ -64,14 +64,9 @@ fn passwordless_user_sets_a_password_through_forgot_password() {
     let smtp = mail_server();
     let app = app_with_mail(&smtp);
     import_newbie(&app, &[]);
-    let password: String = app
-        .db()
-        .query_row(
-            "SELECT password FROM auth_user WHERE username = 'newbie'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let password = app
+        .sql_text("SELECT password FROM auth_user WHERE username = 'newbie'")
+        .expect("newbie");
     assert!(password.starts_with('!'));
 
     let user = app.second_browser();
@@ -154,14 +149,9 @@ fn passwordless_user_sets_a_password_through_forgot_password() {
     fresh.login("newbie", "Tr0ub4dor&3x");
     let res = fresh.get(&path);
     assert_eq!(res.status().as_u16(), 400, "a used link is dead");
-    let stored: String = app
-        .db()
-        .query_row(
-            "SELECT password FROM auth_user WHERE username = 'newbie'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let stored = app
+        .sql_text("SELECT password FROM auth_user WHERE username = 'newbie'")
+        .expect("newbie");
     assert!(stored.starts_with("pbkdf2_sha256$"));
     assert_eq!(
         audit_actions(&app, "newbie")[..2],
@@ -172,25 +162,22 @@ fn passwordless_user_sets_a_password_through_forgot_password() {
 
 /// The audit actions about `username`, oldest first.
 fn audit_actions(app: &TestApp, username: &str) -> Vec<String> {
-    let conn = app.db();
-    let mut stmt = conn
-        .prepare("SELECT action FROM roster_audit WHERE target LIKE '%(' || ?1 || ')' ORDER BY id")
-        .unwrap();
-    stmt.query_map([username], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    app.sql_rows(&format!(
+        "SELECT action FROM roster_audit WHERE target LIKE '%({username})' ORDER BY id"
+    ))
+    .into_iter()
+    .map(|row| row[0].clone().expect("an action"))
+    .collect()
 }
 
 #[test]
 fn forgot_password_does_not_reveal_which_addresses_exist() {
     let smtp = mail_server();
     let app = app_with_mail(&smtp);
-    app.db().execute(
+    app.sql_execute(
         "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, is_staff, is_active, date_joined, first_name) \
-         VALUES ('!x', NULL, 0, 'gone', '', 'gone@example.com', 0, 0, '2026-01-01 00:00:00', '')",
-        [],
-    ).unwrap();
+         VALUES ('!x', NULL, FALSE, 'gone', '', 'gone@example.com', FALSE, FALSE, '2026-01-01 00:00:00', '')",
+    );
     let browser = app.second_browser();
     let mut answers = Vec::new();
     for email in [
@@ -233,16 +220,15 @@ fn forgot_password_is_rate_limited() {
 fn tampered_expired_and_foreign_tokens_are_refused() {
     let smtp = mail_server();
     let app = app_with_mail(&smtp);
-    let admin = roster::db::users::find_by_username(&app.db(), ADMIN)
-        .unwrap()
-        .unwrap();
+    let admin_id = app.user_id(ADMIN);
+    let admin = crate::web_security::token_fields(&app, admin_id);
     let user = roster::auth::tokens::TokenUser {
-        pk: admin.id,
-        password: &admin.password,
-        last_login: admin.last_login.as_deref(),
-        email: &admin.email,
+        pk: admin_id,
+        password: admin[0].as_deref().expect("a password"),
+        last_login: admin[1].as_deref(),
+        email: admin[2].as_deref().expect("an email"),
     };
-    let uid = roster::auth::tokens::uidb64_encode(admin.id);
+    let uid = roster::auth::tokens::uidb64_encode(admin_id);
     let now = roster::auth::tokens::django_timestamp(chrono::Utc::now().timestamp(), 0);
     let good = roster::auth::tokens::make_token(&user, SECRET, now);
     let expired = roster::auth::tokens::make_token(&user, SECRET, now - 259_201);
@@ -306,10 +292,9 @@ fn invitations_are_mailed_after_the_import_and_reported() {
             .starts_with("1 sent, 0 failed"),
         "{html}"
     );
-    let status: String = app
-        .db()
-        .query_row("SELECT status FROM roster_invitation", [], |r| r.get(0))
-        .unwrap();
+    let status = app
+        .sql_text("SELECT status FROM roster_invitation")
+        .expect("an invitation");
     assert_eq!(status, "sent");
 
     let newbie = app.second_browser();
@@ -334,14 +319,7 @@ fn admin_sends_a_reset_and_sets_a_password() {
     let smtp = mail_server();
     let app = app_with_mail(&smtp);
     import_newbie(&app, &[]);
-    let id: i64 = app
-        .db()
-        .query_row(
-            "SELECT id FROM auth_user WHERE username = 'newbie'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let id = app.user_id("newbie");
     let page = format!("/users/{id}");
     let (_, html) = app.page(&page);
     assert_eq!(
@@ -445,15 +423,12 @@ fn sso_only_accounts_get_no_first_password_by_mail() {
     let app = app_with_mail(&smtp);
     // As Django 5.1+ "password-based authentication disabled" or django-allauth's
     // set_unusable_password() leave it: '!' and 40 random characters, made outside Roster.
-    app.db()
-        .execute(
-            "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
-             is_staff, is_active, date_joined, first_name) \
-             VALUES ('!b7PqJ2r0Xk9sY3vN6mT1wQ8zL4cF5hD0aG2eR7uI', NULL, 0, 'sso', 'Only', \
-             'sso@example.com', 0, 1, '2026-01-01 00:00:00', 'Sam')",
-            [],
-        )
-        .unwrap();
+    app.sql_execute(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+         is_staff, is_active, date_joined, first_name) \
+         VALUES ('!b7PqJ2r0Xk9sY3vN6mT1wQ8zL4cF5hD0aG2eR7uI', NULL, FALSE, 'sso', 'Only', \
+         'sso@example.com', FALSE, TRUE, '2026-01-01 00:00:00', 'Sam')",
+    );
     let ask = |email: &str| {
         let user = app.second_browser();
         let res = user.post_form("/password-reset", "/password-reset", &[("email", email)]);

@@ -22,7 +22,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
-use rusqlite::params;
 
 use crate::helpers::*;
 
@@ -33,20 +32,23 @@ pub const SECRET: &str = "web-security-test-secret-key-0123456789-abcdefghij";
 
 /// Inserts a user with SQL and returns the id.
 pub fn insert_user(app: &TestApp, username: &str, password_hash: &str, active: bool) -> i64 {
-    let conn = app.db();
-    conn.execute(
+    let active = if active { "TRUE" } else { "FALSE" };
+    app.sql_i64(&format!(
         "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
          is_staff, is_active, date_joined, first_name) \
-         VALUES (?1, NULL, 0, ?2, 'User', ?3, 0, ?4, '2026-01-01 00:00:00', 'Test')",
-        params![
-            password_hash,
-            username,
-            format!("{username}@example.com"),
-            active
-        ],
-    )
-    .unwrap();
-    conn.last_insert_rowid()
+         VALUES ('{password_hash}', NULL, FALSE, '{username}', 'User', '{username}@example.com', \
+         FALSE, {active}, '2026-01-01 00:00:00', 'Test') RETURNING id"
+    ))
+}
+
+/// Inserts a superuser (staff, active) with SQL and returns the id.
+pub fn insert_admin(app: &TestApp, username: &str, password_hash: &str) -> i64 {
+    app.sql_i64(&format!(
+        "INSERT INTO auth_user (password, last_login, is_superuser, username, last_name, email, \
+         is_staff, is_active, date_joined, first_name) \
+         VALUES ('{password_hash}', NULL, TRUE, '{username}', '', '{username}@example.com', \
+         TRUE, TRUE, '2026-01-01 00:00:00', '') RETURNING id"
+    ))
 }
 
 /// An active Default User with password `PW`.
@@ -55,22 +57,38 @@ pub fn insert_plain_user(app: &TestApp, username: &str) -> i64 {
     insert_user(app, username, &hash, true)
 }
 
+/// What a reset token covers of `user_id`: password hash, last_login and email, with last_login
+/// as Roster's store reads it (SQLite's text, or PostgreSQL's timestamp in UTC printed the same).
+pub fn token_fields(app: &TestApp, user_id: i64) -> [Option<String>; 3] {
+    let last_login = if on_postgres() {
+        "regexp_replace(to_char(last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), \
+         '\\.000000$', '')"
+    } else {
+        "last_login"
+    };
+    app.sql_rows(&format!(
+        "SELECT password, {last_login}, email FROM auth_user WHERE id = {user_id}"
+    ))
+    .pop()
+    .expect("the user")
+    .try_into()
+    .expect("three columns")
+}
+
 /// The path of a valid reset link for `user_id` on an app configured with `SECRET`.
 pub fn reset_link_path(app: &TestApp, user_id: i64) -> String {
-    let user = roster::db::users::find_by_id(&app.db(), user_id)
-        .unwrap()
-        .unwrap();
+    let user = token_fields(app, user_id);
     let token_user = roster::auth::tokens::TokenUser {
-        pk: user.id,
-        password: &user.password,
-        last_login: user.last_login.as_deref(),
-        email: &user.email,
+        pk: user_id,
+        password: user[0].as_deref().expect("a password"),
+        last_login: user[1].as_deref(),
+        email: user[2].as_deref().expect("an email"),
     };
     let now = roster::auth::tokens::django_timestamp(chrono::Utc::now().timestamp(), 0);
     let token = roster::auth::tokens::make_token(&token_user, SECRET, now);
     format!(
         "/reset/{}/{token}/",
-        roster::auth::tokens::uidb64_encode(user.id)
+        roster::auth::tokens::uidb64_encode(user_id)
     )
 }
 

@@ -108,10 +108,7 @@ fn admins_create_and_revoke_tokens_in_the_ui() {
         .send()
         .unwrap();
     assert_eq!(res.status().as_u16(), 403);
-    let rows: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM roster_api_token", [], |r| r.get(0))
-        .unwrap();
+    let rows = app.sql_i64("SELECT COUNT(*) FROM roster_api_token");
     assert_eq!(rows, 0);
 
     let (token, created_page) = ui_token(&app, "hr-sync");

@@ -103,12 +103,7 @@ fn every_state_changing_route_refuses_a_missing_forged_or_foreign_csrf_token() {
             .as_u16(),
         303
     );
-    let ou: i64 = app
-        .db()
-        .query_row("SELECT id FROM roster_organizational_unit", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let ou = app.sql_i64("SELECT id FROM roster_organizational_unit");
     let csv = format!("{HEADER}\nIvy;Imported;ivy@example.com;ivy;;;ivy-pass-123\n");
     let (preview, status, _) = app.upload_and_preview("team.csv", csv.as_bytes());
     assert_eq!(status, 200);

@@ -21,14 +21,29 @@ fn sibling(db: &Path, suffix: &str) -> PathBuf {
 
 #[test]
 fn the_server_creates_database_wal_shm_and_secret_key_owner_only() {
-    // No preparation: the server itself creates the database and the secret key file.
-    let app = spawn_app_with(|_| {});
+    // No preparation: the server itself creates the database and the secret key file (beside the
+    // SQLite file; on PostgreSQL at the path configured here, as ROSTER_SECRET_KEY_FILE gives it).
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("roster.secret-key");
+    let configured = key_file.clone();
+    let app = spawn_app_configured(
+        |_| {},
+        move |config| {
+            if on_postgres() {
+                config.accounts.secret_key = roster::config::SecretKeySource::File(configured);
+            }
+        },
+    );
     assert!(app.setup_path.is_some());
-    // Keep a connection open so the WAL files stay while the server writes.
-    let reader = app.db();
-    let count: i64 = reader
-        .query_row("SELECT COUNT(*) FROM auth_user", [], |r| r.get(0))
-        .unwrap();
+    // SQLite only: keep a connection open (it has read) so the WAL files stay while the server
+    // writes.
+    let reader = (!on_postgres()).then(|| app.db());
+    let count: i64 = match &reader {
+        Some(reader) => reader
+            .query_row("SELECT COUNT(*) FROM auth_user", [], |r| r.get(0))
+            .unwrap(),
+        None => app.user_count(),
+    };
     assert_eq!(count, 0);
     let setup = app.setup_path.clone().unwrap();
     let res = app.post_form(
@@ -42,9 +57,18 @@ fn the_server_creates_database_wal_shm_and_secret_key_owner_only() {
         ],
     );
     assert_eq!(res.status().as_u16(), 303);
-    for suffix in ["", "-wal", "-shm", ".secret-key"] {
-        let path = sibling(&app.db_path, suffix);
-        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    let key_file = if on_postgres() {
+        key_file
+    } else {
+        sibling(&app.db_path, ".secret-key")
+    };
+    assert_eq!(mode(&key_file), 0o600, "{}", key_file.display());
+    // The database file and its WAL files are SQLite's; a PostgreSQL database has none.
+    if !on_postgres() {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = sibling(&app.db_path, suffix);
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
     }
     drop(reader);
 }

@@ -127,21 +127,13 @@ fn every_page_an_admin_or_visitor_can_open_is_free_of_inline_code() {
     assert_no_inline_code(&html, "preview");
     let result = app.commit(&preview);
     let (preview, _, _) = app.upload_and_preview("again.csv", csv.as_bytes());
-    let conn = app.db();
-    conn.execute(
+    let running = app.sql_i64(
         "INSERT INTO roster_import (started_at, actor, source, file_name, rows_total, created, \
          failed, passwordless, status, rows_done) \
-         VALUES ('2026-01-01 00:00:00', 'admin', 'web', 'running.csv', 10, 0, 0, 0, 'running', 3)",
-        [],
-    )
-    .unwrap();
-    let running = conn.last_insert_rowid();
-    let id: i64 = app
-        .db()
-        .query_row("SELECT id FROM auth_user WHERE username = 'ivy'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+         VALUES ('2026-01-01 00:00:00', 'admin', 'web', 'running.csv', 10, 0, 0, 0, 'running', 3) \
+         RETURNING id",
+    );
+    let id = app.user_id("ivy");
     for path in [
         "/users".to_string(),
         "/users?q=ivy&sort=-username".to_string(),
@@ -236,12 +228,7 @@ fn error_pages_carry_the_security_headers_and_explain_themselves() {
             check(res, 429, "Too many", "429");
         }
     }
-    app.db()
-        .execute(
-            "ALTER TABLE roster_api_token RENAME TO roster_api_token_gone",
-            [],
-        )
-        .unwrap();
+    app.sql_execute("ALTER TABLE roster_api_token RENAME TO roster_api_token_gone");
     let res = app.get("/tokens");
     assert_eq!(res.status().as_u16(), 500);
     assert_security_headers(&res, "500");

@@ -127,14 +127,10 @@ fn control_characters_in_names_are_refused_on_the_edit_form() {
         let html = res.text().unwrap();
         assert!(html.contains("control character"), "{field}: {html}");
     }
-    let (first, last): (String, String) = app
-        .db()
-        .query_row(
-            "SELECT first_name, last_name FROM auth_user WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let row = &app.sql_rows(&format!(
+        "SELECT first_name, last_name FROM auth_user WHERE id = {id}"
+    ))[0];
+    let (first, last) = (row[0].clone().unwrap(), row[1].clone().unwrap());
     assert!(
         !first.contains('\n') && !last.contains('\t'),
         "nothing saved"

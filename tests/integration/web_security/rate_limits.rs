@@ -181,13 +181,9 @@ fn strangers_cannot_lock_the_owner_out() {
 fn a_limited_burst_is_audited_once_per_client_and_window() {
     let app = spawn_app();
     let count = |action: &str| -> i64 {
-        app.db()
-            .query_row(
-                "SELECT COUNT(*) FROM roster_audit WHERE action = ?1",
-                [action],
-                |r| r.get(0),
-            )
-            .unwrap()
+        app.sql_i64(&format!(
+            "SELECT COUNT(*) FROM roster_audit WHERE action = '{action}'"
+        ))
     };
     let flooder = browser_from(&app, "127.0.7.1");
     for n in 1..=60 {

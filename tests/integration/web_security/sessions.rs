@@ -326,12 +326,7 @@ fn a_planted_csrf_cookie_is_useless_against_a_logged_in_admin() {
         403,
         "cookie and form agree, but not with the session"
     );
-    let units: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM roster_organizational_unit", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let units = app.sql_i64("SELECT COUNT(*) FROM roster_organizational_unit");
     assert_eq!(units, 0);
     let genuine = browser.post(
         "/ous",

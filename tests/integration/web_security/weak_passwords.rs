@@ -26,7 +26,8 @@ fn import_audit(conn: &rusqlite::Connection, newest: bool) -> String {
 }
 
 fn import_audit_detail(app: &TestApp) -> String {
-    import_audit(&app.db(), true)
+    app.sql_text("SELECT detail FROM roster_audit WHERE action = 'import' ORDER BY id DESC LIMIT 1")
+        .expect("an import audit row")
 }
 
 #[test]
@@ -100,16 +101,7 @@ fn the_api_refuses_weak_passwords_unless_the_parameter_allows_them() {
     let refused = post("", weak_csv());
     assert_eq!(refused["created"], 1, "{refused}");
     assert_eq!(refused["errors"][0]["code"], "weak_password");
-    assert!(
-        app.db()
-            .query_row(
-                "SELECT COUNT(*) FROM auth_user WHERE username = 'onedigit'",
-                [],
-                |r| r.get::<_, i64>(0)
-            )
-            .unwrap()
-            == 0
-    );
+    assert!(app.sql_i64("SELECT COUNT(*) FROM auth_user WHERE username = 'onedigit'") == 0);
 
     let allowed = post(
         "?allow_weak_passwords=true",
