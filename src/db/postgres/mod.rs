@@ -11,6 +11,7 @@ mod directory;
 mod history;
 mod import_record;
 mod import_rows;
+mod import_statements;
 mod import_store;
 mod invitations;
 mod mail_settings;
