@@ -4,6 +4,32 @@ use std::collections::HashSet;
 
 use super::*;
 
+/// The search box ignores case for ASCII letters only, as SQLite's `LIKE` does, and gives the
+/// same answer on both backends (PostgreSQL's `ILIKE` under the database's collation also folded
+/// `É` to `é`).
+#[test]
+fn the_search_ignores_ascii_case_only_on_both_backends() {
+    let app = spawn_app();
+    app.login_admin();
+    add_user(
+        &app,
+        "emile",
+        ("Émile", "Zola"),
+        "emile@corp.example",
+        false,
+    );
+    add_user(&app, "zoe", ("Zoé", "Ébert"), "zoe@corp.example", false);
+    let cases: &[(&str, &[&str])] = &[
+        ("q=%C3%89mile+ZOLA", &["emile"]),
+        ("q=%C3%A9", &["zoe"]),
+        ("q=%C3%A9mile", &[]),
+        ("q=%C3%89", &["emile", "zoe"]),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(listed(&app, query), *expected, "/users?{query}");
+    }
+}
+
 #[test]
 fn user_list_searches_filters_sorts_and_counts() {
     let app = spawn_app();
