@@ -21,6 +21,20 @@ mod web;
 mod web_admin;
 mod web_users;
 
+/// `roster import --allow-without-mail` of `rows` (CSV lines after the header) into the database
+/// at `url`; panics unless it succeeds.
+fn import_rows(url: &str, rows: &str) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), format!("{}\n{rows}", crate::helpers::HEADER)).unwrap();
+    let path = file.path().to_str().unwrap();
+    let out = migrate::roster_pg(url, &["import", path, "--allow-without-mail"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// How many rows `table` holds.
 fn count(client: &mut postgres::Client, table: &str) -> i64 {
     client

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use super::cluster::{cluster, new_database};
 use super::count;
-use super::migrate::roster_pg;
 use crate::eventually::eventually;
 use crate::helpers::{HEADER, Server, TestApp, location, select_text, start_server_with};
 use crate::smtp_server::{SmtpMode, TestSmtp, extract_link};
@@ -342,21 +341,10 @@ fn the_user_list_pages_sorts_and_filters_on_postgresql() {
     let pg = cluster();
     let db = new_database("userlist");
     let url = pg.url(&db, "?sslmode=disable");
-    let mut csv = format!("{HEADER}\n");
-    for n in 0..120 {
-        csv.push_str(&format!(
-            "First{n:03};Last{n:03};u{n:03}@example.com;user{n:03};;;\n"
-        ));
-    }
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), csv).unwrap();
-    let path = file.path().to_str().unwrap();
-    let out = roster_pg(&url, &["import", path, "--allow-without-mail"], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let rows: String = (0..120)
+        .map(|n| format!("First{n:03};Last{n:03};u{n:03}@example.com;user{n:03};;;\n"))
+        .collect();
+    super::import_rows(&url, &rows);
     super::create_admin(&url, "boss", ADMIN_PASSWORD);
     let server = serve(&url);
     assert!(!server.log().contains("/setup/"));
@@ -480,23 +468,7 @@ fn forgot_password_works_across_processes_on_postgresql() {
     let pg = cluster();
     let db = new_database("forgot");
     let url = pg.url(&db, "?sslmode=disable");
-    let csv = format!("{HEADER}\nAda;Lovelace;ada@example.com;ada;;;\n");
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), csv).unwrap();
-    let out = roster_pg(
-        &url,
-        &[
-            "import",
-            file.path().to_str().unwrap(),
-            "--allow-without-mail",
-        ],
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::import_rows(&url, "Ada;Lovelace;ada@example.com;ada;;;\n");
     let (smtp, first, second) = two_servers_with_mail(&url);
 
     // Asked on the first process (any case of the address), the link comes by mail.

@@ -473,25 +473,23 @@ fn an_import_is_undone_on_postgresql_keeping_changed_users_and_refusing_while_ro
     );
 }
 
+/// A database of its own with the admin boss and `users` passwordless users (u0, u1, …) imported
+/// by `roster import` as import 1; its URL and name.
+fn database_with_imported_users(label: &str, users: usize) -> (String, String) {
+    let db = new_database(label);
+    let url = cluster().url(&db, "?sslmode=disable");
+    create_admin(&url, "boss", ADMIN_PASSWORD);
+    let rows: String = (0..users)
+        .map(|i| format!("F{i};L{i};u{i}@example.com;u{i};;;\n"))
+        .collect();
+    super::import_rows(&url, &rows);
+    (url, db)
+}
+
 #[test]
 fn two_processes_undoing_one_import_at_once_remove_its_users_once() {
     let pg = cluster();
-    let db = new_database("web_admin_undo_race");
-    let url = pg.url(&db, "?sslmode=disable");
-    create_admin(&url, "boss", ADMIN_PASSWORD);
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("team.csv");
-    let mut text = format!("{HEADER}\n");
-    for i in 0..2_000 {
-        text.push_str(&format!("F{i};L{i};u{i}@example.com;u{i};;;\n"));
-    }
-    std::fs::write(&csv, text).unwrap();
-    let out = roster_pg(
-        &url,
-        &["import", csv.to_str().unwrap(), "--allow-without-mail"],
-        &[],
-    );
-    assert!(out.status.success());
+    let (url, db) = database_with_imported_users("web_admin_undo_race", 2_000);
     let (first, second) = (serve(&url), serve(&url));
     let admin = browser(&first);
     logged_in(&admin);
@@ -645,22 +643,7 @@ fn an_import_into_a_custom_user_model_is_undone_on_postgresql() {
 #[ignore]
 fn measure_the_undo_page_of_ten_thousand_users() {
     let pg = cluster();
-    let db = new_database("web_admin_undo_measure");
-    let url = pg.url(&db, "?sslmode=disable");
-    create_admin(&url, "boss", ADMIN_PASSWORD);
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("big.csv");
-    let mut text = format!("{HEADER}\n");
-    for i in 0..10_000 {
-        text.push_str(&format!("F{i};L{i};u{i}@example.com;u{i};;;\n"));
-    }
-    std::fs::write(&csv, text).unwrap();
-    let out = roster_pg(
-        &url,
-        &["import", csv.to_str().unwrap(), "--allow-without-mail"],
-        &[],
-    );
-    assert!(out.status.success());
+    let (url, db) = database_with_imported_users("web_admin_undo_measure", 10_000);
     let server = serve(&url);
     let admin = browser(&server);
     logged_in(&admin);

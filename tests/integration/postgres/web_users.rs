@@ -8,7 +8,7 @@ use super::cluster::{cluster, new_database};
 use super::migrate::roster_pg;
 use super::web::{browser, same_browser_on, two_servers_with_mail};
 use super::{audit_entries, count};
-use crate::helpers::{HEADER, TestApp, location, select_text};
+use crate::helpers::{TestApp, location, select_text};
 use crate::smtp_server::extract_link;
 
 const ADMIN_PASSWORD: &str = "Setup-Pass-2026!";
@@ -27,18 +27,12 @@ fn directory(name: &str) -> (String, String) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let csv = format!(
-        "{HEADER}\nAda;Lovelace;ada@example.com;ada;;Analyst;{ADA_PASSWORD}\n\
-         Cy;Nopass;cy@example.com;cy;;;\n"
-    );
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), csv).unwrap();
-    let path = file.path().to_str().unwrap();
-    let out = roster_pg(&url, &["import", path, "--allow-without-mail"], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    super::import_rows(
+        &url,
+        &format!(
+            "Ada;Lovelace;ada@example.com;ada;;Analyst;{ADA_PASSWORD}\n\
+             Cy;Nopass;cy@example.com;cy;;;\n"
+        ),
     );
     pg.client(&db)
         .execute("INSERT INTO auth_group (name) VALUES ('Editors')", &[])
