@@ -1,5 +1,6 @@
 //! Admin accounts from the command line: createsuperuser, changepassword, and their audit entries.
 
+use super::stdout::say;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
@@ -59,7 +60,7 @@ pub(super) fn create_superuser<S: AccountStore>(
         &format!("user:{id} ({username})"),
         "roster createsuperuser",
     )?;
-    println!("Superuser \"{username}\" created.");
+    say!("Superuser \"{username}\" created.")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -95,10 +96,10 @@ pub(super) fn change_password<S: AccountStore>(
         &format!("user:{} ({})", user.id, user.username),
         "roster changepassword",
     )?;
-    println!(
+    say!(
         "Password changed successfully for user \"{}\".",
         user.username
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

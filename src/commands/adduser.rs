@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use super::accounts::{cli_actor, password_from_stdin, prompt_new_password};
 use super::exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
+use super::stdout::say;
 use crate::cli::Command;
 use crate::config::Config;
 use crate::db::Db;
@@ -136,13 +137,15 @@ where
         AddOutcome::Added {
             user, invitations, ..
         } => {
-            println!(
+            say!(
                 "User \"{}\" created (id {}, import #{}, role Default User).",
-                user.username, user.id, user.import_id
-            );
+                user.username,
+                user.id,
+                user.import_id
+            )?;
             match invitations {
                 Invitations::Sent { sent: 1.., .. } => {
-                    println!("Set-password link mailed to {}.", user.email);
+                    say!("Set-password link mailed to {}.", user.email)?;
                 }
                 Invitations::Sent { .. } => {
                     eprintln!(
@@ -153,10 +156,10 @@ where
                 }
                 Invitations::Unsent(err) => return Err(err),
                 Invitations::NotQueued if !user.has_usable_password => {
-                    println!(
+                    say!(
                         "No link was mailed (the mail server check failed): the user has no password until an admin sets one (`roster changepassword {}`).",
                         user.username
-                    );
+                    )?;
                 }
                 Invitations::NotQueued => {}
             }

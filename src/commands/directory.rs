@@ -2,9 +2,10 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 
 use super::accounts::{cli_actor, cli_entry};
+use super::stdout::say;
 use crate::cli::{OuCommand, TokenCommand};
 use crate::db::audit::AuditAction;
 use crate::db::directory_store::DirectoryStore;
@@ -18,10 +19,10 @@ pub(super) fn organizational_units<S: DirectoryStore>(
         OuCommand::List => {
             let units = store.units()?;
             if units.is_empty() {
-                println!("No organizational units yet. Create one with `roster ou add NAME`.");
+                say!("No organizational units yet. Create one with `roster ou add NAME`.")?;
             }
             for unit in units {
-                println!("{}\t{} users", unit.name, unit.user_count);
+                say!("{}\t{} users", unit.name, unit.user_count)?;
             }
         }
         OuCommand::Add { name } => {
@@ -36,7 +37,7 @@ pub(super) fn organizational_units<S: DirectoryStore>(
                     name.trim(),
                 )
             })?;
-            println!("Organizational unit \"{}\" created.", name.trim());
+            say!("Organizational unit \"{}\" created.", name.trim())?;
         }
         OuCommand::Rename { name, new_name } => {
             let (old, new) = store.atomically(|store| {
@@ -53,7 +54,7 @@ pub(super) fn organizational_units<S: DirectoryStore>(
                 )?;
                 Ok((old, new.to_string()))
             })?;
-            println!("Organizational unit \"{old}\" renamed to \"{new}\".");
+            say!("Organizational unit \"{old}\" renamed to \"{new}\".")?;
         }
         OuCommand::Delete { name } => {
             let deleted = store.atomically(|store| {
@@ -64,7 +65,7 @@ pub(super) fn organizational_units<S: DirectoryStore>(
                 audit(store, AuditAction::OuDeleted, &format!("ou:{id}"), &deleted)?;
                 Ok(deleted)
             })?;
-            println!("Organizational unit \"{deleted}\" deleted.");
+            say!("Organizational unit \"{deleted}\" deleted.")?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -96,7 +97,12 @@ pub(super) fn api_tokens<S: DirectoryStore>(
                 Ok(token)
             })?;
             // Only the token on stdout, so scripts can capture it.
-            println!("{token}");
+            say!("{token}").with_context(|| {
+                format!(
+                    "API token \"{0}\" was created but could not be shown; revoke it with `roster token revoke '{0}'` and create another",
+                    name.trim()
+                )
+            })?;
             eprintln!(
                 "API token \"{}\" created. Copy it now: Roster stores only its hash and cannot show it again.",
                 name.trim()
@@ -110,22 +116,24 @@ pub(super) fn api_tokens<S: DirectoryStore>(
                 let target = format!("token:{}", name.trim());
                 audit(store, AuditAction::TokenRevoked, &target, "")
             })?;
-            println!("API token \"{}\" revoked.", name.trim());
+            say!("API token \"{}\" revoked.", name.trim())?;
         }
         TokenCommand::List => {
             let tokens = store.tokens()?;
             if tokens.is_empty() {
-                println!("No API tokens yet. Create one with `roster token create NAME`.");
+                say!("No API tokens yet. Create one with `roster token create NAME`.")?;
             }
             for t in tokens {
                 let status = t
                     .revoked_at
                     .map_or_else(|| "active".to_string(), |at| format!("revoked {at}"));
                 let used = t.last_used_at.as_deref().unwrap_or("never");
-                println!(
+                say!(
                     "{}\t{status}\tcreated {} by {}\tlast used {used}",
-                    t.name, t.created_at, t.created_by
-                );
+                    t.name,
+                    t.created_at,
+                    t.created_by
+                )?;
             }
         }
     }

@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use super::accounts::cli_actor;
 use super::exit_codes::{EXIT_FAILURE, EXIT_PARTIAL};
+use super::stdout::say;
 use crate::cli::ImportOptions;
 use crate::config::{Config, CurrentMail};
 use crate::db::Db;
@@ -60,10 +61,10 @@ where
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let reject = |rejection: &crate::import::FileError| -> anyhow::Result<ExitCode> {
         if options.json {
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(&rejected_json(rejection))?
-            );
+            )?;
         } else {
             eprintln!(
                 "{}: rejected, nothing imported.\n{}",
@@ -127,34 +128,67 @@ where
     if let Some(path) = &options.error_report {
         write_error_report(path, &report.failures)?;
     }
-    if options.json {
-        let mut json = report.to_json();
-        json.notices = notices;
-        println!("{}", serde_json::to_string_pretty(&json)?);
-    } else {
-        notices.iter().for_each(|notice| eprintln!("{notice}"));
-        print_summary(
-            file,
-            &report,
-            options.dry_run,
-            options.error_report.as_deref(),
-        )?;
-    }
-    match invitations {
-        Invitations::Sent { sent, failed } if !options.json => {
-            println!("Set-password invitations: {sent} sent, {failed} failed.");
-        }
-        Invitations::Unsent(err) => return Err(err),
-        _ if options.invite && !options.dry_run && gate.mail_failed() && !options.json => {
-            eprintln!("No invitations sent: the mail server check failed.");
-        }
-        _ => {}
+    print_outcome(
+        file,
+        options,
+        &report,
+        notices,
+        &invitations,
+        gate.mail_failed(),
+    )
+    .with_context(|| {
+        let what = if options.dry_run {
+            "The dry run"
+        } else {
+            "The import"
+        };
+        format!(
+            "{what} finished ({} rows, {} failed) but its report could not be written",
+            report.rows_total, report.failed
+        )
+    })?;
+    if let Invitations::Unsent(err) = invitations {
+        return Err(err);
     }
     Ok(if report.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PARTIAL)
     })
+}
+
+/// The import's report on standard output: JSON, or the summary and the invitations' line.
+fn print_outcome(
+    file: &Path,
+    options: &ImportOptions,
+    report: &ImportReport,
+    notices: Vec<String>,
+    invitations: &Invitations,
+    mail_failed: bool,
+) -> anyhow::Result<()> {
+    if options.json {
+        let mut json = report.to_json();
+        json.notices = notices;
+        return say!("{}", serde_json::to_string_pretty(&json)?);
+    }
+    notices.iter().for_each(|notice| eprintln!("{notice}"));
+    print_summary(
+        file,
+        report,
+        options.dry_run,
+        options.error_report.as_deref(),
+    )
+    .context("cannot write to standard output")?;
+    match invitations {
+        Invitations::Sent { sent, failed } => {
+            say!("Set-password invitations: {sent} sent, {failed} failed.")?;
+        }
+        Invitations::NotQueued if options.invite && !options.dry_run && mail_failed => {
+            eprintln!("No invitations sent: the mail server check failed.");
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn print_summary(

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use super::exit_codes::EXIT_FAILURE;
+use super::stdout::say;
 use crate::config::CurrentMail;
 use crate::domain::fields::is_valid_email;
 
@@ -17,14 +18,14 @@ pub(super) fn checked_address(address: &str) -> anyhow::Result<&str> {
 }
 
 /// Talks to the mail server and says how it went; exit code 1 when the check failed.
-pub(super) fn check_mail(current: &CurrentMail) -> ExitCode {
+pub(super) fn check_mail(current: &CurrentMail) -> anyhow::Result<ExitCode> {
     let outcome = crate::mail::check(&current.mail);
-    println!("{}: {}", outcome.server, outcome.message);
-    if outcome.ok() {
+    say!("{}: {}", outcome.server, outcome.message)?;
+    Ok(if outcome.ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILURE)
-    }
+    })
 }
 
 /// Sends the test mail to `address` (checked by [`checked_address`]).
@@ -39,6 +40,6 @@ pub(super) fn send_test_email(current: &CurrentMail, address: &str) -> anyhow::R
         &crate::mail::messages::test_message(address, &server),
     )
     .map_err(|e| anyhow::anyhow!("The test e-mail was not sent: {e}"))?;
-    println!("Test e-mail sent to {address}.");
+    say!("Test e-mail sent to {address}.")?;
     Ok(ExitCode::SUCCESS)
 }

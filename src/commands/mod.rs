@@ -9,6 +9,7 @@ mod import;
 mod mail;
 mod pg_backup;
 mod postgres;
+mod stdout;
 
 use std::process::ExitCode;
 
@@ -23,18 +24,19 @@ use adduser::{AddUserOptions, adduser};
 use directory::{api_tokens, organizational_units};
 use hashing::configure_hashing;
 use import::import;
+use stdout::say;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that need no database work whatever `--database` names.
     match &cli.command {
         Command::SampleCsv => {
-            print!("{}", crate::SAMPLE_CSV);
+            stdout::text(crate::SAMPLE_CSV)?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Template { file } => {
             write_template(file)?;
-            println!("Template written to {}.", file.display());
+            say!("Template written to {}.", file.display())?;
             return Ok(ExitCode::SUCCESS);
         }
         _ => {}
@@ -50,7 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SampleCsv | Command::Template { .. } => unreachable!("handled above"),
         Command::Migrate => {
             db.migrate()?;
-            println!("Database {} is up to date.", config.database.display());
+            say!("Database {} is up to date.", config.database.display())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
@@ -101,12 +103,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup { file } => {
             db.migrate()?;
             db.backup_to(&file)?;
-            println!("Backup written to {}.", file.display());
+            say!("Backup written to {}.", file.display())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckMail => {
             let current = crate::config::current_mail::load_for_command(&config, &db);
-            Ok(mail::check_mail(&current))
+            mail::check_mail(&current)
         }
         Command::Sendtestemail { address } => {
             let address = mail::checked_address(&address)?;

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use super::accounts::{change_password, create_superuser};
 use super::adduser::AddUserOptions;
 use super::import::mailer;
+use super::stdout::say;
 use crate::auth::secret::SECRET_KEY_UNSET;
 use crate::cli::{Cli, Command};
 use crate::config::{
@@ -123,9 +124,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             let mut directory = PgDirectory(connector.connect()?);
             super::directory::api_tokens(&mut directory, command)
         }
-        Command::CheckMail => Ok(super::mail::check_mail(&current_mail_settings(
-            &config, &connector,
-        )?)),
+        Command::CheckMail => super::mail::check_mail(&current_mail_settings(&config, &connector)?),
         Command::Sendtestemail { .. } => {
             let current = current_mail_settings(&config, &connector)?;
             super::mail::send_test_email(&current, address.unwrap_or_default())
@@ -141,7 +140,7 @@ pub fn run(cli: &Cli, url: &str) -> anyhow::Result<ExitCode> {
             } else {
                 ""
             };
-            println!("Database {} is up to date{django}.", connector.target());
+            say!("Database {} is up to date{django}.", connector.target())?;
             Ok(ExitCode::SUCCESS)
         }
     }

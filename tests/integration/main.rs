@@ -7,6 +7,7 @@ mod authz;
 mod both_backends;
 mod browser;
 mod cli;
+mod cli_output;
 mod crash;
 mod custom_user_model;
 mod diagnostics;
