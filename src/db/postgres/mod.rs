@@ -62,6 +62,10 @@ const ROSTER_MIGRATIONS: &[(&str, &str)] = &[
         "V14__roster_rate_limit",
         include_str!("../../../migrations-postgres/V14__roster_rate_limit.sql"),
     ),
+    (
+        "V15__token_names_fold_ascii_only",
+        include_str!("../../../migrations-postgres/V15__token_names_fold_ascii_only.sql"),
+    ),
 ];
 /// Two Roster processes migrating one database take turns (a session-level advisory lock).
 const MIGRATE_LOCK: i64 = 0x526f_7374_6572; // "Roster"

@@ -88,6 +88,28 @@ fn cli_creates_lists_and_revokes_tokens() {
 }
 
 #[test]
+fn token_names_ignore_ascii_case_only_on_both_backends() {
+    let app = spawn_app();
+    let create = |name: &str| roster(&app.db_path, &["token", "create", name]);
+    assert_eq!(create("Ärzte").status.code(), Some(0));
+    let out = create("ÄRZTE");
+    assert_eq!(out.status.code(), Some(1), "ASCII letters fold");
+    assert!(text(&out.stderr).contains("already exists"));
+    let out = create("ärzte");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "non-ASCII letters do not fold, as SQLite's NOCASE: {}",
+        text(&out.stderr)
+    );
+    let out = roster(&app.db_path, &["token", "revoke", "ÄRZTE"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let listing = text(&roster(&app.db_path, &["token", "list"]).stdout);
+    assert!(listing.contains("Ärzte\trevoked"), "{listing}");
+    assert!(listing.contains("ärzte\tactive"), "{listing}");
+}
+
+#[test]
 fn admins_create_and_revoke_tokens_in_the_ui() {
     let app = spawn_app();
     let res = app.get("/tokens");
