@@ -14,12 +14,6 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
          replayed from named_user_project_postgres.sql",
     ),
     (
-        "django::a_superuser_made_by_django_logs_in_to_roster",
-        "its database is django_project.sqlite3, which real Django wrote; no PostgreSQL database of \
-         that project is committed (postgres::custom_user_model logs in a superuser Django made \
-         on PostgreSQL)",
-    ),
-    (
         "django::users_django_wrote_beside_the_search_index_are_found_and_django_kept_working",
         "it tests the SQLite search index (roster_user_search_pending and its triggers, \
          src/db/user_search.rs), which PostgreSQL databases do not have, on SQLite files real \

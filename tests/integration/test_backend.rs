@@ -1,7 +1,8 @@
 //! The harness parameter `ROSTER_TEST_BACKEND=postgres`: the in-process servers of the web tests
 //! run on a new database of the test PostgreSQL server instead of an SQLite file, seeded as the
-//! test's `prepare` seeded its SQLite file (nothing, migrated, or the admin `ADMIN`); a test that
-//! prepares anything else runs on SQLite only so far and stops saying so.
+//! test's `prepare` seeded its SQLite file (nothing, migrated, the admin `ADMIN`, or a copy of a
+//! Django-written file with a PostgreSQL twin); a test that prepares anything else runs on SQLite
+//! only so far and stops saying so.
 
 use std::path::Path;
 
@@ -18,12 +19,27 @@ enum Seeded {
     Empty,
     /// Migrated, with the one admin `seed_admin` adds.
     Admin,
+    /// A copy of a Django-written SQLite file: its PostgreSQL twin's dump, replayed.
+    DjangoTwin(&'static str),
 }
+
+/// SQLite files real Django wrote, each with the dump of the same project on PostgreSQL that real
+/// Django wrote the same way (tests/fixtures/django/README.md).
+const DJANGO_TWINS: &[(&str, &str)] = &[(
+    "tests/fixtures/django/django_project.sqlite3",
+    include_str!("../fixtures/django/django_project_postgres.sql"),
+)];
 
 /// Reads what `prepare` did to `sqlite`; panics for anything but the seeds PostgreSQL repeats.
 fn seeded(sqlite: &Path) -> Seeded {
     if !sqlite.exists() {
         return Seeded::Empty;
+    }
+    let prepared = std::fs::read(sqlite).expect("read the prepared file");
+    for (file, dump) in DJANGO_TWINS {
+        if std::fs::read(file).is_ok_and(|bytes| bytes == prepared) {
+            return Seeded::DjangoTwin(dump);
+        }
     }
     let conn = rusqlite::Connection::open(sqlite).expect("open the prepared file");
     let count = |sql: &str| -> i64 {
@@ -53,7 +69,13 @@ fn seeded(sqlite: &Path) -> Seeded {
 pub fn postgres_like(sqlite: &Path) -> String {
     let seeded = seeded(sqlite);
     let pg = cluster();
-    let url = pg.url(&new_database("web"), "?sslmode=disable");
+    let db = new_database("web");
+    let url = pg.url(&db, "?sslmode=disable");
+    if let Seeded::DjangoTwin(dump) = seeded {
+        pg.client(&db)
+            .batch_execute(dump)
+            .expect("replay the Django twin");
+    }
     roster::db::postgres::migrate(&connector(&url), &Default::default(), None)
         .expect("migrate the test database");
     if seeded == Seeded::Admin {
