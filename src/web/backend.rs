@@ -21,7 +21,7 @@ pub enum Backend {
         readers: ReadPool,
     },
     Postgres {
-        pool: r2d2::Pool<Connector>,
+        pool: crate::db::postgres::PgPool,
         /// For imports, which get a connection of their own (boxed: it holds the TLS settings).
         connector: Box<Connector>,
     },

@@ -156,6 +156,11 @@ impl Application {
         self.setup_path.as_deref()
     }
 
+    /// A handle that stops the server (tests stop their in-process servers with it).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Runs until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await

@@ -53,7 +53,8 @@ impl Limit<'_> {
         else {
             return Ok(in_memory(limit(state), &key));
         };
-        let pool = pool.clone();
+        // A clone of the pool's handle (not of the `PgPool` that closes it), for the blocking thread.
+        let pool = r2d2::Pool::clone(pool);
         Ok(web::block(move || in_database(&mut *pool.get()?, shared, &key)).await??)
     }
 }

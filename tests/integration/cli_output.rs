@@ -5,19 +5,19 @@ use std::process::{Command, Output, Stdio};
 
 use crate::helpers::*;
 
-/// Runs roster with its standard output a pipe nobody reads: the read end is closed at once.
+/// Runs roster with its standard output a pipe whose read end was closed before it started.
 fn roster_into_closed_pipe(db: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_roster"))
         .args(args)
         .env("ROSTER_DATABASE", db)
         .env("ROSTER_PBKDF2_ITERATIONS", TEST_ITERATIONS.to_string())
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(writer)
         .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn roster");
-    drop(child.stdout.take());
-    child.wait_with_output().expect("roster output")
+        .output()
+        .expect("run roster")
 }
 
 fn stderr_of(out: &Output) -> String {

@@ -63,6 +63,20 @@ pub struct TestApp {
     pub setup_path: Option<String>,
     pub client: Client,
     _dir: tempfile::TempDir,
+    /// Stops the in-process server when the last browser on it is dropped; `None` for a server
+    /// started elsewhere.
+    _server: Option<Arc<ServerStop>>,
+}
+
+/// Stops an in-process server when dropped, so its database connections close (PostgreSQL
+/// counts them against `max_connections` for the whole test run).
+struct ServerStop(actix_web::dev::ServerHandle);
+
+impl Drop for ServerStop {
+    fn drop(&mut self) {
+        // `stop` sends the command at once; its future only waits for the workers to finish.
+        drop(self.0.stop(false));
+    }
 }
 
 /// A fresh database (optionally seeded by `prepare`) and a server on 127.0.0.1:0.
@@ -99,19 +113,24 @@ pub fn spawn_app_configured(
             None => system.block_on(async move { Application::build(config, serve) }),
         }
         .expect("build app");
-        tx.send((app.port(), app.setup_path().map(str::to_string)))
-            .expect("send port");
+        tx.send((
+            app.port(),
+            app.setup_path().map(str::to_string),
+            app.handle(),
+        ))
+        .expect("send port");
         system
             .block_on(app.run_until_stopped())
             .expect("server ran");
     });
-    let (port, setup_path) = rx.recv().expect("server started");
+    let (port, setup_path, server) = rx.recv().expect("server started");
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         db_path: postgres.map_or(sqlite_path, PathBuf::from),
         setup_path,
         client: new_client(),
         _dir: dir,
+        _server: Some(Arc::new(ServerStop(server))),
     }
 }
 
@@ -163,6 +182,7 @@ impl TestApp {
             setup_path: None,
             client: new_client(),
             _dir: dir,
+            _server: None,
         }
     }
 
@@ -174,6 +194,7 @@ impl TestApp {
             setup_path: None,
             client: new_client(),
             _dir: tempfile::tempdir().expect("temp dir"),
+            _server: self._server.clone(),
         }
     }
 

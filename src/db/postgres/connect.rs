@@ -212,9 +212,33 @@ impl r2d2::ManageConnection for Connector {
 }
 
 /// A pool of up to `max_size` connections, opened as they are first needed.
-pub fn pool(connector: Connector, max_size: u32) -> r2d2::Pool<Connector> {
-    r2d2::Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(0))
-        .build_unchecked(connector)
+pub fn pool(connector: Connector, max_size: u32) -> PgPool {
+    PgPool(Some(
+        r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            .build_unchecked(connector),
+    ))
+}
+
+/// Kept connections that close on a thread of their own when the pool goes: postgres' blocking
+/// client closes a connection by running a runtime of its own, which panics on a thread that
+/// drives one (an actix worker or `serve`'s main thread stopping on SIGTERM).
+pub struct PgPool(Option<r2d2::Pool<Connector>>);
+
+impl std::ops::Deref for PgPool {
+    type Target = r2d2::Pool<Connector>;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("the pool is only taken when dropped")
+    }
+}
+
+impl Drop for PgPool {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            // Joined, so the connections are closed when the pool's owner is gone.
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
 }

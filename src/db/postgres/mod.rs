@@ -26,7 +26,7 @@ mod user_model;
 mod web_users;
 
 pub use accounts::PgAccounts;
-pub use connect::{ConnectError, Connector, pool};
+pub use connect::{ConnectError, Connector, PgPool, pool};
 pub use directory::PgDirectory;
 pub use import_record::interrupt_abandoned_imports;
 pub use import_store::PgImportStore;

@@ -17,6 +17,7 @@ mod invite;
 mod mail;
 mod migrate;
 mod schema;
+mod shutdown;
 mod web;
 mod web_admin;
 mod web_users;
