@@ -230,7 +230,9 @@ impl std::ops::Deref for PgPool {
     type Target = r2d2::Pool<Connector>;
 
     fn deref(&self) -> &Self::Target {
-        self.0.as_ref().expect("the pool is only taken when dropped")
+        self.0
+            .as_ref()
+            .expect("the pool is only taken when dropped")
     }
 }
 
