@@ -85,48 +85,29 @@ fn splat(word: u32) -> __m512i {
     _mm512_set1_epi32(word.cast_signed())
 }
 
-/// Σ0(a) = a ⋙ 2 ⊕ a ⋙ 13 ⊕ a ⋙ 22.
+/// `x ⋙ FIRST ⊕ x ⋙ SECOND ⊕ third`, the shape all four sigma functions share.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn big_sigma0(a: __m512i) -> __m512i {
+fn rotations_xor<const FIRST: i32, const SECOND: i32>(x: __m512i, third: __m512i) -> __m512i {
     _mm512_ternarylogic_epi32::<XOR3>(
-        _mm512_ror_epi32::<2>(a),
-        _mm512_ror_epi32::<13>(a),
-        _mm512_ror_epi32::<22>(a),
+        _mm512_ror_epi32::<FIRST>(x),
+        _mm512_ror_epi32::<SECOND>(x),
+        third,
     )
 }
 
-/// Σ1(e) = e ⋙ 6 ⊕ e ⋙ 11 ⊕ e ⋙ 25.
+/// Σ0 (rotations 2, 13, 22) and Σ1 (6, 11, 25) of the compression rounds.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn big_sigma1(e: __m512i) -> __m512i {
-    _mm512_ternarylogic_epi32::<XOR3>(
-        _mm512_ror_epi32::<6>(e),
-        _mm512_ror_epi32::<11>(e),
-        _mm512_ror_epi32::<25>(e),
-    )
+fn big_sigma<const A: i32, const B: i32, const C: i32>(x: __m512i) -> __m512i {
+    rotations_xor::<A, B>(x, _mm512_ror_epi32::<C>(x))
 }
 
-/// σ0(w) = w ⋙ 7 ⊕ w ⋙ 18 ⊕ w ≫ 3.
+/// σ0 (rotations 7, 18, shift 3) and σ1 (17, 19, 10) of the message schedule.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn small_sigma0(w: __m512i) -> __m512i {
-    _mm512_ternarylogic_epi32::<XOR3>(
-        _mm512_ror_epi32::<7>(w),
-        _mm512_ror_epi32::<18>(w),
-        _mm512_srli_epi32::<3>(w),
-    )
-}
-
-/// σ1(w) = w ⋙ 17 ⊕ w ⋙ 19 ⊕ w ≫ 10.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn small_sigma1(w: __m512i) -> __m512i {
-    _mm512_ternarylogic_epi32::<XOR3>(
-        _mm512_ror_epi32::<17>(w),
-        _mm512_ror_epi32::<19>(w),
-        _mm512_srli_epi32::<10>(w),
-    )
+fn small_sigma<const A: i32, const B: i32, const SHIFT: u32>(x: __m512i) -> __m512i {
+    rotations_xor::<A, B>(x, _mm512_srli_epi32::<SHIFT>(x))
 }
 
 /// One round: `$d` and `$h` take their new values; the caller rotates the names for the next round.
@@ -135,12 +116,12 @@ macro_rules! round {
         let t1 = _mm512_add_epi32(
             _mm512_add_epi32($h, $kw),
             _mm512_add_epi32(
-                big_sigma1($e),
+                big_sigma::<6, 11, 25>($e),
                 _mm512_ternarylogic_epi32::<CHOOSE>($e, $f, $g),
             ),
         );
         let t2 = _mm512_add_epi32(
-            big_sigma0($a),
+            big_sigma::<2, 13, 22>($a),
             _mm512_ternarylogic_epi32::<MAJORITY>($a, $b, $c),
         );
         $d = _mm512_add_epi32($d, t1);
@@ -158,8 +139,11 @@ macro_rules! sixteen_rounds {
         let mut word = |j: usize| {
             if $schedule {
                 $w[j] = _mm512_add_epi32(
-                    _mm512_add_epi32(small_sigma1($w[(j + 14) % 16]), $w[(j + 9) % 16]),
-                    _mm512_add_epi32(small_sigma0($w[(j + 1) % 16]), $w[j]),
+                    _mm512_add_epi32(
+                        small_sigma::<17, 19, 10>($w[(j + 14) % 16]),
+                        $w[(j + 9) % 16],
+                    ),
+                    _mm512_add_epi32(small_sigma::<7, 18, 3>($w[(j + 1) % 16]), $w[j]),
                 );
             }
             _mm512_add_epi32($w[j], splat(constants[j]))

@@ -168,23 +168,19 @@ fn matches_rustcrypto_on_random_inputs(engine: Engine, seed: u64, most: usize) {
 }
 
 #[test]
-fn sha_ni_matches_rustcrypto_on_thousands_of_random_inputs() {
+fn fast_engines_match_rustcrypto_on_thousands_of_random_inputs() {
     if !sha_ni_available() {
         eprintln!("this CPU has no SHA-NI: the SHA-NI engine is not run here");
-        return;
     }
-    matches_rustcrypto_on_random_inputs(Engine::ShaNi, 0x5eed_1600, 9);
-}
-
-#[test]
-fn avx512_matches_rustcrypto_on_thousands_of_random_inputs() {
     if !avx512_available() {
         eprintln!("this CPU has no AVX-512F: the AVX-512 engine is not run here");
-        return;
     }
-    // Up to 40: full groups of 16, partial ones (1 to 15 lanes, the rest filled with copies) and
-    // several groups in one call.
-    matches_rustcrypto_on_random_inputs(Engine::Avx512, 0x5eed_0512, 40);
+    for engine in fast_engines() {
+        // Up to two full groups and one more: partial groups (the unused lanes filled with
+        // copies), full ones and several in one call; 1 to 9 for SHA-NI, 1 to 33 for AVX-512.
+        let most = 2 * engine.group_size() + 1;
+        matches_rustcrypto_on_random_inputs(engine, 0x5eed_1600 + most as u64, most);
+    }
 }
 
 #[test]
@@ -202,22 +198,13 @@ fn lanes_filled_with_copies_do_not_leak_into_the_keys() {
     }
 }
 
-const BOTH: Cpu = Cpu {
-    sha_ni: true,
-    avx512: true,
-};
-const SHA_NI_ONLY: Cpu = Cpu {
-    sha_ni: true,
-    avx512: false,
-};
-const AVX512_ONLY: Cpu = Cpu {
-    sha_ni: false,
-    avx512: true,
-};
-const NEITHER: Cpu = Cpu {
-    sha_ni: false,
-    avx512: false,
-};
+const fn cpu(sha_ni: bool, avx512: bool) -> Cpu {
+    Cpu { sha_ni, avx512 }
+}
+const BOTH: Cpu = cpu(true, true);
+const SHA_NI_ONLY: Cpu = cpu(true, false);
+const AVX512_ONLY: Cpu = cpu(false, true);
+const NEITHER: Cpu = cpu(false, false);
 
 #[test]
 fn engine_choice_follows_cpu_and_environment() {
