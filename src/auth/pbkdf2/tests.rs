@@ -184,6 +184,54 @@ fn fast_engines_match_rustcrypto_on_thousands_of_random_inputs() {
 }
 
 #[test]
+fn avx512_lanes_alone_match_rustcrypto_for_every_group_size() {
+    // The engine hands chunks of four or fewer to SHA-NI; here the AVX-512 loop itself runs 1 to 16
+    // passwords (the rest of its lanes filled with copies).
+    if !avx512_available() {
+        eprintln!("this CPU has no AVX-512F: the AVX-512 engine is not run here");
+        return;
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_0016);
+    for size in 1..=avx512::MAX_LANES {
+        for iterations in [1, 2, 3, 10] {
+            let owned: Vec<(Vec<u8>, Vec<u8>)> = (0..size)
+                .map(|_| (edge_bytes(&mut rng), edge_bytes(&mut rng)))
+                .collect();
+            let lanes: Vec<LaneInput> = owned.iter().map(|(p, s)| LaneInput::new(p, s)).collect();
+            let keys: Vec<DerivedKey> = avx512::derive(&lanes, iterations)
+                .iter()
+                .map(words_to_bytes)
+                .collect();
+            let reference: Vec<DerivedKey> = owned
+                .iter()
+                .map(|(p, s)| Engine::Portable.derive(p, s, iterations))
+                .collect();
+            assert_eq!(
+                keys, reference,
+                "{size} passwords at {iterations} iterations"
+            );
+        }
+    }
+}
+
+#[test]
+fn avx512_hands_four_or_fewer_passwords_to_sha_ni() {
+    let few = if sha_ni_available() {
+        Engine::ShaNi
+    } else {
+        Engine::Avx512
+    };
+    for passwords in 1..=4 {
+        assert_eq!(Engine::Avx512.chunk_engine(passwords), few, "{passwords}");
+    }
+    for passwords in 5..=16 {
+        assert_eq!(Engine::Avx512.chunk_engine(passwords), Engine::Avx512);
+    }
+    assert_eq!(Engine::ShaNi.chunk_engine(1), Engine::ShaNi);
+    assert_eq!(Engine::Portable.chunk_engine(16), Engine::Portable);
+}
+
+#[test]
 fn lanes_filled_with_copies_do_not_leak_into_the_keys() {
     // One password alone, then the same password beside fifteen others: the same key both times.
     let others: Vec<Vec<u8>> = (0..15).map(|i| format!("other-{i}").into_bytes()).collect();
