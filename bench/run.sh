@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Roster's benchmarks, all on this machine in one run (a few minutes); numbers go to the README by hand.
 #   1. PBKDF2-HMAC-SHA256 ns/iteration: OpenSSL (Python hashlib), RustCrypto, ring, Roster's engine
-#      (1 password, one engine group, every core), each with its ratio to OpenSSL
+#      (1 password; each group engine the CPU has, SHA-NI x4 and AVX-512 x16, in one thread and on
+#      every core; the import's own hashing), each with its ratio to OpenSSL
 #   2. `roster import` of 1,000 rows with passwords at Django's default iterations: wall time vs
-#      ideal (rows x one hash in an engine group / cores)
+#      ideal (rows x one hash in a group of the active engine / cores)
 #   3. `roster import` of 100,000 rows without passwords: rows/s, CPU time and peak RSS (median of
 #      3), into SQLite and into PostgreSQL (bench/postgres.sh: a throwaway local cluster), next to
 #      SQLite's own rate for the same write set (bench/sqlite_ceiling.py: the rows copied with
 #      INSERT ... SELECT, no Roster code), as the share of it Roster reaches
 #   4. The user list at 100,000 users (the database of 3), 8 concurrent clients: p50/p99 of `/users`,
 #      a search, and the name sort at page 1,000
-#   `bench/run.sh passwordless` runs part 3 alone, `bench/run.sh user-list` part 4 alone (on a fresh
+#   `bench/run.sh hashing` runs parts 1 and 2 alone (ROSTER_PBKDF2_ENGINE=sha-ni, avx512 or portable
+#   picks the engine they use), `bench/run.sh passwordless` part 3 alone, `bench/run.sh user-list` part 4 alone (on a fresh
 #   100,000-user import): to compare two builds in one session. ROSTER_BIN=path runs that binary
 #   instead of building this checkout's release binary (e.g. a copy of the build before a change).
 # Needs: cargo, python3, curl, GNU time (/usr/bin/time). Data sets are generated here, not committed.
@@ -18,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ONLY="${1:-all}"
-case "$ONLY" in all|passwordless|user-list) ;; *) echo "usage: bench/run.sh [passwordless|user-list]" >&2; exit 2 ;; esac
+case "$ONLY" in all|hashing|passwordless|user-list) ;; *) echo "usage: bench/run.sh [hashing|passwordless|user-list]" >&2; exit 2 ;; esac
 WORK="$(mktemp -d)"
 SERVER=""
 cleanup() {
@@ -48,7 +50,8 @@ with open(path, "w") as f:
 PY
 }
 
-if [ "$ONLY" = all ]; then
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$ONLY" = all ] || [ "$ONLY" = hashing ]; then
 echo "== 1. PBKDF2-HMAC-SHA256, ns/iteration per password (lower is better)"
 cargo bench --locked -q --bench pbkdf2 2>/dev/null | grep -v '^$' > "$WORK/pbkdf2.txt"
 python3 - "$WORK/pbkdf2.txt" "$CORES" "$ITERATIONS" <<'PY' | tee "$WORK/ratios.txt"
@@ -79,11 +82,16 @@ for line in lines[1:]:
         login = ns * default_iterations / 1e9
         print(f"  login hash at {default_iterations:,} iterations: {login:.3f} s (openssl {openssl * default_iterations / 1e9:.3f} s)")
 PY
-GROUP_NS=$(awk -F': ' '/passwords in one thread/ {print $2}' "$WORK/pbkdf2.txt")
+# Part 2's ideal: one hash in a group of the engine the import uses (the single path for portable).
+ENGINE=$(sed -n '1s/.*; engine \([a-z0-9-]*\),.*/\1/p' "$WORK/pbkdf2.txt")
+GROUP_NS=$(awk -F': ' -v e="roster $ENGINE, " 'index($0, e) == 1 && /passwords in one thread/ {print $2}' "$WORK/pbkdf2.txt")
+if [ -z "$GROUP_NS" ]; then
+  GROUP_NS=$(awk -F': ' '/^roster engine, 1 password/ {print $2}' "$WORK/pbkdf2.txt")
+fi
 fi
 
-if [ "$ONLY" = all ]; then
-echo "== 2. import of 1,000 rows with passwords ($ITERATIONS iterations)"
+if [ "$ONLY" = all ] || [ "$ONLY" = hashing ]; then
+echo "== 2. import of 1,000 rows with passwords ($ITERATIONS iterations, engine $ENGINE)"
 gen "$WORK/pw1000.csv" 1000 1
 START=$(date +%s.%N)
 "$BIN" --database "$WORK/pw.sqlite3" --pbkdf2-iterations "$ITERATIONS" import "$WORK/pw1000.csv" >/dev/null
@@ -92,6 +100,8 @@ CREATED=$(sqlite3 "$WORK/pw.sqlite3" "SELECT COUNT(*) FROM auth_user WHERE passw
 python3 -c "
 wall=$END-$START; one=$GROUP_NS*$ITERATIONS/1e9; ideal=1000*one/$CORES
 print(f'wall {wall:.1f} s for $CREATED users; ideal {ideal:.1f} s (1,000 x {one:.3f} s per hash in an engine group / $CORES cores): {100*(wall/ideal-1):+.1f}% over ideal')"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ "$ONLY" = hashing ] && exit 0
 fi
 
 if [ "$ONLY" != user-list ]; then

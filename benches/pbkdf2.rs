@@ -1,11 +1,14 @@
-//! PBKDF2-HMAC-SHA256 in nanoseconds per iteration per password: RustCrypto, ring and Roster's engine
-//! (one password, one engine group, every core), medians of interleaved rounds. Run with `cargo bench`;
-//! `bench/run.sh` adds OpenSSL and the ratios. Every implementation is checked against RustCrypto first.
+//! PBKDF2-HMAC-SHA256 in nanoseconds per iteration per password: RustCrypto, ring and Roster's
+//! engines (one password; each group engine the CPU has, one group in one thread and groups on every
+//! core; the import's own hashing with the active engine), medians of interleaved rounds. Run with
+//! `cargo bench`; `bench/run.sh` adds OpenSSL and the ratios. Every path is checked against
+//! RustCrypto first.
 
 use std::time::Instant;
 
+use rayon::prelude::*;
 use roster::auth::hashers::make_passwords;
-use roster::auth::pbkdf2::Engine;
+use roster::auth::pbkdf2::{Engine, avx512_available, sha_ni_available};
 use sha2::Sha256;
 
 /// Interleaved rounds per measurement; the median is printed.
@@ -42,62 +45,125 @@ fn median(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
+/// One timed path: its printed name, how many passwords one run hashes, and the run.
+struct Path<'a> {
+    name: String,
+    passwords: usize,
+    run: Box<dyn Fn() + Sync + 'a>,
+}
+
 fn main() {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let engine = Engine::active();
-    let group = engine.group_size();
-    let group_passwords: Vec<Vec<u8>> = (0..group).map(|i| format!("pw{i}").into_bytes()).collect();
-    let group_inputs: Vec<(&[u8], &[u8])> = group_passwords
+    let active = Engine::active();
+    let mut group_engines = Vec::new();
+    if sha_ni_available() {
+        group_engines.push(Engine::ShaNi);
+    }
+    if avx512_available() {
+        group_engines.push(Engine::Avx512);
+    }
+    let most = group_engines
         .iter()
-        .map(|p| (p.as_slice(), SALT))
+        .map(|e| e.group_size())
+        .max()
+        .unwrap_or(1);
+    let owned: Vec<Vec<u8>> = (0..cores * most * 2)
+        .map(|i| format!("pw{i}").into_bytes())
         .collect();
-    let all_core_passwords: Vec<String> =
-        (0..cores * group * 2).map(|i| format!("pw{i}")).collect();
-    let all_core_refs: Vec<&str> = all_core_passwords.iter().map(String::as_str).collect();
+    let inputs: Vec<(&[u8], &[u8])> = owned.iter().map(|p| (p.as_slice(), SALT)).collect();
+    let import_passwords: Vec<String> = (0..cores * active.group_size() * 2)
+        .map(|i| format!("pw{i}"))
+        .collect();
+    let import_refs: Vec<&str> = import_passwords.iter().map(String::as_str).collect();
 
     // Correctness before speed: each timed path must agree with RustCrypto.
     let reference = rustcrypto_hash(b"pw0", 1000);
     assert_eq!(ring_hash(b"pw0", 1000), reference, "ring disagrees");
     assert_eq!(
-        engine.derive(b"pw0", SALT, 1000),
+        active.derive(b"pw0", SALT, 1000),
         reference,
         "engine disagrees"
     );
-    let grouped = engine.derive_group(&group_inputs, 1000);
-    assert!(
-        grouped
-            .iter()
-            .zip(&group_passwords)
-            .all(|(key, pw)| *key == rustcrypto_hash(pw, 1000)),
-        "engine group disagrees"
-    );
-
-    let mut samples: [Vec<f64>; 5] = Default::default();
-    for _ in 0..ROUNDS {
-        samples[0].push(ns_per_iteration(1, &|| {
-            std::hint::black_box(rustcrypto_hash(b"pw0", ITERATIONS));
-        }));
-        samples[1].push(ns_per_iteration(1, &|| {
-            std::hint::black_box(ring_hash(b"pw0", ITERATIONS));
-        }));
-        samples[2].push(ns_per_iteration(1, &|| {
-            std::hint::black_box(engine.derive(b"pw0", SALT, ITERATIONS));
-        }));
-        samples[3].push(ns_per_iteration(group, &|| {
-            std::hint::black_box(engine.derive_group(&group_inputs, ITERATIONS));
-        }));
-        samples[4].push(ns_per_iteration(all_core_refs.len(), &|| {
-            std::hint::black_box(make_passwords(&all_core_refs, ITERATIONS));
-        }));
+    for engine in &group_engines {
+        let keys = engine.derive_group(&inputs, 1000);
+        assert!(
+            keys.iter()
+                .zip(&owned)
+                .all(|(key, pw)| *key == rustcrypto_hash(pw, 1000)),
+            "{} group disagrees",
+            engine.name()
+        );
     }
-    let [rustcrypto, ring, one, grouped, all_cores] = samples.map(median);
+
+    let mut paths: Vec<Path> = vec![
+        Path {
+            name: "rustcrypto (pbkdf2+sha2), 1 password".into(),
+            passwords: 1,
+            run: Box::new(|| {
+                std::hint::black_box(rustcrypto_hash(b"pw0", ITERATIONS));
+            }),
+        },
+        Path {
+            name: "ring, 1 password".into(),
+            passwords: 1,
+            run: Box::new(|| {
+                std::hint::black_box(ring_hash(b"pw0", ITERATIONS));
+            }),
+        },
+        Path {
+            name: "roster engine, 1 password".into(),
+            passwords: 1,
+            run: Box::new(move || {
+                std::hint::black_box(active.derive(b"pw0", SALT, ITERATIONS));
+            }),
+        },
+    ];
+    for &engine in &group_engines {
+        let group = engine.group_size();
+        let one_group = &inputs[..group];
+        paths.push(Path {
+            name: format!("roster {}, {group} passwords in one thread", engine.name()),
+            passwords: group,
+            run: Box::new(move || {
+                std::hint::black_box(engine.derive_group(one_group, ITERATIONS));
+            }),
+        });
+        let on_every_core = &inputs[..cores * group * 2];
+        paths.push(Path {
+            name: format!("roster {}, {cores} cores (effective)", engine.name()),
+            passwords: on_every_core.len(),
+            run: Box::new(move || {
+                let keys: Vec<_> = on_every_core
+                    .par_chunks(group)
+                    .flat_map_iter(|chunk| engine.derive_group(chunk, ITERATIONS))
+                    .collect();
+                std::hint::black_box(keys);
+            }),
+        });
+    }
+    paths.push(Path {
+        name: format!(
+            "roster import hashing (make_passwords, {} groups of {}), {cores} cores (effective)",
+            active.name(),
+            active.group_size()
+        ),
+        passwords: import_refs.len(),
+        run: Box::new(|| {
+            std::hint::black_box(make_passwords(&import_refs, ITERATIONS));
+        }),
+    });
+
+    let mut samples = vec![Vec::new(); paths.len()];
+    for _ in 0..ROUNDS {
+        for (path, times) in paths.iter().zip(&mut samples) {
+            times.push(ns_per_iteration(path.passwords, &path.run));
+        }
+    }
     println!(
         "pbkdf2_sha256, ns/iteration per password, median of {ROUNDS} interleaved rounds at {ITERATIONS} iterations; engine {}, {cores} cores",
-        engine.name()
+        active.name()
     );
-    println!("rustcrypto (pbkdf2+sha2), 1 password: {rustcrypto:.1}");
-    println!("ring, 1 password: {ring:.1}");
-    println!("roster engine, 1 password: {one:.1}");
-    println!("roster engine, {group} passwords in one thread: {grouped:.1}");
-    println!("roster engine, {cores} cores (effective): {all_cores:.1}");
+    for (path, times) in paths.iter().zip(samples) {
+        println!("{}: {:.1}", path.name, median(times));
+    }
 }
