@@ -1,4 +1,5 @@
 //! Roster: onboard people into a Django-compatible user store from a semicolon CSV.
+#![deny(unsafe_code)]
 
 pub mod auth;
 pub mod cli;

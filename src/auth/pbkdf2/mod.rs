@@ -7,9 +7,9 @@
 //! `pbkdf2_sha256` never asks for more.
 
 #[cfg(target_arch = "x86_64")]
-mod avx512;
+mod simd;
 #[cfg(target_arch = "x86_64")]
-mod shani;
+use simd::{avx512, shani};
 
 use std::sync::OnceLock;
 

@@ -1,4 +1,4 @@
-//! The PBKDF2-HMAC-SHA256 iteration loop for sixteen passwords in the lanes of AVX-512 registers; this path's only `unsafe`.
+//! The PBKDF2-HMAC-SHA256 iteration loop for sixteen passwords in the lanes of AVX-512 registers; `unsafe` with its invariant.
 //!
 //! SHA-256 runs in software: each `__m512i` holds one 32-bit word of the state or of the message
 //! schedule for sixteen independent passwords (lane `i` is password `i`), so one instruction does
@@ -12,7 +12,7 @@ use core::arch::x86_64::{
     _mm512_ternarylogic_epi32, _mm512_xor_si512,
 };
 
-use super::{INITIAL_STATE, LaneInput, RESUMED_BIT_LEN, ROUND_CONSTANTS, WORDS};
+use crate::auth::pbkdf2::{INITIAL_STATE, LaneInput, RESUMED_BIT_LEN, ROUND_CONSTANTS, WORDS};
 
 /// Passwords one call hashes side by side: the 32-bit lanes of a 512-bit register.
 pub const MAX_LANES: usize = 16;

@@ -1,4 +1,4 @@
-//! The SHA-NI PBKDF2-HMAC-SHA256 iteration loop for up to four interleaved passwords; the engine's only `unsafe`.
+//! The SHA-NI PBKDF2-HMAC-SHA256 iteration loop for up to four interleaved passwords; `unsafe` with its invariant.
 //!
 //! Each iteration is exactly two SHA-256 compressions of pre-padded 64-byte blocks (the inner and
 //! the outer hash of HMAC, both resumed from pad states computed once). The lanes are independent,
@@ -10,7 +10,7 @@ use core::arch::x86_64::{
     _mm_shuffle_epi32, _mm_xor_si128,
 };
 
-use super::{INITIAL_STATE, LaneInput, RESUMED_BIT_LEN, ROUND_CONSTANTS, WORDS};
+use crate::auth::pbkdf2::{INITIAL_STATE, LaneInput, RESUMED_BIT_LEN, ROUND_CONSTANTS, WORDS};
 
 /// The most passwords one call interleaves; beyond four the rounds unit is already full.
 pub const MAX_LANES: usize = 4;
