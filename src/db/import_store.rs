@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use super::audit::AuditEntry;
+use super::imported_users::ImportedUserInserts;
 use super::imports::CreatedUser;
-use super::users::{ImportedUserInserts, UserRecord, insert_refusable};
+use super::users::{UserRecord, insert_refusable};
 use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
 use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow};
 

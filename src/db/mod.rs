@@ -9,6 +9,7 @@ mod delete_rules_tests;
 pub(crate) mod directory;
 pub mod directory_store;
 pub mod import_store;
+pub(crate) mod imported_users;
 pub(crate) mod imports;
 pub mod invitation_store;
 pub(crate) mod invitations;
