@@ -9,6 +9,7 @@ use super::audit::AuditEntry;
 use super::imported_users::ImportedUserInserts;
 use super::imports::CreatedUser;
 use super::users::{UserRecord, insert_refusable};
+use super::wal_checkpointer::WalCheckpointer;
 use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
 use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow};
 
@@ -107,6 +108,8 @@ pub struct SqliteImportStore<'c> {
     as_written: bool,
     /// The fingerprints `insert_users` made from the values this batch wrote, by id.
     fingerprints: HashMap<i64, String>,
+    /// Checkpoints the WAL beside the import from `begin` on (see [`WalCheckpointer`]).
+    checkpointer: Option<WalCheckpointer>,
 }
 
 impl<'c> SqliteImportStore<'c> {
@@ -119,6 +122,7 @@ impl<'c> SqliteImportStore<'c> {
             now: String::new(),
             as_written: false,
             fingerprints: HashMap::new(),
+            checkpointer: None,
         }
     }
 
@@ -127,6 +131,15 @@ impl<'c> SqliteImportStore<'c> {
         let seen = self.seen_max_user_id;
         self.seen_max_user_id = super::directory::add_users_after(self.conn, directory, seen)?;
         Ok(self.seen_max_user_id != seen)
+    }
+}
+
+impl Drop for SqliteImportStore<'_> {
+    /// Waits for the last WAL checkpoint and gives the connection its own back.
+    fn drop(&mut self) {
+        if let Some(checkpointer) = self.checkpointer.take() {
+            checkpointer.stop(self.conn);
+        }
     }
 }
 
@@ -162,6 +175,9 @@ impl ImportStore for SqliteImportStore<'_> {
         self.seen_max_user_id = seen_max_user_id;
         self.group_id = group_id;
         self.inserts = Some(ImportedUserInserts::new(self.conn));
+        if self.checkpointer.is_none() {
+            self.checkpointer = WalCheckpointer::start(self.conn);
+        }
         Ok((directory, import_id))
     }
 
@@ -185,6 +201,9 @@ impl ImportStore for SqliteImportStore<'_> {
                 // Our own new users are claimed by the planner already; skip them in the next catch-up.
                 self.seen_max_user_id = max_user_id(self.conn)?;
                 self.conn.execute_batch("COMMIT")?;
+                if let Some(checkpointer) = &self.checkpointer {
+                    checkpointer.committed();
+                }
                 Ok(value)
             });
         if written.is_err() && !self.conn.is_autocommit() {

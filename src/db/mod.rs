@@ -34,6 +34,7 @@ pub(crate) mod user_references;
 pub(crate) mod user_search;
 pub mod user_table;
 pub mod users;
+mod wal_checkpointer;
 pub(crate) mod web_store;
 
 use std::path::{Path, PathBuf};

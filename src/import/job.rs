@@ -291,6 +291,40 @@ mod tests {
     use crate::import::parse::RowReader;
 
     #[test]
+    fn the_wal_is_checkpointed_while_an_import_writes_and_the_connection_checkpoints_again_after() {
+        // The import's connection leaves checkpoints to a thread of its own: the database file
+        // must still take in the rows as they are written (not only when the connection closes,
+        // with a WAL as large as every batch written), and the connection must get its own
+        // automatic checkpoints back.
+        let (_dir, mut conn) = crate::db::test_db::migrated();
+        let rows = 3 * BATCH_ROWS;
+        let text: String = std::iter::once(
+            "first_name;last_name;email;username;organizational_unit;job_title;password\n"
+                .to_string(),
+        )
+        .chain((0..rows).map(|i| format!("F{i};L{i};user{i}@example.com;user{i};;Job;\n")))
+        .collect();
+        let context =
+            ImportContext::new(None, "cli:test".into(), ImportSource::Cli, "f.csv".into());
+        {
+            let mut store = SqliteImportStore::new(&mut conn);
+            let job =
+                ImportJob::begin(&mut store, context, ImportSettings::default(), rows).unwrap();
+            let read = RowReader::new(&text, rows).unwrap().map(Result::unwrap);
+            assert_eq!(job.run(&mut store, read, |_| {}).unwrap().created, rows);
+        }
+        let pragma =
+            |name: &str| -> i64 { conn.pragma_query_value(None, name, |r| r.get(0)).unwrap() };
+        assert_eq!(pragma("wal_autocheckpoint"), 1000);
+        let in_file = std::fs::metadata(conn.path().unwrap()).unwrap().len() as i64;
+        let size = pragma("page_count") * pragma("page_size");
+        assert!(
+            in_file * 10 >= size * 9,
+            "the database file holds {in_file} of {size} bytes: the WAL was not checkpointed"
+        );
+    }
+
+    #[test]
     fn users_another_writer_adds_while_later_batches_are_planned_are_not_created_again() {
         // The next batch is planned while one is written; users another writer adds then (here
         // after the first commit, when the second batch may be planned already) must still stop
@@ -334,6 +368,7 @@ mod tests {
                 }
             })
             .unwrap();
+        drop(store);
         assert!(commits > 3, "several batches: {commits}");
         let codes: Vec<(u64, &str)> = report
             .failures

@@ -138,6 +138,7 @@ mod tests {
         let import_id = job.import_id();
         let read = RowReader::new(&text, 1000).unwrap().map(Result::unwrap);
         let report = job.run(&mut store, read, |_| {}).unwrap();
+        drop(store);
         assert_eq!(report.failed, 0);
         let mut stmt = conn
             .prepare("SELECT user_id, user_fingerprint FROM roster_import_row WHERE import_id = ?1")
