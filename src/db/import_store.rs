@@ -143,6 +143,9 @@ impl Drop for SqliteImportStore<'_> {
     }
 }
 
+/// Users from which `insert_users` makes their fingerprints on a thread beside the inserts.
+const FINGERPRINTS_BESIDE: usize = 64;
+
 fn max_user_id(conn: &Connection) -> rusqlite::Result<i64> {
     let users = super::user_table::UserTable::of(conn);
     conn.query_row(
@@ -230,22 +233,39 @@ impl ImportStore for SqliteImportStore<'_> {
             .inserts
             .as_ref()
             .expect("begin prepares the inserts before any batch");
-        let (group_id, now) = (self.group_id, self.now.as_str());
-        let inserted = insert_refusable(self.conn, |tx| {
-            let inserted = inserts.insert_users(tx, users, now)?;
-            inserts.link(tx, &inserted, group_id, import_id)?;
-            for &(user_id, user) in &inserted {
-                if invite && user.password.is_none() {
-                    super::invitations::queue(tx, import_id, user_id, now)?;
+        let (group_id, now, conn) = (self.group_id, self.now.as_str(), &*self.conn);
+        let fingerprint_all = || -> Vec<String> {
+            users
+                .iter()
+                .map(|&(user, hash)| super::user_fingerprint::of_new_user(user, hash, group_id))
+                .collect()
+        };
+        // A whole batch's fingerprints are made on another thread while SQLite inserts it (the
+        // import's writing thread is its critical path); a single user's right here.
+        let (inserted, made) = std::thread::scope(|scope| {
+            let beside = (self.as_written && users.len() >= FINGERPRINTS_BESIDE)
+                .then(|| scope.spawn(fingerprint_all));
+            let inserted = insert_refusable(conn, |tx| {
+                let inserted = inserts.insert_users(tx, users, now)?;
+                inserts.link(tx, &inserted, group_id, import_id)?;
+                for &(user_id, user) in &inserted {
+                    if invite && user.password.is_none() {
+                        super::invitations::queue(tx, import_id, user_id, now)?;
+                    }
                 }
-            }
-            Ok(inserted.into_iter().map(|(id, _)| id).collect::<Vec<i64>>())
-        })?;
+                Ok(inserted.into_iter().map(|(id, _)| id).collect::<Vec<i64>>())
+            });
+            let made = beside.map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            (inserted, made)
+        });
+        let inserted = inserted?;
         if let (Ok(ids), true) = (&inserted, self.as_written) {
-            for (&id, &(user, hash)) in ids.iter().zip(users) {
-                let fingerprint = super::user_fingerprint::of_new_user(user, hash, group_id);
-                self.fingerprints.insert(id, fingerprint);
-            }
+            let made = made.unwrap_or_else(fingerprint_all);
+            self.fingerprints.extend(ids.iter().copied().zip(made));
         }
         Ok(inserted)
     }

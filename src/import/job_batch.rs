@@ -180,6 +180,10 @@ mod tests {
             .collect();
         let (import_id, pairs) = import(&mut conn, &rows);
         assert_eq!(pairs.len(), 150);
+        // Made beside the inserts (a batch of 64 or more), each the one its user reads back.
+        for (written, now) in &pairs {
+            assert_eq!(Some(written), now.as_ref());
+        }
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         // Each row's user, with its own group link, profile (its job title) and import row.
         assert_eq!(
