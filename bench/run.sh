@@ -120,7 +120,7 @@ secs = statistics.median(r[0] for r in runs)
 cpu = statistics.median(r[2] + r[3] for r in runs)
 peak = max(r[1] for r in runs) / 1024
 print(f"{100000 / secs:,.0f} rows/s ({secs:.2f} s; runs {', '.join(f'{r[0]:.2f}' for r in runs)} s), "
-      f"CPU {cpu:.2f} s ({cpu * 10:.1f} us per row), peak RSS {peak:.0f} MB")
+      f"CPU (all threads) {cpu:.2f} s ({cpu * 10:.1f} us per row), peak RSS {peak:.0f} MB")
 PY
 rm -f "$WORK"/ceiling.sqlite3*
 "$BIN" --database "$WORK/ceiling.sqlite3" migrate >/dev/null

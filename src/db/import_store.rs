@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use super::audit::AuditEntry;
+use super::imported_users::ImportedUserInserts;
 use super::imports::CreatedUser;
-use super::users::{ImportedUserInserts, UserRecord, insert_refusable};
+use super::users::{UserRecord, insert_refusable};
+use super::wal_checkpointer::WalCheckpointer;
 use crate::domain::import_context::{DEFAULT_GROUP, ImportContext};
 use crate::domain::rows::{DirectorySnapshot, NewUser, PlannedRow};
 
@@ -106,6 +108,8 @@ pub struct SqliteImportStore<'c> {
     as_written: bool,
     /// The fingerprints `insert_users` made from the values this batch wrote, by id.
     fingerprints: HashMap<i64, String>,
+    /// Checkpoints the WAL beside the import from `begin` on (see [`WalCheckpointer`]).
+    checkpointer: Option<WalCheckpointer>,
 }
 
 impl<'c> SqliteImportStore<'c> {
@@ -118,6 +122,7 @@ impl<'c> SqliteImportStore<'c> {
             now: String::new(),
             as_written: false,
             fingerprints: HashMap::new(),
+            checkpointer: None,
         }
     }
 
@@ -128,6 +133,18 @@ impl<'c> SqliteImportStore<'c> {
         Ok(self.seen_max_user_id != seen)
     }
 }
+
+impl Drop for SqliteImportStore<'_> {
+    /// Waits for the last WAL checkpoint and gives the connection its own back.
+    fn drop(&mut self) {
+        if let Some(checkpointer) = self.checkpointer.take() {
+            checkpointer.stop(self.conn);
+        }
+    }
+}
+
+/// Users from which `insert_users` makes their fingerprints on a thread beside the inserts.
+const FINGERPRINTS_BESIDE: usize = 64;
 
 fn max_user_id(conn: &Connection) -> rusqlite::Result<i64> {
     let users = super::user_table::UserTable::of(conn);
@@ -161,6 +178,9 @@ impl ImportStore for SqliteImportStore<'_> {
         self.seen_max_user_id = seen_max_user_id;
         self.group_id = group_id;
         self.inserts = Some(ImportedUserInserts::new(self.conn));
+        if self.checkpointer.is_none() {
+            self.checkpointer = WalCheckpointer::start(self.conn);
+        }
         Ok((directory, import_id))
     }
 
@@ -184,6 +204,9 @@ impl ImportStore for SqliteImportStore<'_> {
                 // Our own new users are claimed by the planner already; skip them in the next catch-up.
                 self.seen_max_user_id = max_user_id(self.conn)?;
                 self.conn.execute_batch("COMMIT")?;
+                if let Some(checkpointer) = &self.checkpointer {
+                    checkpointer.committed();
+                }
                 Ok(value)
             });
         if written.is_err() && !self.conn.is_autocommit() {
@@ -210,22 +233,39 @@ impl ImportStore for SqliteImportStore<'_> {
             .inserts
             .as_ref()
             .expect("begin prepares the inserts before any batch");
-        let (group_id, now) = (self.group_id, self.now.as_str());
-        let inserted = insert_refusable(self.conn, |tx| {
-            let inserted = inserts.insert_users(tx, users, now)?;
-            inserts.link(tx, &inserted, group_id, import_id)?;
-            for &(user_id, user) in &inserted {
-                if invite && user.password.is_none() {
-                    super::invitations::queue(tx, import_id, user_id, now)?;
+        let (group_id, now, conn) = (self.group_id, self.now.as_str(), &*self.conn);
+        let fingerprint_all = || -> Vec<String> {
+            users
+                .iter()
+                .map(|&(user, hash)| super::user_fingerprint::of_new_user(user, hash, group_id))
+                .collect()
+        };
+        // A whole batch's fingerprints are made on another thread while SQLite inserts it (the
+        // import's writing thread is its critical path); a single user's right here.
+        let (inserted, made) = std::thread::scope(|scope| {
+            let beside = (self.as_written && users.len() >= FINGERPRINTS_BESIDE)
+                .then(|| scope.spawn(fingerprint_all));
+            let inserted = insert_refusable(conn, |tx| {
+                let inserted = inserts.insert_users(tx, users, now)?;
+                inserts.link(tx, &inserted, group_id, import_id)?;
+                for &(user_id, user) in &inserted {
+                    if invite && user.password.is_none() {
+                        super::invitations::queue(tx, import_id, user_id, now)?;
+                    }
                 }
-            }
-            Ok(inserted.into_iter().map(|(id, _)| id).collect::<Vec<i64>>())
-        })?;
+                Ok(inserted.into_iter().map(|(id, _)| id).collect::<Vec<i64>>())
+            });
+            let made = beside.map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            (inserted, made)
+        });
+        let inserted = inserted?;
         if let (Ok(ids), true) = (&inserted, self.as_written) {
-            for (&id, &(user, hash)) in ids.iter().zip(users) {
-                let fingerprint = super::user_fingerprint::of_new_user(user, hash, group_id);
-                self.fingerprints.insert(id, fingerprint);
-            }
+            let made = made.unwrap_or_else(fingerprint_all);
+            self.fingerprints.extend(ids.iter().copied().zip(made));
         }
         Ok(inserted)
     }

@@ -9,6 +9,7 @@ mod delete_rules_tests;
 pub(crate) mod directory;
 pub mod directory_store;
 pub mod import_store;
+pub(crate) mod imported_users;
 pub(crate) mod imports;
 pub mod invitation_store;
 pub(crate) mod invitations;
@@ -33,6 +34,7 @@ pub(crate) mod user_references;
 pub(crate) mod user_search;
 pub mod user_table;
 pub mod users;
+mod wal_checkpointer;
 pub(crate) mod web_store;
 
 use std::path::{Path, PathBuf};

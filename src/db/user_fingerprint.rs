@@ -182,7 +182,8 @@ pub fn of_users_between(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::users::{ImportedUserInserts, ensure_group};
+    use crate::db::imported_users::ImportedUserInserts;
+    use crate::db::users::ensure_group;
 
     /// The digest as V9 defined it, computed here independently of the query's row reader.
     fn expected(fields: &[&str]) -> String {

@@ -3,9 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::columns::{from_columns, query_all, query_one};
-use super::multi_row::{bind_all, insert_chunked};
 use super::user_table::UserTable;
-use crate::domain::rows::NewUser;
 
 /// A user as stored in `auth_user`. `password` is the Django hash: never display or log it.
 #[derive(Debug, Clone)]
@@ -159,135 +157,28 @@ pub fn ensure_group(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
     })
 }
 
-/// `INSERT` of an active user with the password `?1`, no last login, staff and superuser both
-/// `flag`, and the given parameter (or literal) for username, e-mail, date joined and names.
-fn insert_user(
+/// `INSERT` head and `VALUES` tuple of an active user with the password `password`, no last
+/// login, staff and superuser both `flag`, and the given parameters (or literals) for username,
+/// e-mail, date joined and names.
+pub(super) fn insert_user_parts(
     users: &UserTable,
     insert: &str,
     flag: &str,
-    username: &str,
-    email: &str,
-    joined: &str,
+    [password, username, email, joined]: [&str; 4],
     (first, last): (&str, &str),
-) -> String {
+) -> (String, String) {
     let (name_columns, name_values) = users.name_insert(first, last);
     let (text_columns, text_values) = users.empty_text_insert();
-    format!(
+    let head = format!(
         "{insert} INTO {} (password, last_login, is_superuser, username, email, is_staff, is_active, \
-         date_joined, {name_columns}{text_columns}) VALUES (?1, NULL, {flag}, {username}, {email}, \
-         {flag}, 1, {joined}, {name_values}{text_values})",
+         date_joined, {name_columns}{text_columns})",
         users.table()
-    )
-}
-
-/// The inserts of an imported user, their SQL rendered once for the database's user model (an
-/// import writes thousands of users with them).
-pub struct ImportedUserInserts {
-    users: std::sync::Arc<UserTable>,
-    user_sql: String,
-    group_head: String,
-}
-
-impl ImportedUserInserts {
-    /// The inserts for the database `conn` is open on.
-    pub fn new(conn: &Connection) -> Self {
-        let users = UserTable::of(conn);
-        // OR FAIL: a refused insert is not undone by the statement itself but by the savepoint
-        // every caller holds (`insert_refusable`), so SQLite keeps no statement journal, which
-        // the search index's insert trigger would otherwise make it copy every touched page into.
-        let user_sql = insert_user(
-            &users,
-            "INSERT OR FAIL",
-            "0",
-            "?2",
-            "?4",
-            "?5",
-            ("?6", "?3"),
-        );
-        let (groups, user_column, group_column) = users.groups();
-        let group_head = format!("INSERT INTO {groups} ({user_column}, {group_column}) VALUES");
-        Self {
-            users,
-            user_sql,
-            group_head,
-        }
-    }
-
-    /// Inserts an imported user: active, not staff, not superuser, in the default group, with
-    /// profile. Call it inside `insert_refusable`: a refused insert is undone by its savepoint.
-    pub fn insert(
-        &self,
-        conn: &Connection,
-        user: &NewUser,
-        password_hash: &str,
-        group_id: i64,
-        import_id: i64,
-        now: &str,
-    ) -> rusqlite::Result<i64> {
-        let inserted = self.insert_users(conn, &[(user, password_hash)], now)?;
-        self.link(conn, &inserted, group_id, import_id)?;
-        Ok(inserted[0].0)
-    }
-
-    /// Inserts the users' rows alone (active, not staff, not superuser; [`Self::link`] adds their
-    /// group and profile), in order, `(user, password field)` each, on one statement
-    /// with one joined time (SQLite needs one statement per row for the ids). Returns each new id
-    /// with its user. Inside `insert_refusable`, as [`Self::insert`].
-    pub fn insert_users<'u>(
-        &self,
-        conn: &Connection,
-        users: &[(&'u NewUser, &str)],
-        now: &str,
-    ) -> rusqlite::Result<Vec<(i64, &'u NewUser)>> {
-        let mut statement = conn.prepare_cached(&self.user_sql)?;
-        let joined = self.users.stored_datetime(now);
-        let mut inserted = Vec::with_capacity(users.len());
-        for &(user, password_hash) in users {
-            statement.execute(params![
-                password_hash,
-                user.username,
-                user.last_name,
-                user.email,
-                joined,
-                user.first_name
-            ])?;
-            inserted.push((conn.last_insert_rowid(), user));
-        }
-        Ok(inserted)
-    }
-
-    /// Puts users just inserted (id and values) in the default group and gives them their
-    /// profile, many users per statement. Inside `insert_refusable`, as [`Self::insert`].
-    pub fn link(
-        &self,
-        conn: &Connection,
-        users: &[(i64, &NewUser)],
-        group_id: i64,
-        import_id: i64,
-    ) -> rusqlite::Result<()> {
-        insert_chunked(conn, &self.group_head, 2, users, |stmt, first, (id, _)| {
-            bind_all(stmt, first, &[id, &group_id])
-        })?;
-        insert_chunked(
-            conn,
-            "INSERT INTO roster_user_profile (user_id, organizational_unit_id, job_title, import_id) \
-             VALUES",
-            4,
-            users,
-            |stmt, first, (id, user)| {
-                bind_all(
-                    stmt,
-                    first,
-                    &[
-                        id,
-                        &user.organizational_unit_id,
-                        &user.job_title,
-                        &import_id,
-                    ],
-                )
-            },
-        )
-    }
+    );
+    let values = format!(
+        "({password}, NULL, {flag}, {username}, {email}, {flag}, 1, {joined}, \
+         {name_values}{text_values})"
+    );
+    (head, values)
 }
 
 /// Inserts an active staff superuser, as Django's `createsuperuser` does.
@@ -299,8 +190,15 @@ pub fn insert_superuser(
     now: &str,
 ) -> rusqlite::Result<i64> {
     let users = UserTable::of(conn);
+    let (head, values) = insert_user_parts(
+        &users,
+        "INSERT",
+        "1",
+        ["?1", "?2", "?3", "?4"],
+        ("''", "''"),
+    );
     conn.execute(
-        &insert_user(&users, "INSERT", "1", "?2", "?3", "?4", ("''", "''")),
+        &format!("{head} VALUES {values}"),
         params![password_hash, username, email, users.stored_datetime(now)],
     )?;
     Ok(conn.last_insert_rowid())

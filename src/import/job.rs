@@ -4,7 +4,7 @@
 
 use super::job_batch::{BatchWriter, WrittenRow};
 use super::parse::RawRow;
-use super::plan::{PlannedRow, Planner, RowOutcome};
+use super::plan::{DirectorySnapshot, PlannedRow, Planner, RowOutcome};
 use super::{ImportContext, ImportReport, ImportSettings, ReportRow};
 use crate::auth::hashers::{make_passwords, make_unusable_password, parallel_width};
 use crate::db;
@@ -43,10 +43,15 @@ pub struct Progress {
 /// A started import: recorded as `running`, ready to plan and write its rows batch by batch.
 pub struct ImportJob {
     context: ImportContext,
-    settings: ImportSettings,
-    planner: Planner,
+    batches: BatchPlanner,
     import_id: i64,
     rows_total: usize,
+}
+
+/// Plans and hashes the batches, on a thread of its own while the job writes the one before.
+struct BatchPlanner {
+    settings: ImportSettings,
+    planner: Planner,
     /// Passwords the next batch hashes, sized from the pace of the last one.
     batch_passwords: usize,
 }
@@ -63,11 +68,13 @@ impl ImportJob {
         let planner = Planner::new(directory, context.rules()).expecting(rows_total);
         Ok(Self {
             context,
-            settings,
-            planner,
+            batches: BatchPlanner {
+                settings,
+                planner,
+                batch_passwords: parallel_width(),
+            },
             import_id,
             rows_total,
-            batch_passwords: parallel_width(),
         })
     }
 
@@ -76,73 +83,96 @@ impl ImportJob {
         self.import_id
     }
 
-    /// Plans and writes the rows batch by batch, reporting progress after each commit. Only one
-    /// batch of rows (and of passwords) is held at a time.
+    /// Plans and writes the rows batch by batch, reporting progress after each commit. A thread
+    /// plans (and hashes) the next batch while this one writes the last, so at most three batches
+    /// of rows (and of passwords) are held at a time: one planned, one waiting, one being written.
+    ///
+    /// The planner checks rows against the directory as it was when the import began and against
+    /// the file's earlier rows; users other writers create meanwhile are gathered here, in
+    /// `others`, and every batch written after any appeared is checked against them again under
+    /// the write lock, so the import never creates a user twice.
     pub fn run<S: ImportStore>(
-        mut self,
+        self,
         store: &mut S,
-        rows: impl Iterator<Item = RawRow>,
+        rows: impl Iterator<Item = RawRow> + Send,
         mut on_progress: impl FnMut(Progress),
     ) -> Result<ImportReport, S::Error> {
-        let total = self.rows_total;
+        let Self {
+            context,
+            mut batches,
+            import_id,
+            rows_total: total,
+        } = self;
         let mut failures = Vec::new();
         let mut counts = Counts::default();
         on_progress(Progress {
-            import_id: self.import_id,
+            import_id,
             done: 0,
             total,
         });
-        let mut rows = rows.peekable();
-        while rows.peek().is_some() {
-            // Users other imports created meanwhile count as existing (read without the lock).
-            store.catch_up(&mut self.planner.directory)?;
-            let batch = self.next_batch(&mut rows);
-            let hashes = self.hash_batch_and_pace(&batch);
-            let directory = &mut self.planner.directory;
-            let (import_id, invite) = (self.import_id, self.context.invite);
-            store.write_batch(|store| {
-                let directory_grew = store.recheck(directory, &batch)?;
-                let writer = BatchWriter {
-                    directory,
-                    directory_grew,
-                    import_id,
-                    invite,
-                };
-                for WrittenRow { row, created } in writer.write(store, batch, hashes)? {
-                    counts.add(&row, created.is_some());
-                    if let RowOutcome::Fail(problem) = row.outcome {
-                        failures.push(ReportRow {
-                            line: row.line,
-                            summary: row.summary,
-                            code: problem.code.as_str().to_string(),
-                            column: problem.column.map(str::to_string),
-                            message: problem.message,
-                        });
+        let mut others = DirectorySnapshot::default();
+        let invite = context.invite;
+        std::thread::scope(|scope| {
+            // One batch waits while the next is planned: planning never runs far ahead.
+            let (planned, receiver) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                let mut rows = rows.peekable();
+                while rows.peek().is_some() {
+                    let batch = batches.next_batch(&mut rows);
+                    let hashes = batches.hash_batch_and_pace(&batch);
+                    if planned.send((batch, hashes)).is_err() {
+                        break; // the writer stopped (an error): plan no further
                     }
                 }
-                store.record_progress(import_id, counts.tuple())
-            })?;
-            on_progress(Progress {
-                import_id: self.import_id,
-                done: counts.done,
-                total,
             });
-        }
+            for (batch, hashes) in receiver {
+                // Users other imports created meanwhile (read without the lock).
+                store.catch_up(&mut others)?;
+                store.write_batch(|store| {
+                    let grew = store.recheck(&mut others, &batch)?;
+                    let writer = BatchWriter {
+                        directory: &others,
+                        directory_grew: grew || !others.usernames.is_empty(),
+                        import_id,
+                        invite,
+                    };
+                    for WrittenRow { row, created } in writer.write(store, batch, hashes)? {
+                        counts.add(&row, created.is_some());
+                        if let RowOutcome::Fail(problem) = row.outcome {
+                            failures.push(ReportRow {
+                                line: row.line,
+                                summary: row.summary,
+                                code: problem.code.as_str().to_string(),
+                                column: problem.column.map(str::to_string),
+                                message: problem.message,
+                            });
+                        }
+                    }
+                    store.record_progress(import_id, counts.tuple())
+                })?;
+                on_progress(Progress {
+                    import_id,
+                    done: counts.done,
+                    total,
+                });
+            }
+            Ok(())
+        })?;
         let (target, detail) = (
-            format!("import:{}", self.import_id),
-            self.audit_detail(&counts),
+            format!("import:{import_id}"),
+            audit_detail(&context, &counts),
         );
         let audit = db::audit::AuditEntry {
-            actor_user_id: self.context.actor_user_id,
-            actor: &self.context.actor,
+            actor_user_id: context.actor_user_id,
+            actor: &context.actor,
             action: AuditAction::Import,
             target: &target,
             detail: &detail,
             client: "",
         };
-        store.finish(self.import_id, &audit)?;
+        store.finish(import_id, &audit)?;
         Ok(ImportReport {
-            import_id: Some(self.import_id),
+            import_id: Some(import_id),
             rows_total: counts.done,
             created: counts.created,
             failed: counts.failed,
@@ -150,7 +180,9 @@ impl ImportJob {
             failures,
         })
     }
+}
 
+impl BatchPlanner {
     /// Plans rows until the batch holds `batch_passwords` passwords to hash or `BATCH_ROWS` rows.
     fn next_batch(&mut self, rows: &mut impl Iterator<Item = RawRow>) -> Vec<PlannedRow> {
         let mut batch = Vec::new();
@@ -201,29 +233,28 @@ impl ImportJob {
             })
             .collect()
     }
+}
 
-    /// The detail of the import's audit entry: what it did, and the choices it was made with.
-    fn audit_detail(&self, counts: &Counts) -> String {
-        let c = &self.context;
-        format!(
-            "{} ({}): {} created, {} failed, {} without password{}{}",
-            c.file_name,
-            c.source.as_str(),
-            counts.created,
-            counts.failed,
-            counts.passwordless,
-            if c.allowed_without_mail {
-                "; imported without working mail by choice"
-            } else {
-                ""
-            },
-            if c.allow_weak_passwords {
-                "; weak passwords allowed by choice"
-            } else {
-                ""
-            }
-        )
-    }
+/// The detail of the import's audit entry: what it did, and the choices it was made with.
+fn audit_detail(c: &ImportContext, counts: &Counts) -> String {
+    format!(
+        "{} ({}): {} created, {} failed, {} without password{}{}",
+        c.file_name,
+        c.source.as_str(),
+        counts.created,
+        counts.failed,
+        counts.passwordless,
+        if c.allowed_without_mail {
+            "; imported without working mail by choice"
+        } else {
+            ""
+        },
+        if c.allow_weak_passwords {
+            "; weak passwords allowed by choice"
+        } else {
+            ""
+        }
+    )
 }
 
 #[derive(Debug, Default)]
@@ -252,19 +283,4 @@ impl Counts {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::passwords_per_batch;
-
-    #[test]
-    fn batches_hold_about_half_a_second_of_hashing_in_whole_rounds() {
-        // Django's default iterations on a slow core: one round per batch, never less.
-        assert_eq!(passwords_per_batch(0.4, 8), 8);
-        assert_eq!(passwords_per_batch(10.0, 8), 8);
-        // 10 ms a password, 8 at once: 6 rounds fit in half a second.
-        assert_eq!(passwords_per_batch(0.010, 8), 48);
-        // Cheap hashes: capped, still whole rounds.
-        assert_eq!(passwords_per_batch(0.000_001, 8), 1024);
-        assert_eq!(passwords_per_batch(0.0, 12), 1020);
-        assert_eq!(passwords_per_batch(0.1, 0), 5);
-    }
-}
+mod tests;

@@ -138,6 +138,7 @@ mod tests {
         let import_id = job.import_id();
         let read = RowReader::new(&text, 1000).unwrap().map(Result::unwrap);
         let report = job.run(&mut store, read, |_| {}).unwrap();
+        drop(store);
         assert_eq!(report.failed, 0);
         let mut stmt = conn
             .prepare("SELECT user_id, user_fingerprint FROM roster_import_row WHERE import_id = ?1")
@@ -179,6 +180,10 @@ mod tests {
             .collect();
         let (import_id, pairs) = import(&mut conn, &rows);
         assert_eq!(pairs.len(), 150);
+        // Made beside the inserts (a batch of 64 or more), each the one its user reads back.
+        for (written, now) in &pairs {
+            assert_eq!(Some(written), now.as_ref());
+        }
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         // Each row's user, with its own group link, profile (its job title) and import row.
         assert_eq!(

@@ -29,7 +29,7 @@ pub trait Source: Sized {
     /// What the reader noticed about the file (e.g. which delimiter it read), for the report.
     fn notices(&self) -> Vec<String>;
     /// The rows, in file order, for the commit; each leaves memory once written.
-    fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_;
+    fn drain(&mut self) -> impl Iterator<Item = RawRow> + Send + '_;
 }
 
 /// A source read from uploaded bytes (a file); a whole-file problem rejects them.
@@ -61,7 +61,7 @@ impl Source for ParsedFile {
     fn notices(&self) -> Vec<String> {
         self.notices.clone()
     }
-    fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_ {
+    fn drain(&mut self) -> impl Iterator<Item = RawRow> + Send + '_ {
         self.rows.drain(..)
     }
 }
@@ -107,7 +107,7 @@ impl Source for Streamed {
     fn notices(&self) -> Vec<String> {
         super::parse::notices(&self.text)
     }
-    fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_ {
+    fn drain(&mut self) -> impl Iterator<Item = RawRow> + Send + '_ {
         // `plan` read every row without error, so this pass reads the same rows.
         RowReader::new(&self.text, self.max_rows)
             .into_iter()

@@ -90,7 +90,7 @@ impl Source for OneRow {
     fn notices(&self) -> Vec<String> {
         Vec::new()
     }
-    fn drain(&mut self) -> impl Iterator<Item = RawRow> + '_ {
+    fn drain(&mut self) -> impl Iterator<Item = RawRow> + Send + '_ {
         self.row.take().into_iter()
     }
 }

@@ -297,6 +297,40 @@ fn a_user_refused_after_its_own_insert_with_fail_leaves_nothing_behind() {
     assert_eq!(count("SELECT COUNT(*) FROM roster_user_profile"), 19);
 }
 
+#[test]
+fn a_user_a_project_trigger_skips_fails_its_row_and_every_other_row_names_its_own_user() {
+    // RAISE(IGNORE) makes SQLite skip the user's row without an error. With one statement per
+    // user the import took the previous user's id for it (undo would then remove that user); the
+    // users' RETURNING lists only the stored ones, so the skipped row fails as refused.
+    let (dir, db) = database_with_trigger(
+        "CREATE TRIGGER shop_skip BEFORE INSERT ON auth_user WHEN NEW.username = 'u70' \
+         BEGIN SELECT RAISE(IGNORE); END;",
+    );
+    let rows: String = (0..100)
+        .map(|i| format!("F{i};L{i};u{i}@example.com;u{i};;Engineer;\n"))
+        .collect();
+    let json = import_some_refused(dir.path(), &db, &rows);
+    assert_eq!(json["created"], 99);
+    assert_eq!(json["failed"], 1);
+    assert_eq!(json["errors"][0]["line"], 72);
+    assert_eq!(json["errors"][0]["code"], "refused_by_database");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT COUNT(*) FROM auth_user"), 99);
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM roster_import_row r JOIN auth_user u ON u.id = r.user_id \
+             WHERE u.username = r.username"
+        ),
+        99
+    );
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT user_id) FROM roster_import_row"),
+        99
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM roster_user_profile"), 99);
+}
+
 /// Imports `rows` (after the header, no passwords, mail not required) into `db`, expecting some
 /// rows refused (exit code 3), and returns the JSON report.
 fn import_some_refused(
