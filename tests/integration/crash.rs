@@ -1,5 +1,6 @@
 //! The server killed (SIGKILL) in the middle of web imports, several times: the database stays
-//! whole, each user complete or absent, and importing the file again finishes without duplicates.
+//! whole, each user complete or absent, and importing the file again finishes without duplicates;
+//! and stopped (SIGTERM), it exits cleanly.
 
 use std::time::Duration;
 
@@ -112,4 +113,20 @@ fn killing_the_server_mid_import_loses_nothing_and_duplicates_nothing() {
     assert!(notice.contains("Import the same file again"), "{html}");
     server.child.kill().unwrap();
     server.child.wait().unwrap();
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("roster.sqlite3");
+    seed_admin(&db);
+    let mut server = start_server(&db);
+    {
+        let app = browser(&server, &db);
+        app.login_admin();
+        assert_eq!(app.page("/users").0, 200);
+    }
+    let (status, log) = server.terminate();
+    assert!(!log.contains("panicked"), "{log}");
+    assert!(status.success(), "{status:?}: {log}");
 }

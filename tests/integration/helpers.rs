@@ -464,6 +464,32 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Sends SIGTERM (what systemd and Docker send to stop a service) and waits up to a minute for
+    /// the process to exit; its exit status and its whole log.
+    pub fn terminate(&mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success());
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for roster serve") {
+                break status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "roster serve did not stop on SIGTERM; its log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // The log reader may still be copying the last lines.
+        std::thread::sleep(Duration::from_millis(200));
+        (status, self.log())
+    }
+
     /// What the server has logged so far (its stderr).
     pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
