@@ -13,13 +13,12 @@ use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 
-/// SQLite's default `wal_autocheckpoint`, restored on the import's connection afterwards.
-const AUTOCHECKPOINT_PAGES: i64 = 1000;
-
 /// Checkpoints the database of an import's connection on another thread until [`Self::stop`].
 pub(super) struct WalCheckpointer {
     wake: Option<SyncSender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// The connection's `wal_autocheckpoint` before, given back by [`Self::stop`].
+    autocheckpoint_pages: i64,
 }
 
 impl WalCheckpointer {
@@ -34,6 +33,9 @@ impl WalCheckpointer {
         if !mode.eq_ignore_ascii_case("wal") {
             return None;
         }
+        let autocheckpoint_pages: i64 = conn
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .ok()?;
         let checkpoints = Connection::open(path).ok()?;
         conn.pragma_update(None, "wal_autocheckpoint", 0).ok()?;
         let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
@@ -53,9 +55,10 @@ impl WalCheckpointer {
             Ok(thread) => Some(Self {
                 wake: Some(wake),
                 thread: Some(thread),
+                autocheckpoint_pages,
             }),
             Err(_) => {
-                let _ = conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES);
+                let _ = conn.pragma_update(None, "wal_autocheckpoint", autocheckpoint_pages);
                 None
             }
         }
@@ -80,7 +83,7 @@ impl WalCheckpointer {
     /// automatic checkpoints back.
     pub fn stop(mut self, conn: &Connection) {
         self.finish();
-        let _ = conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES);
+        let _ = conn.pragma_update(None, "wal_autocheckpoint", self.autocheckpoint_pages);
     }
 
     fn finish(&mut self) {

@@ -198,7 +198,6 @@ impl Engine {
             #[cfg(target_arch = "x86_64")]
             Engine::ShaNi => derive_in_chunks(inputs, iterations, shani::MAX_LANES, shani::derive),
             #[cfg(target_arch = "x86_64")]
-            #[cfg(target_arch = "x86_64")]
             Engine::Avx512 => inputs
                 .chunks(avx512::MAX_LANES)
                 .flat_map(|chunk| match self.chunk_engine(chunk.len()) {
