@@ -125,8 +125,20 @@ where
             );
         }
     }
+    // The rows are written by now: a report that cannot be written must not read as a failed import.
+    let finished = |what_failed: &str| {
+        let run = if options.dry_run {
+            "The dry run"
+        } else {
+            "The import"
+        };
+        format!(
+            "{run} finished ({} rows, {} failed) but {what_failed} could not be written",
+            report.rows_total, report.failed
+        )
+    };
     if let Some(path) = &options.error_report {
-        write_error_report(path, &report.failures)?;
+        write_error_report(path, &report.failures).with_context(|| finished("its error report"))?;
     }
     print_outcome(
         file,
@@ -136,17 +148,7 @@ where
         &invitations,
         gate.mail_failed(),
     )
-    .with_context(|| {
-        let what = if options.dry_run {
-            "The dry run"
-        } else {
-            "The import"
-        };
-        format!(
-            "{what} finished ({} rows, {} failed) but its report could not be written",
-            report.rows_total, report.failed
-        )
-    })?;
+    .with_context(|| finished("its report"))?;
     if let Invitations::Unsent(err) = invitations {
         return Err(err);
     }

@@ -82,3 +82,40 @@ fn a_token_that_cannot_be_shown_is_named_for_revoking_and_never_printed_to_stder
     let list = roster(&db, &["token", "list"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("payroll\tactive"));
 }
+
+#[test]
+fn an_error_report_that_cannot_be_written_says_the_import_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("roster.sqlite3");
+    let file = dir.path().join("users.csv");
+    std::fs::write(
+        &file,
+        format!("{HEADER}\nAda;Lovelace;ada@example.com;ada;;;Tall-Maple-pw-a\nBad;Row;not-an-email;bad;;;Tall-Maple-pw-b\n"),
+    )
+    .unwrap();
+    let report = dir.path().join("no-such-folder").join("errors.csv");
+    let out = roster(
+        &db,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--error-report",
+            report.to_str().unwrap(),
+        ],
+    );
+    let stderr = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "The import finished (2 rows, 1 failed) but its error report could not be written"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let again = roster(&db, &["import", file.to_str().unwrap(), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        json["errors"][0]["code"], "duplicate_username",
+        "ada was created"
+    );
+}
